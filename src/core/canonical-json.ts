@@ -1,0 +1,78 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Plain JSON data only: what a step may return and what a run may take as input. `toJsonData`
+ * checks a value and names the first problem (a function, a BigInt, a cycle...), so a bad output
+ * becomes a clear quarantine reason instead of a silently mangled checkpoint.
+ */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export class NotJsonError extends Error {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`${problem} at ${path}`);
+  }
+}
+
+/** Validates `value` as JSON data. `undefined` at the top becomes null; inside objects it is dropped, as JSON.stringify does. */
+export function toJsonData(value: unknown): JsonValue {
+  return check(value === undefined ? null : value, "$", new Set());
+}
+
+function check(value: unknown, path: string, seen: Set<object>): JsonValue {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      if (!Number.isFinite(value)) throw new NotJsonError(path, `a non-finite number (${value})`);
+      return value;
+    case "bigint":
+      throw new NotJsonError(path, "a BigInt (convert it to a string or number)");
+    case "function":
+      throw new NotJsonError(path, "a function");
+    case "symbol":
+      throw new NotJsonError(path, "a symbol");
+    case "undefined":
+      throw new NotJsonError(path, "undefined");
+    case "object":
+      break;
+  }
+  if (value === null) return null;
+  const obj = value as object;
+  if (seen.has(obj)) throw new NotJsonError(path, "a circular reference");
+  if (obj instanceof Date) return obj.toISOString();
+  seen.add(obj);
+  try {
+    if (Array.isArray(obj)) return obj.map((item, i) => check(item === undefined ? null : item, `${path}[${i}]`, seen));
+    const proto = Object.getPrototypeOf(obj);
+    if (proto !== Object.prototype && proto !== null) {
+      const name = (obj as { constructor?: { name?: string } }).constructor?.name ?? "unknown";
+      if (obj instanceof Map || obj instanceof Set || ArrayBuffer.isView(obj) || obj instanceof Promise) {
+        throw new NotJsonError(path, `a ${name} (only plain objects and arrays are stored)`);
+      }
+    }
+    const out: Record<string, JsonValue> = {};
+    for (const [key, item] of Object.entries(obj)) {
+      if (item === undefined) continue;
+      out[key] = check(item, `${path}.${key}`, seen);
+    }
+    return out;
+  } finally {
+    seen.delete(obj);
+  }
+}
+
+/** JSON with object keys sorted, so equal data always has equal text and equal hashes. */
+export function canonicalJson(value: JsonValue): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k] as JsonValue)}`).join(",")}}`;
+}
+
+export function hashJson(value: JsonValue): string {
+  return createHash("sha256").update(canonicalJson(value)).digest("hex");
+}

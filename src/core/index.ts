@@ -1,0 +1,10 @@
+// core/: pure domain (statuses, transitions, DAG, retry math, errors, JSON data). No I/O.
+export * from "./errors/index.js";
+export * from "./status.js";
+export * from "./retry.js";
+export * from "./dag.js";
+export * from "./pipeline.js";
+export * from "./step-context.js";
+export * from "./canonical-json.js";
+export * from "./ids.js";
+export * from "./duration.js";
