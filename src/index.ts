@@ -5,3 +5,8 @@ export type { StepContext, StepLogger } from "./core/step-context.js";
 export type { RetryPolicy } from "./core/retry.js";
 export { RunStatus, StepStatus } from "./core/status.js";
 export { KeelError, PermanentError, TransientError, coerceError, classifyError } from "./core/errors/index.js";
+export { keel, Keel } from "./engine/keel.js";
+export type { KeelOptions, SubmittedRun, RunDetails } from "./engine/keel.js";
+export type { SubmitOptions } from "./engine/submit-options.js";
+export type { RunRecord, StepResultRecord, TransitionRecord } from "./store/records.js";
+export type { Store } from "./store/store.js";

@@ -43,10 +43,14 @@ function check(value: unknown, path: string, seen: Set<object>): JsonValue {
   if (value === null) return null;
   const obj = value as object;
   if (seen.has(obj)) throw new NotJsonError(path, "a circular reference");
-  if (obj instanceof Date) return obj.toISOString();
+  if (obj instanceof Date) {
+    if (Number.isNaN(obj.getTime())) throw new NotJsonError(path, "an invalid Date");
+    return obj.toISOString();
+  }
   seen.add(obj);
   try {
-    if (Array.isArray(obj)) return obj.map((item, i) => check(item === undefined ? null : item, `${path}[${i}]`, seen));
+    // Array.from, not map: holes of a sparse array become null, as in JSON.stringify
+    if (Array.isArray(obj)) return Array.from(obj, (item, i) => check(item === undefined ? null : item, `${path}[${i}]`, seen));
     const proto = Object.getPrototypeOf(obj);
     if (proto !== Object.prototype && proto !== null) {
       const name = (obj as { constructor?: { name?: string } }).constructor?.name ?? "unknown";
@@ -57,7 +61,8 @@ function check(value: unknown, path: string, seen: Set<object>): JsonValue {
     const out: Record<string, JsonValue> = {};
     for (const [key, item] of Object.entries(obj)) {
       if (item === undefined) continue;
-      out[key] = check(item, `${path}.${key}`, seen);
+      // defineProperty, not assignment: a "__proto__" key (JSON.parse makes one) stays an own key
+      Object.defineProperty(out, key, { value: check(item, `${path}.${key}`, seen), enumerable: true, writable: true, configurable: true });
     }
     return out;
   } finally {

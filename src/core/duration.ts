@@ -23,9 +23,15 @@ export function parseAt(text: string, now: number = Date.now()): number {
 
 function parseTime(text: string, flag: string, examples: string): number {
   const iso = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-  const ms = iso.test(text.trim()) ? Date.parse(text.trim()) : Number.NaN;
+  const ms = iso.test(text.trim()) && realCalendarDay(text.trim()) ? Date.parse(text.trim()) : Number.NaN;
   if (Number.isNaN(ms)) {
     throw new RangeError(`${flag} "${text}" is neither a duration (${examples}) nor an ISO time (2026-11-23T09:00:00Z)`);
   }
   return ms;
+}
+
+/** Date.parse rolls 2026-02-30 over to March 2; refuse a day the month does not have. */
+function realCalendarDay(text: string): boolean {
+  const [y, m, d] = text.slice(0, 10).split("-").map(Number) as [number, number, number];
+  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
 }

@@ -35,7 +35,7 @@ function increment(bytes: Uint8Array): Uint8Array {
   return next;
 }
 
-function encodeTime(time: number): string {
+export function encodeTime(time: number): string {
   let out = "";
   for (let i = 0; i < 10; i++) {
     out = alphabet[time % 32] + out;

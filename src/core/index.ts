@@ -8,3 +8,4 @@ export * from "./step-context.js";
 export * from "./canonical-json.js";
 export * from "./ids.js";
 export * from "./duration.js";
+export * from "./version.js";

@@ -43,7 +43,7 @@ const knownOptions = new Set(["after", "retry", "timeout"]);
 export function step<const N extends string, I, O>(name: N, run: StepFn<I, O>): StepDef<N, I, Awaited<O>, I, never>;
 export function step<const N extends string, const D extends readonly (AnyStep | string)[], O>(
   name: N,
-  options: StepOptions & { after: D },
+  options: { after: D; retry?: Partial<RetryPolicy>; timeout?: number },
   run: StepFn<DepsInput<D>, O>,
 ): StepDef<N, DepsInput<D>, Awaited<O>, never, NamedDefs<D>["name"] | Extract<D[number], string>>;
 export function step<const N extends string, I, O>(name: N, options: Omit<StepOptions, "after">, run: StepFn<I, O>): StepDef<N, I, Awaited<O>, I, never>;

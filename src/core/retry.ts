@@ -22,14 +22,15 @@ export const defaultRetryPolicy: RetryPolicy = Object.freeze({
 /** The ceiling of the delay before retry number `failedAttempts` (1 = after the first failure). */
 export function backoffCeilingMs(policy: RetryPolicy, failedAttempts: number): number {
   const exponent = Math.max(0, failedAttempts - 1);
-  const raw = policy.baseDelayMs * Math.pow(policy.multiplier, exponent);
-  return Math.min(policy.maxDelayMs, Number.isFinite(raw) ? raw : policy.maxDelayMs);
+  // base 0 stays 0 (0 * Infinity would be NaN); whole ms, so a delay never passes its ceiling
+  const raw = policy.baseDelayMs === 0 ? 0 : policy.baseDelayMs * Math.pow(policy.multiplier, exponent);
+  return Math.floor(Math.min(policy.maxDelayMs, Number.isFinite(raw) ? raw : policy.maxDelayMs));
 }
 
 /** The delay before the next attempt, after `failedAttempts` failures. */
 export function backoffDelayMs(policy: RetryPolicy, failedAttempts: number, random: () => number = Math.random): number {
   const ceiling = backoffCeilingMs(policy, failedAttempts);
-  if (policy.jitter === "none") return Math.round(ceiling);
+  if (policy.jitter === "none") return ceiling;
   return Math.floor(random() * (ceiling + 1));
 }
 
@@ -46,9 +47,9 @@ export function resolveRetryPolicy(base: RetryPolicy, override: Partial<RetryPol
 export function validateRetryPolicy(policy: RetryPolicy): void {
   const problems: string[] = [];
   if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) problems.push("maxAttempts must be an integer >= 1");
-  if (!(policy.baseDelayMs >= 0)) problems.push("baseDelayMs must be >= 0");
-  if (!(policy.multiplier >= 1)) problems.push("multiplier must be >= 1");
-  if (!(policy.maxDelayMs >= policy.baseDelayMs)) problems.push("maxDelayMs must be >= baseDelayMs");
+  if (!(Number.isFinite(policy.baseDelayMs) && policy.baseDelayMs >= 0)) problems.push("baseDelayMs must be a finite number >= 0");
+  if (!(Number.isFinite(policy.multiplier) && policy.multiplier >= 1)) problems.push("multiplier must be a finite number >= 1");
+  if (!(Number.isFinite(policy.maxDelayMs) && policy.maxDelayMs >= policy.baseDelayMs)) problems.push("maxDelayMs must be a finite number >= baseDelayMs");
   if (policy.jitter !== "full" && policy.jitter !== "none") problems.push('jitter must be "full" or "none"');
   if (problems.length > 0) throw new RangeError(`invalid retry policy: ${problems.join("; ")}`);
 }

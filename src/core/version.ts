@@ -1,0 +1,1 @@
+export const keelVersion = "0.1.0";

@@ -1,0 +1,87 @@
+import type { Store, ClaimedRun } from "../store/store.js";
+import type { Logger } from "./logger.js";
+
+/**
+ * Claims work when woken: on submit (in-process hint or another process's commit), when a slot
+ * frees, when a delayed run falls due, and on a slow poll as the safety net. One claim at a time;
+ * a wake during a claim triggers another round right after.
+ */
+export interface ClaimerDeps {
+  store: Store;
+  log: Logger;
+  nodeId: string;
+  leaseMs: number;
+  pollMs: number;
+  pipelines: () => readonly string[];
+  freeSlots: () => number;
+  /** false while draining, stopping or paused */
+  mayClaim: () => boolean;
+  dispatch: (claimed: ClaimedRun) => void;
+}
+
+export class Claimer {
+  private claiming = false;
+  private again = false;
+  private dueTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private stopped = true;
+
+  constructor(private readonly deps: ClaimerDeps) {}
+
+  start(): void {
+    this.stopped = false;
+    this.pollTimer = setInterval(() => this.wake(), this.deps.pollMs);
+    this.pollTimer.unref();
+    this.wake();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.claiming) {
+      this.again = true;
+      return;
+    }
+    this.claiming = true;
+    void this.round().finally(() => {
+      this.claiming = false;
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      }
+    });
+  }
+
+  private async round(): Promise<void> {
+    const { store, log } = this.deps;
+    try {
+      while (!this.stopped && this.deps.mayClaim()) {
+        const free = this.deps.freeSlots();
+        if (free <= 0) return;
+        const now = Date.now();
+        const claimed = await store.claimRuns({ nodeId: this.deps.nodeId, limit: free, leaseMs: this.deps.leaseMs, now, pipelines: this.deps.pipelines() });
+        for (const c of claimed) this.deps.dispatch(c);
+        if (claimed.length < free) {
+          await this.armDueTimer(now);
+          return;
+        }
+      }
+    } catch (error) {
+      log.error({ err: error }, "claiming failed; retrying on the next poll");
+    }
+  }
+
+  /** Sleeps until the next delayed run falls due, if that is sooner than the poll. */
+  private async armDueTimer(now: number): Promise<void> {
+    const due = await this.deps.store.nextDueAt(this.deps.pipelines());
+    if (due === null || due - now >= this.deps.pollMs || this.stopped) return;
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    this.dueTimer = setTimeout(() => this.wake(), Math.max(0, due - Date.now()) + 1);
+    this.dueTimer.unref();
+  }
+}

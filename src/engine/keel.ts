@@ -1,0 +1,202 @@
+import { EventEmitter } from "node:events";
+import { toJsonData, NotJsonError } from "../core/canonical-json.js";
+import { InvalidInputError, NotFoundError } from "../core/errors/definition-errors.js";
+import { KeelError } from "../core/errors/keel-error.js";
+import { UnknownPipelineError } from "../core/errors/definition-errors.js";
+import { newRunId, newSeed, newTraceId } from "../core/ids.js";
+import { isPipeline, type Pipeline, type PipelineInput } from "../core/pipeline.js";
+import { terminalRunStatuses } from "../core/status.js";
+import { keelVersion } from "../core/version.js";
+import { openStore } from "../store/open-store.js";
+import type { RunRecord, StepResultRecord, TransitionRecord } from "../store/records.js";
+import type { SqliteDurability } from "../store/sqlite/open.js";
+import type { NewRun, RunPage, RunQuery, Store } from "../store/store.js";
+import { createLogger, type Logger } from "./logger.js";
+import { KeelNode, type NodeEvents } from "./node.js";
+import { resolveNodeOptions, type NodeOptions } from "./options.js";
+import { PipelineRegistry } from "./registry.js";
+import { checkSubmitOptions, type SubmitOptions } from "./submit-options.js";
+
+/**
+ * The library entry: a client (submit, get, wait, cancel, list) and, once started, a node that
+ * executes the registered pipelines.
+ */
+export interface KeelOptions extends NodeOptions {
+  /** data folder; default $KEEL_HOME or ~/.keel */
+  home?: string;
+  /** a store to use instead of opening one (it is not closed by stop()) */
+  store?: Store;
+  durability?: SqliteDurability;
+  pipelines?: Pipeline[];
+  logger?: Logger;
+}
+
+export type SubmittedRun = RunRecord & { created: boolean };
+export interface RunDetails {
+  run: RunRecord;
+  steps: StepResultRecord[];
+  transitions: TransitionRecord[];
+}
+
+export class Keel extends EventEmitter<NodeEvents> {
+  readonly store: Store;
+  readonly log: Logger;
+  private readonly registry = new PipelineRegistry();
+  private readonly ownsStore: boolean;
+  private node: KeelNode | undefined;
+  private closed = false;
+
+  constructor(private readonly options: KeelOptions = {}) {
+    super();
+    this.setMaxListeners(0);
+    this.log = options.logger ?? createLogger();
+    this.ownsStore = !options.store;
+    this.store = options.store ?? openStore({ home: options.home, durability: options.durability });
+    for (const p of options.pipelines ?? []) this.register(p);
+  }
+
+  register(...pipelines: Pipeline[]): this {
+    for (const p of pipelines) {
+      if (!isPipeline(p)) throw new InvalidInputError("register() takes pipelines made with pipeline(name, steps)");
+      this.registry.add(p);
+    }
+    return this;
+  }
+
+  get pipelines(): string[] {
+    return this.registry.names();
+  }
+
+  get nodeId(): string | undefined {
+    return this.node?.id;
+  }
+
+  async start(): Promise<this> {
+    if (this.node) throw new KeelError("already_started", "this keel instance already started its node");
+    const node = new KeelNode(this.store, this.registry, resolveNodeOptions(this.options), this.log, keelVersion);
+    node.on("step", (e) => this.emit("step", e));
+    node.on("settled", (e) => this.emit("settled", e));
+    node.on("progress", (e) => this.emit("progress", e));
+    this.node = node;
+    await node.start();
+    return this;
+  }
+
+  async stop(options: { force?: boolean } = {}): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.node?.stop(options);
+    if (this.ownsStore) await this.store.close();
+  }
+
+  async submit<P extends Pipeline>(pipeline: P | string, input: PipelineInput<P>, options: SubmitOptions = {}): Promise<SubmittedRun> {
+    const [result] = await this.submitMany(pipeline, [input], options);
+    return result as SubmittedRun;
+  }
+
+  /** Many runs in one transaction: all are stored, or none. */
+  async submitMany<P extends Pipeline>(pipeline: P | string, inputs: PipelineInput<P>[], options: SubmitOptions = {}): Promise<SubmittedRun[]> {
+    const { name, version } = await this.resolvePipeline(pipeline);
+    const opts = checkSubmitOptions(options);
+    if (opts.idempotencyKey !== null && inputs.length > 1) throw new InvalidInputError("idempotencyKey applies to one run; submit runs one by one to give each its key", { field: "idempotencyKey" });
+    const now = Date.now();
+    const runs: NewRun[] = inputs.map((input, i) => ({
+      id: newRunId(),
+      pipeline: name,
+      pipelineVersion: version,
+      input: checkInput(input, inputs.length > 1 ? i : undefined),
+      priority: opts.priority,
+      idempotencyKey: opts.idempotencyKey,
+      source: opts.source,
+      traceId: newTraceId(),
+      seed: newSeed(),
+      scheduledFor: opts.at ?? now,
+      createdAt: now,
+      actor: opts.actor,
+    }));
+    const results = await this.store.submitRuns(runs);
+    this.node?.wake();
+    return results.map((r) => ({ ...r.run, created: r.created }));
+  }
+
+  async get(id: string): Promise<RunRecord | undefined> {
+    return this.store.getRun(id);
+  }
+
+  async inspect(id: string): Promise<RunDetails> {
+    const run = await this.store.getRun(id);
+    if (!run) throw new NotFoundError("run", id);
+    const [steps, transitions] = await Promise.all([this.store.listStepResults(id), this.store.listTransitions(id)]);
+    return { run, steps, transitions };
+  }
+
+  async list(query: Partial<RunQuery> = {}): Promise<RunPage> {
+    return this.store.listRuns({ ...query, limit: query.limit ?? 50 });
+  }
+
+  async cancel(id: string, reason: string, actor = "api"): Promise<RunRecord> {
+    if (!reason?.trim()) throw new InvalidInputError("cancel needs a reason", { field: "reason" });
+    const run = await this.store.cancelRun(id, reason, actor, Date.now());
+    this.node?.abortRun(id);
+    return run;
+  }
+
+  /** Resolves when the run reaches succeeded, quarantined or cancelled. */
+  async wait(id: string, options: { timeoutMs?: number; pollMs?: number } = {}): Promise<RunRecord> {
+    const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+    const pollMs = options.pollMs ?? 100;
+    for (;;) {
+      const run = await this.store.getRun(id);
+      if (!run) throw new NotFoundError("run", id);
+      if (terminalRunStatuses.has(run.status)) return run;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new KeelError("wait_timeout", `run ${id} is still ${run.status} after ${options.timeoutMs} ms`, { details: { runId: id, status: run.status } });
+      await this.nextSettle(id, Math.min(pollMs, left));
+    }
+  }
+
+  private nextSettle(id: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const onSettled = (e: { runId: string }): void => {
+        if (e.runId === id) finish();
+      };
+      const timer = setTimeout(() => finish(), ms);
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.off("settled", onSettled);
+        resolve();
+      };
+      this.on("settled", onSettled);
+    });
+  }
+
+  private async resolvePipeline(pipeline: Pipeline | string): Promise<{ name: string; version: string }> {
+    if (isPipeline(pipeline)) {
+      if (!this.registry.get(pipeline.name)) this.registry.add(pipeline);
+      return { name: pipeline.name, version: pipeline.version };
+    }
+    if (typeof pipeline !== "string") throw new InvalidInputError("submit() takes a pipeline or a pipeline name");
+    const local = this.registry.get(pipeline);
+    if (local) return { name: local.name, version: local.version };
+    const known = await this.store.listPipelines();
+    const found = known.find((p) => p.name === pipeline);
+    if (!found) throw new UnknownPipelineError(pipeline, [...new Set([...this.registry.names(), ...known.map((p) => p.name)])].sort());
+    return { name: found.name, version: found.version };
+  }
+}
+
+function checkInput(input: unknown, index: number | undefined): ReturnType<typeof toJsonData> {
+  try {
+    return toJsonData(input);
+  } catch (error) {
+    if (error instanceof NotJsonError) {
+      const where = index === undefined ? "" : ` (input #${index})`;
+      throw new InvalidInputError(`run input${where} is not JSON data: ${error.message}`, { path: error.path }, error);
+    }
+    throw error;
+  }
+}
+
+export function keel(options: KeelOptions = {}): Keel {
+  return new Keel(options);
+}

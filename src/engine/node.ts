@@ -1,0 +1,130 @@
+import { EventEmitter } from "node:events";
+import type { ClaimedRun, Store } from "../store/store.js";
+import { Claimer } from "./claimer.js";
+import { Liveness } from "./liveness.js";
+import type { Logger } from "./logger.js";
+import type { ResolvedNodeOptions } from "./options.js";
+import type { PipelineRegistry } from "./registry.js";
+import { RunExecution, type StepEvent } from "./run-execution.js";
+
+/**
+ * A node: registers itself, claims runs of the pipelines it knows, executes them with bounded
+ * concurrency, heartbeats its leases and recovers runs of dead nodes.
+ */
+export interface NodeEvents {
+  step: [StepEvent];
+  settled: [{ runId: string }];
+  progress: [{ runId: string; bytes: number }];
+}
+
+export class KeelNode extends EventEmitter<NodeEvents> {
+  private readonly executions = new Map<string, { execution: RunExecution; done: Promise<void> }>();
+  private readonly claimer: Claimer;
+  private readonly liveness: Liveness;
+  private state: "idle" | "running" | "stopping" | "stopped" = "idle";
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly registry: PipelineRegistry,
+    readonly options: ResolvedNodeOptions,
+    private readonly log: Logger,
+    private readonly version: string,
+  ) {
+    super();
+    this.setMaxListeners(0);
+    const { nodeId, leaseMs, pollMs, heartbeatMs, host } = options;
+    this.claimer = new Claimer({
+      store,
+      log,
+      nodeId,
+      leaseMs,
+      pollMs,
+      pipelines: () => registry.names(),
+      freeSlots: () => options.concurrency - this.executions.size,
+      mayClaim: () => this.state === "running",
+      dispatch: (claimed) => this.dispatch(claimed),
+    });
+    this.liveness = new Liveness({
+      store,
+      log,
+      nodeId,
+      host,
+      leaseMs,
+      heartbeatMs,
+      pollMs,
+      held: () => [...this.executions.values()].map(({ execution: e }) => ({ runId: e.run.id, epoch: e.lease.epoch, claimedAt: e.claimedAt, settled: e.settled })),
+      onLost: (runId) => this.executions.get(runId)?.execution.abort("lease_lost"),
+      onRecovered: () => this.claimer.wake(),
+    });
+  }
+
+  get id(): string {
+    return this.options.nodeId;
+  }
+
+  get inFlight(): number {
+    return this.executions.size;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== "idle") throw new Error(`node ${this.id} was already started`);
+    const now = Date.now();
+    await this.store.registerPipelines(this.registry.records(now));
+    await this.store.registerNode({ id: this.id, host: this.options.host, pid: this.options.pid, capabilities: [...this.options.capabilities], version: this.version, now });
+    // runs of a node that died on this host are released before the first claim
+    await this.liveness.recover();
+    this.state = "running";
+    this.unsubscribe = this.store.onWork(() => this.claimer.wake());
+    this.liveness.start();
+    this.claimer.start();
+    this.log.info({ node: this.id, pipelines: this.registry.names(), concurrency: this.options.concurrency }, "node started");
+  }
+
+  /** Graceful: claim nothing new and wait for runs in flight. Forced: abort them and give them back. */
+  async stop(options: { force?: boolean } = {}): Promise<void> {
+    if (this.state === "stopped" || this.state === "idle") {
+      this.state = "stopped";
+      return;
+    }
+    this.state = "stopping";
+    this.claimer.stop();
+    this.unsubscribe?.();
+    if (options.force) for (const { execution } of this.executions.values()) execution.abort("stopping");
+    await Promise.allSettled([...this.executions.values()].map((e) => e.done));
+    this.liveness.stop();
+    await this.store.setNodeState(this.id, "offline", Date.now());
+    this.state = "stopped";
+    this.log.info({ node: this.id }, "node stopped");
+  }
+
+  /** Aborts a run in flight here (after the store recorded its cancel). */
+  abortRun(runId: string): void {
+    this.executions.get(runId)?.execution.abort("cancelled");
+  }
+
+  wake(): void {
+    this.claimer.wake();
+  }
+
+  private dispatch(claimed: ClaimedRun): void {
+    const pipeline = this.registry.get(claimed.run.pipeline);
+    if (!pipeline) {
+      this.log.error({ runId: claimed.run.id, pipeline: claimed.run.pipeline }, "claimed a run of an unknown pipeline");
+      return;
+    }
+    const execution = new RunExecution(claimed, pipeline, {
+      store: this.store,
+      log: this.log,
+      retry: this.options.retry,
+      onStep: (event) => this.emit("step", event),
+      onProgress: (runId, bytes) => this.emit("progress", { runId, bytes }),
+    });
+    const done = execution.execute().finally(() => {
+      this.executions.delete(claimed.run.id);
+      this.emit("settled", { runId: claimed.run.id });
+      this.claimer.wake();
+    });
+    this.executions.set(claimed.run.id, { execution, done });
+  }
+}

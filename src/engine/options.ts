@@ -1,0 +1,61 @@
+import { hostname } from "node:os";
+import { newNodeId } from "../core/ids.js";
+import { defaultRetryPolicy, resolveRetryPolicy, type RetryPolicy } from "../core/retry.js";
+import { InvalidInputError } from "../core/errors/definition-errors.js";
+
+/**
+ * A node's options, resolved once: given values over defaults, checked, frozen.
+ */
+export interface NodeOptions {
+  /** runs in flight at once on this node; each run's independent steps run in parallel */
+  concurrency?: number;
+  /** how long a claim holds without a heartbeat: a dead node's runs return after this (ms) */
+  leaseMs?: number;
+  heartbeatMs?: number;
+  /** the safety-net poll for work and expired leases (ms); wake-ups make it rarely matter */
+  pollMs?: number;
+  retry?: Partial<RetryPolicy>;
+  nodeId?: string;
+  capabilities?: string[];
+}
+
+export interface ResolvedNodeOptions {
+  readonly concurrency: number;
+  readonly leaseMs: number;
+  readonly heartbeatMs: number;
+  readonly pollMs: number;
+  readonly retry: RetryPolicy;
+  readonly nodeId: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly capabilities: readonly string[];
+}
+
+export function resolveNodeOptions(options: NodeOptions = {}): ResolvedNodeOptions {
+  const host = hostname();
+  const resolved = {
+    concurrency: options.concurrency ?? 10,
+    leaseMs: options.leaseMs ?? 5000,
+    heartbeatMs: options.heartbeatMs ?? 1000,
+    pollMs: options.pollMs ?? 1000,
+    retry: resolveRetryPolicy(defaultRetryPolicy, options.retry),
+    nodeId: options.nodeId ?? newNodeId(host, process.pid),
+    host,
+    pid: process.pid,
+    capabilities: Object.freeze([...(options.capabilities ?? [])]),
+  };
+  positiveInteger("concurrency", resolved.concurrency, 10_000);
+  positiveInteger("leaseMs", resolved.leaseMs, 86_400_000);
+  positiveInteger("heartbeatMs", resolved.heartbeatMs, 3_600_000);
+  positiveInteger("pollMs", resolved.pollMs, 3_600_000);
+  if (resolved.heartbeatMs * 2 > resolved.leaseMs) {
+    throw new InvalidInputError(`heartbeatMs (${resolved.heartbeatMs}) must be at most half of leaseMs (${resolved.leaseMs}), or live runs would lose their lease`, { field: "heartbeatMs" });
+  }
+  return Object.freeze(resolved);
+}
+
+function positiveInteger(field: string, value: number, max: number): void {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new InvalidInputError(`${field} must be a whole number from 1 to ${max}, got ${String(value)}`, { field });
+  }
+}

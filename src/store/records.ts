@@ -1,0 +1,95 @@
+import type { JsonValue } from "../core/canonical-json.js";
+import type { RunStatus, StepStatus } from "../core/status.js";
+
+/**
+ * The records the store hands out, in domain words. Times are epoch milliseconds on both
+ * backends, so records compare and serialize the same way everywhere.
+ */
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  step?: string;
+  retryable?: boolean;
+  stack?: string;
+}
+
+export interface RunRecord {
+  id: string;
+  pipeline: string;
+  pipelineVersion: string;
+  status: RunStatus;
+  input: JsonValue;
+  output: JsonValue | null;
+  error: ErrorInfo | null;
+  quarantineReason: string | null;
+  priority: number;
+  idempotencyKey: string | null;
+  source: string;
+  traceId: string;
+  seed: number;
+  /** failed step attempts, all steps together */
+  attempts: number;
+  /** failed attempts per step: decides the next retry */
+  stepAttempts: Record<string, number>;
+  scheduledFor: number;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  nodeId: string | null;
+  leaseEpoch: number;
+  leaseExpiresAt: number | null;
+}
+
+export interface StepResultRecord {
+  runId: string;
+  step: string;
+  output: JsonValue;
+  outputHash: string;
+  attempt: number;
+  nodeId: string | null;
+  startedAt: number;
+  finishedAt: number;
+}
+
+export interface TransitionRecord {
+  id: number;
+  runId: string;
+  /** null for a transition of the run itself */
+  step: string | null;
+  from: RunStatus | StepStatus | null;
+  to: RunStatus | StepStatus;
+  reason: string;
+  actor: string;
+  at: number;
+  traceId: string | null;
+  details: JsonValue | null;
+}
+
+export const NodeState = { active: "active", draining: "draining", offline: "offline" } as const;
+export type NodeState = (typeof NodeState)[keyof typeof NodeState];
+
+export interface NodeRecord {
+  id: string;
+  host: string;
+  pid: number;
+  capabilities: string[];
+  state: NodeState;
+  version: string;
+  startedAt: number;
+  heartbeatAt: number;
+}
+
+export interface PipelineRecord {
+  name: string;
+  version: string;
+  steps: { name: string; after: string[] }[];
+  registeredAt: number;
+}
+
+/** The proof of ownership a node shows with every write to a run it claimed. */
+export interface Lease {
+  runId: string;
+  nodeId: string;
+  epoch: number;
+}

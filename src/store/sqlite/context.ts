@@ -1,0 +1,44 @@
+import type Database from "better-sqlite3";
+import type { JsonValue } from "../../core/canonical-json.js";
+import type { SqliteDb } from "./open.js";
+
+/**
+ * The connection plus a cache of prepared statements: each query is parsed once per process.
+ */
+export class SqliteContext {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(readonly db: SqliteDb) {}
+
+  sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  /** BEGIN IMMEDIATE: takes the write lock up front, so two processes never deadlock upgrading a read. */
+  write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+}
+
+export interface TransitionInput {
+  runId: string;
+  step: string | null;
+  from: string | null;
+  to: string;
+  reason: string;
+  actor: string;
+  at: number;
+  traceId: string | null;
+  details?: JsonValue | null;
+}
+
+export function insertTransition(ctx: SqliteContext, t: TransitionInput): void {
+  ctx
+    .sql("INSERT INTO transitions (run_id, step, from_status, to_status, reason, actor, at, trace_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    .run(t.runId, t.step, t.from, t.to, t.reason, t.actor, t.at, t.traceId, t.details === undefined || t.details === null ? null : JSON.stringify(t.details));
+}

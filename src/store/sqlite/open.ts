@@ -1,0 +1,69 @@
+import Database from "better-sqlite3";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { StoreError } from "../../core/errors/store-errors.js";
+
+/**
+ * Opens the SQLite file with keel's pragmas. Durability:
+ * - "normal" (default): WAL + synchronous=NORMAL. A committed write survives any process crash
+ *   (kill -9 included); a power loss or kernel crash may lose the last transactions.
+ * - "full": WAL + synchronous=FULL. Every commit is fsynced: survives power loss too, slower.
+ */
+export type SqliteDurability = "normal" | "full";
+
+export interface SqliteOpenOptions {
+  path: string;
+  durability?: SqliteDurability;
+  busyTimeoutMs?: number;
+  readonly?: boolean;
+}
+
+export type SqliteDb = Database.Database;
+
+export function openSqlite(options: SqliteOpenOptions): SqliteDb {
+  const { path } = options;
+  if (path !== ":memory:") {
+    const dir = dirname(path);
+    if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+  const isNew = path === ":memory:" || !existsSync(path);
+  let db: SqliteDb;
+  try {
+    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  } catch (cause) {
+    throw describeOpenError(path, cause);
+  }
+  try {
+    if (isNew && path !== ":memory:") chmodSync(path, 0o600);
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    if (!options.readonly) db.pragma("journal_mode = WAL");
+    db.pragma(`synchronous = ${options.durability === "full" ? "FULL" : "NORMAL"}`);
+    db.pragma("temp_store = MEMORY");
+    db.pragma("cache_size = -16000");
+    // reading the schema fails here, not later, if the file is not a database
+    db.prepare("SELECT count(*) FROM sqlite_master").get();
+  } catch (cause) {
+    db.close();
+    throw describeOpenError(path, cause);
+  }
+  return db;
+}
+
+export function describeOpenError(path: string, cause: unknown): StoreError {
+  const code = (cause as { code?: string }).code ?? "";
+  const message = cause instanceof Error ? cause.message : String(cause);
+  if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT" || /not a database|malformed/i.test(message)) {
+    return new StoreError(
+      "store_corrupt",
+      `the store file ${path} is corrupt (${message}). Restore the newest good backup with \`keel db restore <backup-file>\`, or move the file aside to start empty.`,
+      cause,
+    );
+  }
+  if (code === "SQLITE_CANTOPEN") {
+    return new StoreError("store_unavailable", `cannot open the store file ${path} (${message}); check that the folder exists and is writable`, cause);
+  }
+  if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
+    return new StoreError("store_busy", `the store file ${path} is locked by another process (${message}); try again`, cause, true);
+  }
+  return new StoreError("store_error", `cannot use the store file ${path}: ${message}`, cause);
+}

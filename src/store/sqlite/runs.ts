@@ -1,0 +1,88 @@
+import { IllegalTransitionError } from "../../core/errors/run-errors.js";
+import { NotFoundError } from "../../core/errors/definition-errors.js";
+import { isLegalRunTransition, runStatuses, type RunStatus } from "../../core/status.js";
+import type { RunRecord, StepResultRecord, TransitionRecord } from "../records.js";
+import { runFromRow, runIdFloor, stepResultFromRow, transitionFromRow, type Row } from "../rows.js";
+import type { NewRun, RunPage, RunQuery, SubmitResult } from "../store.js";
+import { insertTransition, type SqliteContext } from "./context.js";
+
+/** Submitting, reading, listing and cancelling runs. */
+export function submitRuns(ctx: SqliteContext, runs: NewRun[]): SubmitResult[] {
+  return ctx.write(() => runs.map((run) => submitOne(ctx, run)));
+}
+
+function submitOne(ctx: SqliteContext, run: NewRun): SubmitResult {
+  const inserted = ctx
+    .sql(
+      `INSERT INTO runs (id, pipeline, pipeline_version, status, input, priority, idempotency_key, source, trace_id, seed,
+        scheduled_for, created_at, updated_at)
+       VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (pipeline, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING *`,
+    )
+    .get(run.id, run.pipeline, run.pipelineVersion, JSON.stringify(run.input), run.priority, run.idempotencyKey, run.source, run.traceId, run.seed, run.scheduledFor, run.createdAt, run.createdAt) as Row | undefined;
+  if (inserted) {
+    insertTransition(ctx, { runId: run.id, step: null, from: null, to: "pending", reason: "submitted", actor: run.actor, at: run.createdAt, traceId: run.traceId, details: { source: run.source } });
+    return { run: runFromRow(inserted), created: true };
+  }
+  const existing = ctx.sql("SELECT * FROM runs WHERE pipeline = ? AND idempotency_key = ?").get(run.pipeline, run.idempotencyKey) as Row;
+  return { run: runFromRow(existing), created: false };
+}
+
+export function getRun(ctx: SqliteContext, id: string): RunRecord | undefined {
+  const row = ctx.sql("SELECT * FROM runs WHERE id = ?").get(id) as Row | undefined;
+  return row ? runFromRow(row) : undefined;
+}
+
+export function listRuns(ctx: SqliteContext, query: RunQuery): RunPage {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (query.status) (where.push("status = ?"), params.push(query.status));
+  if (query.pipeline) (where.push("pipeline = ?"), params.push(query.pipeline));
+  if (query.quarantineReason) (where.push("quarantine_reason = ?"), params.push(query.quarantineReason));
+  if (query.since !== undefined) (where.push("id >= ?"), params.push(runIdFloor(query.since)));
+  if (query.cursor) (where.push("id < ?"), params.push(query.cursor));
+  const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
+  const rows = ctx.sql(sql).all(...params, query.limit + 1) as Row[];
+  const runs = rows.slice(0, query.limit).map(runFromRow);
+  return { runs, nextCursor: rows.length > query.limit ? (runs.at(-1)?.id ?? null) : null };
+}
+
+export function countRunsByStatus(ctx: SqliteContext): Record<RunStatus, number> {
+  const counts = Object.fromEntries(runStatuses.map((s) => [s, 0])) as Record<RunStatus, number>;
+  for (const row of ctx.sql("SELECT status, count(*) AS n FROM runs GROUP BY status").all() as { status: RunStatus; n: number }[]) {
+    counts[row.status] = row.n;
+  }
+  return counts;
+}
+
+export function listStepResults(ctx: SqliteContext, runId: string): StepResultRecord[] {
+  return (ctx.sql("SELECT * FROM step_results WHERE run_id = ? ORDER BY started_at, step").all(runId) as Row[]).map(stepResultFromRow);
+}
+
+export function listTransitions(ctx: SqliteContext, runId: string): TransitionRecord[] {
+  return (ctx.sql("SELECT * FROM transitions WHERE run_id = ? ORDER BY id").all(runId) as Row[]).map(transitionFromRow);
+}
+
+export function nextDueAt(ctx: SqliteContext, pipelines: readonly string[]): number | null {
+  const row = ctx
+    .sql("SELECT min(scheduled_for) AS at FROM runs WHERE status = 'pending' AND pipeline IN (SELECT value FROM json_each(?))")
+    .get(JSON.stringify(pipelines)) as { at: number | null };
+  return row.at;
+}
+
+export function cancelRun(ctx: SqliteContext, runId: string, reason: string, actor: string, now: number): RunRecord {
+  return ctx.write(() => {
+    const run = getRun(ctx, runId);
+    if (!run) throw new NotFoundError("run", runId);
+    if (!isLegalRunTransition(run.status, "cancelled")) throw new IllegalTransitionError("run", run.status, "cancelled", runId);
+    const row = ctx
+      .sql(
+        `UPDATE runs SET status = 'cancelled', node_id = NULL, lease_expires_at = NULL, lease_epoch = lease_epoch + 1,
+          finished_at = ?, updated_at = ? WHERE id = ? RETURNING *`,
+      )
+      .get(now, now, runId) as Row;
+    insertTransition(ctx, { runId, step: null, from: run.status, to: "cancelled", reason, actor, at: now, traceId: run.traceId });
+    return runFromRow(row);
+  });
+}

@@ -1,0 +1,178 @@
+import { EventEmitter } from "node:events";
+import type { JsonValue } from "../../core/canonical-json.js";
+import type { RunStatus } from "../../core/status.js";
+import type { ErrorInfo, Lease, NodeRecord, NodeState, PipelineRecord, RunRecord, StepResultRecord, TransitionRecord } from "../records.js";
+import type { Checkpoint, ClaimRequest, ClaimedRun, HeldRun, NewNode, NewRun, RunPage, RunQuery, StepFailure, Store, SubmitResult } from "../store.js";
+import * as claims from "./claims.js";
+import { SqliteContext } from "./context.js";
+import { migrateSqlite } from "./migrate.js";
+import * as nodes from "./nodes.js";
+import { openSqlite, type SqliteDurability } from "./open.js";
+import * as runs from "./runs.js";
+import * as steps from "./steps.js";
+
+export interface SqliteStoreOptions {
+  path: string;
+  durability?: SqliteDurability;
+  /** how often to look for commits by other processes (PRAGMA data_version), ms */
+  changePollMs?: number;
+}
+
+/**
+ * The embedded store. better-sqlite3 is synchronous; each method runs its transaction at once and
+ * returns a settled promise, so callers are written once for both backends.
+ */
+export class SqliteStore implements Store {
+  readonly backend = "sqlite";
+  private readonly ctx: SqliteContext;
+  private readonly hints = new EventEmitter();
+  private changeTimer: NodeJS.Timeout | undefined;
+  private lastDataVersion = 0;
+  private closed = false;
+
+  private constructor(
+    ctx: SqliteContext,
+    private readonly options: SqliteStoreOptions,
+  ) {
+    this.ctx = ctx;
+    this.hints.setMaxListeners(0);
+  }
+
+  static open(options: SqliteStoreOptions): SqliteStore {
+    const db = openSqlite({ path: options.path, durability: options.durability ?? "normal" });
+    try {
+      migrateSqlite(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new SqliteStore(new SqliteContext(db), options);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.changeTimer) clearInterval(this.changeTimer);
+    this.hints.removeAllListeners();
+    this.ctx.db.close();
+  }
+
+  async registerPipelines(pipelines: PipelineRecord[]): Promise<void> {
+    nodes.registerPipelines(this.ctx, pipelines);
+  }
+  async listPipelines(): Promise<PipelineRecord[]> {
+    return nodes.listPipelines(this.ctx);
+  }
+
+  async submitRuns(list: NewRun[]): Promise<SubmitResult[]> {
+    const results = runs.submitRuns(this.ctx, list);
+    if (results.some((r) => r.created)) this.hints.emit("work");
+    return results;
+  }
+  async getRun(id: string): Promise<RunRecord | undefined> {
+    return runs.getRun(this.ctx, id);
+  }
+  async listRuns(query: RunQuery): Promise<RunPage> {
+    return runs.listRuns(this.ctx, query);
+  }
+  async countRunsByStatus(): Promise<Record<RunStatus, number>> {
+    return runs.countRunsByStatus(this.ctx);
+  }
+  async listStepResults(runId: string): Promise<StepResultRecord[]> {
+    return runs.listStepResults(this.ctx, runId);
+  }
+  async listTransitions(runId: string): Promise<TransitionRecord[]> {
+    return runs.listTransitions(this.ctx, runId);
+  }
+  async nextDueAt(pipelines: readonly string[]): Promise<number | null> {
+    return runs.nextDueAt(this.ctx, pipelines);
+  }
+
+  async registerNode(node: NewNode): Promise<void> {
+    nodes.registerNode(this.ctx, node);
+  }
+  async setNodeState(nodeId: string, state: NodeState, now: number): Promise<void> {
+    nodes.setNodeState(this.ctx, nodeId, state, now);
+  }
+  async listNodes(): Promise<NodeRecord[]> {
+    return nodes.listNodes(this.ctx);
+  }
+  async heartbeat(nodeId: string, now: number, leaseMs: number): Promise<HeldRun[]> {
+    return claims.heartbeat(this.ctx, nodeId, now, leaseMs);
+  }
+
+  async claimRuns(request: ClaimRequest): Promise<ClaimedRun[]> {
+    return claims.claimRuns(this.ctx, request);
+  }
+  async startStep(lease: Lease, step: string, attempt: number, from: "pending" | "failed", now: number): Promise<void> {
+    steps.startStep(this.ctx, lease, step, attempt, from, now);
+  }
+  async completeStep(lease: Lease, checkpoint: Checkpoint, runOutput?: JsonValue): Promise<void> {
+    steps.completeStep(this.ctx, lease, checkpoint, runOutput);
+  }
+  async recordStepFailure(lease: Lease, failure: StepFailure): Promise<void> {
+    steps.recordStepFailure(this.ctx, lease, failure);
+  }
+  async rescheduleRun(lease: Lease, scheduledFor: number, reason: string, now: number): Promise<void> {
+    steps.rescheduleRun(this.ctx, lease, scheduledFor, reason, now);
+    this.hints.emit("work");
+  }
+  async quarantineRun(lease: Lease, reason: string, error: ErrorInfo, now: number): Promise<void> {
+    steps.quarantineRun(this.ctx, lease, reason, error, now);
+  }
+  async returnRun(lease: Lease, reason: string, now: number): Promise<void> {
+    steps.returnRun(this.ctx, lease, reason, now);
+    this.hints.emit("work");
+  }
+  async cancelRun(runId: string, reason: string, actor: string, now: number): Promise<RunRecord> {
+    return runs.cancelRun(this.ctx, runId, reason, actor, now);
+  }
+
+  async releaseNodeRuns(nodeId: string, reason: string, now: number): Promise<string[]> {
+    const ids = claims.releaseNodeRuns(this.ctx, nodeId, reason, now);
+    if (ids.length > 0) this.hints.emit("work");
+    return ids;
+  }
+  async recoverExpiredLeases(now: number): Promise<string[]> {
+    const ids = claims.recoverExpiredLeases(this.ctx, now);
+    if (ids.length > 0) this.hints.emit("work");
+    return ids;
+  }
+
+  async getSetting(key: string): Promise<JsonValue | undefined> {
+    return nodes.getSetting(this.ctx, key);
+  }
+  async setSetting(key: string, value: JsonValue, actor: string, now: number): Promise<void> {
+    nodes.setSetting(this.ctx, key, value, actor, now);
+  }
+
+  onWork(listener: () => void): () => void {
+    this.hints.on("work", listener);
+    this.watchOtherProcesses();
+    return () => {
+      this.hints.off("work", listener);
+      if (this.hints.listenerCount("work") === 0 && this.changeTimer) {
+        clearInterval(this.changeTimer);
+        this.changeTimer = undefined;
+      }
+    };
+  }
+
+  /** Another process's commit bumps PRAGMA data_version: a cheap read, no disk I/O. */
+  private watchOtherProcesses(): void {
+    if (this.changeTimer || this.closed) return;
+    this.lastDataVersion = this.dataVersion();
+    this.changeTimer = setInterval(() => {
+      const version = this.dataVersion();
+      if (version !== this.lastDataVersion) {
+        this.lastDataVersion = version;
+        this.hints.emit("work");
+      }
+    }, this.options.changePollMs ?? 50);
+    this.changeTimer.unref();
+  }
+
+  private dataVersion(): number {
+    return this.ctx.db.pragma("data_version", { simple: true }) as number;
+  }
+}

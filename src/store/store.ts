@@ -1,0 +1,145 @@
+import type { JsonValue } from "../core/canonical-json.js";
+import type { RunStatus } from "../core/status.js";
+import type {
+  ErrorInfo,
+  Lease,
+  NodeRecord,
+  NodeState,
+  PipelineRecord,
+  RunRecord,
+  StepResultRecord,
+  TransitionRecord,
+} from "./records.js";
+
+/**
+ * The store, in domain words. Every state change writes its transition in the same transaction;
+ * every write to a claimed run checks the lease epoch and throws LeaseLostError when it moved on.
+ * No connection, transaction or SQL type crosses this interface.
+ */
+export interface NewRun {
+  id: string;
+  pipeline: string;
+  pipelineVersion: string;
+  input: JsonValue;
+  priority: number;
+  idempotencyKey: string | null;
+  source: string;
+  traceId: string;
+  seed: number;
+  scheduledFor: number;
+  createdAt: number;
+  actor: string;
+}
+
+export interface SubmitResult {
+  run: RunRecord;
+  /** false when the idempotency key matched an existing run, which is returned instead */
+  created: boolean;
+}
+
+export interface RunQuery {
+  status?: RunStatus;
+  pipeline?: string;
+  /** epoch ms: runs created at or after */
+  since?: number;
+  quarantineReason?: string;
+  limit: number;
+  /** id of the last run of the previous page (newest first) */
+  cursor?: string;
+}
+
+export interface RunPage {
+  runs: RunRecord[];
+  nextCursor: string | null;
+}
+
+export interface ClaimRequest {
+  nodeId: string;
+  limit: number;
+  leaseMs: number;
+  now: number;
+  pipelines: readonly string[];
+}
+
+export interface ClaimedRun {
+  run: RunRecord;
+  lease: Lease;
+  checkpoints: StepResultRecord[];
+}
+
+export interface Checkpoint {
+  step: string;
+  output: JsonValue;
+  outputHash: string;
+  attempt: number;
+  startedAt: number;
+  finishedAt: number;
+}
+
+export interface StepFailure {
+  step: string;
+  attempt: number;
+  error: ErrorInfo;
+  /** the run's new failed-attempt counts, this failure included */
+  stepAttempts: Record<string, number>;
+  at: number;
+}
+
+export interface NewNode {
+  id: string;
+  host: string;
+  pid: number;
+  capabilities: string[];
+  version: string;
+  now: number;
+}
+
+export interface HeldRun {
+  runId: string;
+  epoch: number;
+}
+
+export interface Store {
+  readonly backend: "sqlite" | "postgres";
+  close(): Promise<void>;
+
+  registerPipelines(pipelines: PipelineRecord[]): Promise<void>;
+  listPipelines(): Promise<PipelineRecord[]>;
+
+  submitRuns(runs: NewRun[]): Promise<SubmitResult[]>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  listRuns(query: RunQuery): Promise<RunPage>;
+  countRunsByStatus(): Promise<Record<RunStatus, number>>;
+  listStepResults(runId: string): Promise<StepResultRecord[]>;
+  listTransitions(runId: string): Promise<TransitionRecord[]>;
+  /** earliest scheduled_for among pending runs, or null: tells the claimer when to look again */
+  nextDueAt(pipelines: readonly string[]): Promise<number | null>;
+
+  registerNode(node: NewNode): Promise<void>;
+  setNodeState(nodeId: string, state: NodeState, now: number): Promise<void>;
+  listNodes(): Promise<NodeRecord[]>;
+  /** refreshes the node's heartbeat and the leases of its runs; returns the runs it still holds */
+  heartbeat(nodeId: string, now: number, leaseMs: number): Promise<HeldRun[]>;
+
+  claimRuns(request: ClaimRequest): Promise<ClaimedRun[]>;
+  startStep(lease: Lease, step: string, attempt: number, from: "pending" | "failed", now: number): Promise<void>;
+  /** records the checkpoint; with `runOutput` the run succeeds in the same transaction */
+  completeStep(lease: Lease, checkpoint: Checkpoint, runOutput?: JsonValue): Promise<void>;
+  recordStepFailure(lease: Lease, failure: StepFailure): Promise<void>;
+  rescheduleRun(lease: Lease, scheduledFor: number, reason: string, now: number): Promise<void>;
+  quarantineRun(lease: Lease, reason: string, error: ErrorInfo, now: number): Promise<void>;
+  /** gives a run back untouched (aborted step, forced stop): running -> pending */
+  returnRun(lease: Lease, reason: string, now: number): Promise<void>;
+  cancelRun(runId: string, reason: string, actor: string, now: number): Promise<RunRecord>;
+
+  /** running runs of a node, back to pending (the node is dead or forgotten) */
+  releaseNodeRuns(nodeId: string, reason: string, now: number): Promise<string[]>;
+  /** running runs whose lease ran out, back to pending */
+  recoverExpiredLeases(now: number): Promise<string[]>;
+
+  getSetting(key: string): Promise<JsonValue | undefined>;
+  setSetting(key: string, value: JsonValue, actor: string, now: number): Promise<void>;
+
+  /** a hint that work may be waiting; the caller still polls as a safety net */
+  onWork(listener: () => void): () => void;
+}
