@@ -115,6 +115,7 @@ export class RunExecution {
     await this.deps.store.startStep(this.lease, step.name, attempt, failed > 0 ? "failed" : "pending", Date.now());
     this.deps.onStep({ runId: this.run.id, pipeline: this.run.pipeline, step: step.name, status: "running", attempt });
     const startedAt = Date.now();
+    const clock = performance.now();
     const outcome = await runStep({
       step,
       runId: this.run.id,
@@ -131,6 +132,7 @@ export class RunExecution {
     });
     if (this.abortReason) return;
     const finishedAt = Date.now();
+    const ms = Math.round((performance.now() - clock) * 1000) / 1000;
     if (outcome.ok) {
       // decided synchronously, so two sibling steps finishing together cannot both miss being last
       const last = !this.failure && this.done.size + 1 === this.pipeline.steps.length;
@@ -150,10 +152,10 @@ export class RunExecution {
           this.checkpointWrites.delete(write);
         }
       }
-      this.deps.onStep({ runId: this.run.id, pipeline: this.run.pipeline, step: step.name, status: "succeeded", attempt, ms: finishedAt - startedAt });
+      this.deps.onStep({ runId: this.run.id, pipeline: this.run.pipeline, step: step.name, status: "succeeded", attempt, ms });
       return;
     }
-    await this.recordFailure(step, attempt, outcome.error, finishedAt - startedAt);
+    await this.recordFailure(step, attempt, outcome.error, ms);
   }
 
   private async recordFailure(step: AnyStep, attempt: number, error: Error, ms: number): Promise<void> {

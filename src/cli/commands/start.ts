@@ -1,0 +1,104 @@
+import type { Command } from "commander";
+import { spawn } from "node:child_process";
+import { mkdirSync, openSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { resolveHome } from "../../store/open-store.js";
+import { readLivePid, removePidfile, writePidfile } from "../../ops/pidfile.js";
+import { loadConfig } from "../../ops/config.js";
+import { intFlag } from "../flags.js";
+import { printJson } from "../output.js";
+import { ExitCode, action } from "../run-command.js";
+import { openSession, type GlobalOptions } from "../session.js";
+
+/**
+ * `keel start`: a node on this machine's store. In the background by default (pidfile, log file
+ * under $KEEL_HOME); `--foreground` keeps it attached. SIGINT/SIGTERM stop it gracefully; a
+ * second signal aborts the steps in flight and returns their runs to pending.
+ */
+export function registerStart(program: Command, global: () => GlobalOptions): void {
+  program
+    .command("start")
+    .description("start a node that runs the configured pipelines")
+    .option("--foreground", "stay attached to this terminal; logs go to stderr")
+    .option("--concurrency <n>", "runs in flight at once (overrides workers.concurrency)", intFlag("--concurrency", 1, 10_000))
+    .addHelpText(
+      "after",
+      `
+Examples:
+  keel start                      start in the background; logs in $KEEL_HOME/logs/keel.log
+  keel start --foreground         run attached; Ctrl-C stops gracefully, twice aborts in-flight steps
+  KEEL_WORKERS_CONCURRENCY=4 keel start --foreground
+
+Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file), KEEL_LOG_LEVEL`,
+    )
+    .action(
+      action(async (opts: { foreground?: boolean; concurrency?: number }) => {
+        const g = global();
+        const config = loadConfig(g.config);
+        const home = resolveHome(g.home ?? config.home);
+        const running = readLivePid(home);
+        if (running !== null && running !== process.pid) {
+          process.stderr.write(`keel is already running for ${home} (pid ${running}); stop it first with \`kill ${running}\`\n`);
+          return ExitCode.failed;
+        }
+        return opts.foreground ? runForeground(g, home, opts.concurrency) : startBackground(g, home);
+      }),
+    );
+}
+
+async function runForeground(g: GlobalOptions, home: string, concurrency: number | undefined): Promise<number> {
+  if (concurrency !== undefined) process.env.KEEL_WORKERS_CONCURRENCY = String(concurrency);
+  const session = await openSession({ ...g, home }, { node: true });
+  writePidfile(home);
+  await session.keel.start();
+  const names = session.keel.pipelines.join(", ");
+  if (g.format === "json") printJson({ node_id: session.keel.nodeId, pid: process.pid, home, pipelines: session.keel.pipelines });
+  else process.stdout.write(`keel node ${session.keel.nodeId} running [${names}] on ${home} (pid ${process.pid}); Ctrl-C to stop\n`);
+  if (session.usingDemo) session.keel.log.info("no pipeline modules configured; running the demo pipeline document-analysis");
+  await new Promise<void>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      signals += 1;
+      const force = signals > 1;
+      session.keel.log.info({ signal, force }, force ? "stopping now: aborting steps in flight" : "stopping: waiting for steps in flight (signal again to abort them)");
+      if (signals === 1 || force) void session.keel.stop({ force }).then(resolve, resolve);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+  removePidfile(home);
+  return ExitCode.ok;
+}
+
+async function startBackground(g: GlobalOptions, home: string): Promise<number> {
+  const logs = join(home, "logs");
+  mkdirSync(logs, { recursive: true, mode: 0o700 });
+  const out = openSync(join(logs, "keel.log"), "a", 0o600);
+  const bin = fileURLToPath(new URL("../../../../bin/keel.js", import.meta.url));
+  const args = [bin, "start", "--foreground", "--home", home, ...(g.config ? ["--config", g.config] : [])];
+  const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", out, out], env: process.env });
+  child.unref();
+  const pid = await waitForPidfile(home, child.pid ?? -1);
+  if (pid === null) {
+    process.stderr.write(`keel failed to start; see ${join(logs, "keel.log")}\n`);
+    return ExitCode.failed;
+  }
+  if (g.format === "json") printJson({ pid, home, log: join(logs, "keel.log") });
+  else process.stdout.write(`keel started (pid ${pid}); logs: ${join(logs, "keel.log")}\n`);
+  return ExitCode.ok;
+}
+
+async function waitForPidfile(home: string, childPid: number): Promise<number | null> {
+  for (let i = 0; i < 100; i++) {
+    const pid = readLivePid(home);
+    if (pid === childPid) return pid;
+    try {
+      process.kill(childPid, 0);
+    } catch {
+      return null;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return null;
+}

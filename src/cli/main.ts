@@ -1,0 +1,61 @@
+import { Command, CommanderError, Option } from "commander";
+import { keelVersion } from "../core/version.js";
+import { registerDemo } from "./commands/demo.js";
+import { registerJobs } from "./commands/jobs.js";
+import { registerStart } from "./commands/start.js";
+import { registerStop } from "./commands/stop.js";
+import { registerSubmit } from "./commands/submit.js";
+import { UsageError, parseFormat, type Format } from "./output.js";
+import { ExitCode, reportError } from "./run-command.js";
+import type { GlobalOptions } from "./session.js";
+
+/**
+ * The `keel` command. Each command group lives in commands/<group>.ts and registers itself here.
+ * Exit codes: 0 ok, 1 failed, 2 bad usage (see run-command.ts).
+ */
+export function buildProgram(): Command {
+  const program = new Command("keel")
+    .description("keel: a durable, self-healing job and pipeline orchestrator")
+    .version(keelVersion, "-V, --version")
+    .addOption(new Option("--format <format>", "output: table | json").default("table"))
+    .option("--config <file>", "config file (default ./keel.yaml, or $KEEL_CONFIG)")
+    .option("--home <dir>", "data folder (default $KEEL_HOME or ~/.keel)")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .addHelpText(
+      "after",
+      `
+Examples:
+  keel demo                                   run the demo pipeline over the shipped documents
+  keel start --foreground                     run a node in this terminal
+  keel submit document-analysis --input '{"name":"a","text":"..."}' --wait
+  keel jobs list --status quarantined --since 24h --format json
+
+Environment: KEEL_HOME, KEEL_CONFIG, KEEL_LOG_LEVEL, KEEL_<SECTION>_<KEY> (overrides keel.yaml)`,
+    );
+  const global = (): GlobalOptions => {
+    const opts = program.opts<{ format: string; config?: string; home?: string }>();
+    return { format: parseFormat(opts.format) as Format, config: opts.config, home: opts.home };
+  };
+  for (const register of [registerDemo, registerStart, registerStop, registerSubmit, registerJobs]) register(program, global);
+  for (const command of program.commands) command.exitOverride().showHelpAfterError("(run with --help for usage)");
+  for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      return;
+    }
+    if (error instanceof UsageError) {
+      process.exitCode = reportError(error);
+      return;
+    }
+    process.exitCode = reportError(error);
+  }
+}

@@ -1,0 +1,36 @@
+import { isKeelError } from "../core/errors/keel-error.js";
+import { UsageError } from "./output.js";
+
+/**
+ * Exit codes: 0 success, 1 the operation failed (not found, illegal transition, a run that ended
+ * badly with --wait), 2 bad usage or bad input (nothing was changed).
+ */
+export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
+
+const usageCodes = new Set(["invalid_input", "unknown_pipeline", "invalid_pipeline"]);
+
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      const code = await fn(...args);
+      process.exitCode = code ?? ExitCode.ok;
+    } catch (error) {
+      process.exitCode = reportError(error);
+    }
+  };
+}
+
+export function reportError(error: unknown): number {
+  if (error instanceof UsageError) {
+    process.stderr.write(`error: ${error.message}\n(run with --help for usage)\n`);
+    return ExitCode.usage;
+  }
+  if (isKeelError(error)) {
+    process.stderr.write(`error [${error.code}]: ${error.message}\n`);
+    return usageCodes.has(error.code) ? ExitCode.usage : ExitCode.failed;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`error: ${message}\n`);
+  if (process.env.KEEL_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  return ExitCode.failed;
+}

@@ -1,0 +1,51 @@
+import { pino } from "pino";
+import { keel, type Keel } from "../engine/keel.js";
+import { createLogger } from "../engine/logger.js";
+import { documentAnalysis } from "../../examples/document-analysis/pipeline.js";
+import { loadConfig, type ResolvedConfig } from "../ops/config.js";
+import { loadPipelineModules } from "../ops/pipeline-modules.js";
+import type { Pipeline } from "../core/pipeline.js";
+
+/**
+ * What a command needs: the resolved config, and a keel instance on the configured store with
+ * the configured pipelines known (so `submit` checks names and versions before a node runs).
+ */
+export interface GlobalOptions {
+  config?: string;
+  home?: string;
+  format: "table" | "json";
+}
+
+export interface Session {
+  config: ResolvedConfig;
+  keel: Keel;
+  pipelines: Pipeline[];
+  /** true when no pipeline module is configured and the demo pipeline stands in */
+  usingDemo: boolean;
+}
+
+export async function openSession(global: GlobalOptions, options: { node?: boolean; logLevel?: string } = {}): Promise<Session> {
+  const config = loadConfig(global.config);
+  const configured = await loadPipelineModules(config.pipelineModules);
+  const usingDemo = configured.length === 0;
+  const pipelines = usingDemo ? [documentAnalysis as Pipeline] : configured;
+  const logger = options.node ? createLogger({ level: options.logLevel ?? config.log.level }) : pino({ level: "silent" });
+  const instance = keel({
+    home: global.home ?? config.home,
+    durability: config.store.durability,
+    pipelines,
+    logger,
+    concurrency: config.workers.concurrency,
+    leaseMs: config.node.lease_ms,
+    heartbeatMs: config.node.heartbeat_ms,
+    pollMs: config.node.poll_ms,
+    capabilities: config.node.capabilities,
+    retry: {
+      maxAttempts: config.retry.max_attempts,
+      baseDelayMs: config.retry.base_delay_ms,
+      multiplier: config.retry.multiplier,
+      maxDelayMs: config.retry.max_delay_ms,
+    },
+  });
+  return { config, keel: instance, pipelines, usingDemo };
+}

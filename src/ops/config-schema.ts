@@ -1,0 +1,52 @@
+import { z } from "zod";
+
+/**
+ * keel.yaml, as a schema. Keys are snake_case in the file; every key can be overridden by an
+ * environment variable KEEL_<SECTION>_<KEY> (e.g. KEEL_WORKERS_CONCURRENCY=4). Unknown keys are
+ * errors: a typo must not silently fall back to a default.
+ */
+export const configSchema = z
+  .object({
+    home: z.string().min(1).optional(),
+    store: z
+      .object({
+        durability: z.enum(["normal", "full"]).default("normal"),
+      })
+      .strict()
+      .default({ durability: "normal" }),
+    workers: z
+      .object({
+        concurrency: z.number().int().min(1).max(10_000).default(10),
+      })
+      .strict()
+      .default({ concurrency: 10 }),
+    node: z
+      .object({
+        lease_ms: z.number().int().min(100).default(5000),
+        heartbeat_ms: z.number().int().min(50).default(1000),
+        poll_ms: z.number().int().min(10).default(1000),
+        capabilities: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .default({ lease_ms: 5000, heartbeat_ms: 1000, poll_ms: 1000, capabilities: [] }),
+    retry: z
+      .object({
+        max_attempts: z.number().int().min(1).default(3),
+        base_delay_ms: z.number().min(0).default(1000),
+        multiplier: z.number().min(1).default(2),
+        max_delay_ms: z.number().min(0).default(60_000),
+      })
+      .strict()
+      .default({ max_attempts: 3, base_delay_ms: 1000, multiplier: 2, max_delay_ms: 60_000 }),
+    log: z
+      .object({
+        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+      })
+      .strict()
+      .default({ level: "info" }),
+    /** modules whose exported pipelines this node runs; relative to the config file */
+    pipelines: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export type KeelConfig = z.infer<typeof configSchema>;
