@@ -56,6 +56,9 @@ async function runForeground(g: GlobalOptions, home: string, concurrency: number
   if (g.format === "json") printJson({ node_id: session.keel.nodeId, pid: process.pid, home, pipelines: session.keel.pipelines });
   else process.stdout.write(`keel node ${session.keel.nodeId} running [${names}] on ${home} (pid ${process.pid}); Ctrl-C to stop\n`);
   if (session.usingDemo) session.keel.log.info("no pipeline modules configured; running the demo pipeline document-analysis");
+  // the node's own timers are unref'd (it may be embedded in someone's process); this one keeps
+  // the `keel start` process alive while idle
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   await new Promise<void>((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -67,6 +70,7 @@ async function runForeground(g: GlobalOptions, home: string, concurrency: number
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   });
+  clearInterval(keepAlive);
   removePidfile(home);
   return ExitCode.ok;
 }

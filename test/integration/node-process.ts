@@ -1,0 +1,40 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** A real `keel start --foreground` child process on a given home, for crash tests. */
+export const keelBin = fileURLToPath(new URL("../../bin/keel.js", import.meta.url));
+
+export function writeConfig(home: string, modules: string[], extra = ""): string {
+  const file = join(home, "keel.yaml");
+  writeFileSync(file, `pipelines:\n${modules.map((m) => `  - ${JSON.stringify(m)}`).join("\n")}\n${extra}`);
+  return file;
+}
+
+export interface NodeProcess {
+  child: ChildProcess;
+  /** resolves once the node printed its "running" line */
+  ready: Promise<void>;
+  exited: Promise<number | null>;
+  output: () => string;
+}
+
+export function startNode(home: string, config: string, env: Record<string, string> = {}): NodeProcess {
+  const child = spawn(process.execPath, [keelBin, "start", "--foreground", "--home", home, "--config", config], {
+    env: { ...process.env, KEEL_LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes(" running [")) resolve();
+    });
+    child.stderr?.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.once("exit", (code, signal) => reject(new Error(`node exited before it was ready (code ${code}, signal ${signal}): ${out}`)));
+  });
+  ready.catch(() => undefined);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, ready, exited, output: () => out };
+}
