@@ -23,7 +23,7 @@ export function registerSubmit(program: Command, global: () => GlobalOptions): v
 Examples:
   keel submit document-analysis --input '{"name":"plan","text":"The council shall..."}'
   keel submit nightly-report --input '{}' --at 2026-12-01T02:00:00Z --idempotency-key report-2026-12-01
-  keel submit document-analysis --input '{"name":"b","text":"..."}' --priority 10 --wait
+  keel submit document-analysis --input '{"name":"b","text":"..."}' --priority 10 --wait`,
     )
     .action(
       action(async (pipeline: string, opts: { input: unknown; priority?: number; at?: string; idempotencyKey?: string; wait?: boolean }) => {
