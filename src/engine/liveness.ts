@@ -1,9 +1,11 @@
-import type { Store } from "../store/store.js";
+import { LeaseLostError } from "../core/errors/run-errors.js";
+import type { HeldRun, Store } from "../store/store.js";
 import type { Logger } from "./logger.js";
 
 /**
  * Heartbeats and recovery. The heartbeat extends this node's leases and tells which runs it still
- * holds (a cancelled or taken-over run is aborted here). Recovery returns runs of dead nodes:
+ * holds (a cancelled or taken-over run is aborted here; a run held with no execution is given
+ * back). Recovery returns runs of dead nodes:
  * a node on this host whose pid is gone at once, any node once its leases expire.
  */
 export interface LivenessDeps {
@@ -34,6 +36,8 @@ export class Liveness {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private recoveryTimer: NodeJS.Timeout | undefined;
   private beating = false;
+  /** "runId:epoch" of runs the store had as ours at the last beat while no execution here held them */
+  private orphans = new Set<string>();
 
   constructor(private readonly deps: LivenessDeps) {}
 
@@ -56,15 +60,49 @@ export class Liveness {
     try {
       const held = await this.deps.store.heartbeat(this.deps.nodeId, startedAt, this.deps.leaseMs);
       const stillMine = new Set(held.map((h) => `${h.runId}:${h.epoch}`));
-      for (const run of this.deps.held()) {
+      const local = this.deps.held();
+      for (const run of local) {
         // runs claimed after the heartbeat began may not be visible to it yet
         if (run.claimedAt >= startedAt || run.settled) continue;
         if (!stillMine.has(`${run.runId}:${run.epoch}`)) this.deps.onLost(run.runId);
       }
+      await this.returnOrphans(held, new Set(local.map((r) => `${r.runId}:${r.epoch}`)));
     } catch (error) {
       this.deps.log.error({ err: error }, "heartbeat failed");
     } finally {
       this.beating = false;
+    }
+  }
+
+  /**
+   * Runs the store says this node holds but no execution here runs: an execution that ended on a
+   * failed store write leaves its run running, and the heartbeat, which renews all of this node's
+   * leases, would keep it so for as long as the node lives. Give them back. A run must be seen so
+   * on two beats in a row: a claim may have committed but not yet reached its execution.
+   */
+  private async returnOrphans(held: HeldRun[], executing: ReadonlySet<string>): Promise<void> {
+    const seen = new Set<string>();
+    const returned: string[] = [];
+    for (const run of held) {
+      const key = `${run.runId}:${run.epoch}`;
+      if (executing.has(key)) continue;
+      if (!this.orphans.has(key)) {
+        seen.add(key);
+        continue;
+      }
+      try {
+        await this.deps.store.returnRun({ runId: run.runId, nodeId: this.deps.nodeId, epoch: run.epoch }, "orphaned", Date.now());
+        returned.push(run.runId);
+      } catch (error) {
+        // lease lost: someone else has it now; anything else: tried again on the next beat
+        if (!(error instanceof LeaseLostError)) seen.add(key);
+        this.deps.log.warn({ err: error, runId: run.runId }, "could not give back a run no execution holds");
+      }
+    }
+    this.orphans = seen;
+    if (returned.length > 0) {
+      this.deps.log.warn({ runs: returned }, "runs held by this node without an execution are pending again");
+      this.deps.onRecovered(returned);
     }
   }
 

@@ -113,18 +113,27 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       this.log.error({ runId: claimed.run.id, pipeline: claimed.run.pipeline }, "claimed a run of an unknown pipeline");
       return;
     }
+    const runId = claimed.run.id;
+    // The same run may be claimed again here while the execution of its previous claim is still
+    // winding down: a retry due at once is claimed during that execution's last write, and a run
+    // whose lease ran out unnoticed comes back to this node. That claim bumped the epoch, so the old
+    // execution can write nothing more; stop its steps, and make sure that when it ends it does not
+    // untrack the new one (which would leave it out of cancel, heartbeat checks and stop()).
+    const previous = this.executions.get(runId);
+    previous?.execution.abort("lease_lost");
     const execution = new RunExecution(claimed, pipeline, {
       store: this.store,
       log: this.log,
       retry: this.options.retry,
       onStep: (event) => this.emit("step", event),
-      onProgress: (runId, bytes) => this.emit("progress", { runId, bytes }),
+      onProgress: (id, bytes) => this.emit("progress", { runId: id, bytes }),
     });
-    const done = execution.execute().finally(() => {
-      this.executions.delete(claimed.run.id);
-      this.emit("settled", { runId: claimed.run.id });
+    const finished = execution.execute().finally(() => {
+      if (this.executions.get(runId)?.execution === execution) this.executions.delete(runId);
+      this.emit("settled", { runId });
       this.claimer.wake();
     });
-    this.executions.set(claimed.run.id, { execution, done });
+    const done = previous ? Promise.allSettled([previous.done, finished]).then(() => undefined) : finished;
+    this.executions.set(runId, { execution, done });
   }
 }

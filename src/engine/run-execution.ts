@@ -83,9 +83,10 @@ export class RunExecution {
       if (error instanceof LeaseLostError) {
         this.log.warn({ err: error }, "lease lost; another node owns the run now, nothing more is written");
       } else {
-        // a store write failed: stop here; the lease runs out and the run is claimed again, losing
-        // at most the steps in flight
-        this.log.error({ err: error }, "store write failed during the run; it will be recovered when its lease expires");
+        // a store write failed: stop here; the node's heartbeat finds the run held with no
+        // execution and gives it back (or, if the node dies, its lease runs out), losing at most
+        // the steps in flight
+        this.log.error({ err: error }, "store write failed during the run; it will be given back and claimed again");
       }
     } finally {
       this.finished = true;
