@@ -1,6 +1,6 @@
 import { step } from "../../../src/index.js";
 import { contentWords, fnv1a, round } from "../text.js";
-import { segmentation, type Segmentation, type Sentence } from "./segmentation.js";
+import { segmentation, type Sentence } from "./segmentation.js";
 
 export const DIMENSIONS = 64;
 
