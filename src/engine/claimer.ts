@@ -20,7 +20,7 @@ export interface ClaimerDeps {
 }
 
 export class Claimer {
-  private claiming = false;
+  private claiming: Promise<void> | undefined;
   private again = false;
   private dueTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -35,10 +35,12 @@ export class Claimer {
     this.wake();
   }
 
-  stop(): void {
+  /** Stops waking; resolves once a claim in progress has dispatched what it claimed. */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.dueTimer) clearTimeout(this.dueTimer);
+    await this.claiming;
   }
 
   wake(): void {
@@ -47,9 +49,8 @@ export class Claimer {
       this.again = true;
       return;
     }
-    this.claiming = true;
-    void this.round().finally(() => {
-      this.claiming = false;
+    this.claiming = this.round().finally(() => {
+      this.claiming = undefined;
       if (this.again) {
         this.again = false;
         this.wake();
@@ -67,7 +68,7 @@ export class Claimer {
         const claimed = await store.claimRuns({ nodeId: this.deps.nodeId, limit: free, leaseMs: this.deps.leaseMs, now, pipelines: this.deps.pipelines() });
         for (const c of claimed) this.deps.dispatch(c);
         if (claimed.length < free) {
-          await this.armDueTimer(now);
+          if (!this.stopped) await this.armDueTimer(now);
           return;
         }
       }

@@ -88,7 +88,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       return;
     }
     this.state = "stopping";
-    this.claimer.stop();
+    await this.claimer.stop();
     this.unsubscribe?.();
     if (options.force) for (const { execution } of this.executions.values()) execution.abort("stopping");
     await Promise.allSettled([...this.executions.values()].map((e) => e.done));

@@ -5,7 +5,7 @@ import type { StoreHandle } from "./store-case/helpers.case.test.js";
 import { leaseCases } from "./store-case/leases.case.test.js";
 import { registryCases } from "./store-case/registry.case.test.js";
 import { submitCases } from "./store-case/runs.case.test.js";
-import { writeCases } from "./store-case/writes.case.test.js";
+import { concurrentWriteCases, writeCases } from "./store-case/writes.case.test.js";
 import type { Store } from "./store.js";
 
 /**
@@ -47,6 +47,7 @@ export function storeConformance(
     submitCases(handle);
     claimCases(handle);
     writeCases(handle);
+    concurrentWriteCases(handle);
     fencingCases(handle);
     leaseCases(handle);
     registryCases(handle);

@@ -15,7 +15,7 @@ export function claimRuns(ctx: SqliteContext, req: ClaimRequest): ClaimedRun[] {
         `UPDATE runs SET status = 'running', node_id = ?, lease_epoch = lease_epoch + 1, lease_expires_at = ?,
           started_at = coalesce(started_at, ?), updated_at = ?
          WHERE id IN (
-           SELECT id FROM runs WHERE status = 'pending' AND scheduled_for <= ?
+           SELECT id FROM runs INDEXED BY runs_claim WHERE status = 'pending' AND scheduled_for <= ?
              AND pipeline IN (SELECT value FROM json_each(?))
            ORDER BY priority DESC, scheduled_for, id LIMIT ?)
          RETURNING *`,

@@ -7,8 +7,12 @@ import type { SqliteDb } from "./open.js";
  */
 export class SqliteContext {
   private readonly statements = new Map<string, Database.Statement>();
+  // one transaction wrapper for every write; nested calls become savepoints
+  private readonly transaction: Database.Transaction<(fn: () => unknown) => unknown>;
 
-  constructor(readonly db: SqliteDb) {}
+  constructor(readonly db: SqliteDb) {
+    this.transaction = db.transaction((fn: () => unknown) => fn());
+  }
 
   sql(text: string): Database.Statement {
     let statement = this.statements.get(text);
@@ -21,7 +25,7 @@ export class SqliteContext {
 
   /** BEGIN IMMEDIATE: takes the write lock up front, so two processes never deadlock upgrading a read. */
   write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    return this.transaction.immediate(fn) as T;
   }
 }
 

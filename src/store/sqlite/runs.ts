@@ -66,7 +66,7 @@ export function listTransitions(ctx: SqliteContext, runId: string): TransitionRe
 
 export function nextDueAt(ctx: SqliteContext, pipelines: readonly string[]): number | null {
   const row = ctx
-    .sql("SELECT min(scheduled_for) AS at FROM runs WHERE status = 'pending' AND pipeline IN (SELECT value FROM json_each(?))")
+    .sql("SELECT min(scheduled_for) AS at FROM runs INDEXED BY runs_due WHERE status = 'pending' AND pipeline IN (SELECT value FROM json_each(?))")
     .get(JSON.stringify(pipelines)) as { at: number | null };
   return row.at;
 }

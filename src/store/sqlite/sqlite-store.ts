@@ -5,6 +5,7 @@ import type { ErrorInfo, Lease, NodeRecord, NodeState, PipelineRecord, RunRecord
 import type { Checkpoint, ClaimRequest, ClaimedRun, HeldRun, NewNode, NewRun, RunPage, RunQuery, StepFailure, Store, SubmitResult } from "../store.js";
 import * as claims from "./claims.js";
 import { SqliteContext } from "./context.js";
+import { GroupCommit } from "./group-commit.js";
 import { migrateSqlite } from "./migrate.js";
 import * as nodes from "./nodes.js";
 import { openSqlite, type SqliteDurability } from "./open.js";
@@ -25,6 +26,7 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   readonly backend = "sqlite";
   private readonly ctx: SqliteContext;
+  private readonly group: GroupCommit;
   private readonly hints = new EventEmitter();
   private changeTimer: NodeJS.Timeout | undefined;
   private lastDataVersion = 0;
@@ -35,6 +37,7 @@ export class SqliteStore implements Store {
     private readonly options: SqliteStoreOptions,
   ) {
     this.ctx = ctx;
+    this.group = new GroupCommit(ctx);
     this.hints.setMaxListeners(0);
   }
 
@@ -52,6 +55,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.group.flush();
     if (this.changeTimer) clearInterval(this.changeTimer);
     this.hints.removeAllListeners();
     this.ctx.db.close();
@@ -65,7 +69,7 @@ export class SqliteStore implements Store {
   }
 
   async submitRuns(list: NewRun[]): Promise<SubmitResult[]> {
-    const results = runs.submitRuns(this.ctx, list);
+    const results = await this.group.write(() => runs.submitRuns(this.ctx, list));
     if (results.some((r) => r.created)) this.hints.emit("work");
     return results;
   }
@@ -102,30 +106,30 @@ export class SqliteStore implements Store {
   }
 
   async claimRuns(request: ClaimRequest): Promise<ClaimedRun[]> {
-    return claims.claimRuns(this.ctx, request);
+    return this.group.write(() => claims.claimRuns(this.ctx, request));
   }
   async startStep(lease: Lease, step: string, attempt: number, from: "pending" | "failed", now: number): Promise<void> {
-    steps.startStep(this.ctx, lease, step, attempt, from, now);
+    await this.group.write(() => steps.startStep(this.ctx, lease, step, attempt, from, now));
   }
   async completeStep(lease: Lease, checkpoint: Checkpoint, runOutput?: JsonValue): Promise<void> {
-    steps.completeStep(this.ctx, lease, checkpoint, runOutput);
+    await this.group.write(() => steps.completeStep(this.ctx, lease, checkpoint, runOutput));
   }
   async recordStepFailure(lease: Lease, failure: StepFailure): Promise<void> {
-    steps.recordStepFailure(this.ctx, lease, failure);
+    await this.group.write(() => steps.recordStepFailure(this.ctx, lease, failure));
   }
   async rescheduleRun(lease: Lease, scheduledFor: number, reason: string, now: number): Promise<void> {
-    steps.rescheduleRun(this.ctx, lease, scheduledFor, reason, now);
+    await this.group.write(() => steps.rescheduleRun(this.ctx, lease, scheduledFor, reason, now));
     this.hints.emit("work");
   }
   async quarantineRun(lease: Lease, reason: string, error: ErrorInfo, now: number): Promise<void> {
-    steps.quarantineRun(this.ctx, lease, reason, error, now);
+    await this.group.write(() => steps.quarantineRun(this.ctx, lease, reason, error, now));
   }
   async returnRun(lease: Lease, reason: string, now: number): Promise<void> {
-    steps.returnRun(this.ctx, lease, reason, now);
+    await this.group.write(() => steps.returnRun(this.ctx, lease, reason, now));
     this.hints.emit("work");
   }
   async cancelRun(runId: string, reason: string, actor: string, now: number): Promise<RunRecord> {
-    return runs.cancelRun(this.ctx, runId, reason, actor, now);
+    return this.group.write(() => runs.cancelRun(this.ctx, runId, reason, actor, now));
   }
 
   async releaseNodeRuns(nodeId: string, reason: string, now: number): Promise<string[]> {

@@ -343,3 +343,30 @@ export function writeCases(h: StoreHandle): void {
     });
   });
 }
+
+/** Writes issued together (as a node's workers do) stay independent: one rejected write takes no other with it. */
+export function concurrentWriteCases(h: StoreHandle): void {
+  describe("concurrent writes", () => {
+    it("a rejected write issued alongside valid ones leaves them committed", async () => {
+      const good = await claimedRun(h.store);
+      const stale = await claimedRun(h.store);
+      const staleLease = { ...stale.lease, epoch: stale.lease.epoch - 1 };
+      const results = await Promise.allSettled([
+        h.store.completeStep(good.lease, checkpoint("a")),
+        h.store.completeStep(staleLease, checkpoint("a")),
+        h.store.startStep(good.lease, "b", 1, "pending", NOW + 20),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: "lease_lost" });
+      expect((await h.store.listStepResults(good.run.id)).map((s) => s.step)).toEqual(["a"]);
+      expect(await h.store.listStepResults(stale.run.id)).toEqual([]);
+      expect((await h.store.listTransitions(good.run.id)).map((t) => t.reason)).toEqual(["submitted", "claimed", "checkpoint", "started"]);
+    });
+
+    it("every acknowledged write is visible to the next read", async () => {
+      const runs = await Promise.all(Array.from({ length: 20 }, () => claimedRun(h.store)));
+      await Promise.all(runs.map((r) => h.store.completeStep(r.lease, checkpoint("a"), { a: 1 })));
+      for (const r of runs) expect((await h.store.getRun(r.run.id))?.status).toBe("succeeded");
+    });
+  });
+}

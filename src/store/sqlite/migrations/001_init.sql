@@ -27,8 +27,11 @@ CREATE TABLE runs (
 
 -- one run per (pipeline, key): a repeated submit returns the first run
 CREATE UNIQUE INDEX runs_idempotency ON runs (pipeline, idempotency_key) WHERE idempotency_key IS NOT NULL;
--- the claimer's scan: highest priority, then due first
+-- the claimer's scan: highest priority, then due first (claims name it with INDEXED BY: without
+-- statistics the planner prefers runs_status and sorts every pending run)
 CREATE INDEX runs_claim ON runs (priority DESC, scheduled_for, id) WHERE status = 'pending';
+-- when the next delayed run falls due
+CREATE INDEX runs_due ON runs (scheduled_for) WHERE status = 'pending';
 CREATE INDEX runs_status ON runs (status, id);
 CREATE INDEX runs_pipeline ON runs (pipeline, id);
 CREATE INDEX runs_lease ON runs (lease_expires_at) WHERE status = 'running';

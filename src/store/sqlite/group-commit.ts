@@ -1,0 +1,63 @@
+import type { SqliteContext } from "./context.js";
+
+/**
+ * Group commit: writes asked for in the same turn of the event loop share one transaction, each
+ * in its own savepoint (one write's error rolls back only that write). A write's promise settles
+ * only after the shared COMMIT: nothing is acknowledged before it is on disk.
+ */
+interface PendingWrite {
+  fn: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+export class GroupCommit {
+  private queue: PendingWrite[] = [];
+  private scheduled = false;
+  private lastBatch = 0;
+
+  constructor(private readonly ctx: SqliteContext) {}
+
+  write<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        // Under load, wait one turn of the event loop so concurrent writers share the commit;
+        // when writes come one at a time, commit at the end of this tick instead of paying a turn.
+        if (this.lastBatch > 1) setImmediate(() => this.flush());
+        else queueMicrotask(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits everything queued now; the store calls it before closing. */
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    this.lastBatch = batch.length;
+    if (batch.length === 0) return;
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      this.ctx.write(() => {
+        for (const op of batch) {
+          try {
+            outcomes.push({ ok: true, value: this.ctx.write(op.fn) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      // the COMMIT itself failed (disk full, locked past the busy timeout): nothing was written
+      for (const op of batch) op.reject(error);
+      return;
+    }
+    batch.forEach((op, i) => {
+      const outcome = outcomes[i] as (typeof outcomes)[number];
+      if (outcome.ok) op.resolve(outcome.value);
+      else op.reject(outcome.error);
+    });
+  }
+}
