@@ -1,4 +1,4 @@
-import Database from "better-sqlite3";
+import { Database } from "../../src/store/sqlite/driver.js";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,7 +31,7 @@ function effectCounts(file: string): Map<string, number> {
   return counts;
 }
 
-function readStore(home: string): Database.Database {
+function readStore(home: string): Database {
   return new Database(join(home, "keel.db"), { readonly: true });
 }
 

@@ -1,4 +1,4 @@
-import Database from "better-sqlite3";
+import { Database } from "./driver.js";
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { StoreError } from "../../core/errors/store-errors.js";
@@ -18,7 +18,7 @@ export interface SqliteOpenOptions {
   readonly?: boolean;
 }
 
-export type SqliteDb = Database.Database;
+export type SqliteDb = Database;
 
 export function openSqlite(options: SqliteOpenOptions): SqliteDb {
   const { path } = options;
