@@ -1,10 +1,23 @@
 // The public library API: define pipelines with step() and pipeline(), run them with keel().
 export { step, pipeline, isPipeline } from "./core/pipeline.js";
-export type { Pipeline, PipelineInput, PipelineOutput, StepDef, StepOptions, PipelineOptions } from "./core/pipeline.js";
+export type {
+  Pipeline,
+  PipelineInput,
+  PipelineOutput,
+  StepDef,
+  StepOptions,
+  PipelineOptions,
+} from "./core/pipeline.js";
 export type { StepContext, StepLogger } from "./core/step-context.js";
 export type { RetryPolicy } from "./core/retry.js";
 export { RunStatus, StepStatus } from "./core/status.js";
-export { KeelError, PermanentError, TransientError, coerceError, classifyError } from "./core/errors/index.js";
+export {
+  KeelError,
+  PermanentError,
+  TransientError,
+  coerceError,
+  classifyError,
+} from "./core/errors/index.js";
 export { keel, Keel } from "./engine/keel.js";
 export type { KeelOptions, SubmittedRun, RunDetails } from "./engine/keel.js";
 export type { SubmitOptions } from "./engine/submit-options.js";

@@ -21,8 +21,15 @@ export function stepTimings(events: StepEvent[]): StepTiming[] {
   }
   return [...byStep.entries()].map(([step, ms]) => {
     const sorted = [...ms].sort((a, b) => a - b);
-    const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-    return { step, runs: ms.length, avg_ms: round(ms.reduce((a, b) => a + b, 0) / ms.length), p95_ms: round(at(0.95)), max_ms: round(sorted.at(-1) ?? 0) };
+    const at = (q: number): number =>
+      sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+    return {
+      step,
+      runs: ms.length,
+      avg_ms: round(ms.reduce((a, b) => a + b, 0) / ms.length),
+      p95_ms: round(at(0.95)),
+      max_ms: round(sorted.at(-1) ?? 0),
+    };
   });
 }
 
@@ -39,23 +46,41 @@ export interface DemoReport {
 
 export function printDemoReport(report: DemoReport): void {
   process.stdout.write("\nstep timings:\n");
-  printTable(report.steps as unknown as Record<string, unknown>[], ["step", "runs", "avg_ms", "p95_ms", "max_ms"]);
+  printTable(report.steps as unknown as Record<string, unknown>[], [
+    "step",
+    "runs",
+    "avg_ms",
+    "p95_ms",
+    "max_ms",
+  ]);
   process.stdout.write("\nruns:\n");
   printTable(
-    report.runs.map((r) => ({ document: r.document, status: r.status, ...summarize(r.output), run: r.id })),
+    report.runs.map((r) => ({
+      document: r.document,
+      status: r.status,
+      ...summarize(r.output),
+      run: r.id,
+    })),
     ["document", "status", "feasibility", "findings", "run"],
   );
   const ok = report.runs.filter((r) => r.status === "succeeded").length;
-  process.stdout.write(`\n${ok}/${report.runs.length} runs succeeded in ${report.wall_ms} ms. Inspect them with:\n  keel jobs list --home ${report.home}\n  keel jobs show ${report.runs[0]?.id ?? "<run id>"} --home ${report.home}\n`);
+  process.stdout.write(
+    `\n${ok}/${report.runs.length} runs succeeded in ${report.wall_ms} ms. Inspect them with:\n  keel jobs list --home ${report.home}\n  keel jobs show ${report.runs[0]?.id ?? "<run id>"} --home ${report.home}\n`,
+  );
 }
 
 /** The headline figures of the final step's report (examples/document-analysis/steps/dag_validation.ts). */
-function summarize(output: JsonValue | null): { feasibility: string | null; findings: string | null } {
+function summarize(output: JsonValue | null): {
+  feasibility: string | null;
+  findings: string | null;
+} {
   const final = (output as { dag_validation?: DagValidationSummary } | null)?.dag_validation;
   if (!final) return { feasibility: null, findings: null };
   const c = final.counts ?? {};
   return {
-    feasibility: final.feasibility ? `${final.feasibility.score} (${final.feasibility.grade})` : null,
+    feasibility: final.feasibility
+      ? `${final.feasibility.score} (${final.feasibility.grade})`
+      : null,
     findings: `${c.responsibilities ?? 0} duties, ${c.amounts ?? 0} amounts, ${c.causalLinks ?? 0} causal links, ${c.contradictions ?? 0} contradictions, ${final.warnings?.length ?? 0} warnings`,
   };
 }

@@ -6,13 +6,19 @@ import { InvalidArgumentError } from "commander";
 export function intFlag(flag: string, min: number, max: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!/^-?\d+$/.test(value.trim()) || n < min || n > max) throw new InvalidArgumentError(`${flag} must be a whole number from ${min} to ${max}, got "${value}"`);
+    if (!/^-?\d+$/.test(value.trim()) || n < min || n > max)
+      throw new InvalidArgumentError(
+        `${flag} must be a whole number from ${min} to ${max}, got "${value}"`,
+      );
     return n;
   };
 }
 
 export function statusFlag(value: string): RunStatus {
-  if (!isRunStatus(value)) throw new InvalidArgumentError(`--status must be one of ${runStatuses.join(", ")}, got "${value}"`);
+  if (!isRunStatus(value))
+    throw new InvalidArgumentError(
+      `--status must be one of ${runStatuses.join(", ")}, got "${value}"`,
+    );
   return value;
 }
 
@@ -29,7 +35,9 @@ export function jsonFlag(flag: string): (value: string) => unknown {
     try {
       return JSON.parse(value) as unknown;
     } catch (error) {
-      throw new InvalidArgumentError(`${flag} is not valid JSON (${(error as Error).message}); quote it for your shell, e.g. ${flag} '{"text":"hello"}'`);
+      throw new InvalidArgumentError(
+        `${flag} is not valid JSON (${(error as Error).message}); quote it for your shell, e.g. ${flag} '{"text":"hello"}'`,
+      );
     }
   };
 }

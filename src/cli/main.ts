@@ -37,8 +37,10 @@ Environment: KEEL_HOME, KEEL_CONFIG, KEEL_LOG_LEVEL, KEEL_<SECTION>_<KEY> (overr
     const opts = program.opts<{ format: string; config?: string; home?: string }>();
     return { format: parseFormat(opts.format) as Format, config: opts.config, home: opts.home };
   };
-  for (const register of [registerDemo, registerStart, registerStop, registerSubmit, registerJobs]) register(program, global);
-  for (const command of program.commands) command.exitOverride().showHelpAfterError("(run with --help for usage)");
+  for (const register of [registerDemo, registerStart, registerStop, registerSubmit, registerJobs])
+    register(program, global);
+  for (const command of program.commands)
+    command.exitOverride().showHelpAfterError("(run with --help for usage)");
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
   return program;
 }

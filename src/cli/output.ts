@@ -5,7 +5,8 @@
 export type Format = "table" | "json";
 
 export function parseFormat(value: string): Format {
-  if (value !== "table" && value !== "json") throw new UsageError(`--format must be "table" or "json", got "${value}"`);
+  if (value !== "table" && value !== "json")
+    throw new UsageError(`--format must be "table" or "json", got "${value}"`);
   return value;
 }
 
@@ -19,9 +20,17 @@ export function printTable(rows: Record<string, unknown>[], columns: string[]): 
     return;
   }
   const cells = rows.map((row) => columns.map((c) => cell(row[c])));
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] ?? "").length)));
-  const line = (values: string[]): string => values.map((v, i) => v.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
-  process.stdout.write(`${line(columns.map((c) => c.toUpperCase()))}\n${cells.map(line).join("\n")}\n`);
+  const widths = columns.map((c, i) =>
+    Math.max(c.length, ...cells.map((r) => (r[i] ?? "").length)),
+  );
+  const line = (values: string[]): string =>
+    values
+      .map((v, i) => v.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  process.stdout.write(
+    `${line(columns.map((c) => c.toUpperCase()))}\n${cells.map(line).join("\n")}\n`,
+  );
 }
 
 export function printFields(fields: [string, unknown][]): void {

@@ -9,7 +9,9 @@ export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
 
 const usageCodes = new Set(["invalid_input", "unknown_pipeline", "invalid_pipeline"]);
 
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+export function action<A extends unknown[]>(
+  fn: (...args: A) => Promise<number | void>,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       const code = await fn(...args);

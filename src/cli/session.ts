@@ -24,12 +24,17 @@ export interface Session {
   usingDemo: boolean;
 }
 
-export async function openSession(global: GlobalOptions, options: { node?: boolean; logLevel?: string } = {}): Promise<Session> {
+export async function openSession(
+  global: GlobalOptions,
+  options: { node?: boolean; logLevel?: string } = {},
+): Promise<Session> {
   const config = loadConfig(global.config);
   const configured = await loadPipelineModules(config.pipelineModules);
   const usingDemo = configured.length === 0;
   const pipelines = usingDemo ? [documentAnalysis as Pipeline] : configured;
-  const logger = options.node ? createLogger({ level: options.logLevel ?? config.log.level }) : pino({ level: "silent" });
+  const logger = options.node
+    ? createLogger({ level: options.logLevel ?? config.log.level })
+    : pino({ level: "silent" });
   const instance = keel({
     home: global.home ?? config.home,
     durability: config.store.durability,

@@ -5,7 +5,8 @@ import { createHash } from "node:crypto";
  * checks a value and names the first problem (a function, a BigInt, a cycle...), so a bad output
  * becomes a clear quarantine reason instead of a silently mangled checkpoint.
  */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 export class NotJsonError extends Error {
   constructor(
@@ -50,11 +51,19 @@ function check(value: unknown, path: string, seen: Set<object>): JsonValue {
   seen.add(obj);
   try {
     // Array.from, not map: holes of a sparse array become null, as in JSON.stringify
-    if (Array.isArray(obj)) return Array.from(obj, (item, i) => check(item === undefined ? null : item, `${path}[${i}]`, seen));
+    if (Array.isArray(obj))
+      return Array.from(obj, (item, i) =>
+        check(item === undefined ? null : item, `${path}[${i}]`, seen),
+      );
     const proto = Object.getPrototypeOf(obj);
     if (proto !== Object.prototype && proto !== null) {
       const name = (obj as { constructor?: { name?: string } }).constructor?.name ?? "unknown";
-      if (obj instanceof Map || obj instanceof Set || ArrayBuffer.isView(obj) || obj instanceof Promise) {
+      if (
+        obj instanceof Map ||
+        obj instanceof Set ||
+        ArrayBuffer.isView(obj) ||
+        obj instanceof Promise
+      ) {
         throw new NotJsonError(path, `a ${name} (only plain objects and arrays are stored)`);
       }
     }
@@ -62,7 +71,12 @@ function check(value: unknown, path: string, seen: Set<object>): JsonValue {
     for (const [key, item] of Object.entries(obj)) {
       if (item === undefined) continue;
       // defineProperty, not assignment: a "__proto__" key (JSON.parse makes one) stays an own key
-      Object.defineProperty(out, key, { value: check(item, `${path}.${key}`, seen), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: check(item, `${path}.${key}`, seen),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   } finally {

@@ -22,16 +22,28 @@ export const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export function checkDag(pipeline: string, nodes: readonly DagNode[]): DagShape {
   if (!namePattern.test(pipeline)) {
-    throw new PipelineDefinitionError(pipeline, "the pipeline name must be 1-64 letters, digits, '_', '.', '-', starting with a letter or digit");
+    throw new PipelineDefinitionError(
+      pipeline,
+      "the pipeline name must be 1-64 letters, digits, '_', '.', '-', starting with a letter or digit",
+    );
   }
-  if (nodes.length === 0) throw new PipelineDefinitionError(pipeline, "it has no steps; give it at least one step()");
+  if (nodes.length === 0)
+    throw new PipelineDefinitionError(pipeline, "it has no steps; give it at least one step()");
   const byName = new Map<string, DagNode>();
   for (const node of nodes) {
     if (typeof node.name !== "string" || !namePattern.test(node.name)) {
-      throw new PipelineDefinitionError(pipeline, `step name ${JSON.stringify(node.name)} is invalid; use 1-64 letters, digits, '_', '.', '-'`, { step: node.name });
+      throw new PipelineDefinitionError(
+        pipeline,
+        `step name ${JSON.stringify(node.name)} is invalid; use 1-64 letters, digits, '_', '.', '-'`,
+        { step: node.name },
+      );
     }
     if (byName.has(node.name)) {
-      throw new PipelineDefinitionError(pipeline, `step "${node.name}" is defined twice; step names must be unique`, { step: node.name });
+      throw new PipelineDefinitionError(
+        pipeline,
+        `step "${node.name}" is defined twice; step names must be unique`,
+        { step: node.name },
+      );
     }
     byName.set(node.name, node);
   }
@@ -40,10 +52,16 @@ export function checkDag(pipeline: string, nodes: readonly DagNode[]): DagShape 
   for (const node of nodes) {
     for (const dep of node.after) {
       if (dep === node.name) {
-        throw new PipelineDefinitionError(pipeline, `step "${node.name}" lists itself in after`, { step: node.name });
+        throw new PipelineDefinitionError(pipeline, `step "${node.name}" lists itself in after`, {
+          step: node.name,
+        });
       }
       if (!byName.has(dep)) {
-        throw new PipelineDefinitionError(pipeline, `step "${node.name}" runs after "${dep}", which is not a step of this pipeline`, { step: node.name, after: dep });
+        throw new PipelineDefinitionError(
+          pipeline,
+          `step "${node.name}" runs after "${dep}", which is not a step of this pipeline`,
+          { step: node.name, after: dep },
+        );
       }
       dependents[dep]?.push(node.name);
     }
@@ -57,7 +75,11 @@ export function checkDag(pipeline: string, nodes: readonly DagNode[]): DagShape 
   };
 }
 
-function topologicalOrder(pipeline: string, nodes: readonly DagNode[], byName: Map<string, DagNode>): string[] {
+function topologicalOrder(
+  pipeline: string,
+  nodes: readonly DagNode[],
+  byName: Map<string, DagNode>,
+): string[] {
   const state = new Map<string, "visiting" | "done">();
   const order: string[] = [];
   const visit = (name: string, path: string[]): void => {
@@ -65,7 +87,9 @@ function topologicalOrder(pipeline: string, nodes: readonly DagNode[], byName: M
     if (seen === "done") return;
     if (seen === "visiting") {
       const cycle = [...path.slice(path.indexOf(name)), name];
-      throw new PipelineDefinitionError(pipeline, `steps form a cycle: ${cycle.join(" -> ")}`, { cycle });
+      throw new PipelineDefinitionError(pipeline, `steps form a cycle: ${cycle.join(" -> ")}`, {
+        cycle,
+      });
     }
     state.set(name, "visiting");
     for (const dep of byName.get(name)?.after ?? []) visit(dep, [...path, name]);
@@ -77,7 +101,11 @@ function topologicalOrder(pipeline: string, nodes: readonly DagNode[], byName: M
 }
 
 /** Steps whose dependencies are all done and that are neither done nor in flight. */
-export function readySteps(nodes: readonly DagNode[], done: ReadonlySet<string>, inFlight: ReadonlySet<string>): string[] {
+export function readySteps(
+  nodes: readonly DagNode[],
+  done: ReadonlySet<string>,
+  inFlight: ReadonlySet<string>,
+): string[] {
   return nodes
     .filter((n) => !done.has(n.name) && !inFlight.has(n.name) && n.after.every((d) => done.has(d)))
     .map((n) => n.name);

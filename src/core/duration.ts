@@ -1,11 +1,21 @@
 /**
  * Operator time words: `500ms`, `30s`, `30m`, `24h`, `7d`, or an ISO-8601 time.
  */
-const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const units: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 
 export function parseDurationMs(text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$/.exec(text);
-  if (!match) throw new RangeError(`"${text}" is not a duration; use a number and a unit, like 500ms, 30s, 30m, 24h or 7d`);
+  if (!match)
+    throw new RangeError(
+      `"${text}" is not a duration; use a number and a unit, like 500ms, 30s, 30m, 24h or 7d`,
+    );
   return Math.round(Number(match[1]) * (units[match[2] as string] as number));
 }
 
@@ -23,9 +33,12 @@ export function parseAt(text: string, now: number = Date.now()): number {
 
 function parseTime(text: string, flag: string, examples: string): number {
   const iso = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-  const ms = iso.test(text.trim()) && realCalendarDay(text.trim()) ? Date.parse(text.trim()) : Number.NaN;
+  const ms =
+    iso.test(text.trim()) && realCalendarDay(text.trim()) ? Date.parse(text.trim()) : Number.NaN;
   if (Number.isNaN(ms)) {
-    throw new RangeError(`${flag} "${text}" is neither a duration (${examples}) nor an ISO time (2026-11-23T09:00:00Z)`);
+    throw new RangeError(
+      `${flag} "${text}" is neither a duration (${examples}) nor an ISO time (2026-11-23T09:00:00Z)`,
+    );
   }
   return ms;
 }

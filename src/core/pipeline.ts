@@ -19,7 +19,13 @@ export interface StepOptions {
 
 export type StepFn<I, O> = (ctx: StepContext, input: I) => O | Promise<O>;
 
-export interface StepDef<N extends string = string, I = unknown, O = unknown, RunIn = unknown, Deps extends string = string> {
+export interface StepDef<
+  N extends string = string,
+  I = unknown,
+  O = unknown,
+  RunIn = unknown,
+  Deps extends string = string,
+> {
   readonly kind: "keel.step";
   readonly name: N;
   readonly after: readonly string[];
@@ -32,7 +38,8 @@ export interface StepDef<N extends string = string, I = unknown, O = unknown, Ru
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyStep = StepDef<string, any, any, any, any>;
-export type StepOutput<S> = S extends StepDef<string, unknown, infer O, unknown, string> ? O : never;
+export type StepOutput<S> =
+  S extends StepDef<string, unknown, infer O, unknown, string> ? O : never;
 type NamedDefs<D extends readonly (AnyStep | string)[]> = Extract<D[number], AnyStep>;
 export type DepsInput<D extends readonly (AnyStep | string)[]> = {
   [S in NamedDefs<D> as S["name"]]: NonNullable<S["__types"]>["output"];
@@ -40,36 +47,70 @@ export type DepsInput<D extends readonly (AnyStep | string)[]> = {
 
 const knownOptions = new Set(["after", "retry", "timeout"]);
 
-export function step<const N extends string, I, O>(name: N, run: StepFn<I, O>): StepDef<N, I, Awaited<O>, I, never>;
+export function step<const N extends string, I, O>(
+  name: N,
+  run: StepFn<I, O>,
+): StepDef<N, I, Awaited<O>, I, never>;
 export function step<const N extends string, const D extends readonly (AnyStep | string)[], O>(
   name: N,
   options: { after: D; retry?: Partial<RetryPolicy>; timeout?: number },
   run: StepFn<DepsInput<D>, O>,
 ): StepDef<N, DepsInput<D>, Awaited<O>, never, NamedDefs<D>["name"] | Extract<D[number], string>>;
-export function step<const N extends string, I, O>(name: N, options: Omit<StepOptions, "after">, run: StepFn<I, O>): StepDef<N, I, Awaited<O>, I, never>;
+export function step<const N extends string, I, O>(
+  name: N,
+  options: Omit<StepOptions, "after">,
+  run: StepFn<I, O>,
+): StepDef<N, I, Awaited<O>, I, never>;
 export function step(name: string, a: unknown, b?: unknown): AnyStep {
   const options = (typeof a === "function" ? {} : (a ?? {})) as StepOptions;
   const run = (typeof a === "function" ? a : b) as StepFn<unknown, unknown>;
   if (typeof run !== "function") {
-    throw new PipelineDefinitionError("(unassigned)", `step "${String(name)}" needs a function (ctx, input) => output`, { step: name });
+    throw new PipelineDefinitionError(
+      "(unassigned)",
+      `step "${String(name)}" needs a function (ctx, input) => output`,
+      { step: name },
+    );
   }
   for (const key of Object.keys(options)) {
     if (!knownOptions.has(key)) {
-      throw new PipelineDefinitionError("(unassigned)", `step "${name}" has unknown option "${key}"; known options: ${[...knownOptions].join(", ")}`, { step: name, option: key });
+      throw new PipelineDefinitionError(
+        "(unassigned)",
+        `step "${name}" has unknown option "${key}"; known options: ${[...knownOptions].join(", ")}`,
+        { step: name, option: key },
+      );
     }
   }
   if (options.timeout !== undefined && !(Number.isFinite(options.timeout) && options.timeout > 0)) {
-    throw new PipelineDefinitionError("(unassigned)", `step "${name}" timeout must be a positive number of ms`, { step: name });
+    throw new PipelineDefinitionError(
+      "(unassigned)",
+      `step "${name}" timeout must be a positive number of ms`,
+      { step: name },
+    );
   }
   const after = (options.after ?? []).map((dep) => (typeof dep === "string" ? dep : dep?.name));
-  return Object.freeze({ kind: "keel.step", name, after, retry: options.retry, timeout: options.timeout, run }) as AnyStep;
+  return Object.freeze({
+    kind: "keel.step",
+    name,
+    after,
+    retry: options.retry,
+    timeout: options.timeout,
+    run,
+  }) as AnyStep;
 }
 
-type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
-type RunInputOf<S extends readonly AnyStep[]> = UnionToIntersection<NonNullable<S[number]["__types"]>["runInput"]>;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (
+  x: infer I,
+) => void
+  ? I
+  : never;
+type RunInputOf<S extends readonly AnyStep[]> = UnionToIntersection<
+  NonNullable<S[number]["__types"]>["runInput"]
+>;
 type DepNames<S extends readonly AnyStep[]> = NonNullable<S[number]["__types"]>["deps"];
 type SinkSteps<S extends readonly AnyStep[]> = Exclude<S[number], { name: DepNames<S> }>;
-export type PipelineOutputOf<S extends readonly AnyStep[]> = { [K in SinkSteps<S> as K["name"]]: NonNullable<K["__types"]>["output"] };
+export type PipelineOutputOf<S extends readonly AnyStep[]> = {
+  [K in SinkSteps<S> as K["name"]]: NonNullable<K["__types"]>["output"];
+};
 
 export interface PipelineOptions {
   retry?: Partial<RetryPolicy>;
@@ -90,22 +131,45 @@ export interface Pipeline<I = unknown, O = unknown> {
 export type PipelineInput<P> = P extends Pipeline<infer I, unknown> ? I : never;
 export type PipelineOutput<P> = P extends Pipeline<unknown, infer O> ? O : never;
 
-export function pipeline<const S extends readonly AnyStep[]>(name: string, steps: S, options: PipelineOptions = {}): Pipeline<RunInputOf<S>, PipelineOutputOf<S>> {
-  if (!Array.isArray(steps)) throw new PipelineDefinitionError(String(name), "steps must be an array of step() definitions");
+export function pipeline<const S extends readonly AnyStep[]>(
+  name: string,
+  steps: S,
+  options: PipelineOptions = {},
+): Pipeline<RunInputOf<S>, PipelineOutputOf<S>> {
+  if (!Array.isArray(steps))
+    throw new PipelineDefinitionError(String(name), "steps must be an array of step() definitions");
   steps.forEach((s, i) => {
-    if (s?.kind !== "keel.step") throw new PipelineDefinitionError(String(name), `steps[${i}] is not a step(); build each step with step(name, fn)`);
+    if (s?.kind !== "keel.step")
+      throw new PipelineDefinitionError(
+        String(name),
+        `steps[${i}] is not a step(); build each step with step(name, fn)`,
+      );
   });
   const shape = checkDag(name, steps);
-  return Object.freeze({ kind: "keel.pipeline", name, version: versionOf(name, steps, options), steps, shape, options });
+  return Object.freeze({
+    kind: "keel.pipeline",
+    name,
+    version: versionOf(name, steps, options),
+    steps,
+    shape,
+    options,
+  });
 }
 
 function versionOf(name: string, steps: readonly AnyStep[], options: PipelineOptions): string {
   const hash = createHash("sha256");
   hash.update(JSON.stringify({ name, options }));
-  for (const s of steps) hash.update(JSON.stringify([s.name, s.after, s.retry ?? null, s.timeout ?? null, s.run.toString()]));
+  for (const s of steps)
+    hash.update(
+      JSON.stringify([s.name, s.after, s.retry ?? null, s.timeout ?? null, s.run.toString()]),
+    );
   return hash.digest("hex").slice(0, 16);
 }
 
 export function isPipeline(value: unknown): value is Pipeline {
-  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "keel.pipeline";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as { kind?: unknown }).kind === "keel.pipeline"
+  );
 }

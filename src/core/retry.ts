@@ -23,22 +23,34 @@ export const defaultRetryPolicy: RetryPolicy = Object.freeze({
 export function backoffCeilingMs(policy: RetryPolicy, failedAttempts: number): number {
   const exponent = Math.max(0, failedAttempts - 1);
   // base 0 stays 0 (0 * Infinity would be NaN); whole ms, so a delay never passes its ceiling
-  const raw = policy.baseDelayMs === 0 ? 0 : policy.baseDelayMs * Math.pow(policy.multiplier, exponent);
+  const raw =
+    policy.baseDelayMs === 0 ? 0 : policy.baseDelayMs * Math.pow(policy.multiplier, exponent);
   return Math.floor(Math.min(policy.maxDelayMs, Number.isFinite(raw) ? raw : policy.maxDelayMs));
 }
 
 /** The delay before the next attempt, after `failedAttempts` failures. */
-export function backoffDelayMs(policy: RetryPolicy, failedAttempts: number, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  policy: RetryPolicy,
+  failedAttempts: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = backoffCeilingMs(policy, failedAttempts);
   if (policy.jitter === "none") return ceiling;
   return Math.floor(random() * (ceiling + 1));
 }
 
-export function shouldRetry(policy: RetryPolicy, failedAttempts: number, retryable: boolean): boolean {
+export function shouldRetry(
+  policy: RetryPolicy,
+  failedAttempts: number,
+  retryable: boolean,
+): boolean {
   return retryable && failedAttempts < policy.maxAttempts;
 }
 
-export function resolveRetryPolicy(base: RetryPolicy, override: Partial<RetryPolicy> | undefined): RetryPolicy {
+export function resolveRetryPolicy(
+  base: RetryPolicy,
+  override: Partial<RetryPolicy> | undefined,
+): RetryPolicy {
   const merged = { ...base, ...stripUndefined(override ?? {}) };
   validateRetryPolicy(merged);
   return Object.freeze(merged);
@@ -46,11 +58,16 @@ export function resolveRetryPolicy(base: RetryPolicy, override: Partial<RetryPol
 
 export function validateRetryPolicy(policy: RetryPolicy): void {
   const problems: string[] = [];
-  if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) problems.push("maxAttempts must be an integer >= 1");
-  if (!(Number.isFinite(policy.baseDelayMs) && policy.baseDelayMs >= 0)) problems.push("baseDelayMs must be a finite number >= 0");
-  if (!(Number.isFinite(policy.multiplier) && policy.multiplier >= 1)) problems.push("multiplier must be a finite number >= 1");
-  if (!(Number.isFinite(policy.maxDelayMs) && policy.maxDelayMs >= policy.baseDelayMs)) problems.push("maxDelayMs must be a finite number >= baseDelayMs");
-  if (policy.jitter !== "full" && policy.jitter !== "none") problems.push('jitter must be "full" or "none"');
+  if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1)
+    problems.push("maxAttempts must be an integer >= 1");
+  if (!(Number.isFinite(policy.baseDelayMs) && policy.baseDelayMs >= 0))
+    problems.push("baseDelayMs must be a finite number >= 0");
+  if (!(Number.isFinite(policy.multiplier) && policy.multiplier >= 1))
+    problems.push("multiplier must be a finite number >= 1");
+  if (!(Number.isFinite(policy.maxDelayMs) && policy.maxDelayMs >= policy.baseDelayMs))
+    problems.push("maxDelayMs must be a finite number >= baseDelayMs");
+  if (policy.jitter !== "full" && policy.jitter !== "none")
+    problems.push('jitter must be "full" or "none"');
   if (problems.length > 0) throw new RangeError(`invalid retry policy: ${problems.join("; ")}`);
 }
 

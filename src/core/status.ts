@@ -24,7 +24,11 @@ export const runStatuses = Object.values(RunStatus);
 export const stepStatuses = Object.values(StepStatus);
 
 /** Runs that will not move again unless an operator retries them. */
-export const terminalRunStatuses: ReadonlySet<RunStatus> = new Set(["succeeded", "quarantined", "cancelled"]);
+export const terminalRunStatuses: ReadonlySet<RunStatus> = new Set([
+  "succeeded",
+  "quarantined",
+  "cancelled",
+]);
 
 const runTransitions: Record<RunStatus, readonly RunStatus[]> = {
   // claim, or cancel before it starts

@@ -65,7 +65,13 @@ export class Claimer {
         const free = this.deps.freeSlots();
         if (free <= 0) return;
         const now = Date.now();
-        const claimed = await store.claimRuns({ nodeId: this.deps.nodeId, limit: free, leaseMs: this.deps.leaseMs, now, pipelines: this.deps.pipelines() });
+        const claimed = await store.claimRuns({
+          nodeId: this.deps.nodeId,
+          limit: free,
+          leaseMs: this.deps.leaseMs,
+          now,
+          pipelines: this.deps.pipelines(),
+        });
         for (const c of claimed) this.deps.dispatch(c);
         if (claimed.length < free) {
           if (!this.stopped) await this.armDueTimer(now);

@@ -57,7 +57,8 @@ export class Keel extends EventEmitter<NodeEvents> {
 
   register(...pipelines: Pipeline[]): this {
     for (const p of pipelines) {
-      if (!isPipeline(p)) throw new InvalidInputError("register() takes pipelines made with pipeline(name, steps)");
+      if (!isPipeline(p))
+        throw new InvalidInputError("register() takes pipelines made with pipeline(name, steps)");
       this.registry.add(p);
     }
     return this;
@@ -72,8 +73,15 @@ export class Keel extends EventEmitter<NodeEvents> {
   }
 
   async start(): Promise<this> {
-    if (this.node) throw new KeelError("already_started", "this keel instance already started its node");
-    const node = new KeelNode(this.store, this.registry, resolveNodeOptions(this.options), this.log, keelVersion);
+    if (this.node)
+      throw new KeelError("already_started", "this keel instance already started its node");
+    const node = new KeelNode(
+      this.store,
+      this.registry,
+      resolveNodeOptions(this.options),
+      this.log,
+      keelVersion,
+    );
     node.on("step", (e) => this.emit("step", e));
     node.on("settled", (e) => this.emit("settled", e));
     node.on("progress", (e) => this.emit("progress", e));
@@ -89,16 +97,28 @@ export class Keel extends EventEmitter<NodeEvents> {
     if (this.ownsStore) await this.store.close();
   }
 
-  async submit<P extends Pipeline>(pipeline: P | string, input: PipelineInput<P>, options: SubmitOptions = {}): Promise<SubmittedRun> {
+  async submit<P extends Pipeline>(
+    pipeline: P | string,
+    input: PipelineInput<P>,
+    options: SubmitOptions = {},
+  ): Promise<SubmittedRun> {
     const [result] = await this.submitMany(pipeline, [input], options);
     return result as SubmittedRun;
   }
 
   /** Many runs in one transaction: all are stored, or none. */
-  async submitMany<P extends Pipeline>(pipeline: P | string, inputs: PipelineInput<P>[], options: SubmitOptions = {}): Promise<SubmittedRun[]> {
+  async submitMany<P extends Pipeline>(
+    pipeline: P | string,
+    inputs: PipelineInput<P>[],
+    options: SubmitOptions = {},
+  ): Promise<SubmittedRun[]> {
     const { name, version } = await this.resolvePipeline(pipeline);
     const opts = checkSubmitOptions(options);
-    if (opts.idempotencyKey !== null && inputs.length > 1) throw new InvalidInputError("idempotencyKey applies to one run; submit runs one by one to give each its key", { field: "idempotencyKey" });
+    if (opts.idempotencyKey !== null && inputs.length > 1)
+      throw new InvalidInputError(
+        "idempotencyKey applies to one run; submit runs one by one to give each its key",
+        { field: "idempotencyKey" },
+      );
     const now = Date.now();
     const runs: NewRun[] = inputs.map((input, i) => ({
       id: newRunId(),
@@ -126,7 +146,10 @@ export class Keel extends EventEmitter<NodeEvents> {
   async inspect(id: string): Promise<RunDetails> {
     const run = await this.store.getRun(id);
     if (!run) throw new NotFoundError("run", id);
-    const [steps, transitions] = await Promise.all([this.store.listStepResults(id), this.store.listTransitions(id)]);
+    const [steps, transitions] = await Promise.all([
+      this.store.listStepResults(id),
+      this.store.listTransitions(id),
+    ]);
     return { run, steps, transitions };
   }
 
@@ -142,7 +165,10 @@ export class Keel extends EventEmitter<NodeEvents> {
   }
 
   /** Resolves when the run reaches succeeded, quarantined or cancelled. */
-  async wait(id: string, options: { timeoutMs?: number; pollMs?: number } = {}): Promise<RunRecord> {
+  async wait(
+    id: string,
+    options: { timeoutMs?: number; pollMs?: number } = {},
+  ): Promise<RunRecord> {
     const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
     const pollMs = options.pollMs ?? 100;
     for (;;) {
@@ -150,7 +176,12 @@ export class Keel extends EventEmitter<NodeEvents> {
       if (!run) throw new NotFoundError("run", id);
       if (terminalRunStatuses.has(run.status)) return run;
       const left = deadline - Date.now();
-      if (left <= 0) throw new KeelError("wait_timeout", `run ${id} is still ${run.status} after ${options.timeoutMs} ms`, { details: { runId: id, status: run.status } });
+      if (left <= 0)
+        throw new KeelError(
+          "wait_timeout",
+          `run ${id} is still ${run.status} after ${options.timeoutMs} ms`,
+          { details: { runId: id, status: run.status } },
+        );
       await this.nextSettle(id, Math.min(pollMs, left));
     }
   }
@@ -170,17 +201,24 @@ export class Keel extends EventEmitter<NodeEvents> {
     });
   }
 
-  private async resolvePipeline(pipeline: Pipeline | string): Promise<{ name: string; version: string }> {
+  private async resolvePipeline(
+    pipeline: Pipeline | string,
+  ): Promise<{ name: string; version: string }> {
     if (isPipeline(pipeline)) {
       if (!this.registry.get(pipeline.name)) this.registry.add(pipeline);
       return { name: pipeline.name, version: pipeline.version };
     }
-    if (typeof pipeline !== "string") throw new InvalidInputError("submit() takes a pipeline or a pipeline name");
+    if (typeof pipeline !== "string")
+      throw new InvalidInputError("submit() takes a pipeline or a pipeline name");
     const local = this.registry.get(pipeline);
     if (local) return { name: local.name, version: local.version };
     const known = await this.store.listPipelines();
     const found = known.find((p) => p.name === pipeline);
-    if (!found) throw new UnknownPipelineError(pipeline, [...new Set([...this.registry.names(), ...known.map((p) => p.name)])].sort());
+    if (!found)
+      throw new UnknownPipelineError(
+        pipeline,
+        [...new Set([...this.registry.names(), ...known.map((p) => p.name)])].sort(),
+      );
     return { name: found.name, version: found.version };
   }
 }
@@ -191,7 +229,11 @@ function checkInput(input: unknown, index: number | undefined): ReturnType<typeo
   } catch (error) {
     if (error instanceof NotJsonError) {
       const where = index === undefined ? "" : ` (input #${index})`;
-      throw new InvalidInputError(`run input${where} is not JSON data: ${error.message}`, { path: error.path }, error);
+      throw new InvalidInputError(
+        `run input${where} is not JSON data: ${error.message}`,
+        { path: error.path },
+        error,
+      );
     }
     throw error;
   }

@@ -91,17 +91,27 @@ export class Liveness {
         continue;
       }
       try {
-        await this.deps.store.returnRun({ runId: run.runId, nodeId: this.deps.nodeId, epoch: run.epoch }, "orphaned", Date.now());
+        await this.deps.store.returnRun(
+          { runId: run.runId, nodeId: this.deps.nodeId, epoch: run.epoch },
+          "orphaned",
+          Date.now(),
+        );
         returned.push(run.runId);
       } catch (error) {
         // lease lost: someone else has it now; anything else: tried again on the next beat
         if (!(error instanceof LeaseLostError)) seen.add(key);
-        this.deps.log.warn({ err: error, runId: run.runId }, "could not give back a run no execution holds");
+        this.deps.log.warn(
+          { err: error, runId: run.runId },
+          "could not give back a run no execution holds",
+        );
       }
     }
     this.orphans = seen;
     if (returned.length > 0) {
-      this.deps.log.warn({ runs: returned }, "runs held by this node without an execution are pending again");
+      this.deps.log.warn(
+        { runs: returned },
+        "runs held by this node without an execution are pending again",
+      );
       this.deps.onRecovered(returned);
     }
   }
@@ -116,13 +126,24 @@ export class Liveness {
         const deadHere = node.host === this.deps.host && !isProcessAlive(node.pid);
         const silent = now - node.heartbeatAt > this.deps.leaseMs;
         if (!deadHere && !silent) continue;
-        const ids = await store.releaseNodeRuns(node.id, deadHere ? "node_dead" : "node_silent", now);
+        const ids = await store.releaseNodeRuns(
+          node.id,
+          deadHere ? "node_dead" : "node_silent",
+          now,
+        );
         await store.setNodeState(node.id, "offline", now);
-        if (ids.length > 0) log.warn({ node: node.id, pid: node.pid, runs: ids.length }, deadHere ? "node process is gone; its runs are pending again" : "node stopped heartbeating; its runs are pending again");
+        if (ids.length > 0)
+          log.warn(
+            { node: node.id, pid: node.pid, runs: ids.length },
+            deadHere
+              ? "node process is gone; its runs are pending again"
+              : "node stopped heartbeating; its runs are pending again",
+          );
         recovered.push(...ids);
       }
       const expired = await store.recoverExpiredLeases(now);
-      if (expired.length > 0) log.warn({ runs: expired.length }, "leases expired; runs are pending again");
+      if (expired.length > 0)
+        log.warn({ runs: expired.length }, "leases expired; runs are pending again");
       recovered.push(...expired);
     } catch (error) {
       log.error({ err: error }, "recovery sweep failed; retrying on the next poll");

@@ -53,7 +53,13 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       leaseMs,
       heartbeatMs,
       pollMs,
-      held: () => [...this.executions.values()].map(({ execution: e }) => ({ runId: e.run.id, epoch: e.lease.epoch, claimedAt: e.claimedAt, settled: e.settled })),
+      held: () =>
+        [...this.executions.values()].map(({ execution: e }) => ({
+          runId: e.run.id,
+          epoch: e.lease.epoch,
+          claimedAt: e.claimedAt,
+          settled: e.settled,
+        })),
       onLost: (runId) => this.executions.get(runId)?.execution.abort("lease_lost"),
       onRecovered: () => this.claimer.wake(),
     });
@@ -71,14 +77,24 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     if (this.state !== "idle") throw new Error(`node ${this.id} was already started`);
     const now = Date.now();
     await this.store.registerPipelines(this.registry.records(now));
-    await this.store.registerNode({ id: this.id, host: this.options.host, pid: this.options.pid, capabilities: [...this.options.capabilities], version: this.version, now });
+    await this.store.registerNode({
+      id: this.id,
+      host: this.options.host,
+      pid: this.options.pid,
+      capabilities: [...this.options.capabilities],
+      version: this.version,
+      now,
+    });
     // runs of a node that died on this host are released before the first claim
     await this.liveness.recover();
     this.state = "running";
     this.unsubscribe = this.store.onWork(() => this.claimer.wake());
     this.liveness.start();
     this.claimer.start();
-    this.log.info({ node: this.id, pipelines: this.registry.names(), concurrency: this.options.concurrency }, "node started");
+    this.log.info(
+      { node: this.id, pipelines: this.registry.names(), concurrency: this.options.concurrency },
+      "node started",
+    );
   }
 
   /** Graceful: claim nothing new and wait for runs in flight. Forced: abort them and give them back. */
@@ -90,7 +106,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     this.state = "stopping";
     await this.claimer.stop();
     this.unsubscribe?.();
-    if (options.force) for (const { execution } of this.executions.values()) execution.abort("stopping");
+    if (options.force)
+      for (const { execution } of this.executions.values()) execution.abort("stopping");
     await Promise.allSettled([...this.executions.values()].map((e) => e.done));
     this.liveness.stop();
     await this.store.setNodeState(this.id, "offline", Date.now());
@@ -110,7 +127,10 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   private dispatch(claimed: ClaimedRun): void {
     const pipeline = this.registry.get(claimed.run.pipeline);
     if (!pipeline) {
-      this.log.error({ runId: claimed.run.id, pipeline: claimed.run.pipeline }, "claimed a run of an unknown pipeline");
+      this.log.error(
+        { runId: claimed.run.id, pipeline: claimed.run.pipeline },
+        "claimed a run of an unknown pipeline",
+      );
       return;
     }
     const runId = claimed.run.id;
@@ -133,7 +153,9 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       this.emit("settled", { runId });
       this.claimer.wake();
     });
-    const done = previous ? Promise.allSettled([previous.done, finished]).then(() => undefined) : finished;
+    const done = previous
+      ? Promise.allSettled([previous.done, finished]).then(() => undefined)
+      : finished;
     this.executions.set(runId, { execution, done });
   }
 }

@@ -49,13 +49,19 @@ export function resolveNodeOptions(options: NodeOptions = {}): ResolvedNodeOptio
   positiveInteger("heartbeatMs", resolved.heartbeatMs, 3_600_000);
   positiveInteger("pollMs", resolved.pollMs, 3_600_000);
   if (resolved.heartbeatMs * 2 > resolved.leaseMs) {
-    throw new InvalidInputError(`heartbeatMs (${resolved.heartbeatMs}) must be at most half of leaseMs (${resolved.leaseMs}), or live runs would lose their lease`, { field: "heartbeatMs" });
+    throw new InvalidInputError(
+      `heartbeatMs (${resolved.heartbeatMs}) must be at most half of leaseMs (${resolved.leaseMs}), or live runs would lose their lease`,
+      { field: "heartbeatMs" },
+    );
   }
   return Object.freeze(resolved);
 }
 
 function positiveInteger(field: string, value: number, max: number): void {
   if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new InvalidInputError(`${field} must be a whole number from 1 to ${max}, got ${String(value)}`, { field });
+    throw new InvalidInputError(
+      `${field} must be a whole number from 1 to ${max}, got ${String(value)}`,
+      { field },
+    );
   }
 }

@@ -9,7 +9,9 @@ export class PipelineRegistry {
   add(pipeline: Pipeline): void {
     const existing = this.byName.get(pipeline.name);
     if (existing && existing !== pipeline && existing.version !== pipeline.version) {
-      throw new Error(`pipeline "${pipeline.name}" is registered twice with different definitions (${existing.version} and ${pipeline.version})`);
+      throw new Error(
+        `pipeline "${pipeline.name}" is registered twice with different definitions (${existing.version} and ${pipeline.version})`,
+      );
     }
     this.byName.set(pipeline.name, pipeline);
   }

@@ -37,7 +37,9 @@ export interface ExecutionDeps {
   onProgress: (runId: string, bytes: number) => void;
 }
 
-type Failure = { kind: "retry"; delayMs: number; error: ErrorInfo } | { kind: "quarantine"; reason: string; error: ErrorInfo };
+type Failure =
+  | { kind: "retry"; delayMs: number; error: ErrorInfo }
+  | { kind: "quarantine"; reason: string; error: ErrorInfo };
 
 export class RunExecution {
   readonly run: RunRecord;
@@ -61,7 +63,11 @@ export class RunExecution {
     this.lease = claimed.lease;
     this.stepAttempts = { ...claimed.run.stepAttempts };
     for (const cp of claimed.checkpoints) this.done.set(cp.step, cp.output);
-    this.log = deps.log.child({ runId: this.run.id, traceId: this.run.traceId, pipeline: this.run.pipeline });
+    this.log = deps.log.child({
+      runId: this.run.id,
+      traceId: this.run.traceId,
+      pipeline: this.run.pipeline,
+    });
   }
 
   /** true once the run's final write is committed: a heartbeat no longer needs to find it */
@@ -81,12 +87,18 @@ export class RunExecution {
       await this.settle();
     } catch (error) {
       if (error instanceof LeaseLostError) {
-        this.log.warn({ err: error }, "lease lost; another node owns the run now, nothing more is written");
+        this.log.warn(
+          { err: error },
+          "lease lost; another node owns the run now, nothing more is written",
+        );
       } else {
         // a store write failed: stop here; the node's heartbeat finds the run held with no
         // execution and gives it back (or, if the node dies, its lease runs out), losing at most
         // the steps in flight
-        this.log.error({ err: error }, "store write failed during the run; it will be given back and claimed again");
+        this.log.error(
+          { err: error },
+          "store write failed during the run; it will be given back and claimed again",
+        );
       }
     } finally {
       this.finished = true;
@@ -113,8 +125,20 @@ export class RunExecution {
   private async runOne(step: AnyStep): Promise<void> {
     const failed = this.stepAttempts[step.name] ?? 0;
     const attempt = failed + 1;
-    await this.deps.store.startStep(this.lease, step.name, attempt, failed > 0 ? "failed" : "pending", Date.now());
-    this.deps.onStep({ runId: this.run.id, pipeline: this.run.pipeline, step: step.name, status: "running", attempt });
+    await this.deps.store.startStep(
+      this.lease,
+      step.name,
+      attempt,
+      failed > 0 ? "failed" : "pending",
+      Date.now(),
+    );
+    this.deps.onStep({
+      runId: this.run.id,
+      pipeline: this.run.pipeline,
+      step: step.name,
+      status: "running",
+      attempt,
+    });
     const startedAt = Date.now();
     const clock = performance.now();
     const outcome = await runStep({
@@ -138,7 +162,14 @@ export class RunExecution {
       // decided synchronously, so two sibling steps finishing together cannot both miss being last
       const last = !this.failure && this.done.size + 1 === this.pipeline.steps.length;
       this.done.set(step.name, outcome.output);
-      const checkpoint = { step: step.name, output: outcome.output, outputHash: hashJson(outcome.output), attempt, startedAt, finishedAt };
+      const checkpoint = {
+        step: step.name,
+        output: outcome.output,
+        outputHash: hashJson(outcome.output),
+        attempt,
+        startedAt,
+        finishedAt,
+      };
       if (last) {
         // the run may succeed only after every sibling checkpoint is committed
         await Promise.allSettled(this.checkpointWrites);
@@ -153,31 +184,73 @@ export class RunExecution {
           this.checkpointWrites.delete(write);
         }
       }
-      this.deps.onStep({ runId: this.run.id, pipeline: this.run.pipeline, step: step.name, status: "succeeded", attempt, ms });
+      this.deps.onStep({
+        runId: this.run.id,
+        pipeline: this.run.pipeline,
+        step: step.name,
+        status: "succeeded",
+        attempt,
+        ms,
+      });
       return;
     }
     await this.recordFailure(step, attempt, outcome.error, ms);
   }
 
-  private async recordFailure(step: AnyStep, attempt: number, error: Error, ms: number): Promise<void> {
+  private async recordFailure(
+    step: AnyStep,
+    attempt: number,
+    error: Error,
+    ms: number,
+  ): Promise<void> {
     const cls = classifyError(error);
-    const info: ErrorInfo = { code: cls.code, message: error.message, step: step.name, retryable: cls.retryable, stack: error.stack?.split("\n").slice(0, 8).join("\n") };
+    const info: ErrorInfo = {
+      code: cls.code,
+      message: error.message,
+      step: step.name,
+      retryable: cls.retryable,
+      stack: error.stack?.split("\n").slice(0, 8).join("\n"),
+    };
     this.stepAttempts[step.name] = attempt;
-    await this.deps.store.recordStepFailure(this.lease, { step: step.name, attempt, error: info, stepAttempts: { ...this.stepAttempts }, at: Date.now() });
-    this.deps.onStep({ runId: this.run.id, pipeline: this.run.pipeline, step: step.name, status: "failed", attempt, ms, error: info });
+    await this.deps.store.recordStepFailure(this.lease, {
+      step: step.name,
+      attempt,
+      error: info,
+      stepAttempts: { ...this.stepAttempts },
+      at: Date.now(),
+    });
+    this.deps.onStep({
+      runId: this.run.id,
+      pipeline: this.run.pipeline,
+      step: step.name,
+      status: "failed",
+      attempt,
+      ms,
+      error: info,
+    });
     this.log.warn({ step: step.name, attempt, code: cls.code, err: error }, "step attempt failed");
     const policy = this.policyFor(step);
     let next: Failure;
     if (!cls.retryable) {
-      next = { kind: "quarantine", reason: cls.code === "bad_output" ? "bad_output" : `permanent:${cls.code}`, error: info };
+      next = {
+        kind: "quarantine",
+        reason: cls.code === "bad_output" ? "bad_output" : `permanent:${cls.code}`,
+        error: info,
+      };
     } else if (attempt >= policy.maxAttempts) {
-      next = { kind: "quarantine", reason: cls.code === "timeout" ? "timeout" : "max_attempts", error: info };
+      next = {
+        kind: "quarantine",
+        reason: cls.code === "timeout" ? "timeout" : "max_attempts",
+        error: info,
+      };
     } else {
-      const hinted = isKeelError(error) && error instanceof TransientError ? error.nextRetryDelayMs : undefined;
+      const hinted =
+        isKeelError(error) && error instanceof TransientError ? error.nextRetryDelayMs : undefined;
       next = { kind: "retry", delayMs: hinted ?? backoffDelayMs(policy, attempt), error: info };
     }
     // a permanent failure outranks a retry asked for by a sibling step
-    if (!this.failure || (this.failure.kind === "retry" && next.kind === "quarantine")) this.failure = next;
+    if (!this.failure || (this.failure.kind === "retry" && next.kind === "quarantine"))
+      this.failure = next;
   }
 
   private async settle(): Promise<void> {
@@ -204,6 +277,9 @@ export class RunExecution {
   }
 
   private policyFor(step: AnyStep): RetryPolicy {
-    return resolveRetryPolicy(resolveRetryPolicy(this.deps.retry, this.pipeline.options.retry), step.retry);
+    return resolveRetryPolicy(
+      resolveRetryPolicy(this.deps.retry, this.pipeline.options.retry),
+      step.retry,
+    );
   }
 }

@@ -34,7 +34,10 @@ export async function runStep(req: StepRunInput): Promise<StepRunOutcome> {
   else req.runSignal.addEventListener("abort", onRunAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
   if (req.timeoutMs !== undefined) {
-    timer = setTimeout(() => controller.abort(new StepTimeoutError(req.step.name, req.timeoutMs as number)), req.timeoutMs);
+    timer = setTimeout(
+      () => controller.abort(new StepTimeoutError(req.step.name, req.timeoutMs as number)),
+      req.timeoutMs,
+    );
   }
   const ctx: StepContext = {
     runId: req.runId,
@@ -51,10 +54,18 @@ export async function runStep(req: StepRunInput): Promise<StepRunOutcome> {
     },
   };
   try {
-    const value = await Promise.race([invoke(req.step, ctx, req.input), aborted(controller.signal)]);
+    const value = await Promise.race([
+      invoke(req.step, ctx, req.input),
+      aborted(controller.signal),
+    ]);
     return { ok: true, output: checkOutput(req.step.name, value) };
   } catch (thrown) {
-    return { ok: false, error: controller.signal.aborted ? coerceError(controller.signal.reason) : coerceError(thrown) };
+    return {
+      ok: false,
+      error: controller.signal.aborted
+        ? coerceError(controller.signal.reason)
+        : coerceError(thrown),
+    };
   } finally {
     if (timer) clearTimeout(timer);
     req.runSignal.removeEventListener("abort", onRunAbort);

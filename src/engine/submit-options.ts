@@ -24,23 +24,36 @@ export interface CheckedSubmitOptions {
 export function checkSubmitOptions(options: SubmitOptions): CheckedSubmitOptions {
   const priority = options.priority ?? 0;
   if (!Number.isInteger(priority) || Math.abs(priority) > 1_000_000) {
-    throw new InvalidInputError(`priority must be a whole number from -1000000 to 1000000, got ${String(priority)}`, { field: "priority" });
+    throw new InvalidInputError(
+      `priority must be a whole number from -1000000 to 1000000, got ${String(priority)}`,
+      { field: "priority" },
+    );
   }
   const key = options.idempotencyKey;
   if (key !== undefined && (typeof key !== "string" || key.length === 0 || key.length > 256)) {
-    throw new InvalidInputError("idempotencyKey must be a string of 1 to 256 characters", { field: "idempotencyKey" });
+    throw new InvalidInputError("idempotencyKey must be a string of 1 to 256 characters", {
+      field: "idempotencyKey",
+    });
   }
-  return { priority, at: resolveAt(options.at), idempotencyKey: key ?? null, source: options.source ?? "manual", actor: options.actor ?? "api" };
+  return {
+    priority,
+    at: resolveAt(options.at),
+    idempotencyKey: key ?? null,
+    source: options.source ?? "manual",
+    actor: options.actor ?? "api",
+  };
 }
 
 function resolveAt(at: SubmitOptions["at"]): number | undefined {
   if (at === undefined) return undefined;
   if (at instanceof Date) {
-    if (Number.isNaN(at.getTime())) throw new InvalidInputError("at is an invalid Date", { field: "at" });
+    if (Number.isNaN(at.getTime()))
+      throw new InvalidInputError("at is an invalid Date", { field: "at" });
     return at.getTime();
   }
   if (typeof at === "number") {
-    if (!Number.isFinite(at) || at < 0) throw new InvalidInputError("at must be epoch milliseconds", { field: "at" });
+    if (!Number.isFinite(at) || at < 0)
+      throw new InvalidInputError("at must be epoch milliseconds", { field: "at" });
     return at;
   }
   try {

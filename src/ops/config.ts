@@ -19,13 +19,17 @@ export interface ResolvedConfig extends KeelConfig {
 export function findConfigFile(explicit?: string): string | null {
   const candidate = explicit ?? process.env.KEEL_CONFIG;
   if (candidate) {
-    if (!existsSync(candidate)) throw new InvalidInputError(`config file ${candidate} does not exist`, { file: candidate });
+    if (!existsSync(candidate))
+      throw new InvalidInputError(`config file ${candidate} does not exist`, { file: candidate });
     return resolve(candidate);
   }
   return existsSync("keel.yaml") ? resolve("keel.yaml") : null;
 }
 
-export function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+export function loadConfig(
+  explicit?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedConfig {
   const file = findConfigFile(explicit);
   const lines = new LineCounter();
   let raw: Record<string, unknown> = {};
@@ -34,11 +38,20 @@ export function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = process.e
     doc = parseDocument(readFileSync(file, "utf8"), { lineCounter: lines, prettyErrors: true });
     if (doc.errors.length > 0) {
       const first = doc.errors[0];
-      throw new InvalidInputError(`${file}: not valid YAML: ${first?.message ?? "parse error"}`, { file });
+      throw new InvalidInputError(`${file}: not valid YAML: ${first?.message ?? "parse error"}`, {
+        file,
+      });
     }
     const value = doc.toJS() as unknown;
-    if (value !== null && value !== undefined && (typeof value !== "object" || Array.isArray(value))) {
-      throw new InvalidInputError(`${file}: the top level must be a mapping of keys (like "workers:"), not ${Array.isArray(value) ? "a list" : typeof value}`, { file });
+    if (
+      value !== null &&
+      value !== undefined &&
+      (typeof value !== "object" || Array.isArray(value))
+    ) {
+      throw new InvalidInputError(
+        `${file}: the top level must be a mapping of keys (like "workers:"), not ${Array.isArray(value) ? "a list" : typeof value}`,
+        { file },
+      );
     }
     raw = (value as Record<string, unknown>) ?? {};
   }
@@ -46,7 +59,11 @@ export function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = process.e
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) throw configError(parsed.error, file, doc, lines);
   const base = file ? dirname(file) : process.cwd();
-  return Object.freeze({ ...parsed.data, file, pipelineModules: parsed.data.pipelines.map((p) => resolve(base, p)) });
+  return Object.freeze({
+    ...parsed.data,
+    file,
+    pipelineModules: parsed.data.pipelines.map((p) => resolve(base, p)),
+  });
 }
 
 /** KEEL_WORKERS_CONCURRENCY=4 -> workers.concurrency = 4; KEEL_PIPELINES=a.js,b.js -> pipelines. */
@@ -57,7 +74,11 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<
     if (!name.startsWith("KEEL_") || value === undefined) continue;
     const key = name.slice(5).toLowerCase();
     if (key === "home") out.home = value;
-    else if (key === "pipelines") out.pipelines = value.split(",").map((s) => s.trim()).filter(Boolean);
+    else if (key === "pipelines")
+      out.pipelines = value
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
     else {
       const section = Object.keys(shape).find((s) => key.startsWith(`${s}_`));
       if (!section) continue; // KEEL_CONFIG, KEEL_STORE and friends are read elsewhere
@@ -76,7 +97,12 @@ function coerce(value: string): unknown {
   return value;
 }
 
-function configError(error: ZodError, file: string | null, doc: ReturnType<typeof parseDocument> | undefined, lines: LineCounter): InvalidInputError {
+function configError(
+  error: ZodError,
+  file: string | null,
+  doc: ReturnType<typeof parseDocument> | undefined,
+  lines: LineCounter,
+): InvalidInputError {
   const issue = error.issues[0];
   const path = (issue?.path ?? []).map(String);
   let message = issue?.message ?? "invalid config";
@@ -90,7 +116,11 @@ function configError(error: ZodError, file: string | null, doc: ReturnType<typeo
   }
   const line = doc && key ? lineOf(doc, lines, key.split(".")) : undefined;
   const where = file ? `${file}${line ? `:${line}` : ""}` : "config";
-  return new InvalidInputError(`${where}: ${key || "(top level)"}: ${message}`, { key, line, file });
+  return new InvalidInputError(`${where}: ${key || "(top level)"}: ${message}`, {
+    key,
+    line,
+    file,
+  });
 }
 
 function validKeysAt(path: string[]): string[] {
@@ -109,7 +139,11 @@ function unwrap(node: unknown): unknown {
   return current;
 }
 
-function lineOf(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path: string[]): number | undefined {
+function lineOf(
+  doc: ReturnType<typeof parseDocument>,
+  lines: LineCounter,
+  path: string[],
+): number | undefined {
   const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
   const parentPair = findKeyNode(doc, path);
   const offset = parentPair ?? node?.range?.[0];
@@ -118,7 +152,9 @@ function lineOf(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path:
 
 function findKeyNode(doc: ReturnType<typeof parseDocument>, path: string[]): number | undefined {
   const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
-  const items = (parent as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | null)?.items;
+  const items = (
+    parent as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | null
+  )?.items;
   const pair = items?.find((item) => String(item.key?.value) === path.at(-1));
   return pair?.key?.range?.[0];
 }
@@ -129,7 +165,9 @@ function nearest(word: string, options: string[]): string | undefined {
     const distance = levenshtein(word, option);
     if (!best || distance < best.distance) best = { option, distance };
   }
-  return best && best.distance <= Math.max(2, Math.floor(word.length / 3)) ? best.option : undefined;
+  return best && best.distance <= Math.max(2, Math.floor(word.length / 3))
+    ? best.option
+    : undefined;
 }
 
 function levenshtein(a: string, b: string): number {
@@ -139,7 +177,11 @@ function levenshtein(a: string, b: string): number {
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const current = row[j] as number;
-      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row[j] = Math.min(
+        (row[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        previous + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
       previous = current;
     }
   }

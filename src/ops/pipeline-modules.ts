@@ -7,15 +7,27 @@ import { isPipeline, type Pipeline } from "../core/pipeline.js";
 export async function loadPipelineModules(paths: readonly string[]): Promise<Pipeline[]> {
   const found: Pipeline[] = [];
   for (const path of paths) {
-    if (!existsSync(path)) throw new InvalidInputError(`pipeline module ${path} does not exist; fix the "pipelines" list of your config`, { module: path });
+    if (!existsSync(path))
+      throw new InvalidInputError(
+        `pipeline module ${path} does not exist; fix the "pipelines" list of your config`,
+        { module: path },
+      );
     let mod: Record<string, unknown>;
     try {
       mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
     } catch (cause) {
-      throw new InvalidInputError(`pipeline module ${path} failed to load: ${(cause as Error).message}`, { module: path }, cause);
+      throw new InvalidInputError(
+        `pipeline module ${path} failed to load: ${(cause as Error).message}`,
+        { module: path },
+        cause,
+      );
     }
     const pipelines = Object.values(mod).filter(isPipeline);
-    if (pipelines.length === 0) throw new InvalidInputError(`pipeline module ${path} exports no pipeline; export the result of pipeline(name, steps)`, { module: path });
+    if (pipelines.length === 0)
+      throw new InvalidInputError(
+        `pipeline module ${path} exports no pipeline; export the result of pipeline(name, steps)`,
+        { module: path },
+      );
     found.push(...pipelines);
   }
   return found;

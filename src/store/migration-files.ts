@@ -20,17 +20,34 @@ export function loadMigrations(folder: URL): Migration[] {
   try {
     files = readdirSync(path).filter((f) => f.endsWith(".sql"));
   } catch (cause) {
-    throw new StoreError("migrations_missing", `cannot read the store migrations in ${path}; reinstall keel`, cause);
+    throw new StoreError(
+      "migrations_missing",
+      `cannot read the store migrations in ${path}; reinstall keel`,
+      cause,
+    );
   }
   const migrations = files.map((file) => {
     const match = /^(\d{3,})_([a-z0-9_]+)\.sql$/.exec(file);
-    if (!match) throw new StoreError("migrations_invalid", `migration file ${file} is not named NNN_name.sql`);
+    if (!match)
+      throw new StoreError(
+        "migrations_invalid",
+        `migration file ${file} is not named NNN_name.sql`,
+      );
     const sql = readFileSync(`${path}/${file}`, "utf8");
-    return { version: Number(match[1]), name: match[2] as string, sql, checksum: createHash("sha256").update(sql).digest("hex") };
+    return {
+      version: Number(match[1]),
+      name: match[2] as string,
+      sql,
+      checksum: createHash("sha256").update(sql).digest("hex"),
+    };
   });
   migrations.sort((a, b) => a.version - b.version);
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new StoreError("migrations_invalid", `migration numbers must run 1, 2, 3...; found ${m.version} at position ${i + 1}`);
+    if (m.version !== i + 1)
+      throw new StoreError(
+        "migrations_invalid",
+        `migration numbers must run 1, 2, 3...; found ${m.version} at position ${i + 1}`,
+      );
   });
   return migrations;
 }
@@ -52,7 +69,10 @@ export function pendingMigrations(known: Migration[], applied: AppliedMigration[
     }
     const mine = known[row.version - 1];
     if (mine && mine.checksum !== row.checksum) {
-      throw new StoreError("migration_changed", `migration ${row.version} (${mine.name}) differs from the one applied to this store; migrations are append-only: add a new one instead`);
+      throw new StoreError(
+        "migration_changed",
+        `migration ${row.version} (${mine.name}) differs from the one applied to this store; migrations are append-only: add a new one instead`,
+      );
     }
   }
   const done = new Set(applied.map((a) => a.version));

@@ -26,9 +26,15 @@ export function storePathFor(home: string): string {
 export function openStore(options: OpenStoreOptions = {}): Store {
   const url = options.url ?? process.env.KEEL_STORE;
   if (url && /^postgres(ql)?:\/\//.test(url)) {
-    throw new Error("PostgreSQL stores are not supported by this build yet; use the embedded SQLite store (leave KEEL_STORE unset)");
+    throw new Error(
+      "PostgreSQL stores are not supported by this build yet; use the embedded SQLite store (leave KEEL_STORE unset)",
+    );
   }
-  if (url) return SqliteStore.open({ path: resolve(url.replace(/^sqlite:(\/\/)?/, "")), durability: options.durability });
+  if (url)
+    return SqliteStore.open({
+      path: resolve(url.replace(/^sqlite:(\/\/)?/, "")),
+      durability: options.durability,
+    });
   const home = resolveHome(options.home);
   mkdirSync(home, { recursive: true, mode: 0o700 });
   return SqliteStore.open({ path: storePathFor(home), durability: options.durability });

@@ -1,7 +1,14 @@
 import type { JsonValue } from "../core/canonical-json.js";
 import { encodeTime } from "../core/ids.js";
 import type { RunStatus } from "../core/status.js";
-import type { ErrorInfo, NodeRecord, NodeState, RunRecord, StepResultRecord, TransitionRecord } from "./records.js";
+import type {
+  ErrorInfo,
+  NodeRecord,
+  NodeState,
+  RunRecord,
+  StepResultRecord,
+  TransitionRecord,
+} from "./records.js";
 
 /**
  * Row -> record mapping shared by both backends. Column names are the same everywhere; numbers

@@ -122,7 +122,13 @@ export interface Store {
   heartbeat(nodeId: string, now: number, leaseMs: number): Promise<HeldRun[]>;
 
   claimRuns(request: ClaimRequest): Promise<ClaimedRun[]>;
-  startStep(lease: Lease, step: string, attempt: number, from: "pending" | "failed", now: number): Promise<void>;
+  startStep(
+    lease: Lease,
+    step: string,
+    attempt: number,
+    from: "pending" | "failed",
+    now: number,
+  ): Promise<void>;
   /** records the checkpoint; with `runOutput` the run succeeds in the same transaction */
   completeStep(lease: Lease, checkpoint: Checkpoint, runOutput?: JsonValue): Promise<void>;
   recordStepFailure(lease: Lease, failure: StepFailure): Promise<void>;

@@ -6,7 +6,11 @@ import { describe, expect, it } from "vitest";
 import { keelBin } from "./node-process.js";
 
 /** The CLI as a user runs it: a subprocess, its stdout, stderr and exit code. */
-function keelCli(home: string, args: string[], env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
+function keelCli(
+  home: string,
+  args: string[],
+  env: Record<string, string> = {},
+): { code: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [keelBin, "--home", home, ...args], {
     env: { ...process.env, KEEL_LOG_LEVEL: "warn", ...env },
     encoding: "utf8",
@@ -16,7 +20,10 @@ function keelCli(home: string, args: string[], env: Record<string, string> = {})
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-const doc = JSON.stringify({ name: "tiny", text: "# Plan\nThe council shall fund the pump for $1,000 because wells fail." });
+const doc = JSON.stringify({
+  name: "tiny",
+  text: "# Plan\nThe council shall fund the pump for $1,000 because wells fail.",
+});
 
 describe("keel CLI", () => {
   it("submits with --wait, then lists and shows the run as stable JSON", () => {
@@ -25,18 +32,63 @@ describe("keel CLI", () => {
     const started = keelCli(home, ["start", "--format", "json"]);
     expect(started.code, started.stderr).toBe(0);
     try {
-      const submitted = keelCli(home, ["submit", "document-analysis", "--input", doc, "--wait", "--format", "json"]);
+      const submitted = keelCli(home, [
+        "submit",
+        "document-analysis",
+        "--input",
+        doc,
+        "--wait",
+        "--format",
+        "json",
+      ]);
       expect(submitted.code, submitted.stderr).toBe(0);
       const run = JSON.parse(submitted.stdout);
-      expect(run).toMatchObject({ pipeline: "document-analysis", status: "succeeded", created: true, attempts: 0, terminal: true });
+      expect(run).toMatchObject({
+        pipeline: "document-analysis",
+        status: "succeeded",
+        created: true,
+        attempts: 0,
+        terminal: true,
+      });
       expect(Object.keys(run.output)).toEqual(["dag_validation"]);
 
-      const again = JSON.parse(keelCli(home, ["submit", "document-analysis", "--input", doc, "--idempotency-key", "k1", "--format", "json"]).stdout);
-      const repeat = JSON.parse(keelCli(home, ["submit", "document-analysis", "--input", doc, "--idempotency-key", "k1", "--format", "json"]).stdout);
+      const again = JSON.parse(
+        keelCli(home, [
+          "submit",
+          "document-analysis",
+          "--input",
+          doc,
+          "--idempotency-key",
+          "k1",
+          "--format",
+          "json",
+        ]).stdout,
+      );
+      const repeat = JSON.parse(
+        keelCli(home, [
+          "submit",
+          "document-analysis",
+          "--input",
+          doc,
+          "--idempotency-key",
+          "k1",
+          "--format",
+          "json",
+        ]).stdout,
+      );
       expect(repeat.id).toBe(again.id);
       expect(repeat.created).toBe(false);
 
-      const listed = keelCli(home, ["jobs", "list", "--status", "succeeded", "--since", "1h", "--format", "json"]);
+      const listed = keelCli(home, [
+        "jobs",
+        "list",
+        "--status",
+        "succeeded",
+        "--since",
+        "1h",
+        "--format",
+        "json",
+      ]);
       expect(listed.code).toBe(0);
       const page = JSON.parse(listed.stdout);
       expect(page.runs.map((r: { id: string }) => r.id)).toContain(run.id);
@@ -45,7 +97,12 @@ describe("keel CLI", () => {
       const shown = JSON.parse(keelCli(home, ["jobs", "show", run.id, "--format", "json"]).stdout);
       expect(shown.steps).toHaveLength(11);
       expect(shown.steps[0]).toHaveProperty("duration_ms");
-      expect(shown.transitions.at(-1)).toMatchObject({ step: null, from: "running", to: "succeeded", reason: "completed" });
+      expect(shown.transitions.at(-1)).toMatchObject({
+        step: null,
+        from: "running",
+        to: "succeeded",
+        reason: "completed",
+      });
 
       const table = keelCli(home, ["jobs", "show", run.id]);
       expect(table.stdout).toContain("transitions:");
@@ -59,11 +116,17 @@ describe("keel CLI", () => {
     const home = mkdtempSync(join(tmpdir(), "keel-cli-bad-"));
     const cases: [string[], RegExp][] = [
       [["submit", "document-analysis", "--input", "{not json"], /--input is not valid JSON/],
-      [["submit", "no-such-pipeline", "--input", "{}"], /unknown pipeline "no-such-pipeline".*document-analysis/],
+      [
+        ["submit", "no-such-pipeline", "--input", "{}"],
+        /unknown pipeline "no-such-pipeline".*document-analysis/,
+      ],
       [["jobs", "list", "--status", "done"], /--status must be one of pending, running/],
       [["jobs", "list", "--limit", "0"], /--limit must be a whole number from 1/],
       [["jobs", "list", "--since", "yesterday"], /neither a duration/],
-      [["submit", "document-analysis", "--input", "{}", "--priority", "high"], /--priority must be a whole number/],
+      [
+        ["submit", "document-analysis", "--input", "{}", "--priority", "high"],
+        /--priority must be a whole number/,
+      ],
       [["submit", "document-analysis", "--input", "{}", "--at", "soon"], /--at "soon" is neither/],
       [["jobs", "frobnicate"], /unknown command/],
       [["--format", "xml", "jobs", "list"], /--format must be "table" or "json"/],
@@ -82,7 +145,9 @@ describe("keel CLI", () => {
     writeFileSync(join(home, "keel.yaml"), "workers:\n  concurency: 4\n");
     const result = keelCli(home, ["jobs", "list"]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/keel\.yaml:2: workers\.concurency: unknown key "concurency"; did you mean "concurrency"\?/);
+    expect(result.stderr).toMatch(
+      /keel\.yaml:2: workers\.concurency: unknown key "concurency"; did you mean "concurrency"\?/,
+    );
   });
 
   it("jobs show of an unknown run exits 1", () => {

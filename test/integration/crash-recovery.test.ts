@@ -16,7 +16,8 @@ const fixture = fileURLToPath(new URL("./fixtures/counted-pipelines.mjs", import
 const children: NodeProcess[] = [];
 
 afterEach(() => {
-  for (const node of children.splice(0)) if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill("SIGKILL");
+  for (const node of children.splice(0))
+    if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill("SIGKILL");
 });
 
 function effectCounts(file: string): Map<string, number> {
@@ -52,16 +53,24 @@ describe("crash recovery with real processes", () => {
 
     const documents = await loadDocuments();
     const client = keel({ home });
-    const { countedDocumentAnalysis } = (await import(fixture)) as { countedDocumentAnalysis: never };
+    const { countedDocumentAnalysis } = (await import(fixture)) as {
+      countedDocumentAnalysis: never;
+    };
     const inputs = Array.from({ length: 500 }, (_, i) => documents[i % documents.length]);
     // submitted in batches so the kills also land while enqueues are committed
-    for (let i = 0; i < inputs.length; i += 100) await client.submitMany(countedDocumentAnalysis, inputs.slice(i, i + 100) as never[]);
+    for (let i = 0; i < inputs.length; i += 100)
+      await client.submitMany(countedDocumentAnalysis, inputs.slice(i, i + 100) as never[]);
     await client.stop();
 
     let kills = 0;
     let succeededAtKill: number[] = [];
     const store = readStore(home);
-    const succeeded = (): number => (store.prepare("SELECT count(*) AS n FROM runs WHERE status = 'succeeded'").get() as { n: number }).n;
+    const succeeded = (): number =>
+      (
+        store.prepare("SELECT count(*) AS n FROM runs WHERE status = 'succeeded'").get() as {
+          n: number;
+        }
+      ).n;
     try {
       while (kills < 20 || succeeded() === 0) {
         const node = startNode(home, config, env);
@@ -83,11 +92,21 @@ describe("crash recovery with real processes", () => {
       final.child.kill("SIGTERM");
       expect(await final.exited).toBe(0);
 
-      const statuses = store.prepare("SELECT status, count(*) AS n FROM runs GROUP BY status").all();
+      const statuses = store
+        .prepare("SELECT status, count(*) AS n FROM runs GROUP BY status")
+        .all();
       expect(statuses).toEqual([{ status: "succeeded", n: 500 }]);
-      const checkpoints = store.prepare("SELECT count(*) AS n, count(DISTINCT run_id || ' ' || step) AS distinct_n FROM step_results").get();
+      const checkpoints = store
+        .prepare(
+          "SELECT count(*) AS n, count(DISTINCT run_id || ' ' || step) AS distinct_n FROM step_results",
+        )
+        .get();
       expect(checkpoints).toEqual({ n: 5500, distinct_n: 5500 });
-      const doubled = store.prepare("SELECT run_id, step, count(*) AS n FROM transitions WHERE step IS NOT NULL AND to_status = 'succeeded' GROUP BY run_id, step HAVING n > 1").all();
+      const doubled = store
+        .prepare(
+          "SELECT run_id, step, count(*) AS n FROM transitions WHERE step IS NOT NULL AND to_status = 'succeeded' GROUP BY run_id, step HAVING n > 1",
+        )
+        .all();
       expect(doubled).toEqual([]);
       expect(store.pragma("integrity_check", { simple: true })).toBe("ok");
 
@@ -96,7 +115,9 @@ describe("crash recovery with real processes", () => {
       expect(counts.size).toBe(5500);
       const executions = [...counts.values()].reduce((a, b) => a + b, 0);
       expect(executions - 5500).toBeLessThanOrEqual(kills * 8 * 4);
-      console.info(`crash test: ${kills} SIGKILLs, succeeded runs at each kill ${succeededAtKill.join(",")}; ${executions - 5500} step re-executions of 5500`);
+      console.info(
+        `crash test: ${kills} SIGKILLs, succeeded runs at each kill ${succeededAtKill.join(",")}; ${executions - 5500} step re-executions of 5500`,
+      );
     } finally {
       store.close();
     }
@@ -125,14 +146,26 @@ describe("crash recovery with real processes", () => {
     await second.ready;
     const store = readStore(home);
     try {
-      await waitUntil(() => (store.prepare("SELECT status FROM runs WHERE id = ?").get(run.id) as { status: string }).status === "succeeded", 20_000);
-      const output = JSON.parse((store.prepare("SELECT output FROM runs WHERE id = ?").get(run.id) as { output: string }).output);
+      await waitUntil(
+        () =>
+          (store.prepare("SELECT status FROM runs WHERE id = ?").get(run.id) as { status: string })
+            .status === "succeeded",
+        20_000,
+      );
+      const output = JSON.parse(
+        (store.prepare("SELECT output FROM runs WHERE id = ?").get(run.id) as { output: string })
+          .output,
+      );
       expect(output).toEqual({ last: { n: 21 } });
       const counts = effectCounts(effects);
       expect(counts.get(`${run.id} first`)).toBe(1);
       expect(counts.get(`${run.id} killer`)).toBe(2);
       expect(counts.get(`${run.id} last`)).toBe(1);
-      const reasons = (store.prepare("SELECT reason FROM transitions WHERE run_id = ? AND step IS NULL ORDER BY id").all(run.id) as { reason: string }[]).map((r) => r.reason);
+      const reasons = (
+        store
+          .prepare("SELECT reason FROM transitions WHERE run_id = ? AND step IS NULL ORDER BY id")
+          .all(run.id) as { reason: string }[]
+      ).map((r) => r.reason);
       // released at once because the dead node's pid is gone, not after a lease timeout
       expect(reasons).toEqual(["submitted", "claimed", "node_dead", "claimed", "completed"]);
     } finally {

@@ -8,7 +8,10 @@ export const keelBin = fileURLToPath(new URL("../../bin/keel.js", import.meta.ur
 
 export function writeConfig(home: string, modules: string[], extra = ""): string {
   const file = join(home, "keel.yaml");
-  writeFileSync(file, `pipelines:\n${modules.map((m) => `  - ${JSON.stringify(m)}`).join("\n")}\n${extra}`);
+  writeFileSync(
+    file,
+    `pipelines:\n${modules.map((m) => `  - ${JSON.stringify(m)}`).join("\n")}\n${extra}`,
+  );
   return file;
 }
 
@@ -20,11 +23,19 @@ export interface NodeProcess {
   output: () => string;
 }
 
-export function startNode(home: string, config: string, env: Record<string, string> = {}): NodeProcess {
-  const child = spawn(process.execPath, [keelBin, "start", "--foreground", "--home", home, "--config", config], {
-    env: { ...process.env, KEEL_LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+export function startNode(
+  home: string,
+  config: string,
+  env: Record<string, string> = {},
+): NodeProcess {
+  const child = spawn(
+    process.execPath,
+    [keelBin, "start", "--foreground", "--home", home, "--config", config],
+    {
+      env: { ...process.env, KEEL_LOG_LEVEL: "warn", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   const ready = new Promise<void>((resolve, reject) => {
     child.stdout?.on("data", (chunk: Buffer) => {
@@ -32,9 +43,13 @@ export function startNode(home: string, config: string, env: Record<string, stri
       if (out.includes(" running [")) resolve();
     });
     child.stderr?.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.once("exit", (code, signal) => reject(new Error(`node exited before it was ready (code ${code}, signal ${signal}): ${out}`)));
+    child.once("exit", (code, signal) =>
+      reject(new Error(`node exited before it was ready (code ${code}, signal ${signal}): ${out}`)),
+    );
   });
   ready.catch(() => undefined);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
   return { child, ready, exited, output: () => out };
 }

@@ -1,7 +1,13 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { isDeepStrictEqual } from "node:util";
-import { canonicalJson, hashJson, NotJsonError, toJsonData, type JsonValue } from "../../src/core/canonical-json.js";
+import {
+  canonicalJson,
+  hashJson,
+  NotJsonError,
+  toJsonData,
+  type JsonValue,
+} from "../../src/core/canonical-json.js";
 
 function notJson(value: unknown): NotJsonError {
   try {
@@ -17,10 +23,18 @@ function notJson(value: unknown): NotJsonError {
 function shuffleKeys(value: JsonValue, seeds: () => number): JsonValue {
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map((v) => shuffleKeys(v, seeds));
-  const entries = Object.entries(value).map(([k, v]) => [k, shuffleKeys(v, seeds), seeds()] as const);
+  const entries = Object.entries(value).map(
+    ([k, v]) => [k, shuffleKeys(v, seeds), seeds()] as const,
+  );
   entries.sort((x, y) => x[2] - y[2]);
   const out: Record<string, JsonValue> = {};
-  for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of entries)
+    Object.defineProperty(out, k, {
+      value: v,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   return out;
 }
 
@@ -30,7 +44,12 @@ describe("toJsonData rejects what is not JSON, naming the path", () => {
     ["a BigInt", () => ({ a: [1, { b: 10n }] }), "$.a[1].b", /BigInt/],
     ["a symbol", () => ({ a: [1, { b: Symbol("s") }] }), "$.a[1].b", /symbol/],
     ["NaN", () => ({ a: [1, { b: Number.NaN }] }), "$.a[1].b", /non-finite number \(NaN\)/],
-    ["Infinity", () => ({ a: [1, { b: Number.POSITIVE_INFINITY }] }), "$.a[1].b", /non-finite number \(Infinity\)/],
+    [
+      "Infinity",
+      () => ({ a: [1, { b: Number.POSITIVE_INFINITY }] }),
+      "$.a[1].b",
+      /non-finite number \(Infinity\)/,
+    ],
     ["-Infinity", () => [Number.NEGATIVE_INFINITY], "$[0]", /non-finite/],
     ["a Map", () => ({ a: [1, { b: new Map([["k", 1]]) }] }), "$.a[1].b", /a Map/],
     ["a Set", () => ({ s: new Set([1]) }), "$.s", /a Set/],
@@ -60,7 +79,10 @@ describe("toJsonData rejects what is not JSON, naming the path", () => {
 
   it("a value seen twice without a cycle is fine", () => {
     const shared = { x: 1 };
-    expect(toJsonData({ a: shared, b: [shared, shared] })).toEqual({ a: { x: 1 }, b: [{ x: 1 }, { x: 1 }] });
+    expect(toJsonData({ a: shared, b: [shared, shared] })).toEqual({
+      a: { x: 1 },
+      b: [{ x: 1 }, { x: 1 }],
+    });
   });
 });
 
@@ -101,7 +123,9 @@ describe("toJsonData accepts JSON data", () => {
   });
 
   it("sorts keys at every depth and hashes to sha256 hex", () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}',
+    );
     expect(hashJson({ b: 1, a: 2 })).toBe(hashJson({ a: 2, b: 1 }));
     expect(hashJson({ a: 1 })).toMatch(/^[0-9a-f]{64}$/);
     expect(hashJson({ a: 1 })).not.toBe(hashJson({ a: 2 }));

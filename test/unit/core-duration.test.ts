@@ -6,8 +6,39 @@ const NOW = Date.parse("2026-11-23T12:00:00.000Z");
 const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 const unitArb = fc.constantFrom(...(Object.keys(unitMs) as (keyof typeof unitMs)[]));
 
-const garbage = ["", " ", "abc", "10", "ms", "-5m", "5 minutes", "5M", "1e3s", "5m5s", "1.s", ".5s", "5mss", "24hh", "0x10s", "NaN s", "Infinity ms", "1,5h"];
-const badTimes = ["2026-13-01", "2026-02-30", "2026-04-31T10:00:00Z", "2026-11-23T25:00:00Z", "2026/11/23", "23.11.2026", "11/23/2026", "yesterday", "now", "2026-1-1", "2026-11-23T09:00:00Zjunk"];
+const garbage = [
+  "",
+  " ",
+  "abc",
+  "10",
+  "ms",
+  "-5m",
+  "5 minutes",
+  "5M",
+  "1e3s",
+  "5m5s",
+  "1.s",
+  ".5s",
+  "5mss",
+  "24hh",
+  "0x10s",
+  "NaN s",
+  "Infinity ms",
+  "1,5h",
+];
+const badTimes = [
+  "2026-13-01",
+  "2026-02-30",
+  "2026-04-31T10:00:00Z",
+  "2026-11-23T25:00:00Z",
+  "2026/11/23",
+  "23.11.2026",
+  "11/23/2026",
+  "yesterday",
+  "now",
+  "2026-1-1",
+  "2026-11-23T09:00:00Zjunk",
+];
 
 describe("parseDurationMs", () => {
   it("parses the operator words", () => {
@@ -32,18 +63,25 @@ describe("parseDurationMs", () => {
 
   it("always gives a whole number of ms for decimals", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 999 }), unitArb, (i, frac, unit) => {
-        const ms = parseDurationMs(`${i}.${frac}${unit}`);
-        expect(Number.isInteger(ms)).toBe(true);
-        expect(Math.abs(ms - Number(`${i}.${frac}`) * unitMs[unit])).toBeLessThanOrEqual(0.5);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.integer({ min: 0, max: 999 }),
+        unitArb,
+        (i, frac, unit) => {
+          const ms = parseDurationMs(`${i}.${frac}${unit}`);
+          expect(Number.isInteger(ms)).toBe(true);
+          expect(Math.abs(ms - Number(`${i}.${frac}`) * unitMs[unit])).toBeLessThanOrEqual(0.5);
+        },
+      ),
     );
   });
 
   for (const text of garbage) {
     it(`rejects ${JSON.stringify(text)} with a RangeError that quotes it and shows examples`, () => {
       expect(() => parseDurationMs(text)).toThrow(RangeError);
-      expect(() => parseDurationMs(text)).toThrow(`"${text}" is not a duration; use a number and a unit, like 500ms`);
+      expect(() => parseDurationMs(text)).toThrow(
+        `"${text}" is not a duration; use a number and a unit, like 500ms`,
+      );
     });
   }
 });
@@ -68,17 +106,26 @@ describe("parseSince", () => {
 
   it("round-trips any ISO instant", () => {
     fc.assert(
-      fc.property(fc.date({ min: new Date("1970-01-01T00:00:00Z"), max: new Date("9999-12-31T23:59:59Z"), noInvalidDate: true }), (d) => {
-        expect(parseSince(d.toISOString(), NOW)).toBe(d.getTime());
-        expect(parseAt(d.toISOString(), NOW)).toBe(d.getTime());
-      }),
+      fc.property(
+        fc.date({
+          min: new Date("1970-01-01T00:00:00Z"),
+          max: new Date("9999-12-31T23:59:59Z"),
+          noInvalidDate: true,
+        }),
+        (d) => {
+          expect(parseSince(d.toISOString(), NOW)).toBe(d.getTime());
+          expect(parseAt(d.toISOString(), NOW)).toBe(d.getTime());
+        },
+      ),
     );
   });
 
   for (const text of [...garbage.filter((g) => !/^\d{4}/.test(g)), ...badTimes]) {
     it(`rejects ${JSON.stringify(text)} naming the flag and the accepted forms`, () => {
       expect(() => parseSince(text, NOW)).toThrow(RangeError);
-      expect(() => parseSince(text, NOW)).toThrow(`--since "${text}" is neither a duration (30m, 24h, 7d) nor an ISO time`);
+      expect(() => parseSince(text, NOW)).toThrow(
+        `--since "${text}" is neither a duration (30m, 24h, 7d) nor an ISO time`,
+      );
     });
   }
 });
@@ -95,10 +142,15 @@ describe("parseAt", () => {
 
   it("is the mirror image of parseSince for durations", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 100_000 }), unitArb, fc.integer({ min: 0, max: 2 ** 40 }), (n, unit, now) => {
-        const text = `${n}${unit}`;
-        expect(parseAt(text, now) - now).toBe(now - parseSince(text, now));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 100_000 }),
+        unitArb,
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        (n, unit, now) => {
+          const text = `${n}${unit}`;
+          expect(parseAt(text, now) - now).toBe(now - parseSince(text, now));
+        },
+      ),
     );
   });
 
@@ -111,7 +163,9 @@ describe("parseAt", () => {
 
   for (const text of ["soon", "10 minutes", "2026-02-30T09:00:00Z", "2026-00-10"]) {
     it(`rejects ${JSON.stringify(text)} naming --at`, () => {
-      expect(() => parseAt(text, NOW)).toThrow(`--at "${text}" is neither a duration (10m, 2h) nor an ISO time`);
+      expect(() => parseAt(text, NOW)).toThrow(
+        `--at "${text}" is neither a duration (10m, 2h) nor an ISO time`,
+      );
     });
   }
 });

@@ -32,7 +32,16 @@ describe("coerceError", () => {
     ["a circular object", circular, "object", /: \[object Object\]$/],
     ["a BigInt", 10n, "bigint", /: 10$/],
     ["a symbol", Symbol("why"), "symbol", /: Symbol\(why\)$/],
-    ["a null-prototype circular object", (() => { const o = Object.create(null) as Record<string, unknown>; o.o = o; return o; })(), "object", /: \[object Object\]$/],
+    [
+      "a null-prototype circular object",
+      (() => {
+        const o = Object.create(null) as Record<string, unknown>;
+        o.o = o;
+        return o;
+      })(),
+      "object",
+      /: \[object Object\]$/,
+    ],
   ];
   for (const [what, thrown, type, message] of cases) {
     it(`wraps ${what} in an Error with code non_error_thrown and a readable message`, () => {
@@ -64,46 +73,87 @@ describe("coerceError", () => {
 
   it("never throws and always gives a non-empty message, for anything", () => {
     fc.assert(
-      fc.property(fc.anything({ withBigInt: true, withMap: true, withSet: true, withNullPrototype: true, withBoxedValues: true }), (v) => {
-        const err = coerceError(v);
-        expect(err).toBeInstanceOf(Error);
-        expect(err.message.length).toBeGreaterThan(0);
-        expect((err as KeelError).code).toBe("non_error_thrown");
-      }),
+      fc.property(
+        fc.anything({
+          withBigInt: true,
+          withMap: true,
+          withSet: true,
+          withNullPrototype: true,
+          withBoxedValues: true,
+        }),
+        (v) => {
+          const err = coerceError(v);
+          expect(err).toBeInstanceOf(Error);
+          expect(err.message.length).toBeGreaterThan(0);
+          expect((err as KeelError).code).toBe("non_error_thrown");
+        },
+      ),
     );
   });
 });
 
 describe("classifyError", () => {
   it("PermanentError is not retryable and keeps its code", () => {
-    expect(classifyError(new PermanentError("nope"))).toEqual({ retryable: false, code: "permanent" });
-    expect(classifyError(new PermanentError("bad csv", "parse_error"))).toEqual({ retryable: false, code: "parse_error" });
+    expect(classifyError(new PermanentError("nope"))).toEqual({
+      retryable: false,
+      code: "permanent",
+    });
+    expect(classifyError(new PermanentError("bad csv", "parse_error"))).toEqual({
+      retryable: false,
+      code: "parse_error",
+    });
     expect(isPermanentError(new PermanentError("x"))).toBe(true);
     expect(isPermanentError(new Error("x"))).toBe(false);
   });
 
   it("TransientError and other KeelErrors speak for themselves", () => {
-    expect(classifyError(new TransientError("later", "rate_limited", { nextRetryDelayMs: 30_000 }))).toEqual({ retryable: true, code: "rate_limited" });
+    expect(
+      classifyError(new TransientError("later", "rate_limited", { nextRetryDelayMs: 30_000 })),
+    ).toEqual({ retryable: true, code: "rate_limited" });
     expect(new TransientError("later", "x", { nextRetryDelayMs: 5 }).nextRetryDelayMs).toBe(5);
-    expect(classifyError(new StepTimeoutError("s", 10))).toEqual({ retryable: true, code: "timeout" });
-    expect(classifyError(new BadOutputError("s", "a function at $"))).toEqual({ retryable: false, code: "bad_output" });
-    expect(classifyError(new PipelineDefinitionError("p", "bad"))).toEqual({ retryable: false, code: "invalid_pipeline" });
+    expect(classifyError(new StepTimeoutError("s", 10))).toEqual({
+      retryable: true,
+      code: "timeout",
+    });
+    expect(classifyError(new BadOutputError("s", "a function at $"))).toEqual({
+      retryable: false,
+      code: "bad_output",
+    });
+    expect(classifyError(new PipelineDefinitionError("p", "bad"))).toEqual({
+      retryable: false,
+      code: "invalid_pipeline",
+    });
   });
 
   it("EACCES and EPERM are permission_denied, not retryable", () => {
-    expect(classifyError(withCode("open failed", "EACCES"))).toEqual({ retryable: false, code: "permission_denied" });
-    expect(classifyError(withCode("open failed", "EPERM"))).toEqual({ retryable: false, code: "permission_denied" });
-    expect(classifyError(withCode("x", "ERR_INVALID_URL"))).toEqual({ retryable: false, code: "validation" });
+    expect(classifyError(withCode("open failed", "EACCES"))).toEqual({
+      retryable: false,
+      code: "permission_denied",
+    });
+    expect(classifyError(withCode("open failed", "EPERM"))).toEqual({
+      retryable: false,
+      code: "permission_denied",
+    });
+    expect(classifyError(withCode("x", "ERR_INVALID_URL"))).toEqual({
+      retryable: false,
+      code: "validation",
+    });
   });
 
   it("network codes are retryable, named in lower case", () => {
     for (const code of ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EAI_AGAIN", "UND_ERR_SOCKET"]) {
-      expect(classifyError(withCode("socket", code))).toEqual({ retryable: true, code: code.toLowerCase() });
+      expect(classifyError(withCode("socket", code))).toEqual({
+        retryable: true,
+        code: code.toLowerCase(),
+      });
     }
   });
 
   it("a code wins over the error's class", () => {
-    expect(classifyError(Object.assign(new TypeError("t"), { code: "EACCES" }))).toEqual({ retryable: false, code: "permission_denied" });
+    expect(classifyError(Object.assign(new TypeError("t"), { code: "EACCES" }))).toEqual({
+      retryable: false,
+      code: "permission_denied",
+    });
   });
 
   it("SyntaxError is parse_error, permanent", () => {
@@ -121,15 +171,24 @@ describe("classifyError", () => {
     expect(classifyError(new TypeError("x"))).toEqual({ retryable: true, code: "program_error" });
     expect(classifyError(new RangeError("x"))).toEqual({ retryable: true, code: "program_error" });
     expect(classifyError(new Error("x"))).toEqual({ retryable: true, code: "error" });
-    expect(classifyError(withCode("x", "SOMETHING_ELSE"))).toEqual({ retryable: true, code: "error" });
-    expect(classifyError(Object.assign(new Error("x"), { code: 13 }))).toEqual({ retryable: true, code: "error" });
+    expect(classifyError(withCode("x", "SOMETHING_ELSE"))).toEqual({
+      retryable: true,
+      code: "error",
+    });
+    expect(classifyError(Object.assign(new Error("x"), { code: 13 }))).toEqual({
+      retryable: true,
+      code: "error",
+    });
   });
 
   it("anything coerceError makes is classified retryable non_error_thrown", () => {
     fc.assert(
       fc.property(fc.anything(), (v) => {
         fc.pre(!(v instanceof Error));
-        expect(classifyError(coerceError(v))).toEqual({ retryable: true, code: "non_error_thrown" });
+        expect(classifyError(coerceError(v))).toEqual({
+          retryable: true,
+          code: "non_error_thrown",
+        });
       }),
     );
   });
@@ -139,15 +198,26 @@ describe("KeelError", () => {
   it("carries code, retryable, details, cause and its class name", () => {
     const cause = new Error("root");
     const e = new KeelError("some_code", "msg", { cause, details: { a: 1 } });
-    expect(e).toMatchObject({ code: "some_code", retryable: false, details: { a: 1 }, cause, name: "KeelError", message: "msg" });
+    expect(e).toMatchObject({
+      code: "some_code",
+      retryable: false,
+      details: { a: 1 },
+      cause,
+      name: "KeelError",
+      message: "msg",
+    });
     expect(isKeelError(e)).toBe(true);
     expect(isKeelError(new Error("x"))).toBe(false);
     expect("cause" in new KeelError("c", "m")).toBe(false);
   });
 
   it("messages name what went wrong", () => {
-    expect(new IllegalTransitionError("run", "succeeded", "running", "run_1").message).toBe("illegal run transition succeeded -> running for run_1");
-    expect(new UnknownPipelineError("etl", ["a", "b"]).message).toContain('unknown pipeline "etl" (known pipelines: a, b)');
+    expect(new IllegalTransitionError("run", "succeeded", "running", "run_1").message).toBe(
+      "illegal run transition succeeded -> running for run_1",
+    );
+    expect(new UnknownPipelineError("etl", ["a", "b"]).message).toContain(
+      'unknown pipeline "etl" (known pipelines: a, b)',
+    );
     expect(new UnknownPipelineError("etl", []).message).toContain("no pipeline is registered yet");
   });
 });

@@ -37,14 +37,18 @@ describe("sortableId", () => {
   it("is strictly increasing across many calls in the same millisecond", () => {
     const t = later();
     const ids = Array.from({ length: 5000 }, () => sortableId(t));
-    for (let i = 1; i < ids.length; i++) expect((ids[i - 1] as string) < (ids[i] as string)).toBe(true);
-    expect(new Set(ids.map((id) => id.slice(0, 10)))).toEqual(new Set([(ids[0] as string).slice(0, 10)]));
+    for (let i = 1; i < ids.length; i++)
+      expect((ids[i - 1] as string) < (ids[i] as string)).toBe(true);
+    expect(new Set(ids.map((id) => id.slice(0, 10)))).toEqual(
+      new Set([(ids[0] as string).slice(0, 10)]),
+    );
     expect(new Set(ids).size).toBe(ids.length);
   });
 
   it("is strictly increasing across many calls with the real clock", () => {
     const ids = Array.from({ length: 5000 }, () => sortableId());
-    for (let i = 1; i < ids.length; i++) expect((ids[i - 1] as string) < (ids[i] as string)).toBe(true);
+    for (let i = 1; i < ids.length; i++)
+      expect((ids[i - 1] as string) < (ids[i] as string)).toBe(true);
   });
 
   it("stays increasing when the clock goes backwards", () => {
@@ -57,37 +61,47 @@ describe("sortableId", () => {
 
   it("ids from later times sort after, whatever the randomness", () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 10_000_000 }), { minLength: 2, maxLength: 30 }), fc.integer({ min: 0, max: 5 }), (steps, repeats) => {
-        const ids: string[] = [];
-        for (const step of steps) {
-          const t = later(step);
-          for (let r = 0; r <= repeats; r++) ids.push(sortableId(t));
-        }
-        const sorted = [...ids].sort();
-        expect(sorted).toEqual(ids);
-        expect(new Set(ids).size).toBe(ids.length);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 10_000_000 }), { minLength: 2, maxLength: 30 }),
+        fc.integer({ min: 0, max: 5 }),
+        (steps, repeats) => {
+          const ids: string[] = [];
+          for (const step of steps) {
+            const t = later(step);
+            for (let r = 0; r <= repeats; r++) ids.push(sortableId(t));
+          }
+          const sorted = [...ids].sort();
+          expect(sorted).toEqual(ids);
+          expect(new Set(ids).size).toBe(ids.length);
+        },
+      ),
     );
   });
 
   it("orders by time over the whole 48-bit range (fresh module)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 2 ** 48 - 2 }), fc.integer({ min: 1, max: 2 ** 40 }), async (t, gap) => {
-        const t2 = Math.min(t + gap, 2 ** 48 - 1);
-        const ids = await freshIds();
-        const a = ids.sortableId(t);
-        const b = ids.sortableId(t2);
-        expect(decodeTime(a)).toBe(t);
-        expect(decodeTime(b)).toBe(t2);
-        expect(a < b).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 2 ** 48 - 2 }),
+        fc.integer({ min: 1, max: 2 ** 40 }),
+        async (t, gap) => {
+          const t2 = Math.min(t + gap, 2 ** 48 - 1);
+          const ids = await freshIds();
+          const a = ids.sortableId(t);
+          const b = ids.sortableId(t2);
+          expect(decodeTime(a)).toBe(t);
+          expect(decodeTime(b)).toBe(t2);
+          expect(a < b).toBe(true);
+        },
+      ),
       { numRuns: 50 },
     );
   });
 
   it("starts with fresh randomness in each new millisecond", async () => {
     const ids = await freshIds();
-    const tails = new Set(Array.from({ length: 50 }, (_, i) => ids.sortableId(1_000_000 + i).slice(10)));
+    const tails = new Set(
+      Array.from({ length: 50 }, (_, i) => ids.sortableId(1_000_000 + i).slice(10)),
+    );
     expect(tails.size).toBe(50);
   });
 });

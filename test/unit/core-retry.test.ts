@@ -14,22 +14,38 @@ import {
 const policyArb: fc.Arbitrary<RetryPolicy> = fc
   .record({
     maxAttempts: fc.integer({ min: 1, max: 50 }),
-    baseDelayMs: fc.oneof(fc.integer({ min: 0, max: 100_000 }), fc.double({ min: 0, max: 100_000, noNaN: true })),
-    multiplier: fc.oneof(fc.integer({ min: 1, max: 10 }), fc.double({ min: 1, max: 10, noNaN: true })),
+    baseDelayMs: fc.oneof(
+      fc.integer({ min: 0, max: 100_000 }),
+      fc.double({ min: 0, max: 100_000, noNaN: true }),
+    ),
+    multiplier: fc.oneof(
+      fc.integer({ min: 1, max: 10 }),
+      fc.double({ min: 1, max: 10, noNaN: true }),
+    ),
     extra: fc.double({ min: 0, max: 1_000_000, noNaN: true }),
     jitter: fc.constantFrom("full" as const, "none" as const),
   })
   .map(({ extra, ...p }) => ({ ...p, maxDelayMs: p.baseDelayMs + extra }));
 
-const attemptsArb = fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 1_000_000_000 }));
+const attemptsArb = fc.oneof(
+  fc.integer({ min: 1, max: 40 }),
+  fc.integer({ min: 1, max: 1_000_000_000 }),
+);
 /** A random source honouring Math.random's contract: [0, 1). */
 const unitArb = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 
 describe("backoff", () => {
   it("the reference policy (base 1000, x2) gives ceilings 1s, 2s, 4s", () => {
-    const p: RetryPolicy = { ...defaultRetryPolicy, baseDelayMs: 1000, multiplier: 2, maxDelayMs: 60_000 };
+    const p: RetryPolicy = {
+      ...defaultRetryPolicy,
+      baseDelayMs: 1000,
+      multiplier: 2,
+      maxDelayMs: 60_000,
+    };
     expect([1, 2, 3].map((n) => backoffCeilingMs(p, n))).toEqual([1000, 2000, 4000]);
-    expect([1, 2, 3].map((n) => backoffDelayMs({ ...p, jitter: "none" }, n))).toEqual([1000, 2000, 4000]);
+    expect([1, 2, 3].map((n) => backoffDelayMs({ ...p, jitter: "none" }, n))).toEqual([
+      1000, 2000, 4000,
+    ]);
     expect(backoffCeilingMs(p, 7)).toBe(60_000); // 64s capped at 60s
     expect(backoffCeilingMs(p, 0)).toBe(1000); // no failure yet: treated as the first retry
   });
@@ -60,13 +76,20 @@ describe("backoff", () => {
 
   it("ceiling is non-decreasing in attempts and capped by maxDelayMs", () => {
     fc.assert(
-      fc.property(policyArb, fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 0, max: 2000 }), (p, n, more) => {
-        const a = backoffCeilingMs(p, n);
-        const b = backoffCeilingMs(p, n + more);
-        expect(b).toBeGreaterThanOrEqual(a);
-        expect(b).toBeLessThanOrEqual(p.maxDelayMs);
-        expect(a).toBeGreaterThanOrEqual(Math.min(Math.floor(p.baseDelayMs), Math.floor(p.maxDelayMs)));
-      }),
+      fc.property(
+        policyArb,
+        fc.integer({ min: 1, max: 2000 }),
+        fc.integer({ min: 0, max: 2000 }),
+        (p, n, more) => {
+          const a = backoffCeilingMs(p, n);
+          const b = backoffCeilingMs(p, n + more);
+          expect(b).toBeGreaterThanOrEqual(a);
+          expect(b).toBeLessThanOrEqual(p.maxDelayMs);
+          expect(a).toBeGreaterThanOrEqual(
+            Math.min(Math.floor(p.baseDelayMs), Math.floor(p.maxDelayMs)),
+          );
+        },
+      ),
     );
   });
 
@@ -84,19 +107,30 @@ describe("backoff", () => {
 
   it("huge attempt counts give finite numbers, never NaN or Infinity", () => {
     fc.assert(
-      fc.property(policyArb, fc.constantFrom(1025, 5000, 1e6, 2 ** 31, Number.MAX_SAFE_INTEGER), unitArb, (p, n, r) => {
-        const ceiling = backoffCeilingMs(p, n);
-        const delay = backoffDelayMs(p, n, () => r);
-        expect(Number.isFinite(ceiling)).toBe(true);
-        expect(Number.isFinite(delay)).toBe(true);
-        // a real multiplier grows past any cap long before 1025 attempts
-        if (p.multiplier >= 1.5 && p.baseDelayMs >= 1) expect(ceiling).toBe(Math.floor(p.maxDelayMs));
-      }),
+      fc.property(
+        policyArb,
+        fc.constantFrom(1025, 5000, 1e6, 2 ** 31, Number.MAX_SAFE_INTEGER),
+        unitArb,
+        (p, n, r) => {
+          const ceiling = backoffCeilingMs(p, n);
+          const delay = backoffDelayMs(p, n, () => r);
+          expect(Number.isFinite(ceiling)).toBe(true);
+          expect(Number.isFinite(delay)).toBe(true);
+          // a real multiplier grows past any cap long before 1025 attempts
+          if (p.multiplier >= 1.5 && p.baseDelayMs >= 1)
+            expect(ceiling).toBe(Math.floor(p.maxDelayMs));
+        },
+      ),
     );
   });
 
   it("a zero base delay stays zero however many attempts failed", () => {
-    const p: RetryPolicy = { ...defaultRetryPolicy, baseDelayMs: 0, maxDelayMs: 60_000, jitter: "none" };
+    const p: RetryPolicy = {
+      ...defaultRetryPolicy,
+      baseDelayMs: 0,
+      maxDelayMs: 60_000,
+      jitter: "none",
+    };
     for (const n of [1, 2, 10, 1100, 1e9]) expect(backoffDelayMs(p, n)).toBe(0);
   });
 });
@@ -104,17 +138,26 @@ describe("backoff", () => {
 describe("shouldRetry", () => {
   it("is false when not retryable, or when attempts are exhausted; true otherwise", () => {
     fc.assert(
-      fc.property(policyArb, fc.integer({ min: 0, max: 100 }), fc.boolean(), (p, failed, retryable) => {
-        expect(shouldRetry(p, failed, retryable)).toBe(retryable && failed < p.maxAttempts);
-        if (!retryable) expect(shouldRetry(p, failed, false)).toBe(false);
-        if (failed >= p.maxAttempts) expect(shouldRetry(p, failed, true)).toBe(false);
-      }),
+      fc.property(
+        policyArb,
+        fc.integer({ min: 0, max: 100 }),
+        fc.boolean(),
+        (p, failed, retryable) => {
+          expect(shouldRetry(p, failed, retryable)).toBe(retryable && failed < p.maxAttempts);
+          if (!retryable) expect(shouldRetry(p, failed, false)).toBe(false);
+          if (failed >= p.maxAttempts) expect(shouldRetry(p, failed, true)).toBe(false);
+        },
+      ),
     );
   });
 
   it("maxAttempts 1 never retries; the default policy retries twice", () => {
     expect(shouldRetry({ ...defaultRetryPolicy, maxAttempts: 1 }, 1, true)).toBe(false);
-    expect([1, 2, 3].map((n) => shouldRetry(defaultRetryPolicy, n, true))).toEqual([true, true, false]);
+    expect([1, 2, 3].map((n) => shouldRetry(defaultRetryPolicy, n, true))).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 });
 
@@ -152,12 +195,16 @@ describe("resolveRetryPolicy", () => {
     it(`rejects ${field} = ${String(value)} with a RangeError naming the field`, () => {
       const override = { [field]: value } as Partial<RetryPolicy>;
       expect(() => resolveRetryPolicy(defaultRetryPolicy, override)).toThrow(RangeError);
-      expect(() => resolveRetryPolicy(defaultRetryPolicy, override)).toThrow(new RegExp(`invalid retry policy: .*${field}`));
+      expect(() => resolveRetryPolicy(defaultRetryPolicy, override)).toThrow(
+        new RegExp(`invalid retry policy: .*${field}`),
+      );
     });
   }
 
   it("rejects an infinite base delay (that would make every delay infinite)", () => {
-    expect(() => validateRetryPolicy({ ...defaultRetryPolicy, baseDelayMs: Infinity, maxDelayMs: Infinity })).toThrow(/baseDelayMs/);
+    expect(() =>
+      validateRetryPolicy({ ...defaultRetryPolicy, baseDelayMs: Infinity, maxDelayMs: Infinity }),
+    ).toThrow(/baseDelayMs/);
   });
 
   it("names every bad field at once", () => {

@@ -44,7 +44,8 @@ describe("status lists", () => {
 
   it("isRunStatus accepts run statuses and rejects everything else", () => {
     for (const s of allRun) expect(isRunStatus(s)).toBe(true);
-    for (const v of ["failed", "PENDING", "", " pending", null, undefined, 1, {}, ["pending"]]) expect(isRunStatus(v)).toBe(false);
+    for (const v of ["failed", "PENDING", "", " pending", null, undefined, 1, {}, ["pending"]])
+      expect(isRunStatus(v)).toBe(false);
     fc.assert(
       fc.property(fc.string(), (s) => {
         expect(isRunStatus(s)).toBe((allRun as string[]).includes(s));

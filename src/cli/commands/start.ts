@@ -21,7 +21,11 @@ export function registerStart(program: Command, global: () => GlobalOptions): vo
     .command("start")
     .description("start a node that runs the configured pipelines")
     .option("--foreground", "stay attached to this terminal; logs go to stderr")
-    .option("--concurrency <n>", "runs in flight at once (overrides workers.concurrency)", intFlag("--concurrency", 1, 10_000))
+    .option(
+      "--concurrency <n>",
+      "runs in flight at once (overrides workers.concurrency)",
+      intFlag("--concurrency", 1, 10_000),
+    )
     .addHelpText(
       "after",
       `
@@ -39,23 +43,43 @@ Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file)
         const home = resolveHome(g.home ?? config.home);
         const running = readLivePid(home);
         if (running !== null && running !== process.pid) {
-          process.stderr.write(`keel is already running for ${home} (pid ${running}); stop it first with \`kill ${running}\`\n`);
+          process.stderr.write(
+            `keel is already running for ${home} (pid ${running}); stop it first with \`kill ${running}\`\n`,
+          );
           return ExitCode.failed;
         }
-        return opts.foreground ? runForeground(g, home, opts.concurrency) : startBackground(g, home);
+        return opts.foreground
+          ? runForeground(g, home, opts.concurrency)
+          : startBackground(g, home);
       }),
     );
 }
 
-async function runForeground(g: GlobalOptions, home: string, concurrency: number | undefined): Promise<number> {
+async function runForeground(
+  g: GlobalOptions,
+  home: string,
+  concurrency: number | undefined,
+): Promise<number> {
   if (concurrency !== undefined) process.env.KEEL_WORKERS_CONCURRENCY = String(concurrency);
   const session = await openSession({ ...g, home }, { node: true });
   writePidfile(home);
   await session.keel.start();
   const names = session.keel.pipelines.join(", ");
-  if (g.format === "json") printJson({ node_id: session.keel.nodeId, pid: process.pid, home, pipelines: session.keel.pipelines });
-  else process.stdout.write(`keel node ${session.keel.nodeId} running [${names}] on ${home} (pid ${process.pid}); Ctrl-C to stop\n`);
-  if (session.usingDemo) session.keel.log.info("no pipeline modules configured; running the demo pipeline document-analysis");
+  if (g.format === "json")
+    printJson({
+      node_id: session.keel.nodeId,
+      pid: process.pid,
+      home,
+      pipelines: session.keel.pipelines,
+    });
+  else
+    process.stdout.write(
+      `keel node ${session.keel.nodeId} running [${names}] on ${home} (pid ${process.pid}); Ctrl-C to stop\n`,
+    );
+  if (session.usingDemo)
+    session.keel.log.info(
+      "no pipeline modules configured; running the demo pipeline document-analysis",
+    );
   // the node's own timers are unref'd (it may be embedded in someone's process); this one keeps
   // the `keel start` process alive while idle
   const keepAlive = setInterval(() => undefined, 1 << 30);
@@ -64,7 +88,12 @@ async function runForeground(g: GlobalOptions, home: string, concurrency: number
     const onSignal = (signal: NodeJS.Signals): void => {
       signals += 1;
       const force = signals > 1;
-      session.keel.log.info({ signal, force }, force ? "stopping now: aborting steps in flight" : "stopping: waiting for steps in flight (signal again to abort them)");
+      session.keel.log.info(
+        { signal, force },
+        force
+          ? "stopping now: aborting steps in flight"
+          : "stopping: waiting for steps in flight (signal again to abort them)",
+      );
       if (signals === 1 || force) void session.keel.stop({ force }).then(resolve, resolve);
     };
     process.on("SIGINT", onSignal);
@@ -80,8 +109,19 @@ async function startBackground(g: GlobalOptions, home: string): Promise<number> 
   mkdirSync(logs, { recursive: true, mode: 0o700 });
   const out = openSync(join(logs, "keel.log"), "a", 0o600);
   const bin = fileURLToPath(new URL("../../../../bin/keel.js", import.meta.url));
-  const args = [bin, "start", "--foreground", "--home", home, ...(g.config ? ["--config", g.config] : [])];
-  const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", out, out], env: process.env });
+  const args = [
+    bin,
+    "start",
+    "--foreground",
+    "--home",
+    home,
+    ...(g.config ? ["--config", g.config] : []),
+  ];
+  const child = spawn(process.execPath, args, {
+    detached: true,
+    stdio: ["ignore", out, out],
+    env: process.env,
+  });
   child.unref();
   const pid = await waitForPidfile(home, child.pid ?? -1);
   if (pid === null) {

@@ -13,8 +13,16 @@ export function registerStop(program: Command, global: () => GlobalOptions): voi
     .command("stop")
     .description("stop the node of this home: graceful by default")
     .option("--force", "abort steps in flight; their runs go back to pending, nothing is lost")
-    .option("--timeout <seconds>", "how long to wait for the node to exit (default 60)", intFlag("--timeout", 1, 86_400), 60)
-    .addHelpText("after", "\nExamples:\n  keel stop            finish the steps in flight, then exit\n  keel stop --force    abort them now; their runs return to pending")
+    .option(
+      "--timeout <seconds>",
+      "how long to wait for the node to exit (default 60)",
+      intFlag("--timeout", 1, 86_400),
+      60,
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  keel stop            finish the steps in flight, then exit\n  keel stop --force    abort them now; their runs return to pending",
+    )
     .action(
       action(async (opts: { force?: boolean; timeout: number }) => {
         const g = global();
@@ -31,7 +39,9 @@ export function registerStop(program: Command, global: () => GlobalOptions): voi
         const deadline = Date.now() + opts.timeout * 1000;
         while (alive(pid)) {
           if (Date.now() > deadline) {
-            process.stderr.write(`keel (pid ${pid}) is still running after ${opts.timeout} s; try \`keel stop --force\`\n`);
+            process.stderr.write(
+              `keel (pid ${pid}) is still running after ${opts.timeout} s; try \`keel stop --force\`\n`,
+            );
             return ExitCode.failed;
           }
           await new Promise((r) => setTimeout(r, 50));

@@ -45,7 +45,11 @@ export function classifyError(error: Error): ErrorClass {
     if (transientCodes.has(code)) return { retryable: true, code: code.toLowerCase() };
   }
   if (error instanceof SyntaxError) return { retryable: false, code: "parse_error" };
-  if (error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError) {
+  if (
+    error instanceof TypeError ||
+    error instanceof RangeError ||
+    error instanceof ReferenceError
+  ) {
     // Programming errors do not heal by themselves, but a deploy can fix them: retry with backoff
     // so a fixed worker picks the run up, and let max_attempts end it.
     return { retryable: true, code: "program_error" };

@@ -13,7 +13,8 @@ export class NonErrorThrownError extends KeelError {
 }
 
 function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
+  if (typeof value === "string")
+    return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
   try {
     const text = JSON.stringify(value);
     if (text !== undefined) return text.length > 200 ? `${text.slice(0, 200)}…` : text;

@@ -3,17 +3,24 @@ import { KeelError } from "./keel-error.js";
 /** A pipeline definition that cannot run: cycle, unknown `after`, duplicate or no steps. */
 export class PipelineDefinitionError extends KeelError {
   constructor(pipeline: string, message: string, details: Record<string, unknown> = {}) {
-    super("invalid_pipeline", `pipeline "${pipeline}": ${message}`, { details: { pipeline, ...details } });
+    super("invalid_pipeline", `pipeline "${pipeline}": ${message}`, {
+      details: { pipeline, ...details },
+    });
   }
 }
 
 /** A submit or lookup named a pipeline no node has registered. */
 export class UnknownPipelineError extends KeelError {
   constructor(name: string, known: readonly string[]) {
-    const hint = known.length > 0 ? `known pipelines: ${known.join(", ")}` : "no pipeline is registered yet";
-    super("unknown_pipeline", `unknown pipeline "${name}" (${hint}); register it with keel({ pipelines }) or the config's pipelines list`, {
-      details: { pipeline: name, known: [...known] },
-    });
+    const hint =
+      known.length > 0 ? `known pipelines: ${known.join(", ")}` : "no pipeline is registered yet";
+    super(
+      "unknown_pipeline",
+      `unknown pipeline "${name}" (${hint}); register it with keel({ pipelines }) or the config's pipelines list`,
+      {
+        details: { pipeline: name, known: [...known] },
+      },
+    );
   }
 }
 

@@ -5,7 +5,11 @@ import { KeelError, type KeelErrorOptions } from "./keel-error.js";
  * reason `permanent:<code>`. `code` names the failure class, e.g. `parse_error`.
  */
 export class PermanentError extends KeelError {
-  constructor(message: string, code = "permanent", options: Omit<KeelErrorOptions, "retryable"> = {}) {
+  constructor(
+    message: string,
+    code = "permanent",
+    options: Omit<KeelErrorOptions, "retryable"> = {},
+  ) {
     super(code, message, { ...options, retryable: false });
   }
 }

@@ -3,9 +3,13 @@ import { KeelError } from "./keel-error.js";
 /** A status change the transition table forbids; nothing is written. */
 export class IllegalTransitionError extends KeelError {
   constructor(kind: "run" | "step", from: string, to: string, id?: string) {
-    super("illegal_transition", `illegal ${kind} transition ${from} -> ${to}${id ? ` for ${id}` : ""}`, {
-      details: { kind, from, to, id },
-    });
+    super(
+      "illegal_transition",
+      `illegal ${kind} transition ${from} -> ${to}${id ? ` for ${id}` : ""}`,
+      {
+        details: { kind, from, to, id },
+      },
+    );
   }
 }
 

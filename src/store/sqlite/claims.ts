@@ -20,13 +20,39 @@ export function claimRuns(ctx: SqliteContext, req: ClaimRequest): ClaimedRun[] {
            ORDER BY priority DESC, scheduled_for, id LIMIT ?)
          RETURNING *`,
       )
-      .all(req.nodeId, req.now + req.leaseMs, req.now, req.now, req.now, JSON.stringify(req.pipelines), req.limit) as Row[];
+      .all(
+        req.nodeId,
+        req.now + req.leaseMs,
+        req.now,
+        req.now,
+        req.now,
+        JSON.stringify(req.pipelines),
+        req.limit,
+      ) as Row[];
     if (rows.length === 0) return [];
-    const runs = rows.map(runFromRow).sort((a, b) => b.priority - a.priority || a.scheduledFor - b.scheduledFor || (a.id < b.id ? -1 : 1));
+    const runs = rows
+      .map(runFromRow)
+      .sort(
+        (a, b) =>
+          b.priority - a.priority || a.scheduledFor - b.scheduledFor || (a.id < b.id ? -1 : 1),
+      );
     for (const run of runs) {
-      insertTransition(ctx, { runId: run.id, step: null, from: "pending", to: "running", reason: "claimed", actor: req.nodeId, at: req.now, traceId: run.traceId, details: { epoch: run.leaseEpoch } });
+      insertTransition(ctx, {
+        runId: run.id,
+        step: null,
+        from: "pending",
+        to: "running",
+        reason: "claimed",
+        actor: req.nodeId,
+        at: req.now,
+        traceId: run.traceId,
+        details: { epoch: run.leaseEpoch },
+      });
     }
-    const checkpoints = loadCheckpoints(ctx, runs.map((r) => r.id));
+    const checkpoints = loadCheckpoints(
+      ctx,
+      runs.map((r) => r.id),
+    );
     return runs.map((run) => ({
       run,
       lease: { runId: run.id, nodeId: req.nodeId, epoch: run.leaseEpoch },
@@ -36,7 +62,9 @@ export function claimRuns(ctx: SqliteContext, req: ClaimRequest): ClaimedRun[] {
 }
 
 function loadCheckpoints(ctx: SqliteContext, runIds: string[]): Map<string, StepResultRecord[]> {
-  const rows = ctx.sql("SELECT * FROM step_results WHERE run_id IN (SELECT value FROM json_each(?))").all(JSON.stringify(runIds)) as Row[];
+  const rows = ctx
+    .sql("SELECT * FROM step_results WHERE run_id IN (SELECT value FROM json_each(?))")
+    .all(JSON.stringify(runIds)) as Row[];
   const byRun = new Map<string, StepResultRecord[]>();
   for (const row of rows) {
     const result = stepResultFromRow(row);
@@ -47,18 +75,37 @@ function loadCheckpoints(ctx: SqliteContext, runIds: string[]): Map<string, Step
   return byRun;
 }
 
-export function heartbeat(ctx: SqliteContext, nodeId: string, now: number, leaseMs: number): HeldRun[] {
+export function heartbeat(
+  ctx: SqliteContext,
+  nodeId: string,
+  now: number,
+  leaseMs: number,
+): HeldRun[] {
   return ctx.write(() => {
     // a node marked offline while it was only slow comes back as active
-    ctx.sql("UPDATE nodes SET heartbeat_at = ?, state = CASE WHEN state = 'offline' THEN 'active' ELSE state END WHERE id = ?").run(now, nodeId);
-    ctx.sql("UPDATE runs SET lease_expires_at = ? WHERE node_id = ? AND status = 'running'").run(now + leaseMs, nodeId);
-    const rows = ctx.sql("SELECT id, lease_epoch FROM runs WHERE node_id = ? AND status = 'running'").all(nodeId) as { id: string; lease_epoch: number }[];
+    ctx
+      .sql(
+        "UPDATE nodes SET heartbeat_at = ?, state = CASE WHEN state = 'offline' THEN 'active' ELSE state END WHERE id = ?",
+      )
+      .run(now, nodeId);
+    ctx
+      .sql("UPDATE runs SET lease_expires_at = ? WHERE node_id = ? AND status = 'running'")
+      .run(now + leaseMs, nodeId);
+    const rows = ctx
+      .sql("SELECT id, lease_epoch FROM runs WHERE node_id = ? AND status = 'running'")
+      .all(nodeId) as { id: string; lease_epoch: number }[];
     return rows.map((r) => ({ runId: r.id, epoch: r.lease_epoch }));
   });
 }
 
 /** Puts running runs back to pending, one transition each; `which` selects them. */
-function returnToPending(ctx: SqliteContext, where: string, params: unknown[], reason: string, now: number): string[] {
+function returnToPending(
+  ctx: SqliteContext,
+  where: string,
+  params: unknown[],
+  reason: string,
+  now: number,
+): string[] {
   return ctx.write(() => {
     const rows = ctx
       .sql(
@@ -67,13 +114,28 @@ function returnToPending(ctx: SqliteContext, where: string, params: unknown[], r
       )
       .all(now, ...params) as { id: string; trace_id: string; lease_epoch: number }[];
     for (const row of rows) {
-      insertTransition(ctx, { runId: row.id, step: null, from: "running", to: "pending", reason, actor: "system", at: now, traceId: row.trace_id, details: { epoch: row.lease_epoch } });
+      insertTransition(ctx, {
+        runId: row.id,
+        step: null,
+        from: "running",
+        to: "pending",
+        reason,
+        actor: "system",
+        at: now,
+        traceId: row.trace_id,
+        details: { epoch: row.lease_epoch },
+      });
     }
     return rows.map((r) => r.id);
   });
 }
 
-export function releaseNodeRuns(ctx: SqliteContext, nodeId: string, reason: string, now: number): string[] {
+export function releaseNodeRuns(
+  ctx: SqliteContext,
+  nodeId: string,
+  reason: string,
+  now: number,
+): string[] {
   return returnToPending(ctx, "node_id = ?", [nodeId], reason, now);
 }
 

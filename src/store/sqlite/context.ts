@@ -43,6 +43,18 @@ export interface TransitionInput {
 
 export function insertTransition(ctx: SqliteContext, t: TransitionInput): void {
   ctx
-    .sql("INSERT INTO transitions (run_id, step, from_status, to_status, reason, actor, at, trace_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-    .run(t.runId, t.step, t.from, t.to, t.reason, t.actor, t.at, t.traceId, t.details === undefined || t.details === null ? null : JSON.stringify(t.details));
+    .sql(
+      "INSERT INTO transitions (run_id, step, from_status, to_status, reason, actor, at, trace_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .run(
+      t.runId,
+      t.step,
+      t.from,
+      t.to,
+      t.reason,
+      t.actor,
+      t.at,
+      t.traceId,
+      t.details === undefined || t.details === null ? null : JSON.stringify(t.details),
+    );
 }

@@ -11,11 +11,26 @@ export function registerNode(ctx: SqliteContext, node: NewNode): void {
       `INSERT INTO nodes (id, host, pid, capabilities, state, version, started_at, heartbeat_at) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET state = 'active', heartbeat_at = excluded.heartbeat_at`,
     )
-    .run(node.id, node.host, node.pid, JSON.stringify(node.capabilities), node.version, node.now, node.now);
+    .run(
+      node.id,
+      node.host,
+      node.pid,
+      JSON.stringify(node.capabilities),
+      node.version,
+      node.now,
+      node.now,
+    );
 }
 
-export function setNodeState(ctx: SqliteContext, nodeId: string, state: NodeState, now: number): void {
-  ctx.sql("UPDATE nodes SET state = ?, heartbeat_at = max(heartbeat_at, ?) WHERE id = ?").run(state, now, nodeId);
+export function setNodeState(
+  ctx: SqliteContext,
+  nodeId: string,
+  state: NodeState,
+  now: number,
+): void {
+  ctx
+    .sql("UPDATE nodes SET state = ?, heartbeat_at = max(heartbeat_at, ?) WHERE id = ?")
+    .run(state, now, nodeId);
 }
 
 export function listNodes(ctx: SqliteContext): NodeRecord[] {
@@ -45,11 +60,18 @@ export function listPipelines(ctx: SqliteContext): PipelineRecord[] {
 }
 
 export function getSetting(ctx: SqliteContext, key: string): JsonValue | undefined {
-  const row = ctx.sql("SELECT value FROM settings WHERE key = ?").get(key) as { value: string } | undefined;
+  const row = ctx.sql("SELECT value FROM settings WHERE key = ?").get(key) as
+    { value: string } | undefined;
   return row ? json(row.value) : undefined;
 }
 
-export function setSetting(ctx: SqliteContext, key: string, value: JsonValue, actor: string, now: number): void {
+export function setSetting(
+  ctx: SqliteContext,
+  key: string,
+  value: JsonValue,
+  actor: string,
+  now: number,
+): void {
   ctx
     .sql(
       `INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)

@@ -29,7 +29,10 @@ export function openSqlite(options: SqliteOpenOptions): SqliteDb {
   const isNew = path === ":memory:" || !existsSync(path);
   let db: SqliteDb;
   try {
-    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db = new Database(path, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+    });
   } catch (cause) {
     throw describeOpenError(path, cause);
   }
@@ -52,7 +55,11 @@ export function openSqlite(options: SqliteOpenOptions): SqliteDb {
 export function describeOpenError(path: string, cause: unknown): StoreError {
   const code = (cause as { code?: string }).code ?? "";
   const message = cause instanceof Error ? cause.message : String(cause);
-  if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT" || /not a database|malformed/i.test(message)) {
+  if (
+    code === "SQLITE_NOTADB" ||
+    code === "SQLITE_CORRUPT" ||
+    /not a database|malformed/i.test(message)
+  ) {
     return new StoreError(
       "store_corrupt",
       `the store file ${path} is corrupt (${message}). Restore the newest good backup with \`keel db restore <backup-file>\`, or move the file aside to start empty.`,
@@ -60,10 +67,19 @@ export function describeOpenError(path: string, cause: unknown): StoreError {
     );
   }
   if (code === "SQLITE_CANTOPEN") {
-    return new StoreError("store_unavailable", `cannot open the store file ${path} (${message}); check that the folder exists and is writable`, cause);
+    return new StoreError(
+      "store_unavailable",
+      `cannot open the store file ${path} (${message}); check that the folder exists and is writable`,
+      cause,
+    );
   }
   if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
-    return new StoreError("store_busy", `the store file ${path} is locked by another process (${message}); try again`, cause, true);
+    return new StoreError(
+      "store_busy",
+      `the store file ${path} is locked by another process (${message}); try again`,
+      cause,
+      true,
+    );
   }
   return new StoreError("store_error", `cannot use the store file ${path}: ${message}`, cause);
 }

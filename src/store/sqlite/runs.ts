@@ -20,12 +20,37 @@ function submitOne(ctx: SqliteContext, run: NewRun): SubmitResult {
        ON CONFLICT (pipeline, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING *`,
     )
-    .get(run.id, run.pipeline, run.pipelineVersion, JSON.stringify(run.input), run.priority, run.idempotencyKey, run.source, run.traceId, run.seed, run.scheduledFor, run.createdAt, run.createdAt) as Row | undefined;
+    .get(
+      run.id,
+      run.pipeline,
+      run.pipelineVersion,
+      JSON.stringify(run.input),
+      run.priority,
+      run.idempotencyKey,
+      run.source,
+      run.traceId,
+      run.seed,
+      run.scheduledFor,
+      run.createdAt,
+      run.createdAt,
+    ) as Row | undefined;
   if (inserted) {
-    insertTransition(ctx, { runId: run.id, step: null, from: null, to: "pending", reason: "submitted", actor: run.actor, at: run.createdAt, traceId: run.traceId, details: { source: run.source } });
+    insertTransition(ctx, {
+      runId: run.id,
+      step: null,
+      from: null,
+      to: "pending",
+      reason: "submitted",
+      actor: run.actor,
+      at: run.createdAt,
+      traceId: run.traceId,
+      details: { source: run.source },
+    });
     return { run: runFromRow(inserted), created: true };
   }
-  const existing = ctx.sql("SELECT * FROM runs WHERE pipeline = ? AND idempotency_key = ?").get(run.pipeline, run.idempotencyKey) as Row;
+  const existing = ctx
+    .sql("SELECT * FROM runs WHERE pipeline = ? AND idempotency_key = ?")
+    .get(run.pipeline, run.idempotencyKey) as Row;
   return { run: runFromRow(existing), created: false };
 }
 
@@ -39,7 +64,8 @@ export function listRuns(ctx: SqliteContext, query: RunQuery): RunPage {
   const params: unknown[] = [];
   if (query.status) (where.push("status = ?"), params.push(query.status));
   if (query.pipeline) (where.push("pipeline = ?"), params.push(query.pipeline));
-  if (query.quarantineReason) (where.push("quarantine_reason = ?"), params.push(query.quarantineReason));
+  if (query.quarantineReason)
+    (where.push("quarantine_reason = ?"), params.push(query.quarantineReason));
   if (query.since !== undefined) (where.push("id >= ?"), params.push(runIdFloor(query.since)));
   if (query.cursor) (where.push("id < ?"), params.push(query.cursor));
   const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
@@ -50,39 +76,66 @@ export function listRuns(ctx: SqliteContext, query: RunQuery): RunPage {
 
 export function countRunsByStatus(ctx: SqliteContext): Record<RunStatus, number> {
   const counts = Object.fromEntries(runStatuses.map((s) => [s, 0])) as Record<RunStatus, number>;
-  for (const row of ctx.sql("SELECT status, count(*) AS n FROM runs GROUP BY status").all() as { status: RunStatus; n: number }[]) {
+  for (const row of ctx.sql("SELECT status, count(*) AS n FROM runs GROUP BY status").all() as {
+    status: RunStatus;
+    n: number;
+  }[]) {
     counts[row.status] = row.n;
   }
   return counts;
 }
 
 export function listStepResults(ctx: SqliteContext, runId: string): StepResultRecord[] {
-  return (ctx.sql("SELECT * FROM step_results WHERE run_id = ? ORDER BY started_at, step").all(runId) as Row[]).map(stepResultFromRow);
+  return (
+    ctx
+      .sql("SELECT * FROM step_results WHERE run_id = ? ORDER BY started_at, step")
+      .all(runId) as Row[]
+  ).map(stepResultFromRow);
 }
 
 export function listTransitions(ctx: SqliteContext, runId: string): TransitionRecord[] {
-  return (ctx.sql("SELECT * FROM transitions WHERE run_id = ? ORDER BY id").all(runId) as Row[]).map(transitionFromRow);
+  return (
+    ctx.sql("SELECT * FROM transitions WHERE run_id = ? ORDER BY id").all(runId) as Row[]
+  ).map(transitionFromRow);
 }
 
 export function nextDueAt(ctx: SqliteContext, pipelines: readonly string[]): number | null {
   const row = ctx
-    .sql("SELECT min(scheduled_for) AS at FROM runs INDEXED BY runs_due WHERE status = 'pending' AND pipeline IN (SELECT value FROM json_each(?))")
+    .sql(
+      "SELECT min(scheduled_for) AS at FROM runs INDEXED BY runs_due WHERE status = 'pending' AND pipeline IN (SELECT value FROM json_each(?))",
+    )
     .get(JSON.stringify(pipelines)) as { at: number | null };
   return row.at;
 }
 
-export function cancelRun(ctx: SqliteContext, runId: string, reason: string, actor: string, now: number): RunRecord {
+export function cancelRun(
+  ctx: SqliteContext,
+  runId: string,
+  reason: string,
+  actor: string,
+  now: number,
+): RunRecord {
   return ctx.write(() => {
     const run = getRun(ctx, runId);
     if (!run) throw new NotFoundError("run", runId);
-    if (!isLegalRunTransition(run.status, "cancelled")) throw new IllegalTransitionError("run", run.status, "cancelled", runId);
+    if (!isLegalRunTransition(run.status, "cancelled"))
+      throw new IllegalTransitionError("run", run.status, "cancelled", runId);
     const row = ctx
       .sql(
         `UPDATE runs SET status = 'cancelled', node_id = NULL, lease_expires_at = NULL, lease_epoch = lease_epoch + 1,
           finished_at = ?, updated_at = ? WHERE id = ? RETURNING *`,
       )
       .get(now, now, runId) as Row;
-    insertTransition(ctx, { runId, step: null, from: run.status, to: "cancelled", reason, actor, at: now, traceId: run.traceId });
+    insertTransition(ctx, {
+      runId,
+      step: null,
+      from: run.status,
+      to: "cancelled",
+      reason,
+      actor,
+      at: now,
+      traceId: run.traceId,
+    });
     return runFromRow(row);
   });
 }

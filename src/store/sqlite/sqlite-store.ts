@@ -1,8 +1,29 @@
 import { EventEmitter } from "node:events";
 import type { JsonValue } from "../../core/canonical-json.js";
 import type { RunStatus } from "../../core/status.js";
-import type { ErrorInfo, Lease, NodeRecord, NodeState, PipelineRecord, RunRecord, StepResultRecord, TransitionRecord } from "../records.js";
-import type { Checkpoint, ClaimRequest, ClaimedRun, HeldRun, NewNode, NewRun, RunPage, RunQuery, StepFailure, Store, SubmitResult } from "../store.js";
+import type {
+  ErrorInfo,
+  Lease,
+  NodeRecord,
+  NodeState,
+  PipelineRecord,
+  RunRecord,
+  StepResultRecord,
+  TransitionRecord,
+} from "../records.js";
+import type {
+  Checkpoint,
+  ClaimRequest,
+  ClaimedRun,
+  HeldRun,
+  NewNode,
+  NewRun,
+  RunPage,
+  RunQuery,
+  StepFailure,
+  Store,
+  SubmitResult,
+} from "../store.js";
 import * as claims from "./claims.js";
 import { SqliteContext } from "./context.js";
 import { GroupCommit } from "./group-commit.js";
@@ -108,7 +129,13 @@ export class SqliteStore implements Store {
   async claimRuns(request: ClaimRequest): Promise<ClaimedRun[]> {
     return this.group.write(() => claims.claimRuns(this.ctx, request));
   }
-  async startStep(lease: Lease, step: string, attempt: number, from: "pending" | "failed", now: number): Promise<void> {
+  async startStep(
+    lease: Lease,
+    step: string,
+    attempt: number,
+    from: "pending" | "failed",
+    now: number,
+  ): Promise<void> {
     await this.group.write(() => steps.startStep(this.ctx, lease, step, attempt, from, now));
   }
   async completeStep(lease: Lease, checkpoint: Checkpoint, runOutput?: JsonValue): Promise<void> {
@@ -117,7 +144,12 @@ export class SqliteStore implements Store {
   async recordStepFailure(lease: Lease, failure: StepFailure): Promise<void> {
     await this.group.write(() => steps.recordStepFailure(this.ctx, lease, failure));
   }
-  async rescheduleRun(lease: Lease, scheduledFor: number, reason: string, now: number): Promise<void> {
+  async rescheduleRun(
+    lease: Lease,
+    scheduledFor: number,
+    reason: string,
+    now: number,
+  ): Promise<void> {
     await this.group.write(() => steps.rescheduleRun(this.ctx, lease, scheduledFor, reason, now));
     this.hints.emit("work");
   }

@@ -10,59 +10,189 @@ import { insertTransition, type SqliteContext } from "./context.js";
  */
 function fence(ctx: SqliteContext, lease: Lease, set: string, params: unknown[]): string {
   const row = ctx
-    .sql(`UPDATE runs SET ${set} WHERE id = ? AND node_id = ? AND lease_epoch = ? AND status = 'running' RETURNING trace_id`)
+    .sql(
+      `UPDATE runs SET ${set} WHERE id = ? AND node_id = ? AND lease_epoch = ? AND status = 'running' RETURNING trace_id`,
+    )
     .get(...params, lease.runId, lease.nodeId, lease.epoch) as { trace_id: string } | undefined;
   if (!row) throw new LeaseLostError(lease.runId, lease.epoch);
   return row.trace_id;
 }
 
-export function startStep(ctx: SqliteContext, lease: Lease, step: string, attempt: number, from: string, now: number): void {
+export function startStep(
+  ctx: SqliteContext,
+  lease: Lease,
+  step: string,
+  attempt: number,
+  from: string,
+  now: number,
+): void {
   ctx.write(() => {
     const traceId = fence(ctx, lease, "updated_at = ?", [now]);
-    insertTransition(ctx, { runId: lease.runId, step, from, to: "running", reason: "started", actor: lease.nodeId, at: now, traceId, details: { attempt } });
+    insertTransition(ctx, {
+      runId: lease.runId,
+      step,
+      from,
+      to: "running",
+      reason: "started",
+      actor: lease.nodeId,
+      at: now,
+      traceId,
+      details: { attempt },
+    });
   });
 }
 
-export function completeStep(ctx: SqliteContext, lease: Lease, cp: Checkpoint, runOutput?: JsonValue): void {
+export function completeStep(
+  ctx: SqliteContext,
+  lease: Lease,
+  cp: Checkpoint,
+  runOutput?: JsonValue,
+): void {
   ctx.write(() => {
     const finishing = runOutput !== undefined;
     const traceId = finishing
-      ? fence(ctx, lease, "status = 'succeeded', output = ?, error = NULL, node_id = NULL, lease_expires_at = NULL, finished_at = ?, updated_at = ?", [JSON.stringify(runOutput), cp.finishedAt, cp.finishedAt])
+      ? fence(
+          ctx,
+          lease,
+          "status = 'succeeded', output = ?, error = NULL, node_id = NULL, lease_expires_at = NULL, finished_at = ?, updated_at = ?",
+          [JSON.stringify(runOutput), cp.finishedAt, cp.finishedAt],
+        )
       : fence(ctx, lease, "updated_at = ?", [cp.finishedAt]);
     ctx
-      .sql("INSERT INTO step_results (run_id, step, output, output_hash, attempt, node_id, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(lease.runId, cp.step, JSON.stringify(cp.output), cp.outputHash, cp.attempt, lease.nodeId, cp.startedAt, cp.finishedAt);
-    insertTransition(ctx, { runId: lease.runId, step: cp.step, from: "running", to: "succeeded", reason: "checkpoint", actor: lease.nodeId, at: cp.finishedAt, traceId, details: { attempt: cp.attempt, ms: cp.finishedAt - cp.startedAt } });
+      .sql(
+        "INSERT INTO step_results (run_id, step, output, output_hash, attempt, node_id, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(
+        lease.runId,
+        cp.step,
+        JSON.stringify(cp.output),
+        cp.outputHash,
+        cp.attempt,
+        lease.nodeId,
+        cp.startedAt,
+        cp.finishedAt,
+      );
+    insertTransition(ctx, {
+      runId: lease.runId,
+      step: cp.step,
+      from: "running",
+      to: "succeeded",
+      reason: "checkpoint",
+      actor: lease.nodeId,
+      at: cp.finishedAt,
+      traceId,
+      details: { attempt: cp.attempt, ms: cp.finishedAt - cp.startedAt },
+    });
     if (finishing) {
-      insertTransition(ctx, { runId: lease.runId, step: null, from: "running", to: "succeeded", reason: "completed", actor: lease.nodeId, at: cp.finishedAt, traceId });
+      insertTransition(ctx, {
+        runId: lease.runId,
+        step: null,
+        from: "running",
+        to: "succeeded",
+        reason: "completed",
+        actor: lease.nodeId,
+        at: cp.finishedAt,
+        traceId,
+      });
     }
   });
 }
 
 export function recordStepFailure(ctx: SqliteContext, lease: Lease, failure: StepFailure): void {
   ctx.write(() => {
-    const traceId = fence(ctx, lease, "attempts = attempts + 1, step_attempts = ?, error = ?, updated_at = ?", [JSON.stringify(failure.stepAttempts), JSON.stringify(failure.error), failure.at]);
-    insertTransition(ctx, { runId: lease.runId, step: failure.step, from: "running", to: "failed", reason: failure.error.code, actor: lease.nodeId, at: failure.at, traceId, details: { attempt: failure.attempt, message: failure.error.message } });
+    const traceId = fence(
+      ctx,
+      lease,
+      "attempts = attempts + 1, step_attempts = ?, error = ?, updated_at = ?",
+      [JSON.stringify(failure.stepAttempts), JSON.stringify(failure.error), failure.at],
+    );
+    insertTransition(ctx, {
+      runId: lease.runId,
+      step: failure.step,
+      from: "running",
+      to: "failed",
+      reason: failure.error.code,
+      actor: lease.nodeId,
+      at: failure.at,
+      traceId,
+      details: { attempt: failure.attempt, message: failure.error.message },
+    });
   });
 }
 
-export function rescheduleRun(ctx: SqliteContext, lease: Lease, scheduledFor: number, reason: string, now: number): void {
+export function rescheduleRun(
+  ctx: SqliteContext,
+  lease: Lease,
+  scheduledFor: number,
+  reason: string,
+  now: number,
+): void {
   ctx.write(() => {
-    const traceId = fence(ctx, lease, "status = 'pending', scheduled_for = ?, node_id = NULL, lease_expires_at = NULL, updated_at = ?", [scheduledFor, now]);
-    insertTransition(ctx, { runId: lease.runId, step: null, from: "running", to: "pending", reason, actor: lease.nodeId, at: now, traceId, details: { scheduledFor } });
+    const traceId = fence(
+      ctx,
+      lease,
+      "status = 'pending', scheduled_for = ?, node_id = NULL, lease_expires_at = NULL, updated_at = ?",
+      [scheduledFor, now],
+    );
+    insertTransition(ctx, {
+      runId: lease.runId,
+      step: null,
+      from: "running",
+      to: "pending",
+      reason,
+      actor: lease.nodeId,
+      at: now,
+      traceId,
+      details: { scheduledFor },
+    });
   });
 }
 
-export function quarantineRun(ctx: SqliteContext, lease: Lease, reason: string, error: ErrorInfo, now: number): void {
+export function quarantineRun(
+  ctx: SqliteContext,
+  lease: Lease,
+  reason: string,
+  error: ErrorInfo,
+  now: number,
+): void {
   ctx.write(() => {
-    const traceId = fence(ctx, lease, "status = 'quarantined', quarantine_reason = ?, error = ?, node_id = NULL, lease_expires_at = NULL, finished_at = ?, updated_at = ?", [reason, JSON.stringify(error), now, now]);
-    insertTransition(ctx, { runId: lease.runId, step: null, from: "running", to: "quarantined", reason, actor: lease.nodeId, at: now, traceId, details: { code: error.code, message: error.message } });
+    const traceId = fence(
+      ctx,
+      lease,
+      "status = 'quarantined', quarantine_reason = ?, error = ?, node_id = NULL, lease_expires_at = NULL, finished_at = ?, updated_at = ?",
+      [reason, JSON.stringify(error), now, now],
+    );
+    insertTransition(ctx, {
+      runId: lease.runId,
+      step: null,
+      from: "running",
+      to: "quarantined",
+      reason,
+      actor: lease.nodeId,
+      at: now,
+      traceId,
+      details: { code: error.code, message: error.message },
+    });
   });
 }
 
 export function returnRun(ctx: SqliteContext, lease: Lease, reason: string, now: number): void {
   ctx.write(() => {
-    const traceId = fence(ctx, lease, "status = 'pending', node_id = NULL, lease_expires_at = NULL, updated_at = ?", [now]);
-    insertTransition(ctx, { runId: lease.runId, step: null, from: "running", to: "pending", reason, actor: lease.nodeId, at: now, traceId });
+    const traceId = fence(
+      ctx,
+      lease,
+      "status = 'pending', node_id = NULL, lease_expires_at = NULL, updated_at = ?",
+      [now],
+    );
+    insertTransition(ctx, {
+      runId: lease.runId,
+      step: null,
+      from: "running",
+      to: "pending",
+      reason,
+      actor: lease.nodeId,
+      at: now,
+      traceId,
+    });
   });
 }

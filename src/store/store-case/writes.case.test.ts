@@ -360,7 +360,12 @@ export function concurrentWriteCases(h: StoreHandle): void {
       expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: "lease_lost" });
       expect((await h.store.listStepResults(good.run.id)).map((s) => s.step)).toEqual(["a"]);
       expect(await h.store.listStepResults(stale.run.id)).toEqual([]);
-      expect((await h.store.listTransitions(good.run.id)).map((t) => t.reason)).toEqual(["submitted", "claimed", "checkpoint", "started"]);
+      expect((await h.store.listTransitions(good.run.id)).map((t) => t.reason)).toEqual([
+        "submitted",
+        "claimed",
+        "checkpoint",
+        "started",
+      ]);
     });
 
     it("every acknowledged write is visible to the next read", async () => {
