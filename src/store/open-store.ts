@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { SqliteDurability } from "./sqlite/open.js";
 import { SqliteStore } from "./sqlite/sqlite-store.js";
 import type { Store } from "./store.js";
@@ -13,6 +13,8 @@ export interface OpenStoreOptions {
   home?: string;
   url?: string;
   durability?: SqliteDurability;
+  /** reads only and never migrates (`keel db check` beside a live node) */
+  readonly?: boolean;
 }
 
 export function resolveHome(home?: string): string {
@@ -23,19 +25,21 @@ export function storePathFor(home: string): string {
   return join(home, "keel.db");
 }
 
-export function openStore(options: OpenStoreOptions = {}): Store {
+/** The SQLite file a store URL or home folder names; null for a PostgreSQL URL. */
+export function sqlitePathFor(options: OpenStoreOptions = {}): string | null {
   const url = options.url ?? process.env.KEEL_STORE;
-  if (url && /^postgres(ql)?:\/\//.test(url)) {
+  if (url && /^postgres(ql)?:\/\//.test(url)) return null;
+  if (url) return resolve(url.replace(/^sqlite:(\/\/)?/, ""));
+  return storePathFor(resolveHome(options.home));
+}
+
+export function openStore(options: OpenStoreOptions = {}): Store {
+  const path = sqlitePathFor(options);
+  if (path === null) {
     throw new Error(
       "PostgreSQL stores are not supported by this build yet; use the embedded SQLite store (leave KEEL_STORE unset)",
     );
   }
-  if (url)
-    return SqliteStore.open({
-      path: resolve(url.replace(/^sqlite:(\/\/)?/, "")),
-      durability: options.durability,
-    });
-  const home = resolveHome(options.home);
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  return SqliteStore.open({ path: storePathFor(home), durability: options.durability });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  return SqliteStore.open({ path, durability: options.durability, readonly: options.readonly });
 }

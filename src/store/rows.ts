@@ -1,6 +1,7 @@
 import type { JsonValue } from "../core/canonical-json.js";
 import { encodeTime } from "../core/ids.js";
 import type { RunStatus } from "../core/status.js";
+import type { AuditRecord } from "./audit.js";
 import type {
   ErrorInfo,
   NodeRecord,
@@ -104,4 +105,16 @@ export function nodeFromRow(row: Row): NodeRecord {
 /** The smallest run id created at or after `time`: ids sort by creation time, so `since` is an index range. */
 export function runIdFloor(time: number): string {
   return `run_${encodeTime(Math.max(0, Math.floor(time)))}`;
+}
+
+export function auditFromRow(row: Row): AuditRecord {
+  return {
+    id: num(row.id),
+    at: num(row.at),
+    actor: row.actor as string,
+    action: row.action as string,
+    target: (row.target as string | null) ?? null,
+    reason: (row.reason as string | null) ?? null,
+    details: jsonOrNull<JsonValue>(row.details),
+  };
 }

@@ -1,8 +1,15 @@
 import { afterEach, beforeEach, describe } from "vitest";
+import { auditCases } from "./store-case/audit.case.test.js";
 import { claimCases } from "./store-case/claims.case.test.js";
 import { fencingCases } from "./store-case/fencing.case.test.js";
-import type { StoreHandle } from "./store-case/helpers.case.test.js";
 import { leaseCases } from "./store-case/leases.case.test.js";
+import { retryCases } from "./store-case/operator-runs.case.test.js";
+import { purgeCases } from "./store-case/purge.case.test.js";
+import {
+  maintenanceCases,
+  type MaintenanceHandle,
+  type StoreTamper,
+} from "./store-case/maintenance.case.test.js";
 import { registryCases } from "./store-case/registry.case.test.js";
 import { submitCases } from "./store-case/runs.case.test.js";
 import { concurrentWriteCases, writeCases } from "./store-case/writes.case.test.js";
@@ -16,21 +23,27 @@ import type { Store } from "./store.js";
  *
  * `makeStore` runs once per test, inside it (from beforeEach), so it may register per-test hooks
  * such as onTestFinished; it must return an empty store. `cleanup` runs after the test and must
- * close the store. Tests pass fixed times to the store and never sleep.
+ * close the store. `tamper` (optional) makes direct writes that break invariants the Store API
+ * never breaks, for the integrity cases; without it those cases are skipped. Tests pass fixed times
+ * to the store and never sleep.
  *
  * This file and src/store/store-case/*.case.test.ts only hold tests to import; they are not
  * compiled into dist (tsconfig.build.json excludes **\/*.test.ts).
  */
 export function storeConformance(
   name: string,
-  makeStore: () => Promise<{ store: Store; cleanup: () => Promise<void> }>,
+  makeStore: () => Promise<{ store: Store; cleanup: () => Promise<void>; tamper?: StoreTamper }>,
 ): void {
   describe(`store conformance: ${name}`, () => {
-    let current: { store: Store; cleanup: () => Promise<void> } | undefined;
-    const handle: StoreHandle = {
+    let current: Awaited<ReturnType<typeof makeStore>> | undefined;
+    const handle: MaintenanceHandle = {
       get store(): Store {
         if (!current) throw new Error("no store: makeStore did not run or failed");
         return current.store;
+      },
+      // optional: direct writes that break invariants, for the integrity cases
+      get tamper(): StoreTamper | undefined {
+        return current?.tamper;
       },
     };
 
@@ -51,5 +64,9 @@ export function storeConformance(
     fencingCases(handle);
     leaseCases(handle);
     registryCases(handle);
+    retryCases(handle);
+    purgeCases(handle);
+    auditCases(handle);
+    maintenanceCases(handle);
   });
 }

@@ -1,5 +1,8 @@
 import type { JsonValue } from "../core/canonical-json.js";
 import type { RunStatus } from "../core/status.js";
+import type { AuditNote, AuditPage, AuditQuery, AuditRecord, NewAuditEntry } from "./audit.js";
+import type { PurgeRequest, PurgeResult, RetryRequest, RetryResult } from "./operator-requests.js";
+import type { IntegrityReport, StateDiff } from "./integrity.js";
 import type {
   ErrorInfo,
   Lease,
@@ -136,7 +139,26 @@ export interface Store {
   quarantineRun(lease: Lease, reason: string, error: ErrorInfo, now: number): Promise<void>;
   /** gives a run back untouched (aborted step, forced stop): running -> pending */
   returnRun(lease: Lease, reason: string, now: number): Promise<void>;
-  cancelRun(runId: string, reason: string, actor: string, now: number): Promise<RunRecord>;
+  /** pending or running -> cancelled; with `audit`, its audit entry is written in the same transaction */
+  cancelRun(
+    runId: string,
+    reason: string,
+    actor: string,
+    now: number,
+    audit?: AuditNote,
+  ): Promise<RunRecord>;
+  /**
+   * An operator's retry: quarantined, cancelled or succeeded (the last only with steps to clear)
+   * -> pending, due now. Deletes the checkpoints of `clearSteps`, resets the failed-attempt counts
+   * of every step that will run again, writes the run's `operator_retry` transition, a `cleared`
+   * transition per deleted checkpoint and the audit entry, all in one transaction.
+   */
+  retryRun(runId: string, request: RetryRequest): Promise<RetryResult>;
+  /** deletes quarantined runs with their checkpoints and transitions, and writes the audit entry */
+  purgeRuns(request: PurgeRequest): Promise<PurgeResult>;
+  appendAudit(entry: NewAuditEntry): Promise<AuditRecord>;
+  /** newest first */
+  listAudit(query: AuditQuery): Promise<AuditPage>;
 
   /** running runs of a node, back to pending (the node is dead or forgotten) */
   releaseNodeRuns(nodeId: string, reason: string, now: number): Promise<string[]>;
@@ -145,6 +167,14 @@ export interface Store {
 
   getSetting(key: string): Promise<JsonValue | undefined>;
   setSetting(key: string, value: JsonValue, actor: string, now: number): Promise<void>;
+
+  /** keel's invariants and the storage's own check; reads only, so it may run beside a node */
+  checkIntegrity(): Promise<IntegrityReport>;
+  /**
+   * Runs whose status their transitions contradict; with `apply`, writes the rebuilt statuses and a
+   * `rebuilt_from_transitions` transition each, in one transaction. Apply only while no node runs.
+   */
+  rebuildStates(apply: boolean, actor: string, now: number): Promise<StateDiff[]>;
 
   /** a hint that work may be waiting; the caller still polls as a safety net */
   onWork(listener: () => void): () => void;

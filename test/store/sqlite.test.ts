@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { onTestFinished } from "vitest";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { storeConformance } from "../../src/store/store.case.test.js";
+import { sqliteTamper } from "./sqlite-tamper.js";
 
 // A fresh SqliteStore per test, in its own temp folder. The folder is removed only when the test
 // passed; a failed test leaves its database behind (its path is printed) to be inspected.
@@ -17,5 +18,13 @@ storeConformance("sqlite", async () => {
       console.warn(`store conformance (sqlite): kept ${dir} of the failed test "${task.name}"`);
     }
   });
-  return { store, cleanup: () => store.close() };
+  const tamper = sqliteTamper(join(dir, "keel.db"));
+  return {
+    store,
+    tamper: tamper.tamper,
+    cleanup: async () => {
+      tamper.close();
+      await store.close();
+    },
+  };
 });

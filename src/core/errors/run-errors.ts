@@ -2,10 +2,11 @@ import { KeelError } from "./keel-error.js";
 
 /** A status change the transition table forbids; nothing is written. */
 export class IllegalTransitionError extends KeelError {
-  constructor(kind: "run" | "step", from: string, to: string, id?: string) {
+  /** `hint` says what the caller can do instead, e.g. "cancel it first" */
+  constructor(kind: "run" | "step", from: string, to: string, id?: string, hint?: string) {
     super(
       "illegal_transition",
-      `illegal ${kind} transition ${from} -> ${to}${id ? ` for ${id}` : ""}`,
+      `illegal ${kind} transition ${from} -> ${to}${id ? ` for ${id}` : ""}${hint ? `: ${hint}` : ""}`,
       {
         details: { kind, from, to, id },
       },

@@ -2,6 +2,7 @@ import { Database } from "./driver.js";
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { StoreError } from "../../core/errors/store-errors.js";
+import { assertStoreFileUsable, corruptStoreError } from "./file-check.js";
 
 /**
  * Opens the SQLite file with keel's pragmas. Durability:
@@ -25,6 +26,8 @@ export function openSqlite(options: SqliteOpenOptions): SqliteDb {
   if (path !== ":memory:") {
     const dir = dirname(path);
     if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // random bytes or a truncated file: refuse by name now, not mid-query later
+    assertStoreFileUsable(path);
   }
   const isNew = path === ":memory:" || !existsSync(path);
   let db: SqliteDb;
@@ -60,11 +63,7 @@ export function describeOpenError(path: string, cause: unknown): StoreError {
     code === "SQLITE_CORRUPT" ||
     /not a database|malformed/i.test(message)
   ) {
-    return new StoreError(
-      "store_corrupt",
-      `the store file ${path} is corrupt (${message}). Restore the newest good backup with \`keel db restore <backup-file>\`, or move the file aside to start empty.`,
-      cause,
-    );
+    return corruptStoreError(path, message, cause);
   }
   if (code === "SQLITE_CANTOPEN") {
     return new StoreError(

@@ -1,6 +1,9 @@
 import { EventEmitter } from "node:events";
 import type { JsonValue } from "../../core/canonical-json.js";
 import type { RunStatus } from "../../core/status.js";
+import type { AuditNote, AuditPage, AuditQuery, AuditRecord, NewAuditEntry } from "../audit.js";
+import type { PurgeRequest, PurgeResult, RetryRequest, RetryResult } from "../operator-requests.js";
+import type { IntegrityReport, StateDiff } from "../integrity.js";
 import type {
   ErrorInfo,
   Lease,
@@ -25,10 +28,16 @@ import type {
   SubmitResult,
 } from "../store.js";
 import * as claims from "./claims.js";
+import * as audit from "./audit.js";
+import { ChangeWatch } from "./change-watch.js";
+import { Checkpointer } from "./checkpointer.js";
 import { SqliteContext } from "./context.js";
 import { GroupCommit } from "./group-commit.js";
+import * as maintenance from "./maintenance.js";
 import { migrateSqlite } from "./migrate.js";
 import * as nodes from "./nodes.js";
+import * as operatorRuns from "./operator-runs.js";
+import * as purge from "./purge.js";
 import { openSqlite, type SqliteDurability } from "./open.js";
 import * as runs from "./runs.js";
 import * as steps from "./steps.js";
@@ -38,6 +47,8 @@ export interface SqliteStoreOptions {
   durability?: SqliteDurability;
   /** how often to look for commits by other processes (PRAGMA data_version), ms */
   changePollMs?: number;
+  /** reads only, never migrates: for checks beside a live node (writes fail) */
+  readonly?: boolean;
 }
 
 /**
@@ -49,8 +60,8 @@ export class SqliteStore implements Store {
   private readonly ctx: SqliteContext;
   private readonly group: GroupCommit;
   private readonly hints = new EventEmitter();
-  private changeTimer: NodeJS.Timeout | undefined;
-  private lastDataVersion = 0;
+  private changes: ChangeWatch | undefined;
+  private checkpointer: Checkpointer | undefined;
   private closed = false;
 
   private constructor(
@@ -63,9 +74,13 @@ export class SqliteStore implements Store {
   }
 
   static open(options: SqliteStoreOptions): SqliteStore {
-    const db = openSqlite({ path: options.path, durability: options.durability ?? "normal" });
+    const db = openSqlite({
+      path: options.path,
+      durability: options.durability ?? "normal",
+      readonly: options.readonly,
+    });
     try {
-      migrateSqlite(db);
+      if (!options.readonly) migrateSqlite(db);
     } catch (error) {
       db.close();
       throw error;
@@ -77,7 +92,8 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     this.group.flush();
-    if (this.changeTimer) clearInterval(this.changeTimer);
+    this.changes?.stop();
+    await this.checkpointer?.stop();
     this.hints.removeAllListeners();
     this.ctx.db.close();
   }
@@ -160,8 +176,30 @@ export class SqliteStore implements Store {
     await this.group.write(() => steps.returnRun(this.ctx, lease, reason, now));
     this.hints.emit("work");
   }
-  async cancelRun(runId: string, reason: string, actor: string, now: number): Promise<RunRecord> {
-    return this.group.write(() => runs.cancelRun(this.ctx, runId, reason, actor, now));
+  async cancelRun(
+    runId: string,
+    reason: string,
+    actor: string,
+    now: number,
+    note?: AuditNote,
+  ): Promise<RunRecord> {
+    return this.group.write(() =>
+      operatorRuns.cancelRun(this.ctx, runId, reason, actor, now, note),
+    );
+  }
+  async retryRun(runId: string, request: RetryRequest): Promise<RetryResult> {
+    const result = await this.group.write(() => operatorRuns.retryRun(this.ctx, runId, request));
+    this.hints.emit("work");
+    return result;
+  }
+  async purgeRuns(request: PurgeRequest): Promise<PurgeResult> {
+    return this.group.write(() => purge.purgeRuns(this.ctx, request));
+  }
+  async appendAudit(entry: NewAuditEntry): Promise<AuditRecord> {
+    return this.group.write(() => audit.appendAudit(this.ctx, entry));
+  }
+  async listAudit(query: AuditQuery): Promise<AuditPage> {
+    return audit.listAudit(this.ctx, query);
   }
 
   async releaseNodeRuns(nodeId: string, reason: string, now: number): Promise<string[]> {
@@ -182,30 +220,42 @@ export class SqliteStore implements Store {
     nodes.setSetting(this.ctx, key, value, actor, now);
   }
 
+  async checkIntegrity(): Promise<IntegrityReport> {
+    return maintenance.checkIntegrity(this.ctx);
+  }
+  async rebuildStates(apply: boolean, actor: string, now: number): Promise<StateDiff[]> {
+    const diffs = maintenance.rebuildStates(this.ctx, apply, actor, now);
+    if (apply && diffs.some((d) => d.rebuilt === "pending")) this.hints.emit("work");
+    return diffs;
+  }
+
   onWork(listener: () => void): () => void {
     this.hints.on("work", listener);
     this.watchOtherProcesses();
     return () => {
       this.hints.off("work", listener);
-      if (this.hints.listenerCount("work") === 0 && this.changeTimer) {
-        clearInterval(this.changeTimer);
-        this.changeTimer = undefined;
+      if (this.hints.listenerCount("work") === 0 && this.changes) {
+        this.changes.stop();
+        this.changes = undefined;
       }
     };
   }
 
   /** Another process's commit bumps PRAGMA data_version: a cheap read, no disk I/O. */
   private watchOtherProcesses(): void {
-    if (this.changeTimer || this.closed) return;
-    this.lastDataVersion = this.dataVersion();
-    this.changeTimer = setInterval(() => {
-      const version = this.dataVersion();
-      if (version !== this.lastDataVersion) {
-        this.lastDataVersion = version;
-        this.hints.emit("work");
-      }
-    }, this.options.changePollMs ?? 50);
-    this.changeTimer.unref();
+    if (this.changes || this.closed) return;
+    this.changes = new ChangeWatch(
+      this.options.path,
+      () => this.dataVersion(),
+      () => this.hints.emit("work"),
+      this.options.changePollMs ?? 50,
+    );
+    this.changes.start();
+    // a process that listens for work runs a node: the one that writes most, so it checkpoints
+    if (!this.checkpointer) {
+      this.checkpointer = new Checkpointer(this.ctx.db, this.options.path);
+      this.checkpointer.start();
+    }
   }
 
   private dataVersion(): number {

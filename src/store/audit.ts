@@ -1,0 +1,50 @@
+import type { JsonValue } from "../core/canonical-json.js";
+
+/**
+ * The operators' audit log, in domain words: who changed what by hand, when and why. Append-only;
+ * each entry is written in the same transaction as the change it records, so the log never claims
+ * a change that was rolled back, nor misses one that was committed.
+ */
+export const AuditAction = {
+  runCancel: "run.cancel",
+  runRetry: "run.retry",
+  quarantinePurge: "quarantine.purge",
+} as const;
+export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
+
+export interface NewAuditEntry {
+  at: number;
+  /** who: `cli:<user>`, `api`, a token name... */
+  actor: string;
+  /** what: a dotted verb such as `run.retry` (AuditAction for keel's own) */
+  action: string;
+  /** on what: a run id, or `quarantine` for a purge; null when nothing in particular */
+  target: string | null;
+  /** why, in the operator's words (a cancel's reason, a retry's note) */
+  reason: string | null;
+  details: JsonValue | null;
+}
+
+export interface AuditRecord extends NewAuditEntry {
+  id: number;
+}
+
+/** What an operator change adds to its own audit entry; the store fills in the rest. */
+export interface AuditNote {
+  action: string;
+  details?: Record<string, JsonValue>;
+}
+
+export interface AuditQuery {
+  /** epoch ms: entries at or after */
+  since?: number;
+  action?: string;
+  limit: number;
+  /** id of the last entry of the previous page (newest first) */
+  cursor?: number;
+}
+
+export interface AuditPage {
+  entries: AuditRecord[];
+  nextCursor: number | null;
+}

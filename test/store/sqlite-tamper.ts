@@ -1,0 +1,35 @@
+import { Database } from "../../src/store/sqlite/driver.js";
+import type { StoreTamper } from "../../src/store/store-case/maintenance.case.test.js";
+
+/**
+ * The conformance suite's tamper helpers for SQLite: a second connection to the store's file that
+ * edits rows by hand, as an operator with the sqlite3 shell (or a bug) would.
+ */
+export function sqliteTamper(path: string): { tamper: StoreTamper; close: () => void } {
+  let db: InstanceType<typeof Database> | undefined;
+  // opened on first use: most tests never tamper
+  const conn = (): InstanceType<typeof Database> => (db ??= new Database(path));
+  const tamper: StoreTamper = {
+    async setRunFields(runId, fields) {
+      const columns: [string, unknown][] = [];
+      if (fields.status !== undefined) columns.push(["status", fields.status]);
+      if (fields.nodeId !== undefined) columns.push(["node_id", fields.nodeId]);
+      if (fields.leaseExpiresAt !== undefined)
+        columns.push(["lease_expires_at", fields.leaseExpiresAt]);
+      conn()
+        .prepare(`UPDATE runs SET ${columns.map(([c]) => `${c} = ?`).join(", ")} WHERE id = ?`)
+        .run(...columns.map(([, v]) => v), runId);
+    },
+    async addCheckpointOfMissingRun(runId, step) {
+      conn()
+        .prepare(
+          "INSERT INTO step_results (run_id, step, output, output_hash, attempt, started_at, finished_at) VALUES (?, ?, '{}', 'h', 1, 0, 0)",
+        )
+        .run(runId, step);
+    },
+    async dropRunTransitions(runId) {
+      conn().prepare("DELETE FROM transitions WHERE run_id = ? AND step IS NULL").run(runId);
+    },
+  };
+  return { tamper, close: () => db?.close() };
+}
