@@ -21,5 +21,8 @@ export {
 export { keel, Keel } from "./engine/keel.js";
 export type { KeelOptions, SubmittedRun, RunDetails } from "./engine/keel.js";
 export type { SubmitOptions } from "./engine/submit-options.js";
+export type { RetryOptions, PurgeOptions } from "./engine/operator-actions.js";
+export type { RetryResult, PurgeResult } from "./store/operator-requests.js";
+export type { AuditRecord, AuditPage, AuditQuery } from "./store/audit.js";
 export type { RunRecord, StepResultRecord, TransitionRecord } from "./store/records.js";
 export type { Store } from "./store/store.js";

@@ -1,3 +1,4 @@
+import { namePattern } from "../core/dag.js";
 import { parseSince } from "../core/duration.js";
 import { isRunStatus, runStatuses, type RunStatus } from "../core/status.js";
 import { InvalidArgumentError } from "commander";
@@ -40,4 +41,24 @@ export function jsonFlag(flag: string): (value: string) => unknown {
       );
     }
   };
+}
+
+/** Free text an operator must give (a reason, a note): not empty, not only spaces. */
+export function textFlag(flag: string, example: string): (value: string) => string {
+  return (value) => {
+    const text = value.trim();
+    if (!text)
+      throw new InvalidArgumentError(`${flag} must not be empty, e.g. ${flag} "${example}"`);
+    if (text.length > 1000)
+      throw new InvalidArgumentError(`${flag} is ${text.length} characters; keep it under 1000`);
+    return text;
+  };
+}
+
+export function stepFlag(value: string): string {
+  if (!namePattern.test(value))
+    throw new InvalidArgumentError(
+      `--from-step "${value}" is not a step name (1-64 letters, digits, '_', '.', '-')`,
+    );
+  return value;
 }

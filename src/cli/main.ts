@@ -1,7 +1,10 @@
 import { Command, CommanderError, Option } from "commander";
 import { keelVersion } from "../core/version.js";
+import { registerDb } from "./commands/db.js";
+import { registerAudit } from "./commands/audit.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerJobs } from "./commands/jobs.js";
+import { registerQuarantine } from "./commands/quarantine.js";
 import { registerStart } from "./commands/start.js";
 import { registerStop } from "./commands/stop.js";
 import { registerSubmit } from "./commands/submit.js";
@@ -39,6 +42,9 @@ Environment: KEEL_HOME, KEEL_CONFIG, KEEL_LOG_LEVEL, KEEL_<SECTION>_<KEY> (overr
   };
   for (const register of [registerDemo, registerStart, registerStop, registerSubmit, registerJobs])
     register(program, global);
+  registerDb(program, global);
+  registerQuarantine(program, global);
+  registerAudit(program, global);
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError("(run with --help for usage)");
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();

@@ -1,4 +1,5 @@
 import { isKeelError } from "../core/errors/keel-error.js";
+import { storeFailure } from "../store/sqlite/file-check.js";
 import { UsageError } from "./output.js";
 
 /**
@@ -22,7 +23,9 @@ export function action<A extends unknown[]>(
   };
 }
 
-export function reportError(error: unknown): number {
+export function reportError(thrown: unknown): number {
+  // a damaged page met mid-query is a driver error; say what it means and what to do
+  const error = storeFailure(thrown) ?? thrown;
   if (error instanceof UsageError) {
     process.stderr.write(`error: ${error.message}\n(run with --help for usage)\n`);
     return ExitCode.usage;

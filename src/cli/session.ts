@@ -3,6 +3,8 @@ import { keel, type Keel } from "../engine/keel.js";
 import { createLogger } from "../engine/logger.js";
 import { documentAnalysis } from "../../examples/document-analysis/pipeline.js";
 import { loadConfig, type ResolvedConfig } from "../ops/config.js";
+import { preflightStore } from "../ops/db-preflight.js";
+import { resolveHome } from "../store/open-store.js";
 import { loadPipelineModules } from "../ops/pipeline-modules.js";
 import type { Pipeline } from "../core/pipeline.js";
 
@@ -29,6 +31,9 @@ export async function openSession(
   options: { node?: boolean; logLevel?: string } = {},
 ): Promise<Session> {
   const config = loadConfig(global.config);
+  // a corrupt store file is refused here, by name and with the restore command, before any query
+  for (const warning of preflightStore(resolveHome(global.home ?? config.home)))
+    process.stderr.write(`warning: ${warning}\n`);
   const configured = await loadPipelineModules(config.pipelineModules);
   const usingDemo = configured.length === 0;
   const pipelines = usingDemo ? [documentAnalysis as Pipeline] : configured;

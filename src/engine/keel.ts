@@ -8,10 +8,20 @@ import { isPipeline, type Pipeline, type PipelineInput } from "../core/pipeline.
 import { terminalRunStatuses } from "../core/status.js";
 import { keelVersion } from "../core/version.js";
 import { openStore } from "../store/open-store.js";
+import { AuditAction, type AuditPage, type AuditQuery } from "../store/audit.js";
+import type { DagNode } from "../core/dag.js";
+import type { PurgeResult, RetryResult } from "../store/operator-requests.js";
 import type { RunRecord, StepResultRecord, TransitionRecord } from "../store/records.js";
 import type { SqliteDurability } from "../store/sqlite/open.js";
 import type { NewRun, RunPage, RunQuery, Store } from "../store/store.js";
 import { createLogger, type Logger } from "./logger.js";
+import {
+  pipelineSteps,
+  purgeQuarantined,
+  retryRun,
+  type PurgeOptions,
+  type RetryOptions,
+} from "./operator-actions.js";
 import { KeelNode, type NodeEvents } from "./node.js";
 import { resolveNodeOptions, type NodeOptions } from "./options.js";
 import { PipelineRegistry } from "./registry.js";
@@ -159,9 +169,37 @@ export class Keel extends EventEmitter<NodeEvents> {
 
   async cancel(id: string, reason: string, actor = "api"): Promise<RunRecord> {
     if (!reason?.trim()) throw new InvalidInputError("cancel needs a reason", { field: "reason" });
-    const run = await this.store.cancelRun(id, reason, actor, Date.now());
+    const run = await this.store.cancelRun(id, reason, actor, Date.now(), {
+      action: AuditAction.runCancel,
+    });
     this.node?.abortRun(id);
     return run;
+  }
+
+  /**
+   * An operator's retry of a quarantined, cancelled or succeeded run, with a note. Without
+   * `fromStep` the run resumes after its last checkpoint; with it, that step and everything
+   * downstream run again (upstream checkpoints are kept).
+   */
+  async retry(id: string, options: RetryOptions): Promise<RetryResult> {
+    const result = await retryRun(this.store, this.registry, id, options, Date.now());
+    this.node?.wake();
+    return result;
+  }
+
+  /** Deletes quarantined runs (or, with dryRun, lists them); needs a filter or `all: true`. */
+  async purge(options: PurgeOptions): Promise<PurgeResult> {
+    return purgeQuarantined(this.store, options, Date.now());
+  }
+
+  /** The operators' audit log, newest first. */
+  async audit(query: Partial<AuditQuery> = {}): Promise<AuditPage> {
+    return this.store.listAudit({ ...query, limit: query.limit ?? 50 });
+  }
+
+  /** A pipeline's steps: as registered here, else as a node stored them; undefined if unknown. */
+  async pipelineSteps(name: string): Promise<DagNode[] | undefined> {
+    return pipelineSteps(this.store, this.registry, name);
   }
 
   /** Resolves when the run reaches succeeded, quarantined or cancelled. */

@@ -4,11 +4,15 @@ import { intFlag, sinceFlag, statusFlag } from "../flags.js";
 import { isoTime, printFields, printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import { openSession, type GlobalOptions } from "../session.js";
+import { registerJobOperations } from "./jobs-operations.js";
 import { runJson } from "./submit.js";
 
-/** `keel jobs list|show`: runs, newest first, and one run with its steps and transitions. */
+/**
+ * `keel jobs list|show|cancel|retry`: runs, newest first, one run with its steps and transitions,
+ * and the operator's changes to a run (in jobs-operations.ts).
+ */
 export function registerJobs(program: Command, global: () => GlobalOptions): void {
-  const jobs = program.command("jobs").description("list and inspect runs (jobs)");
+  const jobs = program.command("jobs").description("list, inspect, cancel and retry runs (jobs)");
 
   jobs
     .command("list")
@@ -153,4 +157,6 @@ export function registerJobs(program: Command, global: () => GlobalOptions): voi
         }
       }),
     );
+
+  registerJobOperations(jobs, global);
 }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveHome } from "../../store/open-store.js";
 import { readLivePid, removePidfile, writePidfile } from "../../ops/pidfile.js";
+import { preflightStore } from "../../ops/db-preflight.js";
 import { loadConfig } from "../../ops/config.js";
 import { intFlag } from "../flags.js";
 import { printJson } from "../output.js";
@@ -105,6 +106,8 @@ async function runForeground(
 }
 
 async function startBackground(g: GlobalOptions, home: string): Promise<number> {
+  // say it here: the background node would only fail into its log file
+  for (const warning of preflightStore(home)) process.stderr.write(`warning: ${warning}\n`);
   const logs = join(home, "logs");
   mkdirSync(logs, { recursive: true, mode: 0o700 });
   const out = openSync(join(logs, "keel.log"), "a", 0o600);

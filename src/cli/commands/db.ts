@@ -1,0 +1,114 @@
+import type { Command } from "commander";
+import { loadConfig } from "../../ops/config.js";
+import { backupStore } from "../../ops/db-backup.js";
+import { checkStore } from "../../ops/db-check.js";
+import { keelCommand } from "../../ops/db-files.js";
+import { rebuildState } from "../../ops/db-rebuild.js";
+import { restoreStore } from "../../ops/db-restore.js";
+import { resolveHome } from "../../store/open-store.js";
+import { printBackup, printCheck, printRebuild, printRestore } from "../db-report.js";
+import { intFlag } from "../flags.js";
+import { UsageError } from "../output.js";
+import { ExitCode, action } from "../run-command.js";
+import type { GlobalOptions } from "../session.js";
+
+/**
+ * `keel db check|backup|restore|rebuild-state`: the store file itself. These work straight on the
+ * file, never through a session, so they still run when the store is corrupt or a node holds it.
+ */
+export function registerDb(program: Command, global: () => GlobalOptions): void {
+  const db = program
+    .command("db")
+    .description("check, back up, restore and repair the store")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  keel db check                          integrity and keel's invariants; exit 1 on any problem
+  keel db backup                         online copy to $KEEL_HOME/backups/, keeps the newest 7
+  keel stop && keel db restore ~/.keel/backups/keel-2026-01-31T02-00-00.000Z.db --yes
+  keel db rebuild-state --apply          run statuses recomputed from their transitions
+
+Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file)`,
+    );
+  const homeOf = (g: GlobalOptions): string => resolveHome(g.home ?? loadConfig(g.config).home);
+
+  db.command("check")
+    .description("check the store: SQLite integrity, and every run against its transitions")
+    .action(
+      action(async () => {
+        const g = global();
+        const result = await checkStore(homeOf(g));
+        printCheck(g.format, result);
+        return result.ok ? ExitCode.ok : ExitCode.failed;
+      }),
+    );
+
+  db.command("backup")
+    .description("copy the store while it is in use; the copy is checked before it is kept")
+    .option("--to <file>", "write this file instead of $KEEL_HOME/backups/keel-<UTC time>.db")
+    .option(
+      "--keep <n>",
+      "backups to keep in $KEEL_HOME/backups, the new one included (default 7)",
+      intFlag("--keep", 1, 10_000),
+      7,
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  keel db backup --keep 48                      hourly from cron: two days of backups\n  keel db backup --to /mnt/offsite/keel.db --format json",
+    )
+    .action(
+      action(async (opts: { to?: string; keep: number }, command: Command) => {
+        if (opts.to !== undefined && command.getOptionValueSource("keep") === "cli")
+          throw new UsageError("--keep rotates $KEEL_HOME/backups; it does not apply with --to");
+        const g = global();
+        const result = await backupStore({ home: homeOf(g), to: opts.to, keep: opts.keep });
+        printBackup(g.format, result);
+        return ExitCode.ok;
+      }),
+    );
+
+  db.command("restore")
+    .description("replace the store with a backup; the current file is kept beside it")
+    .argument("<file>", "the backup to restore")
+    .option("--yes", "replace the store; without it, only check the file and say what would happen")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  keel db restore ~/.keel/backups/keel-2026-01-31T02-00-00.000Z.db        check it, say what would happen (exit 2)\n  keel stop && keel db restore ~/.keel/backups/keel-2026-01-31T02-00-00.000Z.db --yes",
+    )
+    .action(
+      action(async (file: string, opts: { yes?: boolean }) => {
+        const g = global();
+        const home = homeOf(g);
+        const result = await restoreStore({ home, from: file, apply: Boolean(opts.yes) });
+        const hint = `run again with --yes to replace the store: ${keelCommand(home, `db restore ${result.from} --yes`)}`;
+        printRestore(g.format, result, hint);
+        if (result.restored) return ExitCode.ok;
+        if (g.format !== "json") process.stderr.write(`${hint}\n`);
+        return ExitCode.usage;
+      }),
+    );
+
+  db.command("rebuild-state")
+    .description("recompute each run's status from its transitions; --apply writes them")
+    .option("--apply", "write the rebuilt statuses (refused while a node runs)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  keel db rebuild-state                  preview: stored and rebuilt status of each run that differs\n  keel stop && keel db rebuild-state --apply",
+    )
+    .action(
+      action(async (opts: { apply?: boolean }) => {
+        const g = global();
+        const home = homeOf(g);
+        const result = await rebuildState(home, { apply: Boolean(opts.apply), actor: "cli" });
+        printRebuild(g.format, result);
+        if (g.format !== "json" && result.diffs.length > 0)
+          process.stdout.write(
+            result.applied
+              ? `rebuilt ${result.diffs.length} run status${result.diffs.length === 1 ? "" : "es"}; each has a rebuilt_from_transitions transition\n`
+              : `preview only: \`${keelCommand(home, "db rebuild-state --apply")}\` writes these (stop the node first)\n`,
+          );
+        return ExitCode.ok;
+      }),
+    );
+}

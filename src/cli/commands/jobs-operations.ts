@@ -1,0 +1,104 @@
+import type { Command } from "commander";
+import { cancelJob, retryJob } from "../../ops/run-operations.js";
+import { cliActor } from "../actor.js";
+import { stepFlag, textFlag } from "../flags.js";
+import { retryJson } from "../operator-json.js";
+import { printFields, printJson } from "../output.js";
+import { ExitCode, action } from "../run-command.js";
+import { openSession, type GlobalOptions } from "../session.js";
+import { runJson } from "./submit.js";
+
+/** `keel jobs cancel|retry`: the operator's changes to one run, each written to the audit log. */
+export function registerJobOperations(jobs: Command, global: () => GlobalOptions): void {
+  jobs
+    .command("cancel")
+    .description("cancel a pending or running run; a running step is aborted")
+    .argument("<id>", "run id")
+    .requiredOption(
+      "--reason <text>",
+      "why (kept in the run's transitions and the audit log)",
+      textFlag("--reason", "duplicate"),
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  keel jobs cancel run_01JD5V1Q8N3X0Q5V8M2C4B6A9Z --reason "duplicate of run_01JD5V0..."
+  keel jobs cancel run_01JD5V1Q8N3X0Q5V8M2C4B6A9Z --reason "bad input" --format json
+
+Exit codes: 0 cancelled; 1 unknown run, or it already ended (succeeded, quarantined, cancelled).`,
+    )
+    .action(
+      action(async (id: string, opts: { reason: string }) => {
+        const g = global();
+        const { keel } = await openSession(g);
+        try {
+          const run = await cancelJob(keel, id, opts.reason, cliActor());
+          if (g.format === "json") printJson(runJson(run));
+          else
+            printFields([
+              ["run", run.id],
+              ["status", run.status],
+              ["reason", opts.reason],
+            ]);
+          return ExitCode.ok;
+        } finally {
+          await keel.stop();
+        }
+      }),
+    );
+
+  jobs
+    .command("retry")
+    .description(
+      "retry a quarantined, cancelled or succeeded run: from its last checkpoint, or from a step",
+    )
+    .argument("<id>", "run id")
+    .requiredOption(
+      "--note <text>",
+      "what changed since it failed (kept in the audit log)",
+      textFlag("--note", "dependency back up"),
+    )
+    .option(
+      "--from-step <step>",
+      "run this step and everything downstream of it again; upstream checkpoints are kept",
+      stepFlag,
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  keel jobs retry run_01JD5V1Q8N3X0Q5V8M2C4B6A9Z --note "dependency back up"
+  keel jobs retry run_01JD5V1Q8N3X0Q5V8M2C4B6A9Z --from-step segmentation --note "new segmenter deployed"
+
+A node must be running (keel start) to execute the retried run. Exit codes: 0 retried; 1 unknown
+run, or it is pending or running; 2 bad flags, or --from-step names no step of the run's pipeline.`,
+    )
+    .action(
+      action(async (id: string, opts: { note: string; fromStep?: string }) => {
+        const g = global();
+        const { keel } = await openSession(g);
+        try {
+          const result = await retryJob(keel, id, opts, cliActor());
+          if (g.format === "json") printJson(retryJson(result, opts.fromStep, opts.note));
+          else printRetry(result.run.id, result.from, result.cleared, opts.note);
+          return ExitCode.ok;
+        } finally {
+          await keel.stop();
+        }
+      }),
+    );
+}
+
+export function printRetry(id: string, from: string, cleared: string[], note: string): void {
+  printFields([
+    ["run", id],
+    ["status", `pending (was ${from})`],
+    [
+      "cleared",
+      cleared.length > 0 ? cleared.join(", ") : "nothing: resumes after its last checkpoint",
+    ],
+    ["note", note],
+  ]);
+  process.stdout.write(`\nfollow it with: keel jobs show ${id}\n`);
+}
