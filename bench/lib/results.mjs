@@ -1,0 +1,53 @@
+// One JSON line per measurement: printed to stdout and appended to bench/results/<date>.jsonl.
+import { appendFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { benchDir, round } from "./common.mjs";
+
+export const resultsDir = join(benchDir, "results");
+const collected = [];
+let mode = "full";
+let runFields = {};
+
+/** quick or full, and the fields every line of this run carries (its id: the start time) */
+export function setMode(value, fields = {}) {
+  mode = value;
+  runFields = fields;
+}
+
+export function resultsFile(date = new Date()) {
+  return join(resultsDir, `${date.toISOString().slice(0, 10)}.jsonl`);
+}
+
+/**
+ * The fixed fields first, in this order; a case may add its own (recovery_ms, per_step_ms...).
+ * `system` is the product; `variant` names the settings when they differ from its defaults.
+ */
+export function record(fields) {
+  const line = {
+    system: fields.system,
+    version: fields.version,
+    store: fields.store,
+    durability: fields.durability,
+    case: fields.case,
+    n: fields.n,
+    concurrency: fields.concurrency ?? null,
+    jobs_per_s: round(fields.jobs_per_s, 1),
+    p50_ms: fields.p50_ms ?? null,
+    p95_ms: fields.p95_ms ?? null,
+    p99_ms: fields.p99_ms ?? null,
+    notes: fields.notes ?? "",
+  };
+  for (const [key, value] of Object.entries(fields)) if (!(key in line)) line[key] = value;
+  line.mode = mode;
+  Object.assign(line, runFields);
+  line.at = new Date().toISOString();
+  mkdirSync(resultsDir, { recursive: true });
+  appendFileSync(resultsFile(), `${JSON.stringify(line)}\n`);
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+  collected.push(line);
+  return line;
+}
+
+export function collectedResults() {
+  return [...collected];
+}
