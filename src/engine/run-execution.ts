@@ -48,7 +48,7 @@ export class RunExecution {
   private readonly controller = new AbortController();
   private readonly done = new Map<string, JsonValue>();
   private readonly stepAttempts: Record<string, number>;
-  private readonly log: Logger;
+  private runLog: Logger | undefined;
   private failure: Failure | undefined;
   private abortReason: AbortReason | undefined;
   private finished = false;
@@ -63,11 +63,15 @@ export class RunExecution {
     this.lease = claimed.lease;
     this.stepAttempts = { ...claimed.run.stepAttempts };
     for (const cp of claimed.checkpoints) this.done.set(cp.step, cp.output);
-    this.log = deps.log.child({
+  }
+
+  /** the run's logger, bound to its ids; made on first use, as most runs log nothing */
+  private get log(): Logger {
+    return (this.runLog ??= this.deps.log.child({
       runId: this.run.id,
       traceId: this.run.traceId,
       pipeline: this.run.pipeline,
-    });
+    }));
   }
 
   /** true once the run's final write is committed: a heartbeat no longer needs to find it */
@@ -152,7 +156,7 @@ export class RunExecution {
       input: this.inputFor(step),
       timeoutMs: step.timeout ?? this.pipeline.options.timeout,
       runSignal: this.controller.signal,
-      log: this.log.child({ step: step.name, attempt }),
+      log: () => this.log.child({ step: step.name, attempt }),
       onProgress: (bytes) => this.deps.onProgress(this.run.id, bytes),
     });
     if (this.abortReason) return;

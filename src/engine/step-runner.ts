@@ -21,7 +21,8 @@ export interface StepRunInput {
   timeoutMs: number | undefined;
   /** aborted when the whole run stops (cancel, lost lease, forced stop) */
   runSignal: AbortSignal;
-  log: StepLogger;
+  /** made on first use: most steps never log, and a child logger per step is not free */
+  log: () => StepLogger;
   onProgress: (bytes: number) => void;
 }
 
@@ -39,6 +40,7 @@ export async function runStep(req: StepRunInput): Promise<StepRunOutcome> {
       req.timeoutMs,
     );
   }
+  let log: StepLogger | undefined;
   const ctx: StepContext = {
     runId: req.runId,
     traceId: req.traceId,
@@ -48,11 +50,14 @@ export async function runStep(req: StepRunInput): Promise<StepRunOutcome> {
     runInput: req.runInput,
     seed: req.seed,
     signal: controller.signal,
-    log: req.log,
+    get log() {
+      return (log ??= req.log());
+    },
     progress: (bytes) => {
       if (Number.isFinite(bytes) && bytes > 0) req.onProgress(bytes);
     },
   };
+
   try {
     const value = await Promise.race([
       invoke(req.step, ctx, req.input),

@@ -252,7 +252,9 @@ export class SqliteStore implements Store {
     );
     this.changes.start();
     // a process that listens for work runs a node: the one that writes most, so it checkpoints
-    if (!this.checkpointer) {
+    // (not under durability full: there every commit already fsyncs, and a concurrent checkpoint
+    // only competes with it for the disk)
+    if (!this.checkpointer && this.options.durability !== "full") {
       this.checkpointer = new Checkpointer(this.ctx.db, this.options.path);
       this.checkpointer.start();
     }
