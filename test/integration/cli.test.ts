@@ -26,6 +26,20 @@ const doc = JSON.stringify({
 });
 
 describe("keel CLI", () => {
+  it("runs the demo of the README's quick start: every document's 11 steps succeed", () => {
+    const home = mkdtempSync(join(tmpdir(), "keel-cli-demo-"));
+    const result = keelCli(home, ["demo", "--format", "json"]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.runs.length).toBeGreaterThanOrEqual(6);
+    for (const run of report.runs) expect(run.status).toBe("succeeded");
+    expect(report.steps.map((s: { step: string }) => s.step)).toHaveLength(11);
+    const table = keelCli(home, ["demo"]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/ok +\S+ +embedding/);
+    expect(table.stdout).toMatch(/runs succeeded in \d+ ms/);
+  });
+
   it("submits with --wait, then lists and shows the run as stable JSON", () => {
     const home = mkdtempSync(join(tmpdir(), "keel-cli-"));
     // the waiting submit needs a node: run it in the demo command's place via a background node
