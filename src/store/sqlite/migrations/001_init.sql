@@ -34,8 +34,9 @@ CREATE INDEX runs_claim ON runs (priority DESC, scheduled_for, id) WHERE status 
 CREATE INDEX runs_due ON runs (scheduled_for) WHERE status = 'pending';
 CREATE INDEX runs_status ON runs (status, id);
 CREATE INDEX runs_pipeline ON runs (pipeline, id);
-CREATE INDEX runs_lease ON runs (lease_expires_at) WHERE status = 'running';
-CREATE INDEX runs_node ON runs (node_id) WHERE status = 'running';
+-- runs in flight, by node (heartbeats, releases); the lease sweep scans it whole: it holds only
+-- what all nodes run at once. One index, not two: every claim and finish rewrites its entries.
+CREATE INDEX runs_running ON runs (node_id, lease_expires_at) WHERE status = 'running';
 CREATE INDEX runs_quarantine ON runs (quarantine_reason, id) WHERE status = 'quarantined';
 
 -- checkpoints: one row per (run, step), written once
