@@ -1,3 +1,4 @@
+import { dirname, resolve } from "node:path";
 import { pino } from "pino";
 import { keel, type Keel } from "../engine/keel.js";
 import { createLogger } from "../engine/logger.js";
@@ -44,6 +45,14 @@ export async function openSession(
     home: global.home ?? config.home,
     durability: config.store.durability,
     pipelines,
+    sources: Object.entries(config.sources).map(([name, source]) => ({
+      name,
+      ...source,
+      // a watched directory is relative to the config file, like pipeline modules
+      ...(source.watch
+        ? { watch: resolve(config.file ? dirname(config.file) : ".", source.watch) }
+        : {}),
+    })),
     logger,
     concurrency: config.workers.concurrency,
     leaseMs: config.node.lease_ms,

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { checkCron } from "../engine/sources.js";
+import { parseDurationMs } from "../core/duration.js";
 
 /**
  * keel.yaml, as a schema. Keys are snake_case in the file; every key can be overridden by an
@@ -48,6 +50,61 @@ export const configSchema = z
       .default({ level: "info" }),
     /** modules whose exported pipelines this node runs; relative to the config file */
     pipelines: z.array(z.string().min(1)).default([]),
+    /** producers of runs: name -> { pipeline, cron | every | watch (or none: manual), input, timezone } */
+    sources: z
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "a source name: letters, digits, . _ -"),
+        z
+          .object({
+            pipeline: z.string().min(1),
+            cron: z.string().min(1).optional(),
+            every: z.union([z.string().min(1), z.number().int().min(10)]).optional(),
+            input: z.json().optional(),
+            timezone: z.string().min(1).optional(),
+            /** a directory, relative to the config file: each new file submits a run */
+            watch: z.string().min(1).optional(),
+          })
+          .strict(),
+      )
+      .default({})
+      .superRefine((sources, ctx) => {
+        for (const [name, s] of Object.entries(sources)) {
+          if (s.cron !== undefined && s.every !== undefined)
+            ctx.addIssue({
+              code: "custom",
+              path: [name],
+              message: `source "${name}" has both cron and every; give one of them`,
+            });
+          if (s.watch !== undefined && (s.cron !== undefined || s.every !== undefined))
+            ctx.addIssue({
+              code: "custom",
+              path: [name, "watch"],
+              message: `source "${name}" has watch with cron or every; a watch source takes neither`,
+            });
+          if (s.cron !== undefined)
+            try {
+              checkCron(name, s.cron, s.timezone ?? null);
+            } catch (error) {
+              ctx.addIssue({
+                code: "custom",
+                path: [name, "cron"],
+                message: (error as Error).message,
+              });
+            }
+          if (typeof s.every === "string")
+            try {
+              parseDurationMs(s.every);
+            } catch (error) {
+              ctx.addIssue({
+                code: "custom",
+                path: [name, "every"],
+                message: `source "${name}": ${(error as Error).message}`,
+              });
+            }
+        }
+      }),
   })
   .strict();
 

@@ -126,10 +126,12 @@ function configError(
 function validKeysAt(path: string[]): string[] {
   let node: unknown = configSchema;
   for (const part of path) {
-    node = unwrap(node);
-    node = (node as { shape?: Record<string, unknown> }).shape?.[part];
+    // a map such as `sources:` has no shape: its keys are names, each with the value's schema
+    const current = unwrap(node) as
+      { shape?: Record<string, unknown>; def?: { valueType?: unknown } } | undefined;
+    node = current?.shape ? current.shape[part] : current?.def?.valueType;
   }
-  const shape = (unwrap(node) as { shape?: Record<string, unknown> }).shape;
+  const shape = (unwrap(node) as { shape?: Record<string, unknown> } | undefined)?.shape;
   return shape ? Object.keys(shape) : [];
 }
 

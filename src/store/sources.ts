@@ -1,0 +1,30 @@
+import type { JsonValue } from "../core/canonical-json.js";
+
+/**
+ * Sources, in domain words: named producers of runs. A cron source ticks on a cron expression, an
+ * interval source every N ms, a watch source for each new file in a directory, a manual one only
+ * when triggered. The definition comes from config
+ * (upserted by each node at start); the pause state belongs to operators and is never overwritten
+ * by an upsert.
+ */
+export type SourceKind = "cron" | "interval" | "watch" | "manual";
+
+export interface SourceDefinition {
+  name: string;
+  kind: SourceKind;
+  pipeline: string;
+  /** the cron expression, the interval in ms as text, the watched directory, or null for manual */
+  schedule: string | null;
+  input: JsonValue;
+  timezone: string | null;
+}
+
+export interface SourceRecord extends SourceDefinition {
+  paused: boolean;
+  pauseReason: string | null;
+  pausedBy: string | null;
+  pausedAt: number | null;
+  lastTickAt: number | null;
+  nextTickAt: number | null;
+  updatedAt: number;
+}

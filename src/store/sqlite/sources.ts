@@ -1,0 +1,105 @@
+import { NotFoundError } from "../../core/errors/definition-errors.js";
+import type { AuditNote } from "../audit.js";
+import type { SourceDefinition, SourceKind, SourceRecord } from "../sources.js";
+import type { Row } from "../rows.js";
+import { insertAudit } from "./audit.js";
+import type { SqliteContext } from "./context.js";
+
+/** Sources: definitions upserted by nodes, pause state set by operators (with its audit entry). */
+function sourceFromRow(row: Row): SourceRecord {
+  return {
+    name: row.name as string,
+    kind: row.kind as SourceKind,
+    pipeline: row.pipeline as string,
+    schedule: (row.schedule as string | null) ?? null,
+    input: JSON.parse(row.input as string) as SourceRecord["input"],
+    timezone: (row.timezone as string | null) ?? null,
+    paused: row.paused === 1,
+    pauseReason: (row.pause_reason as string | null) ?? null,
+    pausedBy: (row.paused_by as string | null) ?? null,
+    pausedAt: (row.paused_at as number | null) ?? null,
+    lastTickAt: (row.last_tick_at as number | null) ?? null,
+    nextTickAt: (row.next_tick_at as number | null) ?? null,
+    updatedAt: row.updated_at as number,
+  };
+}
+
+export function upsertSources(ctx: SqliteContext, defs: SourceDefinition[], now: number): void {
+  ctx.write(() => {
+    for (const d of defs) {
+      // the pause columns are left alone: a restart never resumes a source an operator paused
+      ctx
+        .sql(
+          `INSERT INTO sources (name, kind, pipeline, schedule, input, timezone, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, pipeline = excluded.pipeline,
+             schedule = excluded.schedule, input = excluded.input, timezone = excluded.timezone,
+             updated_at = excluded.updated_at`,
+        )
+        .run(d.name, d.kind, d.pipeline, d.schedule, JSON.stringify(d.input), d.timezone, now);
+    }
+  });
+}
+
+export function listSources(ctx: SqliteContext): SourceRecord[] {
+  return (ctx.sql("SELECT * FROM sources ORDER BY name").all() as Row[]).map(sourceFromRow);
+}
+
+export function getSource(ctx: SqliteContext, name: string): SourceRecord | undefined {
+  const row = ctx.sql("SELECT * FROM sources WHERE name = ?").get(name) as Row | undefined;
+  return row ? sourceFromRow(row) : undefined;
+}
+
+export function setPaused(
+  ctx: SqliteContext,
+  name: string,
+  paused: boolean,
+  reason: string | null,
+  actor: string,
+  now: number,
+  audit?: AuditNote,
+): SourceRecord {
+  return ctx.write(() => {
+    const before = getSource(ctx, name);
+    if (!before) throw new NotFoundError("source", name);
+    const row = ctx
+      .sql(
+        `UPDATE sources SET paused = ?, pause_reason = ?, paused_by = ?, paused_at = ?, updated_at = ?
+         WHERE name = ? RETURNING *`,
+      )
+      .get(
+        paused ? 1 : 0,
+        paused ? reason : null,
+        paused ? actor : null,
+        paused ? now : null,
+        now,
+        name,
+      ) as Row;
+    if (audit)
+      insertAudit(ctx, {
+        at: now,
+        actor,
+        action: audit.action,
+        target: name,
+        reason,
+        details: { was_paused: before.paused, ...audit.details },
+      });
+    return sourceFromRow(row);
+  });
+}
+
+export function recordTick(
+  ctx: SqliteContext,
+  name: string,
+  tickAt: number | null,
+  nextAt: number | null,
+): void {
+  ctx.write(() => {
+    // ticks only move forward: a slower node recording an older tick does not rewind the source
+    ctx
+      .sql(
+        `UPDATE sources SET next_tick_at = ?, last_tick_at = CASE WHEN ? IS NULL THEN last_tick_at
+           ELSE max(coalesce(last_tick_at, 0), ?) END WHERE name = ?`,
+      )
+      .run(nextAt, tickAt, tickAt, name);
+  });
+}
