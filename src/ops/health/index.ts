@@ -1,0 +1,94 @@
+import { existsSync } from "node:fs";
+import { hostname } from "node:os";
+import { openStore, storePathFor } from "../../store/open-store.js";
+import { inspectStoreFile } from "../../store/sqlite/file-check.js";
+import type { Store } from "../../store/store.js";
+import { readLivePid } from "../pidfile.js";
+import { checkDiskHealth, type StatfsFn } from "./disk.js";
+import { checkNodeHealth } from "./node.js";
+import { checkQueueHealth } from "./queue.js";
+import { checkStoreHealth } from "./store.js";
+import { worst, type Clock, type ComponentHealth, type HealthStatus } from "./types.js";
+
+export { worst, type ComponentHealth, type HealthStatus } from "./types.js";
+
+export const healthComponents = ["store", "node", "queue", "disk"] as const;
+export type HealthComponent = (typeof healthComponents)[number];
+
+export function isHealthComponent(name: string): name is HealthComponent {
+  return (healthComponents as readonly string[]).includes(name);
+}
+
+export interface HealthReport {
+  status: HealthStatus;
+  home: string;
+  checkedAt: number;
+  components: ComponentHealth[];
+}
+
+export interface HealthOptions {
+  components?: readonly HealthComponent[];
+  clock?: Clock;
+  statfs?: StatfsFn;
+}
+
+/** Runs the checks of this home's node on a read-only connection; never throws for a bad store. */
+export async function checkHealth(
+  home: string,
+  options: HealthOptions = {},
+): Promise<HealthReport> {
+  const clock = options.clock ?? Date.now;
+  const wanted = options.components ?? healthComponents;
+  const file = storePathFor(home);
+  const open = (): Store => openStore({ home, readonly: true });
+  const components: ComponentHealth[] = [];
+  for (const component of wanted) {
+    if (component === "store") components.push(await checkStoreHealth(file, open, clock));
+    else if (component === "disk")
+      components.push(checkDiskHealth(existsSync(home) ? home : "/", options.statfs));
+    else components.push(await withStore(component, file, open, home, clock));
+  }
+  return {
+    status: worst(components.map((c) => c.status)),
+    home,
+    checkedAt: clock(),
+    components,
+  };
+}
+
+async function withStore(
+  component: "node" | "queue",
+  file: string,
+  open: () => Store,
+  home: string,
+  clock: Clock,
+): Promise<ComponentHealth> {
+  const pid = readLivePid(home);
+  if (component === "node" && pid === null)
+    return checkNodeHealth({ pid, nodes: [], host: hostname(), now: clock() });
+  if (inspectStoreFile(file).kind !== "ok")
+    return component === "queue"
+      ? { component, status: "healthy", reason: "no store yet, so no run is waiting", details: {} }
+      : checkNodeHealth({ pid, nodes: [], host: hostname(), now: clock() });
+  try {
+    const store = open();
+    try {
+      if (component === "queue") return await checkQueueHealth(store, clock());
+      return checkNodeHealth({
+        pid,
+        nodes: await store.listNodes(),
+        host: hostname(),
+        now: clock(),
+      });
+    } finally {
+      await store.close();
+    }
+  } catch (error) {
+    return {
+      component,
+      status: "unhealthy",
+      reason: `cannot read the store: ${(error as Error).message}`,
+      details: {},
+    };
+  }
+}

@@ -1,0 +1,98 @@
+import { statSync } from "node:fs";
+import { hostname } from "node:os";
+import type { RunStatus } from "../core/status.js";
+import { openStore, storePathFor } from "../store/open-store.js";
+import { inspectStoreFile } from "../store/sqlite/file-check.js";
+import { nodeOfHome } from "./health/node.js";
+import { oldestDueAt } from "./health/queue.js";
+import { readLivePid } from "./pidfile.js";
+
+/** `keel status`: this home's node, the nodes and runs the store knows, read-only. */
+export interface NodeSummary {
+  id: string;
+  host: string;
+  pid: number;
+  state: string;
+  version: string;
+  startedAt: number;
+  heartbeatAt: number;
+  heartbeatAgeMs: number;
+  capabilities: string[];
+}
+
+export interface StatusReport {
+  home: string;
+  node: {
+    running: boolean;
+    pid: number | null;
+    nodeId: string | null;
+    uptimeMs: number | null;
+  };
+  /** "ok", or why the store could not be read ("missing", "empty", "corrupt: ...") */
+  store: { file: string; state: string; bytes: number | null };
+  nodes: NodeSummary[];
+  runs: Partial<Record<RunStatus, number>>;
+  pipelines: { name: string; version: string; steps: number }[];
+  /** epoch ms at which the oldest pending run became due, or null */
+  oldestDueAt: number | null;
+}
+
+export async function readStatus(home: string, now: number = Date.now()): Promise<StatusReport> {
+  const pid = readLivePid(home);
+  const file = storePathFor(home);
+  const state = inspectStoreFile(file);
+  const report: StatusReport = {
+    home,
+    node: { running: pid !== null, pid, nodeId: null, uptimeMs: null },
+    store: {
+      file,
+      state: state.kind === "corrupt" ? `corrupt: ${state.reason}` : state.kind,
+      bytes: state.kind === "ok" ? storeBytes(file) : null,
+    },
+    nodes: [],
+    runs: {},
+    pipelines: [],
+    oldestDueAt: null,
+  };
+  if (state.kind !== "ok") return report;
+  const store = openStore({ home, readonly: true });
+  try {
+    const nodes = await store.listNodes();
+    report.nodes = nodes.map((n) => ({
+      id: n.id,
+      host: n.host,
+      pid: n.pid,
+      state: n.state,
+      version: n.version,
+      startedAt: n.startedAt,
+      heartbeatAt: n.heartbeatAt,
+      heartbeatAgeMs: Math.max(0, now - n.heartbeatAt),
+      capabilities: n.capabilities,
+    }));
+    const own = nodeOfHome(pid, nodes, hostname());
+    if (own) {
+      report.node.nodeId = own.id;
+      report.node.uptimeMs = Math.max(0, now - own.startedAt);
+    }
+    report.runs = await store.countRunsByStatus();
+    report.pipelines = (await store.listPipelines()).map((p) => ({
+      name: p.name,
+      version: p.version,
+      steps: p.steps.length,
+    }));
+    report.oldestDueAt = await oldestDueAt(store);
+  } finally {
+    await store.close();
+  }
+  return report;
+}
+
+function storeBytes(file: string): number {
+  let bytes = statSync(file).size;
+  try {
+    bytes += statSync(`${file}-wal`).size;
+  } catch {
+    // no write-ahead log
+  }
+  return bytes;
+}
