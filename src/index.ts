@@ -19,8 +19,11 @@ export {
   classifyError,
 } from "./core/errors/index.js";
 export { keel, Keel } from "./engine/keel.js";
+export type { EmergencyState } from "./engine/emergency.js";
 export type { KeelOptions, SubmittedRun, RunDetails } from "./engine/keel.js";
 export type { SubmitOptions } from "./engine/submit-options.js";
+export type { SourceSpec } from "./engine/sources.js";
+export type { SourceRecord, SourceKind } from "./store/sources.js";
 export type { RetryOptions, PurgeOptions } from "./engine/operator-actions.js";
 export type { RetryResult, PurgeResult } from "./store/operator-requests.js";
 export type { AuditRecord, AuditPage, AuditQuery } from "./store/audit.js";

@@ -1,11 +1,15 @@
 import { Command, CommanderError, Option } from "commander";
 import { keelVersion } from "../core/version.js";
 import { registerDb } from "./commands/db.js";
+import { registerEmergency } from "./commands/emergency.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerConfig } from "./commands/config.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerJobs } from "./commands/jobs.js";
 import { registerQuarantine } from "./commands/quarantine.js";
+import { registerSources } from "./commands/sources.js";
 import { registerStart } from "./commands/start.js";
+import { registerStatus } from "./commands/status.js";
 import { registerStop } from "./commands/stop.js";
 import { registerSubmit } from "./commands/submit.js";
 import { UsageError, parseFormat, type Format } from "./output.js";
@@ -45,6 +49,10 @@ Environment: KEEL_HOME, KEEL_CONFIG, KEEL_LOG_LEVEL, KEEL_<SECTION>_<KEY> (overr
   registerDb(program, global);
   registerQuarantine(program, global);
   registerAudit(program, global);
+  registerSources(program, global);
+  registerEmergency(program, global);
+  registerStatus(program, global);
+  registerConfig(program, global);
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError("(run with --help for usage)");
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();

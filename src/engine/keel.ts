@@ -1,9 +1,14 @@
 import { EventEmitter } from "node:events";
+import { setEmergencyOff, setEmergencyOn } from "./emergency-actions.js";
+import { readEmergency, type EmergencyState } from "./emergency.js";
 import { toJsonData, NotJsonError } from "../core/canonical-json.js";
 import { InvalidInputError, NotFoundError } from "../core/errors/definition-errors.js";
 import { KeelError } from "../core/errors/keel-error.js";
 import { UnknownPipelineError } from "../core/errors/definition-errors.js";
 import { newRunId, newSeed, newTraceId } from "../core/ids.js";
+import type { SourceRecord } from "../store/sources.js";
+import { Scheduler } from "./scheduler.js";
+import { sourceDefinition, type SourceSpec } from "./sources.js";
 import { isPipeline, type Pipeline, type PipelineInput } from "../core/pipeline.js";
 import { terminalRunStatuses } from "../core/status.js";
 import { keelVersion } from "../core/version.js";
@@ -38,6 +43,8 @@ export interface KeelOptions extends NodeOptions {
   store?: Store;
   durability?: SqliteDurability;
   pipelines?: Pipeline[];
+  /** producers of runs (cron, interval, manual); a started node ticks them */
+  sources?: SourceSpec[];
   logger?: Logger;
 }
 
@@ -54,6 +61,8 @@ export class Keel extends EventEmitter<NodeEvents> {
   private readonly registry = new PipelineRegistry();
   private readonly ownsStore: boolean;
   private node: KeelNode | undefined;
+  private scheduler: Scheduler | undefined;
+  private readonly sourceDefs: ReturnType<typeof sourceDefinition>[];
   private closed = false;
 
   constructor(private readonly options: KeelOptions = {}) {
@@ -62,6 +71,13 @@ export class Keel extends EventEmitter<NodeEvents> {
     this.log = options.logger ?? createLogger();
     this.ownsStore = !options.store;
     this.store = options.store ?? openStore({ home: options.home, durability: options.durability });
+    this.sourceDefs = (options.sources ?? []).map(sourceDefinition);
+    const names = new Set<string>();
+    for (const d of this.sourceDefs) {
+      if (names.has(d.name))
+        throw new InvalidInputError(`source "${d.name}" is declared twice`, { source: d.name });
+      names.add(d.name);
+    }
     for (const p of options.pipelines ?? []) this.register(p);
   }
 
@@ -95,14 +111,28 @@ export class Keel extends EventEmitter<NodeEvents> {
     node.on("step", (e) => this.emit("step", e));
     node.on("settled", (e) => this.emit("settled", e));
     node.on("progress", (e) => this.emit("progress", e));
+    node.on("storageFull", (e) => this.emit("storageFull", e));
     this.node = node;
     await node.start();
+    this.scheduler = new Scheduler(
+      this.store,
+      this.sourceDefs,
+      (def, idempotencyKey, input) =>
+        this.submit(def.pipeline, input as never, {
+          idempotencyKey,
+          source: `source:${def.name}`,
+          actor: `source:${def.name}`,
+        }),
+      this.log,
+    );
+    await this.scheduler.start();
     return this;
   }
 
   async stop(options: { force?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.scheduler?.stop();
     await this.node?.stop(options);
     if (this.ownsStore) await this.store.close();
   }
@@ -167,6 +197,27 @@ export class Keel extends EventEmitter<NodeEvents> {
     return this.store.listRuns({ ...query, limit: query.limit ?? 50 });
   }
 
+  /** Store-wide: no node starts a step until it is off; `abort` also aborts steps in flight. */
+  async emergencyOn(options: {
+    reason: string;
+    abort?: boolean;
+    actor?: string;
+  }): Promise<EmergencyState> {
+    const state = await setEmergencyOn(this.store, { ...options, actor: options.actor ?? "api" });
+    await this.node?.refreshEmergency();
+    return state;
+  }
+
+  async emergencyOff(options: { actor?: string; reason?: string } = {}): Promise<EmergencyState> {
+    const state = await setEmergencyOff(this.store, { ...options, actor: options.actor ?? "api" });
+    await this.node?.refreshEmergency();
+    return state;
+  }
+
+  async emergencyStatus(): Promise<EmergencyState> {
+    return readEmergency(this.store);
+  }
+
   async cancel(id: string, reason: string, actor = "api"): Promise<RunRecord> {
     if (!reason?.trim()) throw new InvalidInputError("cancel needs a reason", { field: "reason" });
     const run = await this.store.cancelRun(id, reason, actor, Date.now(), {
@@ -195,6 +246,39 @@ export class Keel extends EventEmitter<NodeEvents> {
   /** The operators' audit log, newest first. */
   async audit(query: Partial<AuditQuery> = {}): Promise<AuditPage> {
     return this.store.listAudit({ ...query, limit: query.limit ?? 50 });
+  }
+
+  /** Sources known to the store (a node upserts its configured ones at start), by name. */
+  async listSources(): Promise<SourceRecord[]> {
+    return this.store.listSources();
+  }
+
+  async getSource(name: string): Promise<SourceRecord> {
+    const source = await this.store.getSource(name);
+    if (!source) throw new NotFoundError("source", name);
+    return source;
+  }
+
+  /** A paused source's ticks create no runs, on every node, until resumed; survives restarts. */
+  async pauseSource(name: string, reason: string, actor = "api"): Promise<SourceRecord> {
+    if (!reason?.trim()) throw new InvalidInputError("pause needs a reason", { field: "reason" });
+    return this.store.pauseSource(name, reason, actor, Date.now(), {
+      action: AuditAction.sourcePause,
+    });
+  }
+
+  async resumeSource(name: string, actor = "api"): Promise<SourceRecord> {
+    return this.store.resumeSource(name, actor, Date.now(), { action: AuditAction.sourceResume });
+  }
+
+  /** One run of the source now (paused or not), keyed `source:<name>:manual:<id>`. */
+  async triggerSource(name: string, actor = "api"): Promise<SubmittedRun> {
+    const source = await this.getSource(name);
+    return this.submit(source.pipeline, source.input as never, {
+      idempotencyKey: `source:${name}:manual:${newRunId()}`,
+      source: `source:${name}`,
+      actor,
+    });
   }
 
   /** A pipeline's steps: as registered here, else as a node stored them; undefined if unknown. */

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { ClaimedRun, Store } from "../store/store.js";
 import { Claimer } from "./claimer.js";
+import { EmergencyWatch, type EmergencyState } from "./emergency.js";
 import { Liveness } from "./liveness.js";
 import type { Logger } from "./logger.js";
 import type { ResolvedNodeOptions } from "./options.js";
@@ -15,12 +16,15 @@ export interface NodeEvents {
   step: [StepEvent];
   settled: [{ runId: string }];
   progress: [{ runId: string; bytes: number }];
+  /** a run's write is held in memory because the store's disk is full */
+  storageFull: [{ runId: string }];
 }
 
 export class KeelNode extends EventEmitter<NodeEvents> {
   private readonly executions = new Map<string, { execution: RunExecution; done: Promise<void> }>();
   private readonly claimer: Claimer;
   private readonly liveness: Liveness;
+  private readonly emergency: EmergencyWatch;
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
   private unsubscribe: (() => void) | undefined;
 
@@ -42,9 +46,10 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       pollMs,
       pipelines: () => registry.names(),
       freeSlots: () => options.concurrency - this.executions.size,
-      mayClaim: () => this.state === "running",
+      mayClaim: () => this.state === "running" && !this.emergency.state.on,
       dispatch: (claimed) => this.dispatch(claimed),
     });
+    this.emergency = new EmergencyWatch(store, (state) => this.onEmergency(state));
     this.liveness = new Liveness({
       store,
       log,
@@ -87,8 +92,12 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     });
     // runs of a node that died on this host are released before the first claim
     await this.liveness.recover();
+    await this.emergency.start();
     this.state = "running";
-    this.unsubscribe = this.store.onWork(() => this.claimer.wake());
+    this.unsubscribe = this.store.onWork(() => {
+      void this.emergency.refresh();
+      this.claimer.wake();
+    });
     this.liveness.start();
     this.claimer.start();
     this.log.info(
@@ -110,7 +119,14 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       for (const { execution } of this.executions.values()) execution.abort("stopping");
     await Promise.allSettled([...this.executions.values()].map((e) => e.done));
     this.liveness.stop();
-    await this.store.setNodeState(this.id, "offline", Date.now());
+    this.emergency.stop();
+    try {
+      await this.store.setNodeState(this.id, "offline", Date.now());
+    } catch (error) {
+      // a full disk or a lost store must not keep the node from stopping; its record goes
+      // offline by itself once its heartbeat is old
+      this.log.warn({ err: error }, "could not mark the node offline");
+    }
     this.state = "stopped";
     this.log.info({ node: this.id }, "node stopped");
   }
@@ -122,6 +138,26 @@ export class KeelNode extends EventEmitter<NodeEvents> {
 
   wake(): void {
     this.claimer.wake();
+  }
+
+  /** Re-reads the emergency stop now (a change made through this process need not wait a poll). */
+  async refreshEmergency(): Promise<EmergencyState> {
+    await this.emergency.refresh();
+    return this.emergency.state;
+  }
+
+  private onEmergency(state: EmergencyState): void {
+    if (state.on) {
+      this.log.warn(
+        { reason: state.reason, actor: state.actor, abort: state.abort },
+        "emergency stop: no step starts until it is off",
+      );
+      if (state.abort)
+        for (const { execution } of this.executions.values()) execution.abort("emergency");
+    } else {
+      this.log.warn({ actor: state.actor }, "emergency stop off: work resumes");
+      this.claimer.wake();
+    }
   }
 
   private dispatch(claimed: ClaimedRun): void {
@@ -145,6 +181,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       store: this.store,
       log: this.log,
       retry: this.options.retry,
+      halted: () => this.emergency.state.on,
+      onStorageFull: () => this.emit("storageFull", { runId: claimed.run.id }),
       onStep: (event) => this.emit("step", event),
       onProgress: (id, bytes) => this.emit("progress", { runId: id, bytes }),
     });

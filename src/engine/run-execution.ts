@@ -17,7 +17,7 @@ import { runStep } from "./step-runner.js";
  * the end exactly one of: succeeded (with the last checkpoint), rescheduled, quarantined, or given
  * back. Steps already checkpointed are never run again.
  */
-export type AbortReason = "cancelled" | "lease_lost" | "stopping";
+export type AbortReason = "cancelled" | "lease_lost" | "stopping" | "emergency";
 
 export interface StepEvent {
   runId: string;
@@ -33,6 +33,10 @@ export interface ExecutionDeps {
   store: Store;
   log: Logger;
   retry: RetryPolicy;
+  /** true while the emergency stop is on: start no further step */
+  halted: () => boolean;
+  /** a write is being held because the disk is full */
+  onStorageFull?: () => void;
   onStep: (event: StepEvent) => void;
   onProgress: (runId: string, bytes: number) => void;
 }
@@ -113,7 +117,7 @@ export class RunExecution {
     const nodes = this.pipeline.steps;
     const inFlight = new Map<string, Promise<void>>();
     for (;;) {
-      if (!this.failure && !this.abortReason) {
+      if (!this.failure && !this.abortReason && !this.deps.halted()) {
         for (const name of readySteps(nodes, new Set(this.done.keys()), new Set(inFlight.keys()))) {
           const step = nodes.find((s) => s.name === name) as AnyStep;
           const task = this.runOne(step).finally(() => inFlight.delete(name));
@@ -129,12 +133,14 @@ export class RunExecution {
   private async runOne(step: AnyStep): Promise<void> {
     const failed = this.stepAttempts[step.name] ?? 0;
     const attempt = failed + 1;
-    await this.deps.store.startStep(
-      this.lease,
-      step.name,
-      attempt,
-      failed > 0 ? "failed" : "pending",
-      Date.now(),
+    await this.persist(() =>
+      this.deps.store.startStep(
+        this.lease,
+        step.name,
+        attempt,
+        failed > 0 ? "failed" : "pending",
+        Date.now(),
+      ),
     );
     this.deps.onStep({
       runId: this.run.id,
@@ -177,10 +183,12 @@ export class RunExecution {
       if (last) {
         // the run may succeed only after every sibling checkpoint is committed
         await Promise.allSettled(this.checkpointWrites);
-        await this.deps.store.completeStep(this.lease, checkpoint, this.runOutput());
+        await this.persist(() =>
+          this.deps.store.completeStep(this.lease, checkpoint, this.runOutput()),
+        );
         this.finished = true;
       } else {
-        const write = this.deps.store.completeStep(this.lease, checkpoint);
+        const write = this.persist(() => this.deps.store.completeStep(this.lease, checkpoint));
         this.checkpointWrites.add(write);
         try {
           await write;
@@ -216,13 +224,16 @@ export class RunExecution {
       stack: error.stack?.split("\n").slice(0, 8).join("\n"),
     };
     this.stepAttempts[step.name] = attempt;
-    await this.deps.store.recordStepFailure(this.lease, {
-      step: step.name,
-      attempt,
-      error: info,
-      stepAttempts: { ...this.stepAttempts },
-      at: Date.now(),
-    });
+    const stepAttempts = { ...this.stepAttempts };
+    await this.persist(() =>
+      this.deps.store.recordStepFailure(this.lease, {
+        step: step.name,
+        attempt,
+        error: info,
+        stepAttempts,
+        at: Date.now(),
+      }),
+    );
     this.deps.onStep({
       runId: this.run.id,
       pipeline: this.run.pipeline,
@@ -261,13 +272,49 @@ export class RunExecution {
     const now = Date.now();
     const { store } = this.deps;
     if (this.abortReason === "stopping") {
-      await store.returnRun(this.lease, "node_stopping", now);
+      await this.persist(() => store.returnRun(this.lease, "node_stopping", now));
+    } else if (this.abortReason === "emergency") {
+      await this.persist(() => store.returnRun(this.lease, "emergency_stop", now));
     } else if (this.abortReason) {
       return; // cancelled or lost: the run is no longer ours to write
     } else if (this.failure?.kind === "retry") {
-      await store.rescheduleRun(this.lease, now + this.failure.delayMs, "retry_scheduled", now);
+      const at = now + this.failure.delayMs;
+      await this.persist(() => store.rescheduleRun(this.lease, at, "retry_scheduled", now));
     } else if (this.failure?.kind === "quarantine") {
-      await store.quarantineRun(this.lease, this.failure.reason, this.failure.error, now);
+      const { reason, error } = this.failure;
+      await this.persist(() => store.quarantineRun(this.lease, reason, error, now));
+    } else if (this.done.size < this.pipeline.steps.length) {
+      // the emergency stop held back the remaining steps: give the run back as it is
+      await this.persist(() => store.returnRun(this.lease, "emergency_stop", now));
+    }
+  }
+
+  /**
+   * A write that failed because the disk is full is held here, in memory, and tried again with
+   * backoff until space returns: a finished step is never thrown away for want of disk. Any other
+   * error ends the execution (see execute()). A forced stop gives up waiting.
+   */
+  private async persist<T>(write: () => Promise<T>): Promise<T> {
+    let delay = 25;
+    let warned = false;
+    for (;;) {
+      try {
+        const result = await write();
+        if (warned) this.log.warn("disk space is back: held write committed");
+        return result;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== "store_full" || this.abortReason === "stopping")
+          throw error;
+        if (!warned)
+          this.log.warn(
+            { err: error },
+            "disk full: holding the write and retrying until space returns",
+          );
+        warned = true;
+        this.deps.onStorageFull?.();
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 100);
+      }
     }
   }
 

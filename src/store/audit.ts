@@ -9,6 +9,8 @@ export const AuditAction = {
   runCancel: "run.cancel",
   runRetry: "run.retry",
   quarantinePurge: "quarantine.purge",
+  sourcePause: "source.pause",
+  sourceResume: "source.resume",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

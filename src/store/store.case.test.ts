@@ -12,6 +12,7 @@ import {
 } from "./store-case/maintenance.case.test.js";
 import { registryCases } from "./store-case/registry.case.test.js";
 import { submitCases } from "./store-case/runs.case.test.js";
+import { sourceCases } from "./store-case/sources.case.test.js";
 import { concurrentWriteCases, writeCases } from "./store-case/writes.case.test.js";
 import type { Store } from "./store.js";
 
@@ -67,6 +68,7 @@ export function storeConformance(
     retryCases(handle);
     purgeCases(handle);
     auditCases(handle);
+    sourceCases(handle);
     maintenanceCases(handle);
   });
 }

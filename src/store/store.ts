@@ -3,6 +3,7 @@ import type { RunStatus } from "../core/status.js";
 import type { AuditNote, AuditPage, AuditQuery, AuditRecord, NewAuditEntry } from "./audit.js";
 import type { PurgeRequest, PurgeResult, RetryRequest, RetryResult } from "./operator-requests.js";
 import type { IntegrityReport, StateDiff } from "./integrity.js";
+import type { SourceDefinition, SourceRecord } from "./sources.js";
 import type {
   ErrorInfo,
   Lease,
@@ -160,13 +161,36 @@ export interface Store {
   /** newest first */
   listAudit(query: AuditQuery): Promise<AuditPage>;
 
+  /** inserts or updates source definitions; never touches their pause state */
+  upsertSources(defs: SourceDefinition[], now: number): Promise<void>;
+  listSources(): Promise<SourceRecord[]>;
+  getSource(name: string): Promise<SourceRecord | undefined>;
+  /** paused sources create no runs; with `audit`, its entry is written in the same transaction */
+  pauseSource(
+    name: string,
+    reason: string,
+    actor: string,
+    now: number,
+    audit?: AuditNote,
+  ): Promise<SourceRecord>;
+  resumeSource(name: string, actor: string, now: number, audit?: AuditNote): Promise<SourceRecord>;
+  /** notes a tick (last_tick_at only moves forward; null: no tick, only the next one) and the next */
+  recordTick(name: string, tickAt: number | null, nextAt: number | null): Promise<void>;
+
   /** running runs of a node, back to pending (the node is dead or forgotten) */
   releaseNodeRuns(nodeId: string, reason: string, now: number): Promise<string[]>;
   /** running runs whose lease ran out, back to pending */
   recoverExpiredLeases(now: number): Promise<string[]>;
 
   getSetting(key: string): Promise<JsonValue | undefined>;
-  setSetting(key: string, value: JsonValue, actor: string, now: number): Promise<void>;
+  /** with `audit`, the change and its audit entry are written in one transaction */
+  setSetting(
+    key: string,
+    value: JsonValue,
+    actor: string,
+    now: number,
+    audit?: AuditNote & { target?: string; reason?: string },
+  ): Promise<void>;
 
   /** keel's invariants and the storage's own check; reads only, so it may run beside a node */
   checkIntegrity(): Promise<IntegrityReport>;

@@ -1,3 +1,4 @@
+import { StoreError } from "../../core/errors/store-errors.js";
 import type { SqliteContext } from "./context.js";
 
 /**
@@ -45,13 +46,17 @@ export class GroupCommit {
           try {
             outcomes.push({ ok: true, value: this.ctx.write(op.fn) });
           } catch (error) {
-            outcomes.push({ ok: false, error });
+            // SQLite may roll the whole transaction back by itself (disk full, I/O error): then
+            // the writes before this one are gone too, and none may be acknowledged
+            if (!this.ctx.db.inTransaction) throw error;
+            outcomes.push({ ok: false, error: translate(error) });
           }
         }
       });
     } catch (error) {
       // the COMMIT itself failed (disk full, locked past the busy timeout): nothing was written
-      for (const op of batch) op.reject(error);
+      const failure = translate(error);
+      for (const op of batch) op.reject(failure);
       return;
     }
     batch.forEach((op, i) => {
@@ -60,4 +65,19 @@ export class GroupCommit {
       else op.reject(outcome.error);
     });
   }
+}
+
+/** A full disk is a condition to wait out, not a bug: say so with a retryable, typed error. */
+function translate(error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === "SQLITE_FULL" || code === "ENOSPC" || /database or disk is full/i.test(message)) {
+    return new StoreError(
+      "store_full",
+      `the disk holding the store is full (${message}); the write is retried when space returns`,
+      error,
+      true,
+    );
+  }
+  return error;
 }

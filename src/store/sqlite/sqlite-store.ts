@@ -4,6 +4,7 @@ import type { RunStatus } from "../../core/status.js";
 import type { AuditNote, AuditPage, AuditQuery, AuditRecord, NewAuditEntry } from "../audit.js";
 import type { PurgeRequest, PurgeResult, RetryRequest, RetryResult } from "../operator-requests.js";
 import type { IntegrityReport, StateDiff } from "../integrity.js";
+import type { SourceDefinition, SourceRecord } from "../sources.js";
 import type {
   ErrorInfo,
   Lease,
@@ -40,6 +41,7 @@ import * as operatorRuns from "./operator-runs.js";
 import * as purge from "./purge.js";
 import { openSqlite, type SqliteDurability } from "./open.js";
 import * as runs from "./runs.js";
+import * as sources from "./sources.js";
 import * as steps from "./steps.js";
 
 export interface SqliteStoreOptions {
@@ -202,6 +204,38 @@ export class SqliteStore implements Store {
     return audit.listAudit(this.ctx, query);
   }
 
+  async upsertSources(defs: SourceDefinition[], now: number): Promise<void> {
+    await this.group.write(() => sources.upsertSources(this.ctx, defs, now));
+  }
+  async listSources(): Promise<SourceRecord[]> {
+    return sources.listSources(this.ctx);
+  }
+  async getSource(name: string): Promise<SourceRecord | undefined> {
+    return sources.getSource(this.ctx, name);
+  }
+  async pauseSource(
+    name: string,
+    reason: string,
+    actor: string,
+    now: number,
+    note?: AuditNote,
+  ): Promise<SourceRecord> {
+    return this.group.write(() =>
+      sources.setPaused(this.ctx, name, true, reason, actor, now, note),
+    );
+  }
+  async resumeSource(
+    name: string,
+    actor: string,
+    now: number,
+    note?: AuditNote,
+  ): Promise<SourceRecord> {
+    return this.group.write(() => sources.setPaused(this.ctx, name, false, null, actor, now, note));
+  }
+  async recordTick(name: string, tickAt: number | null, nextAt: number | null): Promise<void> {
+    await this.group.write(() => sources.recordTick(this.ctx, name, tickAt, nextAt));
+  }
+
   async releaseNodeRuns(nodeId: string, reason: string, now: number): Promise<string[]> {
     const ids = claims.releaseNodeRuns(this.ctx, nodeId, reason, now);
     if (ids.length > 0) this.hints.emit("work");
@@ -216,8 +250,26 @@ export class SqliteStore implements Store {
   async getSetting(key: string): Promise<JsonValue | undefined> {
     return nodes.getSetting(this.ctx, key);
   }
-  async setSetting(key: string, value: JsonValue, actor: string, now: number): Promise<void> {
-    nodes.setSetting(this.ctx, key, value, actor, now);
+  async setSetting(
+    key: string,
+    value: JsonValue,
+    actor: string,
+    now: number,
+    note?: AuditNote & { target?: string; reason?: string },
+  ): Promise<void> {
+    await this.group.write(() => {
+      nodes.setSetting(this.ctx, key, value, actor, now);
+      if (note) {
+        audit.insertAudit(this.ctx, {
+          at: now,
+          actor,
+          action: note.action,
+          target: note.target ?? key,
+          reason: note.reason ?? null,
+          details: note.details ?? null,
+        });
+      }
+    });
   }
 
   async checkIntegrity(): Promise<IntegrityReport> {
