@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
   copyFileSync,
@@ -14,21 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Database } from "../../src/store/sqlite/driver.js";
-import { keelBin } from "./node-process.js";
-
-/** `keel db` as an operator runs it: real subprocesses, beside a real background node. */
-function keelCli(
-  home: string,
-  args: string[],
-): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [keelBin, "--home", home, ...args], {
-    env: { ...process.env, KEEL_LOG_LEVEL: "warn", KEEL_STORE: "" },
-    encoding: "utf8",
-    timeout: 60_000,
-    cwd: home,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { keelCli } from "./keel-cli.js";
 
 function json<T = Record<string, unknown>>(home: string, args: string[], expectedCode = 0): T {
   const result = keelCli(home, [...args, "--format", "json"]);

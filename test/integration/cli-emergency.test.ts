@@ -1,22 +1,8 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { keelBin } from "./node-process.js";
-
-function keelCli(
-  home: string,
-  args: string[],
-): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [keelBin, "--home", home, ...args], {
-    env: { ...process.env, KEEL_LOG_LEVEL: "warn" },
-    encoding: "utf8",
-    timeout: 60_000,
-    cwd: home,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { keelCli } from "./keel-cli.js";
 
 describe("keel emergency", () => {
   it("turns on with a reason, shows it, turns off, and audits both", () => {

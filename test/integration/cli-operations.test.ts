@@ -1,10 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { keelBin, writeConfig } from "./node-process.js";
+import { writeConfig } from "./node-process.js";
+import { keelCli } from "./keel-cli.js";
 
 /**
  * The operator's run procedures (docs/operator-guide.md) as an operator runs them: `keel` in a
@@ -12,22 +12,6 @@ import { keelBin, writeConfig } from "./node-process.js";
  * by the fixture's steps show which steps ran again after each retry.
  */
 const fixture = fileURLToPath(new URL("./fixtures/operator-pipelines.mjs", import.meta.url));
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function keelCli(home: string, args: string[], env: Record<string, string> = {}): CliResult {
-  const result = spawnSync(process.execPath, [keelBin, "--home", home, ...args], {
-    env: { ...process.env, KEEL_LOG_LEVEL: "warn", ...env },
-    encoding: "utf8",
-    timeout: 60_000,
-    cwd: home,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 /** Runs a command that must succeed and prints JSON; returns the parsed document. */
 function json(home: string, args: string[], env: Record<string, string> = {}) {

@@ -1,26 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { keelBin } from "./node-process.js";
+import { keelCli } from "./keel-cli.js";
 
 /** `keel sources ...` as an operator runs it, against a background node started with `keel start`. */
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function keelCli(home: string, args: string[]): CliResult {
-  const result = spawnSync(process.execPath, [keelBin, "--home", home, ...args], {
-    env: { ...process.env, KEEL_LOG_LEVEL: "warn" },
-    encoding: "utf8",
-    timeout: 60_000,
-    cwd: home,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 function json(home: string, args: string[]) {
   const result = keelCli(home, [...args, "--format", "json"]);

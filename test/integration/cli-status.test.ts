@@ -1,24 +1,8 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { keelBin } from "./node-process.js";
-
-/** The CLI as a user runs it: a subprocess, its stdout, stderr and exit code. */
-function keelCli(
-  home: string,
-  args: string[],
-  env: Record<string, string> = {},
-): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [keelBin, "--home", home, ...args], {
-    env: { ...process.env, KEEL_LOG_LEVEL: "warn", ...env },
-    encoding: "utf8",
-    timeout: 60_000,
-    cwd: home,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { keelCli } from "./keel-cli.js";
 
 function tempHome(): string {
   return mkdtempSync(join(tmpdir(), "keel-cli-status-"));
