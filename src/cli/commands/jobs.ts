@@ -5,6 +5,7 @@ import { isoTime, printFields, printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import { openSession, type GlobalOptions } from "../session.js";
 import { registerJobOperations } from "./jobs-operations.js";
+import { stepJson } from "../operator-json.js";
 import { runJson } from "./submit.js";
 
 /**
@@ -91,16 +92,7 @@ export function registerJobs(program: Command, global: () => GlobalOptions): voi
           if (g.format === "json") {
             printJson({
               ...runJson(run),
-              steps: steps.map((s) => ({
-                step: s.step,
-                attempt: s.attempt,
-                output: s.output,
-                output_hash: s.outputHash,
-                node_id: s.nodeId,
-                started_at: isoTime(s.startedAt),
-                finished_at: isoTime(s.finishedAt),
-                duration_ms: s.finishedAt - s.startedAt,
-              })),
+              steps: steps.map(stepJson),
               transitions: transitions.map((t) => ({
                 id: t.id,
                 step: t.step,
