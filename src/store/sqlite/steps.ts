@@ -120,6 +120,43 @@ export function recordStepFailure(ctx: SqliteContext, lease: Lease, failure: Ste
   });
 }
 
+/**
+ * The holder lets go of its run: the fenced update that also clears the lease, and the run's
+ * transition out of running, in one transaction.
+ */
+function leaveRunning(
+  ctx: SqliteContext,
+  lease: Lease,
+  change: {
+    to: "pending" | "quarantined";
+    set: string;
+    params: unknown[];
+    reason: string;
+    now: number;
+    details?: JsonValue;
+  },
+): void {
+  ctx.write(() => {
+    const traceId = fence(
+      ctx,
+      lease,
+      `${change.set}, node_id = NULL, lease_expires_at = NULL, updated_at = ?`,
+      [...change.params, change.now],
+    );
+    insertTransition(ctx, {
+      runId: lease.runId,
+      step: null,
+      from: "running",
+      to: change.to,
+      reason: change.reason,
+      actor: lease.nodeId,
+      at: change.now,
+      traceId,
+      details: change.details,
+    });
+  });
+}
+
 export function rescheduleRun(
   ctx: SqliteContext,
   lease: Lease,
@@ -127,24 +164,13 @@ export function rescheduleRun(
   reason: string,
   now: number,
 ): void {
-  ctx.write(() => {
-    const traceId = fence(
-      ctx,
-      lease,
-      "status = 'pending', scheduled_for = ?, node_id = NULL, lease_expires_at = NULL, updated_at = ?",
-      [scheduledFor, now],
-    );
-    insertTransition(ctx, {
-      runId: lease.runId,
-      step: null,
-      from: "running",
-      to: "pending",
-      reason,
-      actor: lease.nodeId,
-      at: now,
-      traceId,
-      details: { scheduledFor },
-    });
+  leaveRunning(ctx, lease, {
+    to: "pending",
+    set: "status = 'pending', scheduled_for = ?",
+    params: [scheduledFor],
+    reason,
+    now,
+    details: { scheduledFor },
   });
 }
 
@@ -155,44 +181,16 @@ export function quarantineRun(
   error: ErrorInfo,
   now: number,
 ): void {
-  ctx.write(() => {
-    const traceId = fence(
-      ctx,
-      lease,
-      "status = 'quarantined', quarantine_reason = ?, error = ?, node_id = NULL, lease_expires_at = NULL, finished_at = ?, updated_at = ?",
-      [reason, JSON.stringify(error), now, now],
-    );
-    insertTransition(ctx, {
-      runId: lease.runId,
-      step: null,
-      from: "running",
-      to: "quarantined",
-      reason,
-      actor: lease.nodeId,
-      at: now,
-      traceId,
-      details: { code: error.code, message: error.message },
-    });
+  leaveRunning(ctx, lease, {
+    to: "quarantined",
+    set: "status = 'quarantined', quarantine_reason = ?, error = ?, finished_at = ?",
+    params: [reason, JSON.stringify(error), now],
+    reason,
+    now,
+    details: { code: error.code, message: error.message },
   });
 }
 
 export function returnRun(ctx: SqliteContext, lease: Lease, reason: string, now: number): void {
-  ctx.write(() => {
-    const traceId = fence(
-      ctx,
-      lease,
-      "status = 'pending', node_id = NULL, lease_expires_at = NULL, updated_at = ?",
-      [now],
-    );
-    insertTransition(ctx, {
-      runId: lease.runId,
-      step: null,
-      from: "running",
-      to: "pending",
-      reason,
-      actor: lease.nodeId,
-      at: now,
-      traceId,
-    });
-  });
+  leaveRunning(ctx, lease, { to: "pending", set: "status = 'pending'", params: [], reason, now });
 }
