@@ -9,5 +9,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // crash and CLI tests spawn real processes; two cores: keep files from starving each other
     maxWorkers: 2,
+    // nodes started by tests (and their CLI children) listen on a free port, never on 7420, so
+    // test files running side by side do not fight over it
+    env: { KEEL_SERVER_PORT: "0" },
   },
 });

@@ -27,6 +27,10 @@ export function buildProgram(): Command {
     .addOption(new Option("--format <format>", "output: table | json").default("table"))
     .option("--config <file>", "config file (default ./keel.yaml, or $KEEL_CONFIG)")
     .option("--home <dir>", "data folder (default $KEEL_HOME or ~/.keel)")
+    .option(
+      "--token <token>",
+      "API token for a running node (default $KEEL_TOKEN, else $KEEL_HOME/admin.token)",
+    )
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .addHelpText(
@@ -41,8 +45,13 @@ Examples:
 Environment: KEEL_HOME, KEEL_CONFIG, KEEL_LOG_LEVEL, KEEL_<SECTION>_<KEY> (overrides keel.yaml)`,
     );
   const global = (): GlobalOptions => {
-    const opts = program.opts<{ format: string; config?: string; home?: string }>();
-    return { format: parseFormat(opts.format) as Format, config: opts.config, home: opts.home };
+    const opts = program.opts<{ format: string; config?: string; home?: string; token?: string }>();
+    return {
+      format: parseFormat(opts.format) as Format,
+      config: opts.config,
+      home: opts.home,
+      token: opts.token,
+    };
   };
   for (const register of [registerDemo, registerStart, registerStop, registerSubmit, registerJobs])
     register(program, global);

@@ -45,9 +45,7 @@ function cell(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function isoTime(ms: number | null | undefined): string | null {
-  return ms === null || ms === undefined ? null : new Date(ms).toISOString();
-}
+export { isoTime } from "../api/wire.js";
 
 /** A bad flag or argument: exit code 2 with the usage hint. */
 export class UsageError extends Error {}

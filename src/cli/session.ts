@@ -16,6 +16,8 @@ import type { Pipeline } from "../core/pipeline.js";
 export interface GlobalOptions {
   config?: string;
   home?: string;
+  /** API token for a running node's API */
+  token?: string;
   format: "table" | "json";
 }
 

@@ -98,6 +98,11 @@ export class Keel extends EventEmitter<NodeEvents> {
     return this.node?.id;
   }
 
+  /** runs executing on this instance's node now (0 when no node runs) */
+  get inFlight(): number {
+    return this.node?.inFlight ?? 0;
+  }
+
   async start(): Promise<this> {
     if (this.node)
       throw new KeelError("already_started", "this keel instance already started its node");

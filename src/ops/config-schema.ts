@@ -40,6 +40,29 @@ export const configSchema = z
       })
       .strict()
       .default({ max_attempts: 3, base_delay_ms: 1000, multiplier: 2, max_delay_ms: 60_000 }),
+    /** the HTTP API (and console) of a node */
+    server: z
+      .object({
+        host: z.string().min(1).default("127.0.0.1"),
+        /** 0 picks a free port (written to $KEEL_HOME/api.json for the CLI) */
+        port: z.number().int().min(0).max(65_535).default(7420),
+        /** false turns tokens off; refused unless host is loopback */
+        auth: z.boolean().default(true),
+        /** false: `keel start` runs no HTTP server */
+        enabled: z.boolean().default(true),
+      })
+      .strict()
+      .default({ host: "127.0.0.1", port: 7420, auth: true, enabled: true })
+      .superRefine((server, ctx) => {
+        const loopback =
+          server.host === "localhost" || server.host === "::1" || /^127\./.test(server.host);
+        if (!server.auth && !loopback)
+          ctx.addIssue({
+            code: "custom",
+            path: ["auth"],
+            message: `auth: false is refused on a non-loopback host (${server.host}): anyone who can reach it could change runs; keep auth on, or bind 127.0.0.1`,
+          });
+      }),
     log: z
       .object({
         level: z

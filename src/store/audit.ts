@@ -11,6 +11,8 @@ export const AuditAction = {
   quarantinePurge: "quarantine.purge",
   sourcePause: "source.pause",
   sourceResume: "source.resume",
+  tokenCreate: "token.create",
+  tokenRevoke: "token.revoke",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

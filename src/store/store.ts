@@ -4,6 +4,7 @@ import type { AuditNote, AuditPage, AuditQuery, AuditRecord, NewAuditEntry } fro
 import type { PurgeRequest, PurgeResult, RetryRequest, RetryResult } from "./operator-requests.js";
 import type { IntegrityReport, StateDiff } from "./integrity.js";
 import type { SourceDefinition, SourceRecord } from "./sources.js";
+import type { NewToken, TokenRecord } from "./tokens.js";
 import type {
   ErrorInfo,
   Lease,
@@ -103,6 +104,15 @@ export interface HeldRun {
   epoch: number;
 }
 
+export interface TransitionFeedQuery {
+  /** transitions with a larger id; 0 for the oldest kept */
+  afterId: number;
+  limit: number;
+  runId?: string;
+  /** the newest `limit` transitions after afterId instead of the oldest (still in id order) */
+  newest?: boolean;
+}
+
 export interface Store {
   readonly backend: "sqlite" | "postgres";
   close(): Promise<void>;
@@ -176,6 +186,25 @@ export interface Store {
   resumeSource(name: string, actor: string, now: number, audit?: AuditNote): Promise<SourceRecord>;
   /** notes a tick (last_tick_at only moves forward; null: no tick, only the next one) and the next */
   recordTick(name: string, tickAt: number | null, nextAt: number | null): Promise<void>;
+
+  /** every transition of every run in id order: the feed behind `/v1/events` and `events tail` */
+  listTransitionsAfter(query: TransitionFeedQuery): Promise<TransitionRecord[]>;
+  /** the id of the newest transition, 0 when there is none */
+  lastTransitionId(): Promise<number>;
+
+  /** with `audit`, the token and its audit entry are written in one transaction */
+  createToken(token: NewToken, audit?: AuditNote): Promise<TokenRecord>;
+  getToken(id: string): Promise<TokenRecord | undefined>;
+  /** revoked tokens included, oldest first */
+  listTokens(): Promise<TokenRecord[]>;
+  revokeToken(
+    id: string,
+    actor: string,
+    now: number,
+    audit?: AuditNote & { reason?: string },
+  ): Promise<TokenRecord>;
+  /** notes the token was used (callers throttle it; it is not audited) */
+  touchToken(id: string, at: number): Promise<void>;
 
   /** running runs of a node, back to pending (the node is dead or forgotten) */
   releaseNodeRuns(nodeId: string, reason: string, now: number): Promise<string[]>;

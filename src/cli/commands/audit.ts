@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { listAuditEntries } from "../../ops/run-operations.js";
 import { intFlag, sinceFlag, textFlag } from "../flags.js";
-import { auditJson } from "../operator-json.js";
+import { auditJson } from "../../api/wire.js";
 import { isoTime, printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import { openSession, type GlobalOptions } from "../session.js";

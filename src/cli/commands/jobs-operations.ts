@@ -1,12 +1,10 @@
 import type { Command } from "commander";
-import { cancelJob, retryJob } from "../../ops/run-operations.js";
-import { cliActor } from "../actor.js";
+import { cancelRun, retryRun } from "../../api/operations/runs.js";
+import { withClient } from "../client.js";
 import { stepFlag, textFlag } from "../flags.js";
-import { retryJson } from "../operator-json.js";
 import { printFields, printJson } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
-import { openSession, type GlobalOptions } from "../session.js";
-import { runJson } from "./submit.js";
+import type { GlobalOptions } from "../session.js";
 
 /** `keel jobs cancel|retry`: the operator's changes to one run, each written to the audit log. */
 export function registerJobOperations(jobs: Command, global: () => GlobalOptions): void {
@@ -31,20 +29,17 @@ Exit codes: 0 cancelled; 1 unknown run, or it already ended (succeeded, quaranti
     .action(
       action(async (id: string, opts: { reason: string }) => {
         const g = global();
-        const { keel } = await openSession(g);
-        try {
-          const run = await cancelJob(keel, id, opts.reason, cliActor());
-          if (g.format === "json") printJson(runJson(run));
-          else
-            printFields([
-              ["run", run.id],
-              ["status", run.status],
-              ["reason", opts.reason],
-            ]);
-          return ExitCode.ok;
-        } finally {
-          await keel.stop();
-        }
+        const run = await withClient(g, (client) =>
+          client.call(cancelRun, { params: { id }, body: { reason: opts.reason } }),
+        );
+        if (g.format === "json") printJson(run);
+        else
+          printFields([
+            ["run", run.id],
+            ["status", run.status],
+            ["reason", opts.reason],
+          ]);
+        return ExitCode.ok;
       }),
     );
 
@@ -77,15 +72,15 @@ run, or it is pending or running; 2 bad flags, or --from-step names no step of t
     .action(
       action(async (id: string, opts: { note: string; fromStep?: string }) => {
         const g = global();
-        const { keel } = await openSession(g);
-        try {
-          const result = await retryJob(keel, id, opts, cliActor());
-          if (g.format === "json") printJson(retryJson(result, opts.fromStep, opts.note));
-          else printRetry(result.run.id, result.from, result.cleared, opts.note);
-          return ExitCode.ok;
-        } finally {
-          await keel.stop();
-        }
+        const result = await withClient(g, (client) =>
+          client.call(retryRun, {
+            params: { id },
+            body: { note: opts.note, from_step: opts.fromStep },
+          }),
+        );
+        if (g.format === "json") printJson(result);
+        else printRetry(result.id, result.retry.from_status, result.retry.cleared, opts.note);
+        return ExitCode.ok;
       }),
     );
 }

@@ -3,10 +3,10 @@ import type { RunStatus } from "../../core/status.js";
 import { intFlag, sinceFlag, statusFlag } from "../flags.js";
 import { isoTime, printFields, printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
-import { openSession, type GlobalOptions } from "../session.js";
+import type { GlobalOptions } from "../session.js";
+import { withClient } from "../client.js";
+import { listRuns, showRun } from "../../api/operations/runs.js";
 import { registerJobOperations } from "./jobs-operations.js";
-import { stepJson } from "../operator-json.js";
-import { runJson } from "./submit.js";
 
 /**
  * `keel jobs list|show|cancel|retry`: runs, newest first, one run with its steps and transitions,
@@ -41,36 +41,34 @@ export function registerJobs(program: Command, global: () => GlobalOptions): voi
           cursor?: string;
         }) => {
           const g = global();
-          const { keel } = await openSession(g);
-          try {
-            const page = await keel.list({
-              status: opts.status,
-              pipeline: opts.pipeline,
-              since: opts.since,
-              limit: opts.limit,
-              cursor: opts.cursor,
-            });
-            if (g.format === "json") {
-              printJson({ runs: page.runs.map(runJson), next_cursor: page.nextCursor });
-            } else {
-              printTable(
-                page.runs.map((r) => ({
-                  id: r.id,
-                  pipeline: r.pipeline,
-                  status: r.status,
-                  attempts: r.attempts,
-                  priority: r.priority,
-                  created: isoTime(r.createdAt),
-                  reason: r.quarantineReason ?? r.error?.code ?? null,
-                })),
-                ["id", "pipeline", "status", "attempts", "priority", "created", "reason"],
-              );
-              if (page.nextCursor) process.stdout.write(`more: --cursor ${page.nextCursor}\n`);
-            }
-            return ExitCode.ok;
-          } finally {
-            await keel.stop();
+          const page = await withClient(g, (client) =>
+            client.call(listRuns, {
+              query: {
+                status: opts.status,
+                pipeline: opts.pipeline,
+                since: opts.since === undefined ? undefined : isoTime(opts.since),
+                limit: opts.limit,
+                cursor: opts.cursor,
+              },
+            }),
+          );
+          if (g.format === "json") printJson(page);
+          else {
+            printTable(
+              page.runs.map((r) => ({
+                id: r.id,
+                pipeline: r.pipeline,
+                status: r.status,
+                attempts: r.attempts,
+                priority: r.priority,
+                created: r.created_at,
+                reason: r.quarantine_reason ?? r.error?.code ?? null,
+              })),
+              ["id", "pipeline", "status", "attempts", "priority", "created", "reason"],
+            );
+            if (page.next_cursor) process.stdout.write(`more: --cursor ${page.next_cursor}\n`);
           }
+          return ExitCode.ok;
         },
       ),
     );
@@ -86,67 +84,49 @@ export function registerJobs(program: Command, global: () => GlobalOptions): voi
     .action(
       action(async (id: string) => {
         const g = global();
-        const { keel } = await openSession(g);
-        try {
-          const { run, steps, transitions } = await keel.inspect(id);
-          if (g.format === "json") {
-            printJson({
-              ...runJson(run),
-              steps: steps.map(stepJson),
-              transitions: transitions.map((t) => ({
-                id: t.id,
-                step: t.step,
-                from: t.from,
-                to: t.to,
-                reason: t.reason,
-                actor: t.actor,
-                at: isoTime(t.at),
-                details: t.details,
-              })),
-            });
-            return ExitCode.ok;
-          }
-          printFields([
-            ["run", run.id],
-            ["pipeline", `${run.pipeline} (${run.pipelineVersion})`],
-            ["status", run.status],
-            ["attempts", run.attempts],
-            ["trace_id", run.traceId],
-            ["created", isoTime(run.createdAt)],
-            ["finished", isoTime(run.finishedAt)],
-            ["quarantine", run.quarantineReason],
-            [
-              "error",
-              run.error
-                ? `${run.error.code}: ${run.error.message}${run.error.step ? ` (step ${run.error.step})` : ""}`
-                : null,
-            ],
-          ]);
-          process.stdout.write("\nsteps:\n");
-          printTable(
-            steps.map((s) => ({
-              step: s.step,
-              attempt: s.attempt,
-              ms: s.finishedAt - s.startedAt,
-              hash: s.outputHash.slice(0, 12),
-            })),
-            ["step", "attempt", "ms", "hash"],
-          );
-          process.stdout.write("\ntransitions:\n");
-          printTable(
-            transitions.map((t) => ({
-              at: isoTime(t.at),
-              step: t.step ?? "(run)",
-              change: `${t.from ?? "-"} -> ${t.to}`,
-              reason: t.reason,
-              actor: t.actor,
-            })),
-            ["at", "step", "change", "reason", "actor"],
-          );
+        const run = await withClient(g, (client) => client.call(showRun, { params: { id } }));
+        if (g.format === "json") {
+          printJson(run);
           return ExitCode.ok;
-        } finally {
-          await keel.stop();
         }
+        printFields([
+          ["run", run.id],
+          ["pipeline", `${run.pipeline} (${run.pipeline_version})`],
+          ["status", run.status],
+          ["attempts", run.attempts],
+          ["trace_id", run.trace_id],
+          ["created", run.created_at],
+          ["finished", run.finished_at],
+          ["quarantine", run.quarantine_reason],
+          [
+            "error",
+            run.error
+              ? `${run.error.code}: ${run.error.message}${run.error.step ? ` (step ${run.error.step})` : ""}`
+              : null,
+          ],
+        ]);
+        process.stdout.write("\nsteps:\n");
+        printTable(
+          run.steps.map((s) => ({
+            step: s.step,
+            attempt: s.attempt,
+            ms: s.duration_ms,
+            hash: s.output_hash.slice(0, 12),
+          })),
+          ["step", "attempt", "ms", "hash"],
+        );
+        process.stdout.write("\ntransitions:\n");
+        printTable(
+          run.transitions.map((t) => ({
+            at: t.at,
+            step: t.step ?? "(run)",
+            change: `${t.from ?? "-"} -> ${t.to}`,
+            reason: t.reason,
+            actor: t.actor,
+          })),
+          ["at", "step", "change", "reason", "actor"],
+        );
+        return ExitCode.ok;
       }),
     );
 

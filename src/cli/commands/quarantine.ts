@@ -7,12 +7,12 @@ import {
 } from "../../ops/run-operations.js";
 import { cliActor } from "../actor.js";
 import { intFlag, sinceFlag, textFlag } from "../flags.js";
-import { purgeJson, quarantinedJson, retryJson } from "../operator-json.js";
+import { purgeJson, quarantinedJson, retryJson } from "../../api/wire.js";
 import { UsageError, isoTime, printFields, printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import { openSession, type GlobalOptions } from "../session.js";
 import { printRetry } from "./jobs-operations.js";
-import { runJson } from "./submit.js";
+import { runJson } from "../../api/wire.js";
 
 /** `keel quarantine list|show|retry|purge`: runs that failed for good, and what to do with them. */
 export function registerQuarantine(program: Command, global: () => GlobalOptions): void {

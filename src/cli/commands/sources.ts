@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { runJson, sourceJson } from "../../api/wire.js";
 import { terminalRunStatuses } from "../../core/status.js";
 import type { Keel } from "../../engine/keel.js";
 import type { RunRecord } from "../../store/records.js";
@@ -8,7 +9,6 @@ import { textFlag } from "../flags.js";
 import { isoTime, printFields, printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import { openSession, type GlobalOptions } from "../session.js";
-import { runJson } from "./submit.js";
 
 /**
  * `keel sources list|pause|resume|trigger`: the producers of runs declared under `sources:` in
@@ -175,25 +175,4 @@ function printSource(format: "table" | "json", s: SourceRecord): void {
       ["state", s.paused ? "paused" : "active"],
       ["reason", s.pauseReason],
     ]);
-}
-
-/** The stable JSON shape of a source (docs/cli.md). */
-export function sourceJson(s: SourceRecord): Record<string, unknown> {
-  return {
-    name: s.name,
-    kind: s.kind,
-    pipeline: s.pipeline,
-    cron: s.kind === "cron" ? s.schedule : null,
-    every_ms: s.kind === "interval" ? Number(s.schedule) : null,
-    watch: s.kind === "watch" ? s.schedule : null,
-    timezone: s.timezone,
-    input: s.input,
-    paused: s.paused,
-    pause_reason: s.pauseReason,
-    paused_by: s.pausedBy,
-    paused_at: isoTime(s.pausedAt),
-    last_tick_at: isoTime(s.lastTickAt),
-    next_tick_at: isoTime(s.nextTickAt),
-    updated_at: isoTime(s.updatedAt),
-  };
 }

@@ -11,6 +11,7 @@ import { intFlag } from "../flags.js";
 import { printJson } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import { openSession, type GlobalOptions } from "../session.js";
+import { listenApi, type RunningApi } from "../../api/listen.js";
 
 /**
  * `keel start`: a node on this machine's store. In the background by default (pidfile, log file
@@ -65,6 +66,31 @@ async function runForeground(
   const session = await openSession({ ...g, home }, { node: true });
   writePidfile(home);
   await session.keel.start();
+  const startedAt = Date.now();
+  const server = session.config.server;
+  let api: RunningApi | undefined;
+  if (server.enabled) {
+    try {
+      api = await listenApi({
+        keel: session.keel,
+        home,
+        host: server.host,
+        port: server.port,
+        auth: server.auth,
+        node: () => ({
+          nodeId: session.keel.nodeId,
+          pid: process.pid,
+          startedAt,
+          concurrency: session.config.workers.concurrency,
+          busy: session.keel.inFlight,
+        }),
+      });
+    } catch (error) {
+      await session.keel.stop();
+      removePidfile(home);
+      throw error;
+    }
+  }
   const names = session.keel.pipelines.join(", ");
   if (g.format === "json")
     printJson({
@@ -72,11 +98,15 @@ async function runForeground(
       pid: process.pid,
       home,
       pipelines: session.keel.pipelines,
+      api: api?.url ?? null,
     });
   else
     process.stdout.write(
-      `keel node ${session.keel.nodeId} running [${names}] on ${home} (pid ${process.pid}); Ctrl-C to stop\n`,
+      `keel node ${session.keel.nodeId} running [${names}] on ${home} (pid ${process.pid})${
+        api ? `; API ${api.url}` : ""
+      }; Ctrl-C to stop\n`,
     );
+  if (api) session.keel.log.info({ url: api.url, auth: server.auth }, "api listening");
   if (session.usingDemo)
     session.keel.log.info(
       "no pipeline modules configured; running the demo pipeline document-analysis",
@@ -95,7 +125,13 @@ async function runForeground(
           ? "stopping now: aborting steps in flight"
           : "stopping: waiting for steps in flight (signal again to abort them)",
       );
-      if (signals === 1 || force) void session.keel.stop({ force }).then(resolve, resolve);
+      // the API closes first: no change is accepted for a node that is going away
+      if (signals === 1)
+        void (api?.close() ?? Promise.resolve())
+          .catch(() => undefined)
+          .then(() => session.keel.stop({ force }))
+          .then(resolve, resolve);
+      else if (force) void session.keel.stop({ force }).then(resolve, resolve);
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);

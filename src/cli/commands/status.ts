@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { snakeKeys, statusJson } from "../../api/wire.js";
 import { loadConfig } from "../../ops/config.js";
 import {
   checkHealth,
@@ -104,38 +105,6 @@ function printHealth(format: "table" | "json", report: HealthReport, verbose: bo
   );
 }
 
-function statusJson(report: StatusReport, verbose: boolean, now: number): unknown {
-  return {
-    home: report.home,
-    node: report.node,
-    nodes: report.nodes.map((n) => ({
-      id: n.id,
-      host: n.host,
-      pid: n.pid,
-      state: n.state,
-      heartbeatAt: isoTime(n.heartbeatAt),
-      heartbeatAgeMs: n.heartbeatAgeMs,
-      ...(verbose
-        ? { version: n.version, startedAt: isoTime(n.startedAt), capabilities: n.capabilities }
-        : {}),
-    })),
-    runs: report.runs,
-    pipelines: report.pipelines,
-    ...(verbose
-      ? {
-          store: report.store,
-          oldestPending:
-            report.oldestDueAt === null
-              ? null
-              : {
-                  dueAt: isoTime(report.oldestDueAt),
-                  ageMs: Math.max(0, now - report.oldestDueAt),
-                },
-        }
-      : {}),
-  };
-}
-
 function seconds(ms: number | null): string | null {
   return ms === null ? null : `${(ms / 1000).toFixed(1)} s`;
 }
@@ -173,17 +142,4 @@ function printStatus(report: StatusReport, verbose: boolean, now: number): void 
       ],
     ]);
   }
-}
-
-/** JSON output uses snake_case keys, like every other command's. */
-function snakeKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(snakeKeys);
-  if (value !== null && typeof value === "object")
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([k, v]) => [
-        k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
-        snakeKeys(v),
-      ]),
-    );
-  return value;
 }

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { terminalRunStatuses } from "../../core/status.js";
-import type { RunRecord } from "../../store/records.js";
+import { runJson } from "../../api/wire.js";
 import { intFlag, jsonFlag } from "../flags.js";
 import { isoTime, printFields, printJson } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
@@ -70,31 +69,4 @@ Examples:
         },
       ),
     );
-}
-
-/** The stable JSON shape of a run (docs/cli.md). */
-export function runJson(run: RunRecord): Record<string, unknown> {
-  return {
-    id: run.id,
-    pipeline: run.pipeline,
-    pipeline_version: run.pipelineVersion,
-    status: run.status,
-    priority: run.priority,
-    attempts: run.attempts,
-    step_attempts: run.stepAttempts,
-    source: run.source,
-    idempotency_key: run.idempotencyKey,
-    trace_id: run.traceId,
-    quarantine_reason: run.quarantineReason,
-    error: run.error,
-    input: run.input,
-    output: run.output,
-    node_id: run.nodeId,
-    scheduled_for: isoTime(run.scheduledFor),
-    created_at: isoTime(run.createdAt),
-    started_at: isoTime(run.startedAt),
-    finished_at: isoTime(run.finishedAt),
-    updated_at: isoTime(run.updatedAt),
-    terminal: terminalRunStatuses.has(run.status),
-  };
 }

@@ -3,7 +3,7 @@ import { NotFoundError } from "../../core/errors/definition-errors.js";
 import { isLegalRunTransition, runStatuses, type RunStatus } from "../../core/status.js";
 import type { RunRecord, StepResultRecord, TransitionRecord } from "../records.js";
 import { runFromRow, runIdFloor, stepResultFromRow, transitionFromRow, type Row } from "../rows.js";
-import type { NewRun, RunPage, RunQuery, SubmitResult } from "../store.js";
+import type { NewRun, RunPage, RunQuery, SubmitResult, TransitionFeedQuery } from "../store.js";
 import { insertTransition, type SqliteContext } from "./context.js";
 
 /** Submitting, reading, listing and cancelling runs. */
@@ -97,6 +97,29 @@ export function listTransitions(ctx: SqliteContext, runId: string): TransitionRe
   return (
     ctx.sql("SELECT * FROM transitions WHERE run_id = ? ORDER BY id").all(runId) as Row[]
   ).map(transitionFromRow);
+}
+
+export function listTransitionsAfter(
+  ctx: SqliteContext,
+  query: TransitionFeedQuery,
+): TransitionRecord[] {
+  const where = query.runId ? "run_id = ? AND id > ?" : "id > ?";
+  const args = query.runId ? [query.runId, query.afterId] : [query.afterId];
+  const rows = query.newest
+    ? ctx
+        .sql(
+          `SELECT * FROM (SELECT * FROM transitions WHERE ${where} ORDER BY id DESC LIMIT ?) ORDER BY id`,
+        )
+        .all(...args, query.limit)
+    : ctx
+        .sql(`SELECT * FROM transitions WHERE ${where} ORDER BY id LIMIT ?`)
+        .all(...args, query.limit);
+  return (rows as Row[]).map(transitionFromRow);
+}
+
+export function lastTransitionId(ctx: SqliteContext): number {
+  const row = ctx.sql("SELECT max(id) AS id FROM transitions").get() as { id: number | null };
+  return row.id ?? 0;
 }
 
 export function nextDueAt(ctx: SqliteContext, pipelines: readonly string[]): number | null {

@@ -5,6 +5,7 @@ import type { AuditNote, AuditPage, AuditQuery, AuditRecord, NewAuditEntry } fro
 import type { PurgeRequest, PurgeResult, RetryRequest, RetryResult } from "../operator-requests.js";
 import type { IntegrityReport, StateDiff } from "../integrity.js";
 import type { SourceDefinition, SourceRecord } from "../sources.js";
+import type { NewToken, TokenRecord } from "../tokens.js";
 import type {
   ErrorInfo,
   Lease,
@@ -27,6 +28,7 @@ import type {
   StepFailure,
   Store,
   SubmitResult,
+  TransitionFeedQuery,
 } from "../store.js";
 import * as claims from "./claims.js";
 import * as audit from "./audit.js";
@@ -43,6 +45,7 @@ import { openSqlite, type SqliteDurability } from "./open.js";
 import * as runs from "./runs.js";
 import * as sources from "./sources.js";
 import * as steps from "./steps.js";
+import * as tokens from "./tokens.js";
 
 export interface SqliteStoreOptions {
   path: string;
@@ -234,6 +237,34 @@ export class SqliteStore implements Store {
   }
   async recordTick(name: string, tickAt: number | null, nextAt: number | null): Promise<void> {
     await this.group.write(() => sources.recordTick(this.ctx, name, tickAt, nextAt));
+  }
+
+  async listTransitionsAfter(query: TransitionFeedQuery): Promise<TransitionRecord[]> {
+    return runs.listTransitionsAfter(this.ctx, query);
+  }
+  async lastTransitionId(): Promise<number> {
+    return runs.lastTransitionId(this.ctx);
+  }
+
+  async createToken(token: NewToken, note?: AuditNote): Promise<TokenRecord> {
+    return this.group.write(() => tokens.createToken(this.ctx, token, note));
+  }
+  async getToken(id: string): Promise<TokenRecord | undefined> {
+    return tokens.getToken(this.ctx, id);
+  }
+  async listTokens(): Promise<TokenRecord[]> {
+    return tokens.listTokens(this.ctx);
+  }
+  async revokeToken(
+    id: string,
+    actor: string,
+    now: number,
+    note?: AuditNote & { reason?: string },
+  ): Promise<TokenRecord> {
+    return this.group.write(() => tokens.revokeToken(this.ctx, id, actor, now, note));
+  }
+  async touchToken(id: string, at: number): Promise<void> {
+    await this.group.write(() => tokens.touchToken(this.ctx, id, at));
   }
 
   async releaseNodeRuns(nodeId: string, reason: string, now: number): Promise<string[]> {

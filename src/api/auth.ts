@@ -1,0 +1,66 @@
+import type { FastifyRequest } from "fastify";
+import { KeelError } from "../core/errors/keel-error.js";
+import type { Store } from "../store/store.js";
+import type { TokenRecord, TokenRole } from "../store/tokens.js";
+import { roleAllows, verifyApiToken } from "../ops/tokens.js";
+
+/**
+ * Who is asking, from `Authorization: Bearer keel_...`. A missing or bad token is 401, a token of
+ * too low a role 403. The audit log names the token (`token:<name>`), and the person behind a CLI
+ * when it says so in `X-Keel-Actor`.
+ */
+const TOUCH_EVERY_MS = 60_000;
+const ACTOR_PATTERN = /^[A-Za-z0-9:._@/-]{1,64}$/;
+
+export interface Caller {
+  actor: string;
+  role: TokenRole;
+}
+
+export class Authenticator {
+  private readonly touched = new Map<string, number>();
+
+  constructor(
+    private readonly store: Store,
+    /** false only on loopback, when the config turns tokens off */
+    private readonly required: boolean,
+  ) {}
+
+  async authorize(request: FastifyRequest, need: TokenRole): Promise<Caller> {
+    const onBehalf = actorHeader(request);
+    if (!this.required) return { actor: onBehalf ?? "local", role: "admin" };
+    const header = request.headers.authorization;
+    const match = typeof header === "string" ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match)
+      throw new KeelError(
+        "unauthorized",
+        "this needs a token: send `Authorization: Bearer <token>` (create one with `keel tokens create`)",
+      );
+    const token = await verifyApiToken(this.store, match[1]!);
+    if (!token) throw new KeelError("unauthorized", "the token is unknown, revoked or malformed");
+    if (!roleAllows(token.role, need))
+      throw new KeelError(
+        "forbidden",
+        `token "${token.name}" has role ${token.role}; this needs ${need} or above`,
+        { details: { role: token.role, needs: need } },
+      );
+    this.touch(token);
+    return {
+      actor: onBehalf ? `token:${token.name}/${onBehalf}` : `token:${token.name}`,
+      role: token.role,
+    };
+  }
+
+  private touch(token: TokenRecord): void {
+    const now = Date.now();
+    if (now - (this.touched.get(token.id) ?? 0) < TOUCH_EVERY_MS) return;
+    this.touched.set(token.id, now);
+    // best effort: a failed note of last use must not fail the request
+    this.store.touchToken(token.id, now).catch(() => undefined);
+  }
+}
+
+function actorHeader(request: FastifyRequest): string | undefined {
+  const value = request.headers["x-keel-actor"];
+  return typeof value === "string" && ACTOR_PATTERN.test(value) ? value : undefined;
+}

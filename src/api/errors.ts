@@ -1,0 +1,67 @@
+import { isKeelError } from "../core/errors/keel-error.js";
+
+/**
+ * Every error the API returns: `{ "error": { "code", "message", "details" } }`, with a status that
+ * says whose fault it is. Input problems are 4xx; only a fault of keel itself is a 5xx.
+ */
+export interface ErrorBody {
+  error: { code: string; message: string; details: Record<string, unknown> };
+}
+
+const statusByCode: Record<string, number> = {
+  invalid_input: 400,
+  invalid_pipeline: 400,
+  unknown_pipeline: 400,
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  illegal_transition: 409,
+  not_quarantined: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  store_full: 503,
+  internal: 500,
+};
+
+export function errorBody(
+  code: string,
+  message: string,
+  details: Record<string, unknown> = {},
+): ErrorBody {
+  return { error: { code, message, details } };
+}
+
+/** fastify's own errors (bad JSON, wrong content type, body too large) as keel's codes */
+const fastifyCodes: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported_media_type",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "bad_request",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "bad_request",
+  FST_ERR_CTP_BODY_TOO_LARGE: "payload_too_large",
+  FST_ERR_CTP_INVALID_TYPE: "bad_request",
+  FST_ERR_BAD_URL: "bad_request",
+  FST_ERR_ASYNC_CONSTRAINT: "bad_request",
+};
+
+export function toHttpError(error: unknown): { status: number; body: ErrorBody } {
+  if (isKeelError(error)) {
+    // an error with a code the table does not know is still the caller's to fix, not a crash
+    const status = statusByCode[error.code] ?? 422;
+    return { status, body: errorBody(error.code, error.message, error.details) };
+  }
+  const e = error as { code?: string; statusCode?: number; message?: string };
+  const mapped = e.code ? fastifyCodes[e.code] : undefined;
+  if (mapped)
+    return { status: statusByCode[mapped]!, body: errorBody(mapped, e.message ?? mapped) };
+  const status = e.statusCode ?? (error instanceof SyntaxError ? 400 : 500);
+  if (status >= 400 && status < 500)
+    return {
+      status,
+      body: errorBody("bad_request", e.message ?? "bad request"),
+    };
+  return {
+    status: 500,
+    body: errorBody("internal", "keel failed to answer; the node's log has the cause"),
+  };
+}

@@ -1,0 +1,43 @@
+import type { AnyOperation } from "../operation.js";
+import { listAudit } from "./audit.js";
+import { emergencyOff, emergencyOn, emergencyStatus } from "./emergency.js";
+import { health, status } from "./node.js";
+import {
+  listQuarantined,
+  purgeQuarantined,
+  retryQuarantinedRun,
+  showQuarantinedRun,
+} from "./quarantine.js";
+import { cancelRun, listRuns, retryRun, showRun, submitRun, waitRun } from "./runs.js";
+import { listSources, pauseSource, resumeSource, triggerSource } from "./sources.js";
+import { createToken, listTokens, revokeToken } from "./tokens.js";
+import { listTransitions } from "./events.js";
+
+/** Every operation of the API, in the order docs/api.md lists them. */
+export const operations: readonly AnyOperation[] = [
+  listRuns,
+  showRun,
+  submitRun,
+  waitRun,
+  cancelRun,
+  retryRun,
+  listQuarantined,
+  // a fixed path before its parametric sibling, for readers; the router does not care
+  purgeQuarantined,
+  showQuarantinedRun,
+  retryQuarantinedRun,
+  listSources,
+  pauseSource,
+  resumeSource,
+  triggerSource,
+  listAudit,
+  listTransitions,
+  emergencyStatus,
+  emergencyOn,
+  emergencyOff,
+  status,
+  health,
+  listTokens,
+  createToken,
+  revokeToken,
+];

@@ -1,0 +1,70 @@
+import { z } from "zod";
+import { checkHealth, healthComponents, type HealthComponent } from "../../ops/health/index.js";
+import { readStatus } from "../../ops/status.js";
+import { none, noBody, operation, type OperationContext } from "../operation.js";
+import { flag } from "../schemas.js";
+import { healthJson, snakeKeys, sourceJson, statusJson } from "../wire.js";
+
+/** The node and its store at a glance: status and health. */
+export const status = operation({
+  id: "status",
+  method: "GET",
+  path: "/v1/status",
+  role: "viewer",
+  summary: "the node (workers busy and idle, uptime), the store's nodes, runs by status, sources",
+  params: none,
+  query: z.object({ verbose: flag.default(false) }).strict(),
+  body: noBody,
+  async run(ctx, { query }) {
+    const now = Date.now();
+    const report = await readStatus(ctx.home, now);
+    const sources = (await ctx.keel.listSources()).map(sourceJson);
+    return {
+      ...(snakeKeys(statusJson(report, query.verbose, now)) as Record<string, unknown>),
+      workers: workers(ctx, now),
+      sources: sources.map((s) => ({
+        name: s.name,
+        kind: s.kind,
+        pipeline: s.pipeline,
+        paused: s.paused,
+        pause_reason: s.pause_reason,
+        next_tick_at: s.next_tick_at,
+      })),
+    };
+  },
+});
+
+/** live figures exist only when a node answers; in-process on the store they are null */
+function workers(ctx: OperationContext, now: number) {
+  if (!ctx.node) return null;
+  return {
+    node_id: ctx.node.nodeId ?? null,
+    pid: ctx.node.pid,
+    concurrency: ctx.node.concurrency,
+    busy: ctx.node.busy,
+    idle: Math.max(0, ctx.node.concurrency - ctx.node.busy),
+    uptime_ms: now - ctx.node.startedAt,
+  };
+}
+
+export const health = operation({
+  id: "health",
+  method: "GET",
+  path: "/v1/health",
+  role: "viewer",
+  summary: "health per component (store, node, queue, disk): healthy, degraded or unhealthy",
+  params: none,
+  query: z
+    .object({
+      component: z.enum(healthComponents).optional(),
+      verbose: flag.default(false),
+    })
+    .strict(),
+  body: noBody,
+  async run(ctx, { query }) {
+    const components: HealthComponent[] | undefined = query.component
+      ? [query.component]
+      : undefined;
+    return healthJson(await checkHealth(ctx.home, { components }), query.verbose);
+  },
+});

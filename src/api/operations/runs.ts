@@ -1,0 +1,140 @@
+import { z } from "zod";
+import { NotFoundError } from "../../core/errors/definition-errors.js";
+import { terminalRunStatuses } from "../../core/status.js";
+import { cancelJob, retryJob } from "../../ops/run-operations.js";
+import { none, noBody, operation } from "../operation.js";
+import { limit, runId, since, status, stepName, text } from "../schemas.js";
+import { retryJson, runDetailsJson, runJson } from "../wire.js";
+
+/** Runs: list, show, submit, wait, cancel, retry. */
+const idParams = z.object({ id: runId }).strict();
+
+export const listRuns = operation({
+  id: "runs.list",
+  method: "GET",
+  path: "/v1/runs",
+  role: "viewer",
+  summary: "list runs, newest first, with cursor pagination",
+  params: none,
+  query: z
+    .object({
+      status: status.optional(),
+      pipeline: z.string().min(1).max(128).optional(),
+      since: since.optional(),
+      limit: limit(1000, 50),
+      cursor: runId.optional(),
+    })
+    .strict(),
+  body: noBody,
+  async run({ keel }, { query }) {
+    const page = await keel.list(query);
+    return { runs: page.runs.map(runJson), next_cursor: page.nextCursor };
+  },
+});
+
+export const showRun = operation({
+  id: "runs.show",
+  method: "GET",
+  path: "/v1/runs/:id",
+  role: "viewer",
+  summary: "one run with its steps (outputs, timings), errors and transitions",
+  params: idParams,
+  query: none,
+  body: noBody,
+  async run({ keel }, { params }) {
+    return runDetailsJson(await keel.inspect(params.id));
+  },
+});
+
+export const submitRun = operation({
+  id: "runs.submit",
+  method: "POST",
+  path: "/v1/runs",
+  role: "operator",
+  summary: "submit a run of a pipeline; an idempotency key returns the first run again",
+  status: (r: { created: boolean }) => (r.created ? 201 : 200),
+  params: none,
+  query: none,
+  body: z
+    .object({
+      pipeline: z.string().min(1).max(128),
+      input: z.json(),
+      priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
+      at: z.string().min(1).max(64).optional(),
+      idempotency_key: z.string().min(1).max(256).optional(),
+    })
+    .strict(),
+  async run({ keel, actor }, { body }) {
+    const run = await keel.submit(body.pipeline, body.input as never, {
+      priority: body.priority,
+      at: body.at,
+      idempotencyKey: body.idempotency_key,
+      actor,
+      source: actor.startsWith("cli:") ? "cli" : "api",
+    });
+    return { ...runJson(run), created: run.created };
+  },
+});
+
+export const waitRun = operation({
+  id: "runs.wait",
+  method: "GET",
+  path: "/v1/runs/:id/wait",
+  role: "viewer",
+  summary: "the run once it ends, or as it is after timeout_ms (long poll; see `terminal`)",
+  params: idParams,
+  query: z
+    .object({
+      timeout_ms: z.coerce.number().int().min(0).max(60_000).default(25_000),
+    })
+    .strict(),
+  body: noBody,
+  async run({ keel }, { params, query }) {
+    try {
+      return runJson(await keel.wait(params.id, { timeoutMs: query.timeout_ms }));
+    } catch (error) {
+      if ((error as { code?: string }).code !== "wait_timeout") throw error;
+      const run = await keel.get(params.id);
+      if (!run) throw new NotFoundError("run", params.id);
+      return runJson(run);
+    }
+  },
+});
+
+export const cancelRun = operation({
+  id: "runs.cancel",
+  method: "POST",
+  path: "/v1/runs/:id/cancel",
+  role: "operator",
+  summary: "cancel a pending or running run; a running step is aborted",
+  params: idParams,
+  query: none,
+  body: z.object({ reason: text }).strict(),
+  async run({ keel, actor }, { params, body }) {
+    return runJson(await cancelJob(keel, params.id, body.reason, actor));
+  },
+});
+
+export const retryRun = operation({
+  id: "runs.retry",
+  method: "POST",
+  path: "/v1/runs/:id/retry",
+  role: "operator",
+  summary: "retry a quarantined, cancelled or succeeded run, from its last checkpoint or a step",
+  params: idParams,
+  query: none,
+  body: z.object({ note: text, from_step: stepName.optional() }).strict(),
+  async run({ keel, actor }, { params, body }) {
+    const result = await retryJob(
+      keel,
+      params.id,
+      { note: body.note, fromStep: body.from_step },
+      actor,
+    );
+    return retryJson(result, body.from_step, body.note);
+  },
+});
+
+export function isTerminal(status: string): boolean {
+  return terminalRunStatuses.has(status as never);
+}

@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { createApiToken, revokeApiToken } from "../../ops/tokens.js";
+import { tokenRoles } from "../../store/tokens.js";
+import { none, noBody, operation } from "../operation.js";
+import { text } from "../schemas.js";
+import { tokenJson } from "../wire.js";
+
+/** API tokens: admins only. A token's secret is returned once, at creation. */
+export const listTokens = operation({
+  id: "tokens.list",
+  method: "GET",
+  path: "/v1/tokens",
+  role: "admin",
+  summary: "every token (revoked ones too), never their secrets",
+  params: none,
+  query: none,
+  body: noBody,
+  async run({ keel }) {
+    return { tokens: (await keel.store.listTokens()).map(tokenJson) };
+  },
+});
+
+export const createToken = operation({
+  id: "tokens.create",
+  method: "POST",
+  path: "/v1/tokens",
+  role: "admin",
+  summary: "create a token with a role; its text is shown once",
+  status: () => 201,
+  params: none,
+  query: none,
+  body: z
+    .object({
+      name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, "1-64 letters, digits, . _ @ -"),
+      role: z.enum(tokenRoles),
+    })
+    .strict(),
+  async run({ keel, actor }, { body }) {
+    const issued = await createApiToken(keel.store, { ...body, actor });
+    return { ...tokenJson(issued.record), token: issued.token };
+  },
+});
+
+export const revokeToken = operation({
+  id: "tokens.revoke",
+  method: "POST",
+  path: "/v1/tokens/:id/revoke",
+  role: "admin",
+  summary: "revoke a token: it never authenticates again",
+  params: z
+    .object({ id: z.string().regex(/^[0-9a-f]{12}$/, "a token id: 12 hex digits") })
+    .strict(),
+  query: none,
+  body: z.union([z.undefined(), z.null(), z.object({ reason: text.optional() }).strict()]),
+  async run({ keel, actor }, { params, body }) {
+    return tokenJson(await revokeApiToken(keel.store, params.id, actor, body?.reason));
+  },
+});
