@@ -51,7 +51,8 @@ export async function streamEvents(
     closed = true;
     nudge();
   };
-  request.raw.on("close", onClose);
+  // the response's close, not the request's: the request closes as soon as its (empty) body is read
+  out.on("close", onClose);
   closing.addEventListener("abort", onClose);
   let lastWrite = Date.now();
   try {
@@ -85,6 +86,8 @@ export async function streamEvents(
     keel.off("settled", nudge);
     stopWatching();
     closing.removeEventListener("abort", onClose);
-    out.end();
+    // on server close, drop the connection too, or the close waits on the client's keep-alive
+    if (closing.aborted) out.destroy();
+    else out.end();
   }
 }

@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Keel } from "../engine/keel.js";
@@ -49,9 +51,37 @@ const eventsQuery = z
 export async function buildApi(options: ApiOptions): Promise<ApiServer> {
   const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 1_048_576 });
   const auth = new Authenticator(options.keel.store, options.auth);
+  // the route table as fastify holds it (HEAD routes for GETs included), for docs and the tests
+  // that check every route's auth
   const routes: RouteInfo[] = [];
+  app.addHook("onRoute", (route) => {
+    const config = (route.config ?? {}) as { role?: TokenRole | null; operation?: string | null };
+    for (const method of [route.method].flat())
+      routes.push({
+        method,
+        url: route.url ?? route.path,
+        role: config.role ?? null,
+        operation: config.operation ?? null,
+      });
+  });
   const closing = new AbortController();
-  app.addHook("preClose", async () => closing.abort());
+  const requestsOn = new Map<Socket, number>();
+  app.server.on("connection", (socket: Socket) => {
+    requestsOn.set(socket, 0);
+    socket.on("close", () => requestsOn.delete(socket));
+  });
+  app.server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket;
+    requestsOn.set(socket, (requestsOn.get(socket) ?? 0) + 1);
+    response.on("close", () => requestsOn.set(socket, (requestsOn.get(socket) ?? 1) - 1));
+  });
+  app.addHook("preClose", async () => {
+    // event streams end; connections with no request in flight (a client's keep-alive, or one
+    // opened and never used) are dropped so the close does not wait for them; requests in
+    // flight still finish
+    closing.abort();
+    for (const [socket, inFlight] of requestsOn) if (inFlight === 0) socket.destroy();
+  });
 
   app.setErrorHandler((error, _request, reply) => {
     const { status, body } = toHttpError(error);
@@ -77,10 +107,10 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
   });
 
   const register = (op: AnyOperation): void => {
-    routes.push({ method: op.method, url: op.path, role: op.role, operation: op.id });
     app.route({
       method: op.method,
       url: op.path,
+      config: { role: op.role, operation: op.id },
       handler: async (request, reply) => {
         const caller = await auth.authorize(request, op.role);
         const input = parseInput(op, {
@@ -95,26 +125,28 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
   };
   for (const op of operations) register(op);
 
-  routes.push({ method: "GET", url: "/v1/events", role: "viewer", operation: "events.stream" });
-  app.get("/v1/events", async (request, reply) => {
-    await auth.authorize(request, "viewer");
-    const query = eventsQuery.safeParse(request.query);
-    if (!query.success) {
-      const issues = query.error.issues.map((i) => ({
-        in: "query",
-        path: i.path.join("."),
-        message: i.message,
-      }));
-      return reply
-        .code(400)
-        .send(errorBody("invalid_input", `query: ${issues[0]!.message}`, { issues }));
-    }
-    await streamEvents(options.keel, request, reply, query.data, closing.signal);
-    return reply;
-  });
+  app.get(
+    "/v1/events",
+    { config: { role: "viewer", operation: "events.stream" } },
+    async (request, reply) => {
+      await auth.authorize(request, "viewer");
+      const query = eventsQuery.safeParse(request.query);
+      if (!query.success) {
+        const issues = query.error.issues.map((i) => ({
+          in: "query",
+          path: i.path.join("."),
+          message: i.message,
+        }));
+        return reply
+          .code(400)
+          .send(errorBody("invalid_input", `query: ${issues[0]!.message}`, { issues }));
+      }
+      await streamEvents(options.keel, request, reply, query.data, closing.signal);
+      return reply;
+    },
+  );
 
-  routes.push({ method: "GET", url: "/health", role: null, operation: null });
-  app.get("/health", async (request, reply) => {
+  app.get("/health", { config: { role: null, operation: null } }, async (request, reply) => {
     const verbose = (request.query as Record<string, unknown>).verbose === "true";
     const report = await checkHealth(options.home);
     return reply.code(report.status === "unhealthy" ? 503 : 200).send(healthJson(report, verbose));

@@ -1,8 +1,12 @@
+import { pino } from "pino";
 import { loadConfig } from "../ops/config.js";
 import { readLivePid } from "../ops/pidfile.js";
 import { readAdminToken } from "../ops/tokens.js";
-import { resolveHome } from "../store/open-store.js";
+import { openStore, resolveHome, sqlitePathFor } from "../store/open-store.js";
+import { inspectStoreFile } from "../store/sqlite/file-check.js";
+import { SqliteStore } from "../store/sqlite/sqlite-store.js";
 import { KeelError } from "../core/errors/keel-error.js";
+import { keel, type Keel } from "../engine/keel.js";
 import { readApiAddress } from "../api/listen.js";
 import { parseInput, type Operation } from "../api/operation.js";
 import type { ErrorBody } from "../api/errors.js";
@@ -20,18 +24,36 @@ export interface RawInput {
   body?: unknown;
 }
 
+/** The API of the node running for a home, and the token the CLI presents to it. */
+export interface ApiEndpoint {
+  url: string;
+  token: string | null;
+}
+
 export interface Client {
   /** "api" when a node answers over HTTP, "store" when the command works on the store itself */
   readonly via: "api" | "store";
+  /** the node's API when `via` is "api" (for its event stream), else null */
+  readonly api: ApiEndpoint | null;
   call<P, Q, B, R>(op: Operation<P, Q, B, R>, input?: RawInput): Promise<R>;
   close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /**
+   * For commands that report on the store (status, health): with no node, open it read-only, and
+   * not at all when its file is missing, empty or corrupt (an empty in-memory store stands in), so
+   * that looking never creates the store nor fails on the damage it should report.
+   */
+  readOnly?: boolean;
 }
 
 export async function withClient<T>(
   g: GlobalOptions,
   fn: (client: Client) => Promise<T>,
+  options: ConnectOptions = {},
 ): Promise<T> {
-  const client = await connect(g);
+  const client = await connect(g, options);
   try {
     return await fn(client);
   } finally {
@@ -39,36 +61,84 @@ export async function withClient<T>(
   }
 }
 
-export async function connect(g: GlobalOptions): Promise<Client> {
+export async function connect(g: GlobalOptions, options: ConnectOptions = {}): Promise<Client> {
   const config = loadConfig(g.config);
   const home = resolveHome(g.home ?? config.home);
+  const local = (): Promise<StoreClient> =>
+    options.readOnly ? Promise.resolve(StoreClient.readOnly(home)) : StoreClient.open(g, home);
+  const api = apiEndpoint(g, home);
+  return api ? new HttpClient(api, local) : local();
+}
+
+/** The API of the node running for this home, or null when none runs (or it does not listen). */
+export function apiEndpoint(g: GlobalOptions, home: string): ApiEndpoint | null {
   const pid = readLivePid(home);
   const address = pid === null ? null : readApiAddress(home);
-  if (address && address.pid === pid) {
-    const token = g.token ?? process.env.KEEL_TOKEN ?? readAdminToken(home);
-    return new HttpClient(address.url, token, g, home);
+  if (!address || address.pid !== pid) return null;
+  return {
+    url: address.url,
+    token: g.token || process.env.KEEL_TOKEN || readAdminToken(home),
+  };
+}
+
+/** The headers of every request to a node: its token, and who runs this CLI (for the audit log). */
+export function apiHeaders(api: ApiEndpoint): Record<string, string> {
+  const headers: Record<string, string> = { "x-keel-actor": cliActor() };
+  if (api.token) headers.authorization = `Bearer ${api.token}`;
+  return headers;
+}
+
+/** A refused request as the error the node named (`{ error: { code, message, details } }`). */
+export function apiError(response: Response, text: string, what: string): KeelError {
+  let error: ErrorBody["error"] | undefined;
+  try {
+    error = (JSON.parse(text) as ErrorBody | null)?.error;
+  } catch {
+    // not keel's JSON (a proxy's page): the status says enough
   }
-  return StoreClient.open(g, home);
+  return new KeelError(
+    error?.code ?? "api_error",
+    error?.message ?? `${what} answered ${response.status}`,
+    {
+      details: { ...error?.details, status: response.status },
+    },
+  );
 }
 
 class StoreClient implements Client {
   readonly via = "store";
+  readonly api = null;
   private constructor(
-    private readonly session: Awaited<ReturnType<typeof openSession>>,
+    private readonly keel: Keel,
     private readonly home: string,
+    private readonly release: () => Promise<void>,
   ) {}
 
   static async open(g: GlobalOptions, home: string): Promise<StoreClient> {
-    return new StoreClient(await openSession({ ...g, home }), home);
+    const { keel } = await openSession({ ...g, home });
+    return new StoreClient(keel, home, () => keel.stop());
+  }
+
+  static readOnly(home: string): StoreClient {
+    const file = sqlitePathFor({ home });
+    const store =
+      file === null || inspectStoreFile(file).kind === "ok"
+        ? openStore({ home, readonly: true })
+        : SqliteStore.open({ path: ":memory:" });
+    const instance = keel({ store, logger: pino({ level: "silent" }) });
+    return new StoreClient(instance, home, async () => {
+      await instance.stop();
+      await store.close();
+    });
   }
 
   async call<P, Q, B, R>(op: Operation<P, Q, B, R>, input: RawInput = {}): Promise<R> {
     const parsed = parseInput(op, input);
-    return op.run({ keel: this.session.keel, home: this.home, actor: cliActor() }, parsed);
+    return op.run({ keel: this.keel, home: this.home, actor: cliActor() }, parsed);
   }
 
   close(): Promise<void> {
-    return this.session.keel.stop();
+    return this.release();
   }
 }
 
@@ -77,10 +147,8 @@ class HttpClient implements Client {
   private fallback: StoreClient | undefined;
 
   constructor(
-    private readonly base: string,
-    private readonly token: string | null,
-    private readonly g: GlobalOptions,
-    private readonly home: string,
+    readonly api: ApiEndpoint,
+    private readonly local: () => Promise<StoreClient>,
   ) {}
 
   async call<P, Q, B, R>(op: Operation<P, Q, B, R>, input: RawInput = {}): Promise<R> {
@@ -89,12 +157,11 @@ class HttpClient implements Client {
       op.path.replace(/:([a-z_]+)/g, (_, name: string) =>
         encodeURIComponent(String(input.params?.[name] ?? "")),
       ),
-      this.base,
+      this.api.url,
     );
     for (const [key, value] of Object.entries(input.query ?? {}))
       if (value !== undefined && value !== null) url.searchParams.set(key, String(value));
-    const headers: Record<string, string> = { "x-keel-actor": cliActor() };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const headers = apiHeaders(this.api);
     const hasBody = op.method !== "GET" && input.body !== undefined;
     if (hasBody) headers["content-type"] = "application/json";
     let response: Response;
@@ -107,25 +174,17 @@ class HttpClient implements Client {
     } catch (error) {
       // the node went away between the pidfile check and the call: work on the store instead
       if (isConnectionRefused(error)) {
-        this.fallback = await StoreClient.open(this.g, this.home);
+        this.fallback = await this.local();
         return this.fallback.call(op, input);
       }
       throw new KeelError(
         "api_unreachable",
-        `the node's API at ${this.base} did not answer: ${String(error)}`,
+        `the node's API at ${this.api.url} did not answer: ${String(error)}`,
       );
     }
     const text = await response.text();
-    const body = text ? (JSON.parse(text) as unknown) : null;
-    if (!response.ok) {
-      const error = (body as ErrorBody | null)?.error;
-      throw new KeelError(
-        error?.code ?? "api_error",
-        error?.message ?? `${op.method} ${url.pathname} answered ${response.status}`,
-        { details: { ...error?.details, status: response.status } },
-      );
-    }
-    return body as R;
+    if (!response.ok) throw apiError(response, text, `${op.method} ${url.pathname}`);
+    return (text ? JSON.parse(text) : null) as R;
   }
 
   async close(): Promise<void> {
@@ -135,5 +194,7 @@ class HttpClient implements Client {
 
 function isConnectionRefused(error: unknown): boolean {
   const cause = (error as { cause?: { code?: string } }).cause;
-  return cause?.code === "ECONNREFUSED" || cause?.code === "ECONNRESET";
+  // only a refused connection proves the request was never sent; after a reset it may have been
+  // applied, and sending it again to the store could apply it twice
+  return cause?.code === "ECONNREFUSED";
 }

@@ -59,6 +59,7 @@ export const triggerSource = operation({
   query: none,
   body: noBody,
   async run({ keel, actor }, { params }) {
-    return runJson(await keel.triggerSource(params.name, actor));
+    const run = await keel.triggerSource(params.name, actor);
+    return { ...runJson(run), created: run.created };
   },
 });
