@@ -198,3 +198,21 @@ describe("binding", () => {
     }
   });
 });
+
+describe("docs/api.md", () => {
+  it("lists every route of the server with its role", async () => {
+    const { readFileSync } = await import("node:fs");
+    const doc = readFileSync(new URL("../../docs/api.md", import.meta.url), "utf8");
+    const rows = doc
+      .split("\n")
+      .filter((line) => line.startsWith("|"))
+      .map((line) => line.split("|").map((cell) => cell.trim()));
+    for (const route of h.api.routes.filter((r) => r.method !== "HEAD")) {
+      const row = rows.find(
+        (cells) => cells[1] === route.method && cells[2] === `\`${route.url}\``,
+      );
+      expect(row, `${route.method} ${route.url} in docs/api.md`).toBeDefined();
+      expect(row![3]).toBe(route.role ?? "none");
+    }
+  });
+});
