@@ -18,6 +18,7 @@ export interface ListenOptions {
   host: string;
   port: number;
   auth: boolean;
+  accessLog?: boolean;
   node?: () => NodeFigures;
 }
 

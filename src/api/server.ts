@@ -23,6 +23,8 @@ export interface ApiOptions {
   /** false turns tokens off: allowed only when bound to loopback */
   auth: boolean;
   node?: () => NodeFigures;
+  /** log each request that changes something: actor, route, status, time (security.audit_logging) */
+  accessLog?: boolean;
   /** request bodies larger than this are refused with 413 (bytes) */
   bodyLimit?: number;
 }
@@ -106,6 +108,22 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     node: options.node?.(),
   });
 
+  const actors = new WeakMap<FastifyRequest, string>();
+  if (options.accessLog)
+    app.addHook("onResponse", async (request, reply) => {
+      if (request.method === "GET" || request.method === "HEAD") return;
+      options.keel.log.info(
+        {
+          actor: actors.get(request) ?? null,
+          method: request.method,
+          route: request.routeOptions.url ?? null,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 100) / 100,
+        },
+        "api change request",
+      );
+    });
+
   const register = (op: AnyOperation): void => {
     app.route({
       method: op.method,
@@ -113,6 +131,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
       config: { role: op.role, operation: op.id },
       handler: async (request, reply) => {
         const caller = await auth.authorize(request, op.role);
+        actors.set(request, caller.actor);
         const input = parseInput(op, {
           params: request.params,
           query: request.query,

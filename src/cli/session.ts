@@ -41,7 +41,10 @@ export async function openSession(
   const usingDemo = configured.length === 0;
   const pipelines = usingDemo ? [documentAnalysis as Pipeline] : configured;
   const logger = options.node
-    ? createLogger({ level: options.logLevel ?? config.log.level })
+    ? createLogger({
+        level: options.logLevel ?? config.log.level,
+        redactPaths: config.security.path_redaction,
+      })
     : pino({ level: "silent" });
   const instance = keel({
     home: global.home ?? config.home,

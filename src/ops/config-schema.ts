@@ -40,6 +40,45 @@ export const configSchema = z
       })
       .strict()
       .default({ max_attempts: 3, base_delay_ms: 1000, multiplier: 2, max_delay_ms: 60_000 }),
+    /** scheduled backups taken by a running node (keel db backup does one by hand) */
+    backup: z
+      .object({
+        cron: z.string().min(1).optional(),
+        every: z.union([z.string().min(1), z.number().int().min(1000)]).optional(),
+        timezone: z.string().min(1).optional(),
+        keep: z.number().int().min(1).max(10_000).default(7),
+      })
+      .strict()
+      .default({ keep: 7 })
+      .superRefine((b, ctx) => {
+        if (b.cron !== undefined && b.every !== undefined)
+          ctx.addIssue({
+            code: "custom",
+            path: ["every"],
+            message: "backup has both cron and every; give one of them",
+          });
+        if (b.cron !== undefined)
+          try {
+            checkCron("backup", b.cron, b.timezone ?? null);
+          } catch (error) {
+            ctx.addIssue({ code: "custom", path: ["cron"], message: (error as Error).message });
+          }
+        if (typeof b.every === "string")
+          try {
+            if (parseDurationMs(b.every) < 1000) throw new Error("backup.every must be 1s or more");
+          } catch (error) {
+            ctx.addIssue({ code: "custom", path: ["every"], message: (error as Error).message });
+          }
+      }),
+    security: z
+      .object({
+        /** every API request that changes something is logged (actor, route, status) */
+        audit_logging: z.boolean().default(true),
+        /** logs show file names, not full paths */
+        path_redaction: z.boolean().default(true),
+      })
+      .strict()
+      .default({ audit_logging: true, path_redaction: true }),
     /** the HTTP API (and console) of a node */
     server: z
       .object({
