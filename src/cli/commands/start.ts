@@ -11,7 +11,8 @@ import { intFlag } from "../flags.js";
 import { printJson } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import { openSession, type GlobalOptions } from "../session.js";
-import { listenApi, type RunningApi } from "../../api/listen.js";
+import { listenApi, readApiAddress, type RunningApi } from "../../api/listen.js";
+import { scheduleBackups } from "../../ops/backup-schedule.js";
 
 /**
  * `keel start`: a node on this machine's store. In the background by default (pidfile, log file
@@ -77,6 +78,7 @@ async function runForeground(
         host: server.host,
         port: server.port,
         auth: server.auth,
+        accessLog: session.config.security.audit_logging,
         node: () => ({
           nodeId: session.keel.nodeId,
           pid: process.pid,
@@ -107,6 +109,7 @@ async function runForeground(
       }; Ctrl-C to stop\n`,
     );
   if (api) session.keel.log.info({ url: api.url, auth: server.auth }, "api listening");
+  const backups = scheduleBackups(home, session.config.backup, session.keel.log);
   if (session.usingDemo)
     session.keel.log.info(
       "no pipeline modules configured; running the demo pipeline document-analysis",
@@ -137,6 +140,7 @@ async function runForeground(
     process.on("SIGTERM", onSignal);
   });
   clearInterval(keepAlive);
+  backups?.stop();
   removePidfile(home);
   return ExitCode.ok;
 }
@@ -162,20 +166,33 @@ async function startBackground(g: GlobalOptions, home: string): Promise<number> 
     env: process.env,
   });
   child.unref();
-  const pid = await waitForPidfile(home, child.pid ?? -1);
+  const withApi = loadConfig(g.config).server.enabled;
+  const pid = await waitForReady(home, child.pid ?? -1, withApi);
   if (pid === null) {
     process.stderr.write(`keel failed to start; see ${join(logs, "keel.log")}\n`);
     return ExitCode.failed;
   }
-  if (g.format === "json") printJson({ pid, home, log: join(logs, "keel.log") });
-  else process.stdout.write(`keel started (pid ${pid}); logs: ${join(logs, "keel.log")}\n`);
+  const api = withApi ? (readApiAddress(home)?.url ?? null) : null;
+  if (g.format === "json") printJson({ pid, home, log: join(logs, "keel.log"), api });
+  else
+    process.stdout.write(
+      `keel started (pid ${pid})${api ? `; API ${api}` : ""}; logs: ${join(logs, "keel.log")}\n`,
+    );
   return ExitCode.ok;
 }
 
-async function waitForPidfile(home: string, childPid: number): Promise<number | null> {
+/**
+ * The child's pid once it wrote the pidfile and, with the API on, once its API listens: the next
+ * command then goes through the API. null if the child died first (a port in use, say).
+ */
+async function waitForReady(
+  home: string,
+  childPid: number,
+  withApi: boolean,
+): Promise<number | null> {
   for (let i = 0; i < 100; i++) {
     const pid = readLivePid(home);
-    if (pid === childPid) return pid;
+    if (pid === childPid && (!withApi || readApiAddress(home)?.pid === childPid)) return pid;
     try {
       process.kill(childPid, 0);
     } catch {
