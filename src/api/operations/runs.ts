@@ -70,7 +70,8 @@ export const submitRun = operation({
       at: body.at,
       idempotencyKey: body.idempotency_key,
       actor,
-      source: actor.startsWith("cli:") ? "cli" : "api",
+      // the CLI names its user in-process (`cli:<user>`) and over HTTP (`token:<name>/cli:<user>`)
+      source: /^(token:[^/]+\/)?cli:/.test(actor) ? "cli" : "api",
     });
     return { ...runJson(run), created: run.created };
   },
