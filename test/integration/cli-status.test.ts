@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -19,8 +19,14 @@ describe("keel status and health", () => {
       nodes: [],
       runs: {},
       pipelines: [],
+      workers: null,
+      sources: [],
     });
-    expect(keelCli(home, ["status"]).stdout).toMatch(/no node running/);
+    const table = keelCli(home, ["status"]).stdout;
+    expect(table).toMatch(/no node running/);
+    expect(table).toMatch(/workers: - \(no node answers\)/);
+    // a look changes nothing: the store is not created
+    expect(existsSync(join(home, "keel.db"))).toBe(false);
 
     const health = keelCli(home, ["health", "--format", "json"]);
     expect(health.code).toBe(2);
@@ -64,9 +70,15 @@ describe("keel status and health", () => {
       expect(report.store).toMatchObject({ file: join(home, "keel.db"), state: "ok" });
       expect(report.store.bytes).toBeGreaterThan(0);
       expect(report.oldest_pending).toBeNull();
+      // the node answers through its API: its live workers
+      expect(report.workers).toMatchObject({ node_id: report.node.node_id, pid, busy: 0 });
+      expect(report.workers.idle).toBe(report.workers.concurrency);
+      expect(report.workers.uptime_ms).toBeGreaterThanOrEqual(0);
+      expect(report.sources).toEqual([]);
 
       const table = keelCli(home, ["status"]);
       expect(table.stdout).toMatch(new RegExp(`node running: pid ${pid}`));
+      expect(table.stdout).toMatch(/workers: 0 busy, (\d+) idle of \1 \(up \d+\.\d s\)/);
       expect(table.stdout).toMatch(/document-analysis/);
 
       for (const component of ["store", "node", "queue"]) {

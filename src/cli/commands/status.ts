@@ -1,28 +1,36 @@
 import type { Command } from "commander";
-import { snakeKeys, statusJson } from "../../api/wire.js";
-import { loadConfig } from "../../ops/config.js";
-import {
-  checkHealth,
-  healthComponents,
-  isHealthComponent,
-  type HealthReport,
-} from "../../ops/health/index.js";
-import { readStatus, type StatusReport } from "../../ops/status.js";
-import { resolveHome } from "../../store/open-store.js";
-import { UsageError, isoTime, printFields, printJson, printTable } from "../output.js";
+import { health as healthOp, status as statusOp } from "../../api/operations/node.js";
+import type { healthJson } from "../../api/wire.js";
+import { healthComponents, isHealthComponent } from "../../ops/health/index.js";
+import { withClient } from "../client.js";
+import { UsageError, printFields, printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
 
 /**
- * `keel status` and `keel health`: read-only looks at this home's node and store. Health exit
- * codes: 0 healthy, 1 degraded, 2 unhealthy.
+ * `keel status` and `keel health`: read-only looks at this home's node and store, through the
+ * node's API when it runs (which adds its live workers), else on the store file, read-only.
+ * Health exit codes: 0 healthy, 1 degraded, 2 unhealthy.
  */
-export function registerStatus(program: Command, global: () => GlobalOptions): void {
-  const homeOf = (g: GlobalOptions): string => resolveHome(g.home ?? loadConfig(g.config).home);
+type HealthJson = ReturnType<typeof healthJson>;
+/** the status JSON's fields from statusJson, which the operation's type leaves untyped */
+interface StatusFields {
+  home: string;
+  node: { running: boolean; pid: number | null; node_id: string | null; uptime_ms: number | null };
+  nodes: { heartbeat_age_ms: number }[];
+  runs: Record<string, number>;
+  pipelines: { name: string; version: string; steps: number }[];
+  store?: { file: string; state: string; bytes: number | null };
+  oldest_pending?: { age_ms: number } | null;
+}
+type StatusJson = Awaited<ReturnType<typeof statusOp.run>> & StatusFields;
 
+export function registerStatus(program: Command, global: () => GlobalOptions): void {
   program
     .command("status")
-    .description("this home's node, the nodes and runs in the store, the registered pipelines")
+    .description(
+      "this home's node and its workers, the nodes and runs in the store, pipelines, sources",
+    )
     .option("--verbose", "add node capabilities, the oldest pending run and the store file")
     .addHelpText(
       "after",
@@ -31,11 +39,13 @@ export function registerStatus(program: Command, global: () => GlobalOptions): v
     .action(
       action(async (opts: { verbose?: boolean }) => {
         const g = global();
-        const now = Date.now();
-        const report = await readStatus(homeOf(g), now);
-        if (g.format === "json")
-          printJson(snakeKeys(statusJson(report, Boolean(opts.verbose), now)));
-        else printStatus(report, Boolean(opts.verbose), now);
+        const report = (await withClient(
+          g,
+          (client) => client.call(statusOp, { query: { verbose: Boolean(opts.verbose) } }),
+          { readOnly: true },
+        )) as StatusJson;
+        if (g.format === "json") printJson(report);
+        else printStatus(report, Boolean(opts.verbose));
         return ExitCode.ok;
       }),
     );
@@ -48,14 +58,7 @@ export function registerStatus(program: Command, global: () => GlobalOptions): v
       "after",
       `\nComponents: ${healthComponents.join(", ")}\n\nExamples:\n  keel health                       overall and per component; the exit code is the verdict\n  keel health check disk --format json`,
     )
-    .action(
-      action(async (opts: { verbose?: boolean }) => {
-        const g = global();
-        const report = await checkHealth(homeOf(g));
-        printHealth(g.format, report, Boolean(opts.verbose));
-        return exitFor(report);
-      }),
-    );
+    .action(action(async (opts: { verbose?: boolean }) => checkHealth(global(), undefined, opts)));
 
   health
     .command("check")
@@ -68,78 +71,88 @@ export function registerStatus(program: Command, global: () => GlobalOptions): v
           throw new UsageError(
             `unknown component "${component}"; components: ${healthComponents.join(", ")}`,
           );
-        const g = global();
-        const report = await checkHealth(homeOf(g), { components: [component] });
-        printHealth(g.format, report, Boolean(opts.verbose));
-        return exitFor(report);
+        return checkHealth(global(), component, opts);
       }),
     );
 }
 
-function exitFor(report: HealthReport): number {
+async function checkHealth(
+  g: GlobalOptions,
+  component: string | undefined,
+  opts: { verbose?: boolean },
+): Promise<number> {
+  const verbose = Boolean(opts.verbose);
+  const report = await withClient(
+    g,
+    (client) => client.call(healthOp, { query: { component, verbose } }),
+    { readOnly: true },
+  );
+  printHealth(g.format, report, verbose);
   return report.status === "healthy" ? 0 : report.status === "degraded" ? 1 : 2;
 }
 
-function printHealth(format: "table" | "json", report: HealthReport, verbose: boolean): void {
-  const components = report.components.map((c) => ({
-    component: c.component,
-    status: c.status,
-    reason: c.reason,
-    ...(verbose ? { details: c.details } : {}),
-  }));
+function printHealth(format: "table" | "json", report: HealthJson, verbose: boolean): void {
   if (format === "json") {
-    printJson(
-      snakeKeys({
-        status: report.status,
-        home: report.home,
-        checkedAt: isoTime(report.checkedAt),
-        components,
-      }),
-    );
+    printJson(report);
     return;
   }
   process.stdout.write(`${report.status}\n`);
   printTable(
-    components,
+    report.components,
     verbose ? ["component", "status", "reason", "details"] : ["component", "status", "reason"],
   );
 }
 
-function seconds(ms: number | null): string | null {
-  return ms === null ? null : `${(ms / 1000).toFixed(1)} s`;
+function seconds(ms: number | null | undefined): string | null {
+  return ms === null || ms === undefined ? null : `${(ms / 1000).toFixed(1)} s`;
 }
 
-function printStatus(report: StatusReport, verbose: boolean, now: number): void {
+function printStatus(report: StatusJson, verbose: boolean): void {
   const node = report.node;
   process.stdout.write(
     node.running
-      ? `node running: pid ${node.pid}${node.nodeId ? `, node ${node.nodeId}` : ""}${node.uptimeMs !== null ? `, up ${seconds(node.uptimeMs)}` : ""}\n`
+      ? `node running: pid ${node.pid}${node.node_id ? `, node ${node.node_id}` : ""}${node.uptime_ms !== null ? `, up ${seconds(node.uptime_ms)}` : ""}\n`
       : `no node running for ${report.home}\n`,
+  );
+  const w = report.workers;
+  process.stdout.write(
+    w
+      ? `workers: ${w.busy} busy, ${w.idle} idle of ${w.concurrency} (up ${seconds(w.uptime_ms)})\n`
+      : "workers: - (no node answers)\n",
   );
   process.stdout.write("\nnodes\n");
   printTable(
-    report.nodes.map((n) => ({ ...n, heartbeat: `${seconds(n.heartbeatAgeMs)} ago` })),
+    report.nodes.map((n) => ({ ...n, heartbeat: `${seconds(n.heartbeat_age_ms)} ago` })),
     verbose
       ? ["id", "host", "pid", "state", "heartbeat", "capabilities"]
       : ["id", "host", "pid", "state", "heartbeat"],
   );
   process.stdout.write("\nruns\n");
-  const runs = Object.entries(report.runs).map(([status, count]) => ({ status, count }));
+  const runs = Object.entries(report.runs).map(([status, count]) => ({
+    status,
+    count,
+  }));
   printTable(runs, ["status", "count"]);
   process.stdout.write("\npipelines\n");
   printTable(report.pipelines, ["name", "version", "steps"]);
+  process.stdout.write("\nsources\n");
+  printTable(
+    report.sources.map((s) => ({
+      ...s,
+      state: s.paused ? "paused" : "active",
+      next_tick: s.paused ? null : s.next_tick_at,
+    })),
+    ["name", "kind", "pipeline", "state", "next_tick"],
+  );
   if (verbose) {
+    const store = report.store;
+    const oldest = report.oldest_pending ?? null;
     process.stdout.write("\n");
     printFields([
-      ["store", report.store.file],
-      ["store state", report.store.state],
-      ["store bytes", report.store.bytes],
-      [
-        "oldest pending",
-        report.oldestDueAt === null
-          ? null
-          : `due ${seconds(Math.max(0, now - report.oldestDueAt))} ago`,
-      ],
+      ["store", store?.file],
+      ["store state", store?.state],
+      ["store bytes", store?.bytes],
+      ["oldest pending", oldest === null ? null : `due ${seconds(oldest.age_ms)} ago`],
     ]);
   }
 }
