@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { writeConfig } from "./node-process.js";
-import { keelCli } from "./keel-cli.js";
+import { keelCli, keelJson as json } from "./keel-cli.js";
 
 /**
  * The operator's run procedures (docs/operator-guide.md) as an operator runs them: `keel` in a
@@ -12,13 +12,6 @@ import { keelCli } from "./keel-cli.js";
  * by the fixture's steps show which steps ran again after each retry.
  */
 const fixture = fileURLToPath(new URL("./fixtures/operator-pipelines.mjs", import.meta.url));
-
-/** Runs a command that must succeed and prints JSON; returns the parsed document. */
-function json(home: string, args: string[], env: Record<string, string> = {}) {
-  const result = keelCli(home, [...args, "--format", "json"], env);
-  expect(result.code, `${args.join(" ")}: ${result.stderr}`).toBe(0);
-  return JSON.parse(result.stdout);
-}
 
 async function waitForStatus(home: string, id: string, status: string): Promise<void> {
   const deadline = Date.now() + 30_000;
@@ -202,7 +195,7 @@ describe("keel operator procedures", () => {
       });
       expect(audit.entries[3]).toMatchObject({ target: later.id, reason: "duplicate" });
       // through the node's API: the admin token, on behalf of this machine's user
-      for (const e of audit.entries) expect(e.actor).toMatch(/^(token:admin\/)?cli:.+/);
+      for (const e of audit.entries) expect(e.actor).toMatch(/^token:admin\/cli:.+/);
       const retries = json(home, ["audit", "list", "--action", "run.retry", "--limit", "1"]);
       expect(retries.entries).toMatchObject([
         { target: later.id, reason: "not a duplicate after all" },

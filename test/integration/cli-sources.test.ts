@@ -2,15 +2,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { keelCli } from "./keel-cli.js";
+import { keelCli, keelJson as json } from "./keel-cli.js";
 
 /** `keel sources ...` as an operator runs it, against a background node started with `keel start`. */
-
-function json(home: string, args: string[]) {
-  const result = keelCli(home, [...args, "--format", "json"]);
-  expect(result.code, `${args.join(" ")}: ${result.stderr}`).toBe(0);
-  return JSON.parse(result.stdout);
-}
 
 const input = { name: "x", text: "# T\nThe council shall pay $5 because wells fail." };
 
@@ -68,10 +62,23 @@ describe("keel sources", () => {
       expect(Date.parse(listed.sources[1].next_tick_at) % 3_600_000).toBe(0);
       const table = keelCli(home, ["sources", "list"]);
       expect(table.stdout).toMatch(/hourly +cron +document-analysis +0 \* \* \* \* +active/);
+      // keel status shows them too
+      expect(json(home, ["status"]).sources).toContainEqual({
+        name: "hourly",
+        kind: "cron",
+        pipeline: "document-analysis",
+        paused: false,
+        pause_reason: null,
+        next_tick_at: listed.sources[1].next_tick_at,
+      });
+      expect(keelCli(home, ["status"]).stdout).toMatch(
+        /\nsources\n(.*\n)*hourly +cron +document-analysis +active/,
+      );
 
       const paused = json(home, ["sources", "pause", "hourly", "--reason", "maintenance"]);
       expect(paused).toMatchObject({ name: "hourly", paused: true, pause_reason: "maintenance" });
-      expect(paused.paused_by).toMatch(/^cli:/);
+      // through the node's API: the admin token, on behalf of this machine's user
+      expect(paused.paused_by).toMatch(/^token:admin\/cli:/);
       const resumed = json(home, ["sources", "resume", "hourly"]);
       expect(resumed).toMatchObject({ paused: false, pause_reason: null });
       const audit = json(home, ["audit", "list"]);

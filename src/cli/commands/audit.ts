@@ -1,10 +1,10 @@
 import type { Command } from "commander";
-import { listAuditEntries } from "../../ops/run-operations.js";
+import { listAudit } from "../../api/operations/audit.js";
+import { withClient } from "../client.js";
 import { intFlag, sinceFlag, textFlag } from "../flags.js";
-import { auditJson } from "../../api/wire.js";
 import { isoTime, printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
-import { openSession, type GlobalOptions } from "../session.js";
+import type { GlobalOptions } from "../session.js";
 
 /** `keel audit list`: who changed what by hand (cancel, retry, purge...), newest first. */
 export function registerAudit(program: Command, global: () => GlobalOptions): void {
@@ -19,7 +19,7 @@ export function registerAudit(program: Command, global: () => GlobalOptions): vo
       "only this action: run.cancel, run.retry, quarantine.purge",
       textFlag("--action", "run.retry"),
     )
-    .option("--limit <n>", "at most this many (default 50)", intFlag("--limit", 1, 10_000), 50)
+    .option("--limit <n>", "at most this many (default 50)", intFlag("--limit", 1, 1000), 50)
     .option(
       "--cursor <id>",
       "continue after this entry id (next_cursor of the previous page)",
@@ -35,28 +35,32 @@ Examples:
     .action(
       action(async (opts: { since?: number; action?: string; limit: number; cursor?: number }) => {
         const g = global();
-        const { keel } = await openSession(g);
-        try {
-          const page = await listAuditEntries(keel, opts);
-          if (g.format === "json") {
-            printJson({ entries: page.entries.map(auditJson), next_cursor: page.nextCursor });
-            return ExitCode.ok;
-          }
-          printTable(
-            page.entries.map((e) => ({
-              at: isoTime(e.at),
-              actor: e.actor,
-              action: e.action,
-              target: e.target,
-              reason: e.reason,
-            })),
-            ["at", "actor", "action", "target", "reason"],
-          );
-          if (page.nextCursor !== null) process.stdout.write(`more: --cursor ${page.nextCursor}\n`);
+        const page = await withClient(g, (client) =>
+          client.call(listAudit, {
+            query: {
+              since: opts.since === undefined ? undefined : isoTime(opts.since),
+              action: opts.action,
+              limit: opts.limit,
+              cursor: opts.cursor,
+            },
+          }),
+        );
+        if (g.format === "json") {
+          printJson(page);
           return ExitCode.ok;
-        } finally {
-          await keel.stop();
         }
+        printTable(
+          page.entries.map((e) => ({
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            target: e.target,
+            reason: e.reason,
+          })),
+          ["at", "actor", "action", "target", "reason"],
+        );
+        if (page.next_cursor !== null) process.stdout.write(`more: --cursor ${page.next_cursor}\n`);
+        return ExitCode.ok;
       }),
     );
 }

@@ -1,9 +1,10 @@
 import type { Command } from "commander";
-import type { EmergencyState } from "../../engine/emergency.js";
-import { cliActor } from "../actor.js";
-import { isoTime, printFields, printJson } from "../output.js";
+import { emergencyOff, emergencyOn, emergencyStatus } from "../../api/operations/emergency.js";
+import type { emergencyJson } from "../../api/wire.js";
+import { withClient } from "../client.js";
+import { printFields, printJson } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
-import { openSession, type GlobalOptions } from "../session.js";
+import type { GlobalOptions } from "../session.js";
 
 /**
  * `keel emergency on|off|status`: the store-wide stop. Every node of the store stops starting
@@ -25,14 +26,13 @@ export function registerEmergency(program: Command, global: () => GlobalOptions)
       '\nExamples:\n  keel emergency on --reason "bad deploy of the parser, INC-42"\n  keel emergency on --reason "payments API double-charging" --abort',
     )
     .action(
-      action(async (opts: { reason: string; abort?: boolean }) =>
-        withKeel(global(), async (k) =>
-          show(
-            global(),
-            await k.emergencyOn({ reason: opts.reason, abort: opts.abort, actor: cliActor() }),
-          ),
-        ),
-      ),
+      action(async (opts: { reason: string; abort?: boolean }) => {
+        const g = global();
+        const state = await withClient(g, (client) =>
+          client.call(emergencyOn, { body: { reason: opts.reason, abort: Boolean(opts.abort) } }),
+        );
+        return show(g, state);
+      }),
     );
 
   emergency
@@ -41,11 +41,15 @@ export function registerEmergency(program: Command, global: () => GlobalOptions)
     .option("--reason <text>", "why it is safe again (audit log)")
     .addHelpText("after", '\nExamples:\n  keel emergency off --reason "parser rolled back"')
     .action(
-      action(async (opts: { reason?: string }) =>
-        withKeel(global(), async (k) =>
-          show(global(), await k.emergencyOff({ reason: opts.reason, actor: cliActor() })),
-        ),
-      ),
+      action(async (opts: { reason?: string }) => {
+        const g = global();
+        const state = await withClient(g, (client) =>
+          client.call(emergencyOff, {
+            body: opts.reason === undefined ? undefined : { reason: opts.reason },
+          }),
+        );
+        return show(g, state);
+      }),
     );
 
   emergency
@@ -53,40 +57,22 @@ export function registerEmergency(program: Command, global: () => GlobalOptions)
     .description("is the emergency stop on, since when, why, who")
     .addHelpText("after", "\nExamples:\n  keel emergency status --format json")
     .action(
-      action(async () =>
-        withKeel(global(), async (k) => show(global(), await k.emergencyStatus())),
-      ),
+      action(async () => {
+        const g = global();
+        return show(g, await withClient(g, (client) => client.call(emergencyStatus)));
+      }),
     );
 }
 
-async function withKeel(
-  g: GlobalOptions,
-  fn: (k: Awaited<ReturnType<typeof openSession>>["keel"]) => Promise<number>,
-): Promise<number> {
-  const { keel } = await openSession(g);
-  try {
-    return await fn(keel);
-  } finally {
-    await keel.stop();
-  }
-}
-
-function show(g: GlobalOptions, state: EmergencyState): number {
-  const json = {
-    on: state.on,
-    reason: state.reason,
-    abort: state.abort,
-    actor: state.actor,
-    at: isoTime(state.at),
-  };
-  if (g.format === "json") printJson(json);
+function show(g: GlobalOptions, state: ReturnType<typeof emergencyJson>): number {
+  if (g.format === "json") printJson(state);
   else
     printFields([
       ["emergency_stop", state.on ? "ON: no step starts" : "off"],
       ["reason", state.reason],
       ["abort", state.on ? state.abort : null],
       ["by", state.actor],
-      ["since", isoTime(state.at)],
+      ["since", state.at],
     ]);
   return ExitCode.ok;
 }

@@ -25,7 +25,7 @@ export function registerJobs(program: Command, global: () => GlobalOptions): voi
     )
     .option("--pipeline <name>", "only this pipeline")
     .option("--since <when>", "created since: 30m, 24h, 7d or an ISO time", sinceFlag)
-    .option("--limit <n>", "at most this many (default 50)", intFlag("--limit", 1, 10_000), 50)
+    .option("--limit <n>", "at most this many (default 50)", intFlag("--limit", 1, 1000), 50)
     .option("--cursor <id>", "continue after this run id (next_cursor of the previous page)")
     .addHelpText(
       "after",

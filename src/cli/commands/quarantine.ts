@@ -1,18 +1,16 @@
 import type { Command } from "commander";
 import {
-  listQuarantine,
-  purgeQuarantine,
-  retryQuarantined,
-  showQuarantined,
-} from "../../ops/run-operations.js";
-import { cliActor } from "../actor.js";
+  listQuarantined,
+  purgeQuarantined,
+  retryQuarantinedRun,
+  showQuarantinedRun,
+} from "../../api/operations/quarantine.js";
+import { withClient } from "../client.js";
 import { intFlag, sinceFlag, textFlag } from "../flags.js";
-import { purgeJson, quarantinedJson, retryJson } from "../../api/wire.js";
 import { UsageError, isoTime, printFields, printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
-import { openSession, type GlobalOptions } from "../session.js";
+import type { GlobalOptions } from "../session.js";
 import { printRetry } from "./jobs-operations.js";
-import { runJson } from "../../api/wire.js";
 
 /** `keel quarantine list|show|retry|purge`: runs that failed for good, and what to do with them. */
 export function registerQuarantine(program: Command, global: () => GlobalOptions): void {
@@ -29,7 +27,7 @@ export function registerQuarantine(program: Command, global: () => GlobalOptions
       textFlag("--reason", "permanent:parse_error"),
     )
     .option("--since <when>", "created since: 30m, 24h, 7d or an ISO time", sinceFlag)
-    .option("--limit <n>", "at most this many (default 50)", intFlag("--limit", 1, 10_000), 50)
+    .option("--limit <n>", "at most this many (default 50)", intFlag("--limit", 1, 1000), 50)
     .option("--cursor <id>", "continue after this run id (next_cursor of the previous page)")
     .addHelpText(
       "after",
@@ -41,30 +39,34 @@ Examples:
     .action(
       action(async (opts: { reason?: string; since?: number; limit: number; cursor?: string }) => {
         const g = global();
-        const { keel } = await openSession(g);
-        try {
-          const page = await listQuarantine(keel, opts);
-          if (g.format === "json") {
-            printJson({ runs: page.runs.map(runJson), next_cursor: page.nextCursor });
-            return ExitCode.ok;
-          }
-          printTable(
-            page.runs.map((r) => ({
-              id: r.id,
-              pipeline: r.pipeline,
-              reason: r.quarantineReason,
-              step: r.error?.step ?? null,
-              attempts: r.attempts,
-              quarantined: isoTime(r.finishedAt),
-              error: r.error ? r.error.message.slice(0, 60) : null,
-            })),
-            ["id", "pipeline", "reason", "step", "attempts", "quarantined", "error"],
-          );
-          if (page.nextCursor) process.stdout.write(`more: --cursor ${page.nextCursor}\n`);
+        const page = await withClient(g, (client) =>
+          client.call(listQuarantined, {
+            query: {
+              reason: opts.reason,
+              since: opts.since === undefined ? undefined : isoTime(opts.since),
+              limit: opts.limit,
+              cursor: opts.cursor,
+            },
+          }),
+        );
+        if (g.format === "json") {
+          printJson(page);
           return ExitCode.ok;
-        } finally {
-          await keel.stop();
         }
+        printTable(
+          page.runs.map((r) => ({
+            id: r.id,
+            pipeline: r.pipeline,
+            reason: r.quarantine_reason,
+            step: r.error?.step ?? null,
+            attempts: r.attempts,
+            quarantined: r.finished_at,
+            error: r.error ? r.error.message.slice(0, 60) : null,
+          })),
+          ["id", "pipeline", "reason", "step", "attempts", "quarantined", "error"],
+        );
+        if (page.next_cursor) process.stdout.write(`more: --cursor ${page.next_cursor}\n`);
+        return ExitCode.ok;
       }),
     );
 
@@ -79,32 +81,26 @@ Examples:
     .action(
       action(async (id: string) => {
         const g = global();
-        const { keel } = await openSession(g);
-        try {
-          const q = await showQuarantined(keel, id);
-          if (g.format === "json") {
-            printJson(quarantinedJson(q));
-            return ExitCode.ok;
-          }
-          printFields([
-            ["run", q.run.id],
-            ["pipeline", q.run.pipeline],
-            ["reason", q.run.quarantineReason],
-            ["error", q.run.error ? `${q.run.error.code}: ${q.run.error.message}` : null],
-            ["quarantined", isoTime(q.run.finishedAt)],
-            ["checkpointed", q.checkpointed.join(", ") || "(none)"],
-            ["a retry runs", q.toRun ? q.toRun.join(", ") : "(pipeline not known here)"],
-          ]);
-          process.stdout.write("\nfailed attempts:\n");
-          printTable(
-            q.failures.map((f) => ({ ...f, at: isoTime(f.at) })),
-            ["at", "step", "attempt", "code", "message"],
-          );
-          process.stdout.write(`\nretry it with: keel quarantine retry ${q.run.id} --note "..."\n`);
+        const q = await withClient(g, (client) =>
+          client.call(showQuarantinedRun, { params: { id } }),
+        );
+        if (g.format === "json") {
+          printJson(q);
           return ExitCode.ok;
-        } finally {
-          await keel.stop();
         }
+        printFields([
+          ["run", q.id],
+          ["pipeline", q.pipeline],
+          ["reason", q.quarantine_reason],
+          ["error", q.error ? `${q.error.code}: ${q.error.message}` : null],
+          ["quarantined", q.finished_at],
+          ["checkpointed", q.checkpointed.join(", ") || "(none)"],
+          ["a retry runs", q.to_run ? q.to_run.join(", ") : "(pipeline not known here)"],
+        ]);
+        process.stdout.write("\nfailed attempts:\n");
+        printTable(q.failures, ["at", "step", "attempt", "code", "message"]);
+        process.stdout.write(`\nretry it with: keel quarantine retry ${q.id} --note "..."\n`);
+        return ExitCode.ok;
       }),
     );
 
@@ -128,15 +124,12 @@ To run steps that already succeeded again, use keel jobs retry ID --from-step ST
     .action(
       action(async (id: string, opts: { note: string }) => {
         const g = global();
-        const { keel } = await openSession(g);
-        try {
-          const result = await retryQuarantined(keel, id, opts.note, cliActor());
-          if (g.format === "json") printJson(retryJson(result, undefined, opts.note));
-          else printRetry(result.run.id, result.from, result.cleared, opts.note);
-          return ExitCode.ok;
-        } finally {
-          await keel.stop();
-        }
+        const result = await withClient(g, (client) =>
+          client.call(retryQuarantinedRun, { params: { id }, body: { note: opts.note } }),
+        );
+        if (g.format === "json") printJson(result);
+        else printRetry(result.id, result.retry.from_status, result.retry.cleared, opts.note);
+        return ExitCode.ok;
       }),
     );
 
@@ -184,25 +177,25 @@ Only quarantined runs are ever purged. A purge without --older-than-days or --re
               "--all purges every quarantined run; drop it to use --older-than-days or --reason",
             );
           const g = global();
-          const { keel } = await openSession(g);
-          try {
-            const result = await purgeQuarantine(keel, {
-              ...opts,
-              dryRun: Boolean(opts.dryRun),
-              actor: cliActor(),
-            });
-            if (g.format === "json") printJson(purgeJson(result, opts));
-            else {
-              const verb = result.dryRun ? "would purge" : "purged";
-              process.stdout.write(`${verb} ${result.count} quarantined run(s)\n`);
-              for (const id of result.ids.slice(0, 50)) process.stdout.write(`  ${id}\n`);
-              if (result.ids.length > 50)
-                process.stdout.write(`  ... and ${result.ids.length - 50} more\n`);
-            }
-            return ExitCode.ok;
-          } finally {
-            await keel.stop();
+          const result = await withClient(g, (client) =>
+            client.call(purgeQuarantined, {
+              body: {
+                older_than_days: opts.olderThanDays,
+                reason: opts.reason,
+                all: opts.all,
+                dry_run: Boolean(opts.dryRun),
+              },
+            }),
+          );
+          if (g.format === "json") printJson(result);
+          else {
+            const verb = result.dry_run ? "would purge" : "purged";
+            process.stdout.write(`${verb} ${result.count} quarantined run(s)\n`);
+            for (const id of result.ids.slice(0, 50)) process.stdout.write(`  ${id}\n`);
+            if (result.ids.length > 50)
+              process.stdout.write(`  ... and ${result.ids.length - 50} more\n`);
           }
+          return ExitCode.ok;
         },
       ),
     );

@@ -1,14 +1,21 @@
 import type { Command } from "commander";
-import { runJson, sourceJson } from "../../api/wire.js";
-import { terminalRunStatuses } from "../../core/status.js";
-import type { Keel } from "../../engine/keel.js";
-import type { RunRecord } from "../../store/records.js";
-import type { SourceRecord } from "../../store/sources.js";
-import { cliActor } from "../actor.js";
+import { listTransitions } from "../../api/operations/events.js";
+import { waitRun } from "../../api/operations/runs.js";
+import {
+  listSources,
+  pauseSource,
+  resumeSource,
+  triggerSource,
+} from "../../api/operations/sources.js";
+import type { runJson, sourceJson } from "../../api/wire.js";
+import { withClient, type Client } from "../client.js";
 import { textFlag } from "../flags.js";
-import { isoTime, printFields, printJson, printTable } from "../output.js";
+import { printFields, printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
-import { openSession, type GlobalOptions } from "../session.js";
+import type { GlobalOptions } from "../session.js";
+
+type SourceJson = ReturnType<typeof sourceJson>;
+type RunJson = ReturnType<typeof runJson>;
 
 /**
  * `keel sources list|pause|resume|trigger`: the producers of runs declared under `sources:` in
@@ -26,28 +33,23 @@ export function registerSources(program: Command, global: () => GlobalOptions): 
     .action(
       action(async () => {
         const g = global();
-        const { keel } = await openSession(g);
-        try {
-          const list = await keel.listSources();
-          if (g.format === "json") printJson({ sources: list.map(sourceJson) });
-          else
-            printTable(
-              list.map((s) => ({
-                name: s.name,
-                kind: s.kind,
-                pipeline: s.pipeline,
-                schedule: schedule(s),
-                state: s.paused ? "paused" : "active",
-                last_tick: isoTime(s.lastTickAt),
-                next_tick: s.paused ? null : isoTime(s.nextTickAt),
-                reason: s.pauseReason,
-              })),
-              ["name", "kind", "pipeline", "schedule", "state", "last_tick", "next_tick", "reason"],
-            );
-          return ExitCode.ok;
-        } finally {
-          await keel.stop();
-        }
+        const list = await withClient(g, (client) => client.call(listSources));
+        if (g.format === "json") printJson(list);
+        else
+          printTable(
+            list.sources.map((s) => ({
+              name: s.name,
+              kind: s.kind,
+              pipeline: s.pipeline,
+              schedule: schedule(s),
+              state: s.paused ? "paused" : "active",
+              last_tick: s.last_tick_at,
+              next_tick: s.paused ? null : s.next_tick_at,
+              reason: s.pause_reason,
+            })),
+            ["name", "kind", "pipeline", "schedule", "state", "last_tick", "next_tick", "reason"],
+          );
+        return ExitCode.ok;
       }),
     );
 
@@ -71,13 +73,11 @@ The pause survives node restarts. Exit codes: 0 paused; 1 unknown source; 2 bad 
     .action(
       action(async (name: string, opts: { reason: string }) => {
         const g = global();
-        const { keel } = await openSession(g);
-        try {
-          printSource(g.format, await keel.pauseSource(name, opts.reason, cliActor()));
-          return ExitCode.ok;
-        } finally {
-          await keel.stop();
-        }
+        const source = await withClient(g, (client) =>
+          client.call(pauseSource, { params: { name }, body: { reason: opts.reason } }),
+        );
+        printSource(g.format, source);
+        return ExitCode.ok;
       }),
     );
 
@@ -92,13 +92,11 @@ The pause survives node restarts. Exit codes: 0 paused; 1 unknown source; 2 bad 
     .action(
       action(async (name: string) => {
         const g = global();
-        const { keel } = await openSession(g);
-        try {
-          printSource(g.format, await keel.resumeSource(name, cliActor()));
-          return ExitCode.ok;
-        } finally {
-          await keel.stop();
-        }
+        const source = await withClient(g, (client) =>
+          client.call(resumeSource, { params: { name } }),
+        );
+        printSource(g.format, source);
+        return ExitCode.ok;
       }),
     );
 
@@ -120,59 +118,65 @@ succeeded); 1 unknown source, or with --wait the run did not succeed.`,
     .action(
       action(async (name: string, opts: { wait?: boolean }) => {
         const g = global();
-        const { keel } = await openSession(g);
-        try {
-          const run = await keel.triggerSource(name, cliActor());
-          // progress goes to stderr under --format json, so stdout stays one JSON document
-          const progress = g.format === "json" ? process.stderr : process.stdout;
-          const final = opts.wait ? await follow(keel, run, (l) => progress.write(l)) : run;
-          if (g.format === "json") printJson({ ...runJson(final), created: run.created });
-          else
-            printFields([
-              ["run", final.id],
-              ["source", name],
-              ["pipeline", final.pipeline],
-              ["status", final.status],
-            ]);
-          if (opts.wait && final.status !== "succeeded") return ExitCode.failed;
-          return ExitCode.ok;
-        } finally {
-          await keel.stop();
-        }
+        // progress goes to stderr under --format json, so stdout stays one JSON document
+        const progress = g.format === "json" ? process.stderr : process.stdout;
+        const { run, final } = await withClient(g, async (client) => {
+          const run = await client.call(triggerSource, { params: { name } });
+          const final = opts.wait ? await follow(client, run.id, (l) => progress.write(l)) : run;
+          return { run, final };
+        });
+        if (g.format === "json") printJson({ ...final, created: run.created });
+        else
+          printFields([
+            ["run", final.id],
+            ["source", name],
+            ["pipeline", final.pipeline],
+            ["status", final.status],
+          ]);
+        if (opts.wait && final.status !== "succeeded") return ExitCode.failed;
+        return ExitCode.ok;
       }),
     );
 }
 
-/** Polls the run's transitions every 200 ms and prints each new step change, until it ends. */
-async function follow(
-  keel: Keel,
-  run: RunRecord,
-  print: (line: string) => void,
-): Promise<RunRecord> {
-  let seen = 0;
+/**
+ * Prints each new step transition of the run (polled from the transitions feed) until it ends;
+ * the long poll of `runs.wait` is the pause between polls, so the end is seen at once.
+ */
+async function follow(client: Client, id: string, print: (line: string) => void): Promise<RunJson> {
+  let after = 0;
+  const printNew = async (): Promise<void> => {
+    for (;;) {
+      const page = await client.call(listTransitions, {
+        query: { run: id, after, limit: 1000 },
+      });
+      for (const t of page.transitions) if (t.step !== null) print(`${t.at}  ${t.step}  ${t.to}\n`);
+      after = page.last_id;
+      if (page.transitions.length < 1000) return;
+    }
+  };
   for (;;) {
-    const current = await keel.get(run.id);
-    const transitions = await keel.store.listTransitions(run.id);
-    for (const t of transitions.slice(seen))
-      if (t.step !== null) print(`${isoTime(t.at)}  ${t.step}  ${t.to}\n`);
-    seen = transitions.length;
-    if (current && terminalRunStatuses.has(current.status)) return current;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await printNew();
+    const run = await client.call(waitRun, { params: { id }, query: { timeout_ms: 200 } });
+    if (run.terminal) {
+      await printNew();
+      return run;
+    }
   }
 }
 
-function schedule(s: SourceRecord): string | null {
-  if (s.kind === "interval") return `every ${s.schedule}ms`;
-  if (s.kind === "watch") return `watch ${s.schedule}`;
-  return s.schedule;
+function schedule(s: SourceJson): string | null {
+  if (s.kind === "interval") return `every ${s.every_ms}ms`;
+  if (s.kind === "watch") return `watch ${s.watch}`;
+  return s.cron;
 }
 
-function printSource(format: "table" | "json", s: SourceRecord): void {
-  if (format === "json") printJson(sourceJson(s));
+function printSource(format: "table" | "json", s: SourceJson): void {
+  if (format === "json") printJson(s);
   else
     printFields([
       ["source", s.name],
       ["state", s.paused ? "paused" : "active"],
-      ["reason", s.pauseReason],
+      ["reason", s.pause_reason],
     ]);
 }

@@ -1,9 +1,13 @@
 import type { Command } from "commander";
-import { runJson } from "../../api/wire.js";
+import { submitRun, waitRun } from "../../api/operations/runs.js";
+import type { runJson } from "../../api/wire.js";
+import { withClient, type Client } from "../client.js";
 import { intFlag, jsonFlag } from "../flags.js";
-import { isoTime, printFields, printJson } from "../output.js";
+import { printFields, printJson } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
-import { openSession, type GlobalOptions } from "../session.js";
+import type { GlobalOptions } from "../session.js";
+
+type RunJson = ReturnType<typeof runJson>;
 
 /** `keel submit <pipeline> --input JSON`: stores a run; with --wait, follows it to the end. */
 export function registerSubmit(program: Command, global: () => GlobalOptions): void {
@@ -41,32 +45,39 @@ Examples:
           },
         ) => {
           const g = global();
-          const { keel } = await openSession(g);
-          try {
-            const run = await keel.submit(pipeline, opts.input as never, {
-              priority: opts.priority,
-              at: opts.at,
-              idempotencyKey: opts.idempotencyKey,
-              actor: "cli",
-              source: "cli",
+          const { run, final } = await withClient(g, async (client) => {
+            const run = await client.call(submitRun, {
+              body: {
+                pipeline,
+                input: opts.input,
+                priority: opts.priority,
+                at: opts.at,
+                idempotency_key: opts.idempotencyKey,
+              },
             });
-            const final = opts.wait ? await keel.wait(run.id) : undefined;
-            const shown = final ?? run;
-            if (g.format === "json") printJson({ ...runJson(shown), created: run.created });
-            else
-              printFields([
-                ["run", shown.id],
-                ["pipeline", shown.pipeline],
-                ["status", shown.status],
-                ["created", run.created ? "yes" : "no (idempotency key matched an existing run)"],
-                ["scheduled_for", isoTime(shown.scheduledFor)],
-              ]);
-            if (final && final.status !== "succeeded") return ExitCode.failed;
-            return ExitCode.ok;
-          } finally {
-            await keel.stop();
-          }
+            return { run, final: opts.wait ? await waitForEnd(client, run.id) : undefined };
+          });
+          const shown = final ?? run;
+          if (g.format === "json") printJson({ ...shown, created: run.created });
+          else
+            printFields([
+              ["run", shown.id],
+              ["pipeline", shown.pipeline],
+              ["status", shown.status],
+              ["created", run.created ? "yes" : "no (idempotency key matched an existing run)"],
+              ["scheduled_for", shown.scheduled_for],
+            ]);
+          if (final && final.status !== "succeeded") return ExitCode.failed;
+          return ExitCode.ok;
         },
       ),
     );
+}
+
+/** The run once it ends: long polls of the node (or the store) until `terminal`. */
+export async function waitForEnd(client: Client, id: string): Promise<RunJson> {
+  for (;;) {
+    const run = await client.call(waitRun, { params: { id }, query: { timeout_ms: 25_000 } });
+    if (run.terminal) return run;
+  }
 }
