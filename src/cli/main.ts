@@ -12,6 +12,7 @@ import { registerStart } from "./commands/start.js";
 import { registerStatus } from "./commands/status.js";
 import { registerStop } from "./commands/stop.js";
 import { registerSubmit } from "./commands/submit.js";
+import { registerTokens } from "./commands/tokens.js";
 import { UsageError, parseFormat, type Format } from "./output.js";
 import { ExitCode, reportError } from "./run-command.js";
 import type { GlobalOptions } from "./session.js";
@@ -42,7 +43,10 @@ Examples:
   keel submit document-analysis --input '{"name":"a","text":"..."}' --wait
   keel jobs list --status quarantined --since 24h --format json
 
-Environment: KEEL_HOME, KEEL_CONFIG, KEEL_LOG_LEVEL, KEEL_<SECTION>_<KEY> (overrides keel.yaml)`,
+With a node running for the home, commands go through its HTTP API (with --token, KEEL_TOKEN or
+$KEEL_HOME/admin.token); with none, they work on the store directly.
+
+Environment: KEEL_HOME, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEEL_<SECTION>_<KEY> (overrides keel.yaml)`,
     );
   const global = (): GlobalOptions => {
     const opts = program.opts<{ format: string; config?: string; home?: string; token?: string }>();
@@ -60,6 +64,7 @@ Environment: KEEL_HOME, KEEL_CONFIG, KEEL_LOG_LEVEL, KEEL_<SECTION>_<KEY> (overr
   registerAudit(program, global);
   registerSources(program, global);
   registerEmergency(program, global);
+  registerTokens(program, global);
   registerStatus(program, global);
   registerConfig(program, global);
   for (const command of program.commands)
