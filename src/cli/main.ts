@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { keelVersion } from "../core/version.js";
 import { registerDb } from "./commands/db.js";
 import { registerEmergency } from "./commands/emergency.js";
+import { registerEvents } from "./commands/events.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDemo } from "./commands/demo.js";
@@ -42,6 +43,7 @@ Examples:
   keel start --foreground                     run a node in this terminal
   keel submit document-analysis --input '{"name":"a","text":"..."}' --wait
   keel jobs list --status quarantined --since 24h --format json
+  keel events tail --follow                   every step and run change, as it happens
 
 With a node running for the home, commands go through its HTTP API (with --token, KEEL_TOKEN or
 $KEEL_HOME/admin.token); with none, they work on the store directly.
@@ -64,6 +66,7 @@ Environment: KEEL_HOME, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEEL_<SECTION>_
   registerAudit(program, global);
   registerSources(program, global);
   registerEmergency(program, global);
+  registerEvents(program, global);
   registerTokens(program, global);
   registerStatus(program, global);
   registerConfig(program, global);

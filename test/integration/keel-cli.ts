@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { expect } from "vitest";
 import { keelBin } from "./node-process.js";
 
@@ -29,4 +29,48 @@ export function keelJson(home: string, args: string[], env: Record<string, strin
   const result = keelCli(home, [...args, "--format", "json"], env);
   expect(result.code, `${args.join(" ")}: ${result.stderr}`).toBe(0);
   return JSON.parse(result.stdout);
+}
+
+/** A CLI command that keeps running (`events tail --follow`), with its output so far. */
+export interface RunningCli {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+  /** resolves once stdout or stderr (as chosen) matches, rejects after timeoutMs */
+  waitFor(stream: "stdout" | "stderr", pattern: RegExp, timeoutMs?: number): Promise<void>;
+}
+
+export function spawnKeelCli(
+  home: string,
+  args: string[],
+  env: Record<string, string> = {},
+): RunningCli {
+  const child = spawn(process.execPath, [keelBin, "--home", home, ...args], {
+    env: cliEnv(env),
+    cwd: home,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const out = { stdout: "", stderr: "" };
+  child.stdout?.on("data", (chunk: Buffer) => (out.stdout += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (out.stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
+  return {
+    child,
+    stdout: () => out.stdout,
+    stderr: () => out.stderr,
+    exited,
+    async waitFor(stream, pattern, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(out[stream])) {
+        if (Date.now() > deadline || child.exitCode !== null)
+          throw new Error(
+            `${args.join(" ")}: ${stream} never matched ${pattern}\nstdout: ${out.stdout}\nstderr: ${out.stderr}`,
+          );
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+  };
 }
