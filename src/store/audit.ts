@@ -11,6 +11,7 @@ export const AuditAction = {
   quarantinePurge: "quarantine.purge",
   sourcePause: "source.pause",
   sourceResume: "source.resume",
+  telemetryClean: "telemetry.clean",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

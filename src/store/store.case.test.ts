@@ -13,6 +13,7 @@ import {
 import { registryCases } from "./store-case/registry.case.test.js";
 import { submitCases } from "./store-case/runs.case.test.js";
 import { sourceCases } from "./store-case/sources.case.test.js";
+import { telemetryCases } from "./store-case/telemetry.case.test.js";
 import { concurrentWriteCases, writeCases } from "./store-case/writes.case.test.js";
 import type { Store } from "./store.js";
 
@@ -69,6 +70,7 @@ export function storeConformance(
     purgeCases(handle);
     auditCases(handle);
     sourceCases(handle);
+    telemetryCases(handle);
     maintenanceCases(handle);
   });
 }

@@ -5,6 +5,13 @@ import type { PurgeRequest, PurgeResult, RetryRequest, RetryResult } from "./ope
 import type { IntegrityReport, StateDiff } from "./integrity.js";
 import type { SourceDefinition, SourceRecord } from "./sources.js";
 import type {
+  TelemetryDeleteOptions,
+  TelemetryDeleteResult,
+  TelemetryIncrement,
+  TelemetryQuery,
+  TelemetryRecord,
+} from "./telemetry.js";
+import type {
   ErrorInfo,
   Lease,
   NodeRecord,
@@ -176,6 +183,16 @@ export interface Store {
   resumeSource(name: string, actor: string, now: number, audit?: AuditNote): Promise<SourceRecord>;
   /** notes a tick (last_tick_at only moves forward; null: no tick, only the next one) and the next */
   recordTick(name: string, tickAt: number | null, nextAt: number | null): Promise<void>;
+
+  /** adds to the per-minute rollups (counts and totals add up, histograms merge), in one write */
+  addTelemetry(increments: readonly TelemetryIncrement[]): Promise<void>;
+  /** rollup rows of the range, oldest minute first */
+  readTelemetry(query: TelemetryQuery): Promise<TelemetryRecord[]>;
+  /** deletes the rows of minutes that start before `before` (epoch ms); with `audit`, audited */
+  deleteTelemetryBefore(
+    before: number,
+    options?: TelemetryDeleteOptions,
+  ): Promise<TelemetryDeleteResult>;
 
   /** running runs of a node, back to pending (the node is dead or forgotten) */
   releaseNodeRuns(nodeId: string, reason: string, now: number): Promise<string[]>;

@@ -6,6 +6,13 @@ import type { PurgeRequest, PurgeResult, RetryRequest, RetryResult } from "../op
 import type { IntegrityReport, StateDiff } from "../integrity.js";
 import type { SourceDefinition, SourceRecord } from "../sources.js";
 import type {
+  TelemetryDeleteOptions,
+  TelemetryDeleteResult,
+  TelemetryIncrement,
+  TelemetryQuery,
+  TelemetryRecord,
+} from "../telemetry.js";
+import type {
   ErrorInfo,
   Lease,
   NodeRecord,
@@ -43,6 +50,7 @@ import { openSqlite, type SqliteDurability } from "./open.js";
 import * as runs from "./runs.js";
 import * as sources from "./sources.js";
 import * as steps from "./steps.js";
+import * as telemetry from "./telemetry.js";
 
 export interface SqliteStoreOptions {
   path: string;
@@ -234,6 +242,20 @@ export class SqliteStore implements Store {
   }
   async recordTick(name: string, tickAt: number | null, nextAt: number | null): Promise<void> {
     await this.group.write(() => sources.recordTick(this.ctx, name, tickAt, nextAt));
+  }
+
+  async addTelemetry(increments: readonly TelemetryIncrement[]): Promise<void> {
+    if (increments.length > 0)
+      await this.group.write(() => telemetry.addTelemetry(this.ctx, increments));
+  }
+  async readTelemetry(query: TelemetryQuery): Promise<TelemetryRecord[]> {
+    return telemetry.readTelemetry(this.ctx, query);
+  }
+  async deleteTelemetryBefore(
+    before: number,
+    options: TelemetryDeleteOptions = {},
+  ): Promise<TelemetryDeleteResult> {
+    return this.group.write(() => telemetry.deleteTelemetryBefore(this.ctx, before, options));
   }
 
   async releaseNodeRuns(nodeId: string, reason: string, now: number): Promise<string[]> {
