@@ -49,6 +49,13 @@ export interface TelemetryIncrement {
   histogram: LatencyHistogram | null;
 }
 
+/** One event: count 1 and nothing else, unless `fields` says otherwise; step and label default "". */
+export function telemetryIncrement(
+  fields: Pick<TelemetryIncrement, "minute" | "pipeline" | "kind"> & Partial<TelemetryIncrement>,
+): TelemetryIncrement {
+  return { step: "", label: "", count: 1, total: 0, max: null, histogram: null, ...fields };
+}
+
 /** A stored row: the sum of every increment added to its key. */
 export type TelemetryRecord = TelemetryIncrement;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InvalidInputError } from "../../core/errors/definition-errors.js";
-import { minuteOf, type TelemetryIncrement } from "../telemetry.js";
+import { minuteOf, telemetryIncrement, type TelemetryIncrement } from "../telemetry.js";
 import { NOW, expectKeelError, type StoreHandle } from "./helpers.case.test.js";
 
 const M0 = minuteOf(NOW);
@@ -8,18 +8,13 @@ const M1 = M0 + 60_000;
 const M2 = M0 + 120_000;
 
 function inc(overrides: Partial<TelemetryIncrement> = {}): TelemetryIncrement {
-  return {
+  return telemetryIncrement({
     minute: M0,
     pipeline: "p",
-    step: "",
     kind: "run",
     label: "succeeded",
-    count: 1,
-    total: 0,
-    max: null,
-    histogram: null,
     ...overrides,
-  };
+  });
 }
 
 function latency(overrides: Partial<TelemetryIncrement> = {}): TelemetryIncrement {
