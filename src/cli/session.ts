@@ -72,3 +72,16 @@ export async function openSession(
   });
   return { config, keel: instance, pipelines, usingDemo };
 }
+
+/** Runs `fn` with a session's keel and stops it afterwards, whatever happens. */
+export async function withKeel(
+  global: GlobalOptions,
+  fn: (keel: Keel) => Promise<number>,
+): Promise<number> {
+  const { keel } = await openSession(global);
+  try {
+    return await fn(keel);
+  } finally {
+    await keel.stop();
+  }
+}
