@@ -22,6 +22,7 @@ export { keel, Keel } from "./engine/keel.js";
 export type { EmergencyState } from "./engine/emergency.js";
 export type { KeelOptions, SubmittedRun, RunDetails } from "./engine/keel.js";
 export type { SubmitOptions } from "./engine/submit-options.js";
+export type { TelemetryOptions } from "./engine/telemetry-recorder.js";
 export type { SourceSpec } from "./engine/sources.js";
 export type { SourceRecord, SourceKind } from "./store/sources.js";
 export type { RetryOptions, PurgeOptions } from "./engine/operator-actions.js";

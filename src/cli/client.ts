@@ -133,7 +133,11 @@ class StoreClient implements Client {
   }
 
   async call<P, Q, B, R>(op: Operation<P, Q, B, R>, input: RawInput = {}): Promise<R> {
-    const parsed = parseInput(op, input);
+    // over HTTP an undefined query value is simply not sent; in-process it must not be a key either
+    const query = Object.fromEntries(
+      Object.entries(input.query ?? {}).filter(([, value]) => value !== undefined),
+    );
+    const parsed = parseInput(op, { ...input, query });
     return op.run({ keel: this.keel, home: this.home, actor: cliActor() }, parsed);
   }
 

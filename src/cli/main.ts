@@ -14,6 +14,7 @@ import { registerStatus } from "./commands/status.js";
 import { registerStop } from "./commands/stop.js";
 import { registerSubmit } from "./commands/submit.js";
 import { registerTokens } from "./commands/tokens.js";
+import { registerTelemetry } from "./commands/telemetry.js";
 import { UsageError, parseFormat, type Format } from "./output.js";
 import { ExitCode, reportError } from "./run-command.js";
 import type { GlobalOptions } from "./session.js";
@@ -70,6 +71,7 @@ Environment: KEEL_HOME, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEEL_<SECTION>_
   registerTokens(program, global);
   registerStatus(program, global);
   registerConfig(program, global);
+  registerTelemetry(program, global);
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError("(run with --help for usage)");
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();

@@ -64,6 +64,10 @@ export async function openSession(
     heartbeatMs: config.node.heartbeat_ms,
     pollMs: config.node.poll_ms,
     capabilities: config.node.capabilities,
+    telemetry: {
+      retentionDays: config.telemetry.retention_days,
+      flushMs: config.telemetry.flush_ms,
+    },
     retry: {
       maxAttempts: config.retry.max_attempts,
       baseDelayMs: config.retry.base_delay_ms,

@@ -1,4 +1,5 @@
-// core/: pure domain (statuses, transitions, DAG, retry math, errors, JSON data). No I/O.
+// core/: pure domain (statuses, transitions, DAG, retry math, errors, JSON data, latency
+// histograms). No I/O.
 export * from "./errors/index.js";
 export * from "./status.js";
 export * from "./retry.js";
@@ -8,4 +9,5 @@ export * from "./step-context.js";
 export * from "./canonical-json.js";
 export * from "./ids.js";
 export * from "./duration.js";
+export * from "./latency-histogram.js";
 export * from "./version.js";

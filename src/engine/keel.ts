@@ -31,6 +31,11 @@ import { KeelNode, type NodeEvents } from "./node.js";
 import { resolveNodeOptions, type NodeOptions } from "./options.js";
 import { PipelineRegistry } from "./registry.js";
 import { checkSubmitOptions, type SubmitOptions } from "./submit-options.js";
+import {
+  TelemetryRecorder,
+  resolveTelemetryOptions,
+  type TelemetryOptions,
+} from "./telemetry-recorder.js";
 
 /**
  * The library entry: a client (submit, get, wait, cancel, list) and, once started, a node that
@@ -46,6 +51,8 @@ export interface KeelOptions extends NodeOptions {
   /** producers of runs (cron, interval, manual); a started node ticks them */
   sources?: SourceSpec[];
   logger?: Logger;
+  /** per-minute rollups in the store (flush interval, retention); false records nothing */
+  telemetry?: TelemetryOptions | false;
 }
 
 export type SubmittedRun = RunRecord & { created: boolean };
@@ -62,6 +69,7 @@ export class Keel extends EventEmitter<NodeEvents> {
   private readonly ownsStore: boolean;
   private node: KeelNode | undefined;
   private scheduler: Scheduler | undefined;
+  private readonly telemetry: TelemetryRecorder | undefined;
   private readonly sourceDefs: ReturnType<typeof sourceDefinition>[];
   private closed = false;
 
@@ -72,6 +80,12 @@ export class Keel extends EventEmitter<NodeEvents> {
     this.ownsStore = !options.store;
     this.store = options.store ?? openStore({ home: options.home, durability: options.durability });
     this.sourceDefs = (options.sources ?? []).map(sourceDefinition);
+    if (options.telemetry !== false)
+      this.telemetry = new TelemetryRecorder(
+        this.store,
+        this.log,
+        resolveTelemetryOptions(options.telemetry),
+      );
     const names = new Set<string>();
     for (const d of this.sourceDefs) {
       if (names.has(d.name))
@@ -118,6 +132,8 @@ export class Keel extends EventEmitter<NodeEvents> {
     node.on("progress", (e) => this.emit("progress", e));
     node.on("storageFull", (e) => this.emit("storageFull", e));
     this.node = node;
+    this.telemetry?.watch(node);
+    this.telemetry?.startRetention();
     await node.start();
     this.scheduler = new Scheduler(
       this.store,
@@ -129,6 +145,7 @@ export class Keel extends EventEmitter<NodeEvents> {
           actor: `source:${def.name}`,
         }),
       this.log,
+      { fileSubmitted: (def, bytes) => this.telemetry?.bytes(def.pipeline, bytes, "source") },
     );
     await this.scheduler.start();
     return this;
@@ -139,6 +156,7 @@ export class Keel extends EventEmitter<NodeEvents> {
     this.closed = true;
     await this.scheduler?.stop();
     await this.node?.stop(options);
+    await this.telemetry?.stop();
     if (this.ownsStore) await this.store.close();
   }
 
@@ -229,6 +247,8 @@ export class Keel extends EventEmitter<NodeEvents> {
       action: AuditAction.runCancel,
     });
     this.node?.abortRun(id);
+    // counted here, where every cancel passes, not by the node that held the run (if any did)
+    this.telemetry?.runEnded(run.pipeline, "cancelled", null);
     return run;
   }
 

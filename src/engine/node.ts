@@ -6,7 +6,7 @@ import { Liveness } from "./liveness.js";
 import type { Logger } from "./logger.js";
 import type { ResolvedNodeOptions } from "./options.js";
 import type { PipelineRegistry } from "./registry.js";
-import { RunExecution, type StepEvent } from "./run-execution.js";
+import { RunExecution, type RunEnd, type StepEvent } from "./run-execution.js";
 
 /**
  * A node: registers itself, claims runs of the pipelines it knows, executes them with bounded
@@ -14,8 +14,9 @@ import { RunExecution, type StepEvent } from "./run-execution.js";
  */
 export interface NodeEvents {
   step: [StepEvent];
-  settled: [{ runId: string }];
-  progress: [{ runId: string; bytes: number }];
+  /** `ended`: succeeded or quarantined here, or null (retry scheduled, given back, cancelled, lost) */
+  settled: [{ runId: string; pipeline: string; ended: RunEnd }];
+  progress: [{ runId: string; pipeline: string; bytes: number }];
   /** a run's write is held in memory because the store's disk is full */
   storageFull: [{ runId: string }];
 }
@@ -184,11 +185,12 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       halted: () => this.emergency.state.on,
       onStorageFull: () => this.emit("storageFull", { runId: claimed.run.id }),
       onStep: (event) => this.emit("step", event),
-      onProgress: (id, bytes) => this.emit("progress", { runId: id, bytes }),
+      onProgress: (id, bytes) =>
+        this.emit("progress", { runId: id, pipeline: claimed.run.pipeline, bytes }),
     });
     const finished = execution.execute().finally(() => {
       if (this.executions.get(runId)?.execution === execution) this.executions.delete(runId);
-      this.emit("settled", { runId });
+      this.emit("settled", { runId, pipeline: claimed.run.pipeline, ended: execution.ended });
       this.claimer.wake();
     });
     const done = previous

@@ -41,6 +41,12 @@ export interface ExecutionDeps {
   onProgress: (runId: string, bytes: number) => void;
 }
 
+/** How a run ended on this node: null when it left otherwise (retry scheduled, given back, lost). */
+export type RunEnd = {
+  status: "succeeded" | "quarantined";
+  quarantineReason: string | null;
+} | null;
+
 type Failure =
   | { kind: "retry"; delayMs: number; error: ErrorInfo }
   | { kind: "quarantine"; reason: string; error: ErrorInfo };
@@ -56,6 +62,7 @@ export class RunExecution {
   private failure: Failure | undefined;
   private abortReason: AbortReason | undefined;
   private finished = false;
+  private end: RunEnd = null;
   private readonly checkpointWrites = new Set<Promise<void>>();
 
   constructor(
@@ -76,6 +83,11 @@ export class RunExecution {
       traceId: this.run.traceId,
       pipeline: this.run.pipeline,
     }));
+  }
+
+  /** the end this execution wrote, once execute() settled */
+  get ended(): RunEnd {
+    return this.end;
   }
 
   /** true once the run's final write is committed: a heartbeat no longer needs to find it */
@@ -187,6 +199,7 @@ export class RunExecution {
           this.deps.store.completeStep(this.lease, checkpoint, this.runOutput()),
         );
         this.finished = true;
+        this.end = { status: "succeeded", quarantineReason: null };
       } else {
         const write = this.persist(() => this.deps.store.completeStep(this.lease, checkpoint));
         this.checkpointWrites.add(write);
@@ -283,6 +296,7 @@ export class RunExecution {
     } else if (this.failure?.kind === "quarantine") {
       const { reason, error } = this.failure;
       await this.persist(() => store.quarantineRun(this.lease, reason, error, now));
+      this.end = { status: "quarantined", quarantineReason: reason };
     } else if (this.done.size < this.pipeline.steps.length) {
       // the emergency stop held back the remaining steps: give the run back as it is
       await this.persist(() => store.returnRun(this.lease, "emergency_stop", now));

@@ -17,6 +17,11 @@ export interface TickSubmitter {
   (def: SourceDefinition, idempotencyKey: string, input: JsonValue): Promise<{ created: boolean }>;
 }
 
+export interface SchedulerHooks {
+  /** a watch source created a run from a file of `bytes` bytes (not called for a file seen before) */
+  fileSubmitted?: (def: SourceDefinition, bytes: number) => void;
+}
+
 /** setTimeout's limit; a longer wait is re-armed in steps */
 const maxDelay = 2_147_483_647;
 
@@ -33,6 +38,7 @@ export class Scheduler {
     private readonly defs: readonly SourceDefinition[],
     private readonly submit: TickSubmitter,
     private readonly log: Logger,
+    private readonly hooks: SchedulerHooks = {},
   ) {}
 
   async start(): Promise<void> {
@@ -140,8 +146,9 @@ export class Scheduler {
           base !== null && typeof base === "object" && !Array.isArray(base)
             ? { ...base, file }
             : { input: base, file };
-        await this.submit(def, key, input);
+        const { created } = await this.submit(def, key, input);
         seen.add(key);
+        if (created) this.hooks.fileSubmitted?.(def, info.size);
       }
       const now = Date.now();
       await this.store.recordTick(def.name, now, now + watchPollMs);

@@ -110,6 +110,14 @@ export const configSchema = z
       })
       .strict()
       .default({ level: "info" }),
+    /** per-minute rollups (docs/configuration.md#telemetry); retention_days 0 keeps them forever */
+    telemetry: z
+      .object({
+        retention_days: z.number().int().min(0).max(36_500).default(30),
+        flush_ms: z.number().int().min(10).max(3_600_000).default(5000),
+      })
+      .strict()
+      .default({ retention_days: 30, flush_ms: 5000 }),
     /** modules whose exported pipelines this node runs; relative to the config file */
     pipelines: z.array(z.string().min(1)).default([]),
     /** producers of runs: name -> { pipeline, cron | every | watch (or none: manual), input, timezone } */

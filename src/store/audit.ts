@@ -13,6 +13,7 @@ export const AuditAction = {
   sourceResume: "source.resume",
   tokenCreate: "token.create",
   tokenRevoke: "token.revoke",
+  telemetryClean: "telemetry.clean",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

@@ -14,6 +14,7 @@ import { registryCases } from "./store-case/registry.case.test.js";
 import { submitCases } from "./store-case/runs.case.test.js";
 import { sourceCases } from "./store-case/sources.case.test.js";
 import { tokenCases } from "./store-case/tokens.case.test.js";
+import { telemetryCases } from "./store-case/telemetry.case.test.js";
 import { concurrentWriteCases, writeCases } from "./store-case/writes.case.test.js";
 import type { Store } from "./store.js";
 
@@ -71,6 +72,7 @@ export function storeConformance(
     auditCases(handle);
     sourceCases(handle);
     tokenCases(handle);
+    telemetryCases(handle);
     maintenanceCases(handle);
   });
 }

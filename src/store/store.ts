@@ -6,6 +6,13 @@ import type { IntegrityReport, StateDiff } from "./integrity.js";
 import type { SourceDefinition, SourceRecord } from "./sources.js";
 import type { NewToken, TokenRecord } from "./tokens.js";
 import type {
+  TelemetryDeleteOptions,
+  TelemetryDeleteResult,
+  TelemetryIncrement,
+  TelemetryQuery,
+  TelemetryRecord,
+} from "./telemetry.js";
+import type {
   ErrorInfo,
   Lease,
   NodeRecord,
@@ -205,6 +212,16 @@ export interface Store {
   ): Promise<TokenRecord>;
   /** notes the token was used (callers throttle it; it is not audited) */
   touchToken(id: string, at: number): Promise<void>;
+
+  /** adds to the per-minute rollups (counts and totals add up, histograms merge), in one write */
+  addTelemetry(increments: readonly TelemetryIncrement[]): Promise<void>;
+  /** rollup rows of the range, oldest minute first */
+  readTelemetry(query: TelemetryQuery): Promise<TelemetryRecord[]>;
+  /** deletes the rows of minutes that start before `before` (epoch ms); with `audit`, audited */
+  deleteTelemetryBefore(
+    before: number,
+    options?: TelemetryDeleteOptions,
+  ): Promise<TelemetryDeleteResult>;
 
   /** running runs of a node, back to pending (the node is dead or forgotten) */
   releaseNodeRuns(nodeId: string, reason: string, now: number): Promise<string[]>;

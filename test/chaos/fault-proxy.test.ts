@@ -1,4 +1,4 @@
-import http from "node:http";
+import * as http from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFaultProxy, type FaultProxy } from "./fault-proxy.js";
 

@@ -8,7 +8,7 @@
 //   refuse     stop listening: connections are refused (nothing on the port)
 // `failRatio` (0..1) makes the fault partial: that share of new connections gets the fault, the
 // rest pass.
-import net from "node:net";
+import * as net from "node:net";
 
 export type FaultMode = "pass" | "delay" | "blackhole" | "reset" | "refuse";
 

@@ -12,6 +12,7 @@ import { cancelRun, listRuns, retryRun, showRun, submitRun, waitRun } from "./ru
 import { listSources, pauseSource, resumeSource, triggerSource } from "./sources.js";
 import { createToken, listTokens, revokeToken } from "./tokens.js";
 import { listTransitions } from "./events.js";
+import * as telemetry from "./telemetry.js";
 
 /** Every operation of the API, in the order docs/api.md lists them. */
 export const operations: readonly AnyOperation[] = [
@@ -32,6 +33,10 @@ export const operations: readonly AnyOperation[] = [
   triggerSource,
   listAudit,
   listTransitions,
+  telemetry.throughput,
+  telemetry.failures,
+  telemetry.latency,
+  telemetry.clean,
   emergencyStatus,
   emergencyOn,
   emergencyOff,

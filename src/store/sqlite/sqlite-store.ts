@@ -7,6 +7,13 @@ import type { IntegrityReport, StateDiff } from "../integrity.js";
 import type { SourceDefinition, SourceRecord } from "../sources.js";
 import type { NewToken, TokenRecord } from "../tokens.js";
 import type {
+  TelemetryDeleteOptions,
+  TelemetryDeleteResult,
+  TelemetryIncrement,
+  TelemetryQuery,
+  TelemetryRecord,
+} from "../telemetry.js";
+import type {
   ErrorInfo,
   Lease,
   NodeRecord,
@@ -46,6 +53,7 @@ import * as runs from "./runs.js";
 import * as sources from "./sources.js";
 import * as steps from "./steps.js";
 import * as tokens from "./tokens.js";
+import * as telemetry from "./telemetry.js";
 
 export interface SqliteStoreOptions {
   path: string;
@@ -265,6 +273,20 @@ export class SqliteStore implements Store {
   }
   async touchToken(id: string, at: number): Promise<void> {
     await this.group.write(() => tokens.touchToken(this.ctx, id, at));
+  }
+
+  async addTelemetry(increments: readonly TelemetryIncrement[]): Promise<void> {
+    if (increments.length > 0)
+      await this.group.write(() => telemetry.addTelemetry(this.ctx, increments));
+  }
+  async readTelemetry(query: TelemetryQuery): Promise<TelemetryRecord[]> {
+    return telemetry.readTelemetry(this.ctx, query);
+  }
+  async deleteTelemetryBefore(
+    before: number,
+    options: TelemetryDeleteOptions = {},
+  ): Promise<TelemetryDeleteResult> {
+    return this.group.write(() => telemetry.deleteTelemetryBefore(this.ctx, before, options));
   }
 
   async releaseNodeRuns(nodeId: string, reason: string, now: number): Promise<string[]> {
