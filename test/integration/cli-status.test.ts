@@ -45,7 +45,7 @@ describe("keel status and health", () => {
     const unknown = keelCli(home, ["health", "check", "cpu"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown component "cpu"; components: store, node, queue, disk/);
-  });
+  }, 60_000);
 
   it("reports the running node, its runs and pipelines; health is healthy", () => {
     const home = tempHome();
@@ -102,7 +102,7 @@ describe("keel status and health", () => {
       const stopped = keelCli(home, ["stop"]);
       expect(stopped.code, stopped.stderr).toBe(0);
     }
-  });
+  }, 90_000);
 });
 
 describe("keel config", () => {

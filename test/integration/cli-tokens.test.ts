@@ -77,7 +77,7 @@ describe("keel tokens", () => {
       expect(result.code, `${args.join(" ")}: ${result.stderr}`).toBe(code);
       expect(result.stderr).toMatch(message);
     }
-  });
+  }, 90_000);
 
   it("enforces roles through a running node's API; a revoked token is refused", () => {
     const home = tempHome();
