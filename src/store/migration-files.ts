@@ -42,11 +42,13 @@ export function loadMigrations(folder: URL): Migration[] {
     };
   });
   migrations.sort((a, b) => a.version - b.version);
+  // numbers are reserved by the feature that adds them, so one build may lack another's (004
+  // before 005 lands): gaps are allowed, a number used twice is not
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1)
+    if (m.version < 1 || migrations[i - 1]?.version === m.version)
       throw new StoreError(
         "migrations_invalid",
-        `migration numbers must run 1, 2, 3...; found ${m.version} at position ${i + 1}`,
+        `migration number ${m.version} is ${m.version < 1 ? "below 1" : "used twice"}`,
       );
   });
   return migrations;
@@ -60,15 +62,20 @@ export interface AppliedMigration {
 /** What to apply, or why the store cannot be used by this code. */
 export function pendingMigrations(known: Migration[], applied: AppliedMigration[]): Migration[] {
   const newest = known.at(-1)?.version ?? 0;
+  const byVersion = new Map(known.map((m) => [m.version, m]));
   for (const row of applied) {
-    if (row.version > newest) {
+    const mine = byVersion.get(row.version);
+    if (!mine) {
+      const why =
+        row.version > newest
+          ? `is at schema version ${Math.max(...applied.map((a) => a.version))}, newer than this keel (which knows up to ${newest})`
+          : `has schema migration ${row.version}, which this keel does not know (it knows ${known.map((m) => m.version).join(", ")})`;
       throw new StoreError(
         "store_too_new",
-        `the store is at schema version ${Math.max(...applied.map((a) => a.version))}, newer than this keel (which knows up to ${newest}); upgrade keel, or restore a backup taken before the upgrade`,
+        `the store ${why}; upgrade keel, or restore a backup taken before the upgrade`,
       );
     }
-    const mine = known[row.version - 1];
-    if (mine && mine.checksum !== row.checksum) {
+    if (mine.checksum !== row.checksum) {
       throw new StoreError(
         "migration_changed",
         `migration ${row.version} (${mine.name}) differs from the one applied to this store; migrations are append-only: add a new one instead`,
