@@ -3,6 +3,7 @@ import { keelVersion } from "../core/version.js";
 import { registerDb } from "./commands/db.js";
 import { registerEmergency } from "./commands/emergency.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerBreakers } from "./commands/breakers.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerJobs } from "./commands/jobs.js";
@@ -51,6 +52,7 @@ Environment: KEEL_HOME, KEEL_CONFIG, KEEL_LOG_LEVEL, KEEL_<SECTION>_<KEY> (overr
   registerAudit(program, global);
   registerSources(program, global);
   registerEmergency(program, global);
+  registerBreakers(program, global);
   registerStatus(program, global);
   registerConfig(program, global);
   for (const command of program.commands)

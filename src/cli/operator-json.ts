@@ -6,7 +6,12 @@ import { runJson } from "./commands/submit.js";
 import { isoTime } from "./output.js";
 
 /** The stable JSON shapes of the operator commands (docs/cli.md): fields are only ever added. */
-export function retryJson(result: RetryResult, fromStep: string | undefined, note: string) {
+export function retryJson(
+  result: RetryResult,
+  fromStep: string | undefined,
+  note: string,
+  redoDegraded = false,
+) {
   return {
     ...runJson(result.run),
     retry: {
@@ -14,6 +19,7 @@ export function retryJson(result: RetryResult, fromStep: string | undefined, not
       from_step: fromStep ?? null,
       cleared: result.cleared,
       note,
+      redo_degraded: redoDegraded,
     },
   };
 }
@@ -28,6 +34,7 @@ export function stepJson(s: StepResultRecord) {
     started_at: isoTime(s.startedAt),
     finished_at: isoTime(s.finishedAt),
     duration_ms: s.finishedAt - s.startedAt,
+    degraded: s.degraded,
   };
 }
 

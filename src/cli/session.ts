@@ -59,6 +59,16 @@ export async function openSession(
     heartbeatMs: config.node.heartbeat_ms,
     pollMs: config.node.poll_ms,
     capabilities: config.node.capabilities,
+    breakers: Object.fromEntries(
+      Object.entries(config.breakers).map(([name, b]) => [
+        name,
+        {
+          failureThreshold: b.failure_threshold,
+          recoveryTimeoutMs: b.recovery_timeout_ms,
+          halfOpenRequests: b.half_open_requests,
+        },
+      ]),
+    ),
     retry: {
       maxAttempts: config.retry.max_attempts,
       baseDelayMs: config.retry.base_delay_ms,
@@ -67,4 +77,17 @@ export async function openSession(
     },
   });
   return { config, keel: instance, pipelines, usingDemo };
+}
+
+/** Runs `fn` with a session's keel, stopped afterwards whatever happens. */
+export async function withKeel(
+  global: GlobalOptions,
+  fn: (keel: Keel) => Promise<number>,
+): Promise<number> {
+  const { keel } = await openSession(global);
+  try {
+    return await fn(keel);
+  } finally {
+    await keel.stop();
+  }
 }

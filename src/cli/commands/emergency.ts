@@ -3,7 +3,7 @@ import type { EmergencyState } from "../../engine/emergency.js";
 import { cliActor } from "../actor.js";
 import { isoTime, printFields, printJson } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
-import { openSession, type GlobalOptions } from "../session.js";
+import { withKeel, type GlobalOptions } from "../session.js";
 
 /**
  * `keel emergency on|off|status`: the store-wide stop. Every node of the store stops starting
@@ -57,18 +57,6 @@ export function registerEmergency(program: Command, global: () => GlobalOptions)
         withKeel(global(), async (k) => show(global(), await k.emergencyStatus())),
       ),
     );
-}
-
-async function withKeel(
-  g: GlobalOptions,
-  fn: (k: Awaited<ReturnType<typeof openSession>>["keel"]) => Promise<number>,
-): Promise<number> {
-  const { keel } = await openSession(g);
-  try {
-    return await fn(keel);
-  } finally {
-    await keel.stop();
-  }
 }
 
 function show(g: GlobalOptions, state: EmergencyState): number {

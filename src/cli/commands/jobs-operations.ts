@@ -64,23 +64,32 @@ Exit codes: 0 cancelled; 1 unknown run, or it already ended (succeeded, quaranti
       "run this step and everything downstream of it again; upstream checkpoints are kept",
       stepFlag,
     )
+    .option(
+      "--degraded",
+      "run again every step a fallback served (degraded), and everything downstream of it",
+    )
     .addHelpText(
       "after",
       `
 Examples:
   keel jobs retry run_01JD5V1Q8N3X0Q5V8M2C4B6A9Z --note "dependency back up"
   keel jobs retry run_01JD5V1Q8N3X0Q5V8M2C4B6A9Z --from-step segmentation --note "new segmenter deployed"
+  keel jobs retry run_01JD5V1Q8N3X0Q5V8M2C4B6A9Z --degraded --note "embedding API back"
 
 A node must be running (keel start) to execute the retried run. Exit codes: 0 retried; 1 unknown
-run, or it is pending or running; 2 bad flags, or --from-step names no step of the run's pipeline.`,
+run, or it is pending or running; 2 bad flags, --from-step names no step of the run's pipeline, or
+a succeeded run has nothing to run again (no --from-step, no degraded step).`,
     )
     .action(
-      action(async (id: string, opts: { note: string; fromStep?: string }) => {
+      action(async (id: string, opts: { note: string; fromStep?: string; degraded?: boolean }) => {
         const g = global();
         const { keel } = await openSession(g);
         try {
-          const result = await retryJob(keel, id, opts, cliActor());
-          if (g.format === "json") printJson(retryJson(result, opts.fromStep, opts.note));
+          const redoDegraded = Boolean(opts.degraded);
+          const request = { note: opts.note, fromStep: opts.fromStep, redoDegraded };
+          const result = await retryJob(keel, id, request, cliActor());
+          if (g.format === "json")
+            printJson(retryJson(result, opts.fromStep, opts.note, redoDegraded));
           else printRetry(result.run.id, result.from, result.cleared, opts.note);
           return ExitCode.ok;
         } finally {
