@@ -83,8 +83,12 @@ export interface BreakerMove {
   changed: boolean;
   /** for a trial: the step may run */
   granted: boolean;
-  /** runs deferred by this breaker to make due now: a count, or all of them */
-  wake: number | "all";
+  /**
+   * Runs deferred by this breaker to make due, first in priority then creation order: how many,
+   * and when (null: now, back in their old place). Half-opening wakes as many as there are trials,
+   * closing wakes all; opening again after a failed trial brings as many forward to the next trial.
+   */
+  wake: { runs: number | "all"; at: number | null } | null;
 }
 
 export function moveBreaker(
@@ -98,7 +102,7 @@ export function moveBreaker(
     transition: null,
     changed: false,
     granted,
-    wake: 0,
+    wake: null,
   });
   switch (event.kind) {
     case "success":
@@ -166,11 +170,11 @@ export function moveBreaker(
 
 function trial(s: BreakerSnapshot, policy: BreakerPolicy, now: number): BreakerMove {
   if (s.state === "closed")
-    return { next: s, transition: null, changed: false, granted: true, wake: 0 };
+    return { next: s, transition: null, changed: false, granted: true, wake: null };
   const due = s.nextAttemptAt !== null && s.nextAttemptAt <= now;
   if (s.state === "open") {
     if (s.manual || !due)
-      return { next: s, transition: null, changed: false, granted: false, wake: 0 };
+      return { next: s, transition: null, changed: false, granted: false, wake: null };
     const [reason, waited] = policy.probe
       ? ["recovery_timeout", "the recovery timeout"]
       : ["backoff_elapsed", `the backoff of ${s.backoffMs} ms`];
@@ -182,10 +186,10 @@ function trial(s: BreakerSnapshot, policy: BreakerPolicy, now: number): BreakerM
       reason,
       `${waited} elapsed: letting trial requests through`,
     );
-    return { ...moved, granted: true, wake: 0 };
+    return { ...moved, granted: true, wake: null };
   }
   if (s.trialSlots > 0) return { ...update({ ...s, trialSlots: s.trialSlots - 1 }), granted: true };
-  if (!due) return { next: s, transition: null, changed: false, granted: false, wake: 0 };
+  if (!due) return { next: s, transition: null, changed: false, granted: false, wake: null };
   // trials handed out long ago never answered (their node died): hand the slots out again
   const slots = Math.max(1, policy.halfOpenRequests - s.trialSuccesses);
   return {
@@ -199,7 +203,7 @@ function initialBackoff(policy: BreakerPolicy): number {
 }
 
 function update(next: BreakerSnapshot): BreakerMove {
-  return { next, transition: null, changed: true, granted: false, wake: 0 };
+  return { next, transition: null, changed: true, granted: false, wake: null };
 }
 
 function move(
@@ -207,7 +211,7 @@ function move(
   next: BreakerSnapshot,
   reason: string,
   message: string,
-  wake: number | "all" = 0,
+  wake: BreakerMove["wake"] = null,
 ): BreakerMove {
   return {
     next: { ...next, reason: message },
@@ -242,6 +246,9 @@ function open(
     },
     reason,
     message,
+    // runs that waited for the trial that failed: as many as carry the next trial come forward to
+    // it, or they would wait for the trial deadline, well past the backoff
+    { runs: policy.halfOpenRequests, at: now + wait },
   );
 }
 
@@ -264,12 +271,12 @@ function halfOpen(
     },
     reason,
     message,
-    policy.halfOpenRequests,
+    { runs: policy.halfOpenRequests, at: null },
   );
 }
 
 function close(s: BreakerSnapshot, reason: string, message: string): BreakerMove {
-  return move(s, { ...closedBreaker }, reason, message, "all");
+  return move(s, { ...closedBreaker }, reason, message, { runs: "all", at: null });
 }
 
 /** Checks a policy given by a user; names the field and the breaker in the error. */

@@ -62,11 +62,12 @@ export class BreakerBoard {
 
   /** May a step that uses these dependencies run now? A half-open breaker hands out a trial slot. */
   async admit(uses: readonly string[], now: number): Promise<Admission> {
-    // refuse on what the cache already knows, before taking any trial slot
+    // an operator's trip holds until reset (and a run deferred just after a reset is due at once),
+    // so the cache may refuse it before any trial slot is taken; any other state may have moved
+    // on another node (a probe half-opened it and woke this very run): ask the store
     for (const name of uses) {
       const b = this.cache.get(name);
-      if (b?.state === "open" && (b.manual || (b.nextAttemptAt ?? 0) > now))
-        return this.refusal(b, now);
+      if (b?.state === "open" && b.manual) return this.refusal(b, now);
     }
     for (const name of uses) {
       const b = this.cache.get(name);

@@ -45,7 +45,7 @@ export interface BreakerChange {
   transition: BreakerTransitionRecord | null;
   /** for a trial: the step may run now */
   granted: boolean;
-  /** deferred runs made due at once by this change */
+  /** deferred runs this change made due: at once, or at the next trial */
   woken: number;
 }
 

@@ -89,7 +89,10 @@ describe("breaker state machine", () => {
     const open = moveBreaker(closedBreaker, { kind: "failure", code: "x" }, policy, 0).next;
     expect(open.nextAttemptAt).toBe(60_000);
     const probed = moveBreaker(open, { kind: "probe_ok" }, policy, 300);
-    expect(probed).toMatchObject({ wake: 3, next: { state: "half_open", trialSlots: 3 } });
+    expect(probed).toMatchObject({
+      wake: { runs: 3, at: null },
+      next: { state: "half_open", trialSlots: 3 },
+    });
   });
 
   it("names each bad field of a policy", () => {

@@ -3,6 +3,7 @@ import {
   defaultBreakerPolicy,
   moveBreaker,
   type BreakerEvent,
+  type BreakerMove,
 } from "../../core/breaker.js";
 import type { JsonValue } from "../../core/canonical-json.js";
 import { NotFoundError } from "../../core/errors/definition-errors.js";
@@ -128,7 +129,7 @@ export function applyBreakerEvent(
           from: before.state,
         },
       );
-    const woken = moved.wake === 0 ? 0 : wakeDeferred(ctx, name, moved.wake, now);
+    const woken = moved.wake ? wakeDeferred(ctx, name, moved.wake, now) : 0;
     return { breaker, transition, granted: moved.granted, woken };
   });
 }
@@ -151,19 +152,26 @@ function insertDefault(ctx: SqliteContext, name: string, actor: string, now: num
     );
 }
 
-/** Deferred runs due now, back in their old order: scheduled as of their creation. */
+/**
+ * Deferred runs made due: now, back in their old order (scheduled as of their creation), no longer
+ * waiting for the breaker; or brought forward to a later time, still waiting for it.
+ */
 function wakeDeferred(
   ctx: SqliteContext,
   name: string,
-  count: number | "all",
+  wake: NonNullable<BreakerMove["wake"]>,
   now: number,
 ): number {
-  const limit = count === "all" ? -1 : count;
+  const limit = wake.runs === "all" ? -1 : wake.runs;
+  const set =
+    wake.at === null
+      ? "scheduled_for = min(created_at, ?), deferred_by = NULL"
+      : "scheduled_for = min(scheduled_for, ?)";
   return ctx
     .sql(
-      `UPDATE runs SET scheduled_for = min(created_at, ?), deferred_by = NULL WHERE id IN (
+      `UPDATE runs SET ${set} WHERE id IN (
          SELECT id FROM runs INDEXED BY runs_deferred WHERE status = 'pending' AND deferred_by = ?
          ORDER BY priority DESC, created_at, id LIMIT ?)`,
     )
-    .run(now, name, limit).changes;
+    .run(wake.at ?? now, name, limit).changes;
 }

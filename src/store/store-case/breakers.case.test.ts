@@ -218,6 +218,32 @@ export function breakerCases(h: PeerHandle): void {
       expect((await h.store.getRun(low.run.id))?.scheduledFor).toBe(NOW - 30);
     });
 
+    it("a failed trial brings as many deferred runs forward as carry the next trial", async () => {
+      await h.store.upsertBreakers([api], "node-a", NOW);
+      await failTimes(h.store, 3);
+      const t = NOW + 1000;
+      await h.store.signalBreaker(api.name, { kind: "trial" }, "n", t);
+      const deadline = t + api.recoveryTimeoutMs;
+      const runs = [
+        await deferred(h.store, deadline, 0, NOW - 3),
+        await deferred(h.store, deadline, 0, NOW - 2),
+        await deferred(h.store, deadline, 0, NOW - 1),
+      ];
+      const reopened = await h.store.signalBreaker(
+        api.name,
+        { kind: "failure", code: "econnrefused" },
+        "n",
+        t + 5,
+      );
+      expect(reopened).toMatchObject({ transition: { reason: "trial_failed" }, woken: 2 });
+      const next = t + 5 + 2000;
+      expect(reopened.breaker.nextAttemptAt).toBe(next);
+      const due = await Promise.all(
+        runs.map(async (r) => (await h.store.getRun(r.run.id))?.scheduledFor),
+      );
+      expect(due).toEqual([next, next, deadline]);
+    });
+
     it("defers a run without spending an attempt, fenced by its lease", async () => {
       await h.store.upsertBreakers([api], "node-a", NOW);
       await failTimes(h.store, 3);
