@@ -111,7 +111,8 @@ function row(b: BreakerJson): Record<string, unknown> {
   return {
     name: b.name,
     state: b.manual ? `${b.state} (tripped)` : b.state,
-    failures: `${b.failures}/${b.failure_threshold}`,
+    // consecutive failures count only while closed: opening starts the count over
+    failures: b.state === "closed" ? `${b.failures}/${b.failure_threshold}` : null,
     since: b.state === "closed" ? null : b.opened_at,
     next_try: b.state === "closed" || b.manual ? null : b.next_attempt_at,
     reason: b.reason,
