@@ -7,6 +7,7 @@ export type {
   StepDef,
   StepOptions,
   PipelineOptions,
+  FallbackFn,
 } from "./core/pipeline.js";
 export type { StepContext, StepLogger } from "./core/step-context.js";
 export type { RetryPolicy } from "./core/retry.js";
@@ -17,7 +18,12 @@ export {
   TransientError,
   coerceError,
   classifyError,
+  BreakerOpenError,
 } from "./core/errors/index.js";
+export { BreakerState } from "./core/breaker.js";
+export type { BreakerOptions } from "./engine/breaker-options.js";
+export type { BreakerControls, BreakerView } from "./engine/breaker-actions.js";
+export type { BreakerChange, BreakerRecord, BreakerTransitionRecord } from "./store/breakers.js";
 export { keel, Keel } from "./engine/keel.js";
 export type { EmergencyState } from "./engine/emergency.js";
 export type { KeelOptions, SubmittedRun, RunDetails } from "./engine/keel.js";

@@ -1,10 +1,10 @@
-import { readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { KeelError } from "../core/errors/keel-error.js";
 import type { Keel } from "../engine/keel.js";
 import { writeFileAtomic } from "../ops/atomic-file.js";
 import { ensureAdminToken } from "../ops/tokens.js";
 import type { NodeFigures } from "./operation.js";
+import { apiAddressPath, readApiAddress, type ApiAddress } from "./address.js";
 import { buildApi, isLoopback, type ApiServer } from "./server.js";
 
 /**
@@ -25,26 +25,6 @@ export interface ListenOptions {
 export interface RunningApi extends ApiServer {
   url: string;
   close(): Promise<void>;
-}
-
-export interface ApiAddress {
-  url: string;
-  pid: number;
-}
-
-export function apiAddressPath(home: string): string {
-  return join(home, "api.json");
-}
-
-export function readApiAddress(home: string): ApiAddress | null {
-  try {
-    const value = JSON.parse(readFileSync(apiAddressPath(home), "utf8")) as Partial<ApiAddress>;
-    return typeof value.url === "string" && typeof value.pid === "number"
-      ? { url: value.url, pid: value.pid }
-      : null;
-  } catch {
-    return null;
-  }
 }
 
 export async function listenApi(options: ListenOptions): Promise<RunningApi> {

@@ -47,7 +47,12 @@ export function runJson(run: RunRecord) {
 }
 
 /** The stable JSON shapes of the operator commands (docs/cli.md): fields are only ever added. */
-export function retryJson(result: RetryResult, fromStep: string | undefined, note: string) {
+export function retryJson(
+  result: RetryResult,
+  fromStep: string | undefined,
+  note: string,
+  redoDegraded = false,
+) {
   return {
     ...runJson(result.run),
     retry: {
@@ -55,6 +60,7 @@ export function retryJson(result: RetryResult, fromStep: string | undefined, not
       from_step: fromStep ?? null,
       cleared: result.cleared,
       note,
+      redo_degraded: redoDegraded,
     },
   };
 }
@@ -69,6 +75,7 @@ export function stepJson(s: StepResultRecord) {
     started_at: isoTime(s.startedAt),
     finished_at: isoTime(s.finishedAt),
     duration_ms: s.finishedAt - s.startedAt,
+    degraded: s.degraded,
   };
 }
 

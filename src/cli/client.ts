@@ -7,7 +7,7 @@ import { inspectStoreFile } from "../store/sqlite/file-check.js";
 import { SqliteStore } from "../store/sqlite/sqlite-store.js";
 import { KeelError } from "../core/errors/keel-error.js";
 import { keel, type Keel } from "../engine/keel.js";
-import { readApiAddress } from "../api/listen.js";
+import { readApiAddress } from "../api/address.js";
 import { parseInput, type Operation } from "../api/operation.js";
 import type { ErrorBody } from "../api/errors.js";
 import { cliActor } from "./actor.js";

@@ -4,6 +4,7 @@ import { registerDb } from "./commands/db.js";
 import { registerEmergency } from "./commands/emergency.js";
 import { registerEvents } from "./commands/events.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerBreakers } from "./commands/breakers.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerJobs } from "./commands/jobs.js";
@@ -69,6 +70,7 @@ Environment: KEEL_HOME, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEEL_<SECTION>_
   registerEmergency(program, global);
   registerEvents(program, global);
   registerTokens(program, global);
+  registerBreakers(program, global);
   registerStatus(program, global);
   registerConfig(program, global);
   registerTelemetry(program, global);

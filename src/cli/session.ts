@@ -2,7 +2,9 @@ import { dirname, resolve } from "node:path";
 import { pino } from "pino";
 import { keel, type Keel } from "../engine/keel.js";
 import { createLogger } from "../engine/logger.js";
+import { demoBreakers } from "../../examples/document-analysis/embedding-client.js";
 import { documentAnalysis } from "../../examples/document-analysis/pipeline.js";
+import type { BreakerOptions } from "../engine/breaker-options.js";
 import { loadConfig, type ResolvedConfig } from "../ops/config.js";
 import { preflightStore } from "../ops/db-preflight.js";
 import { resolveHome } from "../store/open-store.js";
@@ -68,6 +70,7 @@ export async function openSession(
       retentionDays: config.telemetry.retention_days,
       flushMs: config.telemetry.flush_ms,
     },
+    breakers: breakerOptions(config, usingDemo ? demoBreakers : {}),
     retry: {
       maxAttempts: config.retry.max_attempts,
       baseDelayMs: config.retry.base_delay_ms,
@@ -76,4 +79,24 @@ export async function openSession(
     },
   });
   return { config, keel: instance, pipelines, usingDemo };
+}
+
+/** keel.yaml's breakers over those given in code (the demo's probe): a file cannot give a probe. */
+function breakerOptions(
+  config: ResolvedConfig,
+  inCode: Record<string, BreakerOptions>,
+): Record<string, BreakerOptions> {
+  const merged: Record<string, BreakerOptions> = { ...inCode };
+  for (const [name, b] of Object.entries(config.breakers)) {
+    const fromFile = {
+      failureThreshold: b.failure_threshold,
+      recoveryTimeoutMs: b.recovery_timeout_ms,
+      halfOpenRequests: b.half_open_requests,
+    };
+    merged[name] = {
+      ...merged[name],
+      ...Object.fromEntries(Object.entries(fromFile).filter(([, v]) => v !== undefined)),
+    };
+  }
+  return merged;
 }

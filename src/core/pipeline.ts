@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { checkDag, type DagShape } from "./dag.js";
+import { checkDag, namePattern, type DagShape } from "./dag.js";
 import { PipelineDefinitionError } from "./errors/definition-errors.js";
 import type { RetryPolicy } from "./retry.js";
 import type { StepContext } from "./step-context.js";
@@ -9,15 +9,25 @@ import type { StepContext } from "./step-context.js";
  * Types flow through `after`: a step that runs after steps A and B receives `{ A: outA, B: outB }`;
  * a step with no `after` receives the run's input.
  */
-export interface StepOptions {
+export interface StepOptions<I = unknown, O = unknown> {
   /** steps this one waits for: step definitions (typed) or names */
   after?: readonly (AnyStep | string)[];
   retry?: Partial<RetryPolicy>;
   /** ms; the step's signal is aborted and the attempt fails as `timeout` */
   timeout?: number;
+  /** named dependencies behind circuit breakers: while one is open, the step does not run */
+  uses?: readonly string[];
+  /** serves a cached or degraded output while a breaker is open, or once retries run out */
+  fallback?: FallbackFn<I, O>;
 }
 
 export type StepFn<I, O> = (ctx: StepContext, input: I) => O | Promise<O>;
+/** `cause`: a BreakerOpenError, or the step's last error after its retries */
+export type FallbackFn<I, O> = (
+  ctx: StepContext,
+  input: I,
+  cause: Error,
+) => NoInfer<O> | Promise<NoInfer<O>>;
 
 export interface StepDef<
   N extends string = string,
@@ -31,6 +41,8 @@ export interface StepDef<
   readonly after: readonly string[];
   readonly retry: Partial<RetryPolicy> | undefined;
   readonly timeout: number | undefined;
+  readonly uses: readonly string[];
+  readonly fallback: FallbackFn<I, O> | undefined;
   readonly run: StepFn<I, O>;
   /** type-only markers */
   readonly __types?: { input: I; output: O; runInput: RunIn; deps: Deps };
@@ -45,7 +57,7 @@ export type DepsInput<D extends readonly (AnyStep | string)[]> = {
   [S in NamedDefs<D> as S["name"]]: NonNullable<S["__types"]>["output"];
 };
 
-const knownOptions = new Set(["after", "retry", "timeout"]);
+const knownOptions = new Set(["after", "retry", "timeout", "uses", "fallback"]);
 
 export function step<const N extends string, I, O>(
   name: N,
@@ -53,12 +65,12 @@ export function step<const N extends string, I, O>(
 ): StepDef<N, I, Awaited<O>, I, never>;
 export function step<const N extends string, const D extends readonly (AnyStep | string)[], O>(
   name: N,
-  options: { after: D; retry?: Partial<RetryPolicy>; timeout?: number },
+  options: Omit<StepOptions<DepsInput<D>, Awaited<O>>, "after"> & { after: D },
   run: StepFn<DepsInput<D>, O>,
 ): StepDef<N, DepsInput<D>, Awaited<O>, never, NamedDefs<D>["name"] | Extract<D[number], string>>;
 export function step<const N extends string, I, O>(
   name: N,
-  options: Omit<StepOptions, "after">,
+  options: Omit<StepOptions<I, Awaited<O>>, "after">,
   run: StepFn<I, O>,
 ): StepDef<N, I, Awaited<O>, I, never>;
 export function step(name: string, a: unknown, b?: unknown): AnyStep {
@@ -94,8 +106,38 @@ export function step(name: string, a: unknown, b?: unknown): AnyStep {
     after,
     retry: options.retry,
     timeout: options.timeout,
+    uses: checkUses(name, options.uses),
+    fallback: checkFallback(name, options.fallback),
     run,
   }) as AnyStep;
+}
+
+function checkUses(step: string, uses: unknown): readonly string[] {
+  if (uses === undefined) return Object.freeze([]);
+  if (!Array.isArray(uses))
+    throw new PipelineDefinitionError(
+      "(unassigned)",
+      `step "${step}" uses must be a list of dependency names, like uses: ["embedding-api"]`,
+      { step },
+    );
+  for (const name of uses)
+    if (typeof name !== "string" || !namePattern.test(name))
+      throw new PipelineDefinitionError(
+        "(unassigned)",
+        `step "${step}" uses ${JSON.stringify(name)}: a dependency name is 1-64 letters, digits, '_', '.', '-'`,
+        { step },
+      );
+  return Object.freeze([...new Set(uses as string[])]);
+}
+
+function checkFallback(step: string, fallback: unknown): FallbackFn<unknown, unknown> | undefined {
+  if (fallback === undefined || typeof fallback === "function")
+    return fallback as FallbackFn<unknown, unknown> | undefined;
+  throw new PipelineDefinitionError(
+    "(unassigned)",
+    `step "${step}" fallback must be a function (ctx, input, cause) => output`,
+    { step },
+  );
 }
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (
@@ -159,10 +201,14 @@ export function pipeline<const S extends readonly AnyStep[]>(
 function versionOf(name: string, steps: readonly AnyStep[], options: PipelineOptions): string {
   const hash = createHash("sha256");
   hash.update(JSON.stringify({ name, options }));
-  for (const s of steps)
+  for (const s of steps) {
     hash.update(
       JSON.stringify([s.name, s.after, s.retry ?? null, s.timeout ?? null, s.run.toString()]),
     );
+    // only when declared, so the versions of pipelines without them stay what they were
+    if (s.uses.length > 0 || s.fallback)
+      hash.update(JSON.stringify([s.uses, s.fallback?.toString() ?? null]));
+  }
   return hash.digest("hex").slice(0, 16);
 }
 

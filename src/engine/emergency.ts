@@ -1,5 +1,6 @@
 import type { JsonValue } from "../core/canonical-json.js";
 import type { Store } from "../store/store.js";
+import { StorePoll } from "./store-poll.js";
 
 /**
  * The store-wide emergency stop. While it is on, no node starts a step: claiming stops and runs
@@ -43,45 +44,39 @@ export async function readEmergency(store: Store): Promise<EmergencyState> {
 
 export class EmergencyWatch {
   private current: EmergencyState = emergencyOff;
-  private timer: NodeJS.Timeout | undefined;
-  private reading = false;
+  private readonly poll: StorePoll;
 
   constructor(
     private readonly store: Store,
     private readonly onChange: (state: EmergencyState) => void,
-    private readonly pollMs = 50,
-  ) {}
+    pollMs = 50,
+  ) {
+    this.poll = new StorePoll(() => this.read(), pollMs);
+  }
 
   get state(): EmergencyState {
     return this.current;
   }
 
-  async start(): Promise<void> {
-    await this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.pollMs);
-    this.timer.unref();
+  start(): Promise<void> {
+    return this.poll.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.poll.stop();
   }
 
-  async refresh(): Promise<void> {
-    if (this.reading) return;
-    this.reading = true;
-    try {
-      const next = await readEmergency(this.store);
-      const changed =
-        next.on !== this.current.on ||
-        next.abort !== this.current.abort ||
-        next.at !== this.current.at;
-      this.current = next;
-      if (changed) this.onChange(next);
-    } catch {
-      // the store is unreachable: keep the last known state; the next poll tries again
-    } finally {
-      this.reading = false;
-    }
+  refresh(): Promise<void> {
+    return this.poll.refresh();
+  }
+
+  private async read(): Promise<void> {
+    const next = await readEmergency(this.store);
+    const changed =
+      next.on !== this.current.on ||
+      next.abort !== this.current.abort ||
+      next.at !== this.current.at;
+    this.current = next;
+    if (changed) this.onChange(next);
   }
 }

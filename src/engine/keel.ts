@@ -1,4 +1,6 @@
 import { EventEmitter } from "node:events";
+import { BreakerControls } from "./breaker-actions.js";
+import { resolveBreakers, type BreakerOptions } from "./breaker-options.js";
 import { setEmergencyOff, setEmergencyOn } from "./emergency-actions.js";
 import { readEmergency, type EmergencyState } from "./emergency.js";
 import { toJsonData, NotJsonError } from "../core/canonical-json.js";
@@ -50,6 +52,8 @@ export interface KeelOptions extends NodeOptions {
   pipelines?: Pipeline[];
   /** producers of runs (cron, interval, manual); a started node ticks them */
   sources?: SourceSpec[];
+  /** circuit breakers by dependency name (steps name them in `uses`); defaults for the rest */
+  breakers?: Record<string, BreakerOptions>;
   logger?: Logger;
   /** per-minute rollups in the store (flush interval, retention); false records nothing */
   telemetry?: TelemetryOptions | false;
@@ -66,6 +70,8 @@ export class Keel extends EventEmitter<NodeEvents> {
   readonly store: Store;
   readonly log: Logger;
   private readonly registry = new PipelineRegistry();
+  /** circuit breakers shared through the store: list, trip, reset */
+  readonly breakers: BreakerControls;
   private readonly ownsStore: boolean;
   private node: KeelNode | undefined;
   private scheduler: Scheduler | undefined;
@@ -93,6 +99,16 @@ export class Keel extends EventEmitter<NodeEvents> {
       names.add(d.name);
     }
     for (const p of options.pipelines ?? []) this.register(p);
+    this.breakers = new BreakerControls(
+      this.store,
+      // the breakers of the pipelines registered by the time of the call
+      () =>
+        resolveBreakers(
+          options.breakers,
+          this.registry.names().map((n) => this.registry.require(n)),
+        ),
+      () => this.node?.refreshBreakers(),
+    );
   }
 
   register(...pipelines: Pipeline[]): this {
@@ -126,6 +142,7 @@ export class Keel extends EventEmitter<NodeEvents> {
       resolveNodeOptions(this.options),
       this.log,
       keelVersion,
+      this.options.breakers,
     );
     node.on("step", (e) => this.emit("step", e));
     node.on("settled", (e) => this.emit("settled", e));
@@ -255,7 +272,8 @@ export class Keel extends EventEmitter<NodeEvents> {
   /**
    * An operator's retry of a quarantined, cancelled or succeeded run, with a note. Without
    * `fromStep` the run resumes after its last checkpoint; with it, that step and everything
-   * downstream run again (upstream checkpoints are kept).
+   * downstream run again (upstream checkpoints are kept). `redoDegraded` runs again the steps a
+   * fallback served, with everything downstream of them.
    */
   async retry(id: string, options: RetryOptions): Promise<RetryResult> {
     const result = await retryRun(this.store, this.registry, id, options, Date.now());

@@ -1,5 +1,8 @@
 import { EventEmitter } from "node:events";
 import type { ClaimedRun, Store } from "../store/store.js";
+import { resolveBreakers, type BreakerOptions } from "./breaker-options.js";
+import { BreakerProbes } from "./breaker-probes.js";
+import { BreakerBoard } from "./breakers.js";
 import { Claimer } from "./claimer.js";
 import { EmergencyWatch, type EmergencyState } from "./emergency.js";
 import { Liveness } from "./liveness.js";
@@ -26,6 +29,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   private readonly claimer: Claimer;
   private readonly liveness: Liveness;
   private readonly emergency: EmergencyWatch;
+  private breakers: BreakerBoard | undefined;
+  private probes: BreakerProbes | undefined;
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
   private unsubscribe: (() => void) | undefined;
 
@@ -35,6 +40,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     readonly options: ResolvedNodeOptions,
     private readonly log: Logger,
     private readonly version: string,
+    private readonly breakerOptions: Readonly<Record<string, BreakerOptions>> = {},
   ) {
     super();
     this.setMaxListeners(0);
@@ -94,6 +100,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     // runs of a node that died on this host are released before the first claim
     await this.liveness.recover();
     await this.emergency.start();
+    await this.startBreakers();
     this.state = "running";
     this.unsubscribe = this.store.onWork(() => {
       void this.emergency.refresh();
@@ -121,6 +128,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     await Promise.allSettled([...this.executions.values()].map((e) => e.done));
     this.liveness.stop();
     this.emergency.stop();
+    this.probes?.stop();
+    this.breakers?.stop();
     try {
       await this.store.setNodeState(this.id, "offline", Date.now());
     } catch (error) {
@@ -130,6 +139,21 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     }
     this.state = "stopped";
     this.log.info({ node: this.id }, "node stopped");
+  }
+
+  /** Re-reads breaker states now (a change made through this process need not wait a poll). */
+  async refreshBreakers(): Promise<void> {
+    await this.breakers?.refresh();
+  }
+
+  /** The breakers of the registered pipelines' steps and of the options, cached and probed. */
+  private async startBreakers(): Promise<void> {
+    const pipelines = this.registry.names().map((n) => this.registry.require(n));
+    const known = resolveBreakers(this.breakerOptions, pipelines);
+    this.breakers = new BreakerBoard(this.store, known, this.id, this.log);
+    await this.breakers.start();
+    this.probes = new BreakerProbes(this.store, this.breakers, this.id, this.log);
+    this.probes.start();
   }
 
   /** Aborts a run in flight here (after the store recorded its cancel). */
@@ -183,6 +207,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       log: this.log,
       retry: this.options.retry,
       halted: () => this.emergency.state.on,
+      breakers: this.breakers as BreakerBoard,
       onStorageFull: () => this.emit("storageFull", { runId: claimed.run.id }),
       onStep: (event) => this.emit("step", event),
       onProgress: (id, bytes) =>

@@ -19,6 +19,8 @@ export interface RetryOptions {
   /** why the run may succeed now ("fixed the permissions"); required */
   note: string;
   actor?: string;
+  /** also run again every step a fallback served (degraded), and everything downstream of it */
+  redoDegraded?: boolean;
 }
 
 export interface PurgeOptions {
@@ -59,33 +61,46 @@ export async function retryRun(
     );
   const run = await store.getRun(runId);
   if (!run) throw new NotFoundError("run", runId);
-  const { fromStep } = options;
+  const { fromStep, redoDegraded } = options;
   let clearSteps: string[] = [];
-  if (fromStep !== undefined) {
+  if (fromStep !== undefined || redoDegraded) {
     const steps = await pipelineSteps(store, registry, run.pipeline);
     if (!steps) {
       const known = [...registry.names(), ...(await store.listPipelines()).map((p) => p.name)];
       throw new UnknownPipelineError(run.pipeline, [...new Set(known)].sort());
     }
-    if (!steps.some((s) => s.name === fromStep))
+    if (fromStep !== undefined && !steps.some((s) => s.name === fromStep))
       throw new InvalidInputError(
         `pipeline "${run.pipeline}" has no step "${fromStep}"; its steps are: ${steps.map((s) => s.name).join(", ")}`,
         { field: "fromStep", steps: steps.map((s) => s.name) },
       );
-    clearSteps = downstreamOf(checkDag(run.pipeline, steps), fromStep);
-  } else if (run.status === "succeeded") {
+    const shape = checkDag(run.pipeline, steps);
+    const from = fromStep === undefined ? [] : [fromStep];
+    if (redoDegraded) from.push(...(await degradedSteps(store, runId)));
+    const clear = new Set(from.flatMap((s) => downstreamOf(shape, s)));
+    clearSteps = shape.order.filter((s) => clear.has(s));
+  }
+  if (run.status === "succeeded" && clearSteps.length === 0) {
     throw new InvalidInputError(
-      `run ${runId} succeeded, so there is nothing to resume; name the step to run again from (fromStep, --from-step in the CLI)`,
-      { field: "fromStep", runId },
+      redoDegraded
+        ? `run ${runId} succeeded with no degraded step, so there is nothing to redo`
+        : `run ${runId} succeeded, so there is nothing to resume; name the step to run again from (fromStep, --from-step in the CLI)`,
+      { field: redoDegraded ? "redoDegraded" : "fromStep", runId },
     );
   }
   return store.retryRun(runId, {
     fromStep,
     clearSteps,
+    ...(redoDegraded ? { redoDegraded } : {}),
     note,
     actor: options.actor ?? "api",
     now,
   });
+}
+
+/** The steps of a run whose checkpoint a fallback served. */
+async function degradedSteps(store: Store, runId: string): Promise<string[]> {
+  return (await store.listStepResults(runId)).filter((s) => s.degraded).map((s) => s.step);
 }
 
 export async function purgeQuarantined(

@@ -1,21 +1,25 @@
 import type { JsonValue } from "../core/canonical-json.js";
 import { hashJson } from "../core/canonical-json.js";
 import { readySteps } from "../core/dag.js";
+import { BreakerOpenError } from "../core/errors/breaker-open-error.js";
 import { classifyError } from "../core/errors/classify.js";
-import { isKeelError } from "../core/errors/keel-error.js";
 import { LeaseLostError } from "../core/errors/run-errors.js";
 import { TransientError } from "../core/errors/transient-error.js";
 import type { AnyStep, Pipeline } from "../core/pipeline.js";
-import { backoffDelayMs, resolveRetryPolicy, type RetryPolicy } from "../core/retry.js";
+import { resolveRetryPolicy, type RetryPolicy } from "../core/retry.js";
 import type { ErrorInfo, Lease, RunRecord } from "../store/records.js";
 import type { ClaimedRun, Store } from "../store/store.js";
+import type { Admission, BreakerBoard } from "./breakers.js";
+import { decideFailure, retriesExhausted, worseFailure, type Failure } from "./failure-decision.js";
+import { writeHolding } from "./held-write.js";
 import type { Logger } from "./logger.js";
-import { runStep } from "./step-runner.js";
+import { runStep, type StepRunInput } from "./step-runner.js";
 
 /**
  * Executes one claimed run: its ready steps in parallel, a checkpoint per finished step, and at
- * the end exactly one of: succeeded (with the last checkpoint), rescheduled, quarantined, or given
- * back. Steps already checkpointed are never run again.
+ * the end exactly one of: succeeded (with the last checkpoint), rescheduled, quarantined, deferred
+ * by an open breaker, or given back. Steps already checkpointed are never run again. A step's
+ * fallback serves (a degraded checkpoint) while its breaker is open or once its retries run out.
  */
 export type AbortReason = "cancelled" | "lease_lost" | "stopping" | "emergency";
 
@@ -29,27 +33,25 @@ export interface StepEvent {
   error?: ErrorInfo;
 }
 
-export interface ExecutionDeps {
-  store: Store;
-  log: Logger;
-  retry: RetryPolicy;
-  /** true while the emergency stop is on: start no further step */
-  halted: () => boolean;
-  /** a write is being held because the disk is full */
-  onStorageFull?: () => void;
-  onStep: (event: StepEvent) => void;
-  onProgress: (runId: string, bytes: number) => void;
-}
-
 /** How a run ended on this node: null when it left otherwise (retry scheduled, given back, lost). */
 export type RunEnd = {
   status: "succeeded" | "quarantined";
   quarantineReason: string | null;
 } | null;
 
-type Failure =
-  | { kind: "retry"; delayMs: number; error: ErrorInfo }
-  | { kind: "quarantine"; reason: string; error: ErrorInfo };
+export interface ExecutionDeps {
+  store: Store;
+  log: Logger;
+  retry: RetryPolicy;
+  /** true while the emergency stop is on: start no further step */
+  halted: () => boolean;
+  /** the breakers of the steps' dependencies */
+  breakers: Pick<BreakerBoard, "admit" | "report">;
+  /** a write is being held because the disk is full */
+  onStorageFull?: () => void;
+  onStep: (event: StepEvent) => void;
+  onProgress: (runId: string, bytes: number) => void;
+}
 
 export class RunExecution {
   readonly run: RunRecord;
@@ -60,6 +62,8 @@ export class RunExecution {
   private readonly stepAttempts: Record<string, number>;
   private runLog: Logger | undefined;
   private failure: Failure | undefined;
+  /** the first breaker that held a step back: the run waits for it */
+  private deferral: Extract<Admission, { ok: false }> | undefined;
   private abortReason: AbortReason | undefined;
   private finished = false;
   private end: RunEnd = null;
@@ -129,7 +133,7 @@ export class RunExecution {
     const nodes = this.pipeline.steps;
     const inFlight = new Map<string, Promise<void>>();
     for (;;) {
-      if (!this.failure && !this.abortReason && !this.deps.halted()) {
+      if (!this.failure && !this.deferral && !this.abortReason && !this.deps.halted()) {
         for (const name of readySteps(nodes, new Set(this.done.keys()), new Set(inFlight.keys()))) {
           const step = nodes.find((s) => s.name === name) as AnyStep;
           const task = this.runOne(step).finally(() => inFlight.delete(name));
@@ -145,81 +149,118 @@ export class RunExecution {
   private async runOne(step: AnyStep): Promise<void> {
     const failed = this.stepAttempts[step.name] ?? 0;
     const attempt = failed + 1;
+    const from = failed > 0 ? "failed" : "pending";
+    if (step.uses.length > 0) {
+      const admission = await this.deps.breakers.admit(step.uses, Date.now());
+      if (!admission.ok) {
+        const cause = new BreakerOpenError(admission.breaker, admission.reason);
+        const served = await this.serveFallback(step, attempt, from, cause, cause.code);
+        // no fallback, or it failed too: the run waits for the breaker, spending no attempt
+        if (!served) this.deferral ??= admission;
+        return;
+      }
+    }
     await this.persist(() =>
-      this.deps.store.startStep(
-        this.lease,
-        step.name,
-        attempt,
-        failed > 0 ? "failed" : "pending",
-        Date.now(),
-      ),
+      this.deps.store.startStep(this.lease, step.name, attempt, from, Date.now()),
     );
-    this.deps.onStep({
-      runId: this.run.id,
-      pipeline: this.run.pipeline,
-      step: step.name,
-      status: "running",
-      attempt,
-    });
+    this.emitStep(step, "running", attempt);
+    const startedAt = Date.now();
+    const clock = performance.now();
+    const outcome = await runStep(this.stepRequest(step, attempt));
+    if (this.abortReason) return;
+    const ms = Math.round((performance.now() - clock) * 1000) / 1000;
+    const cls = outcome.ok ? undefined : classifyError(outcome.error);
+    if (step.uses.length > 0)
+      await this.deps.breakers.report(
+        step.uses,
+        !cls ? { ok: true } : cls.retryable ? { ok: false, code: cls.code } : null,
+      );
+    if (outcome.ok) {
+      await this.checkpoint(step, attempt, outcome.output, startedAt, ms);
+      return;
+    }
+    const next = await this.recordFailure(step, attempt, outcome.error, ms);
+    if (retriesExhausted(next) && step.fallback) {
+      const cause = `${next.reason}:${next.error.code}`;
+      if (await this.serveFallback(step, attempt, "failed", outcome.error, cause)) return;
+    }
+    this.failure = worseFailure(this.failure, next);
+  }
+
+  /**
+   * Runs the step's fallback in place of the step; its output is checkpointed marked degraded.
+   * false when there is none, or it failed (the caller then defers or quarantines the run).
+   */
+  private async serveFallback(
+    step: AnyStep,
+    attempt: number,
+    from: "pending" | "failed",
+    cause: Error,
+    causeCode: string,
+  ): Promise<boolean> {
+    const fallback = step.fallback;
+    if (!fallback) return false;
     const startedAt = Date.now();
     const clock = performance.now();
     const outcome = await runStep({
-      step,
-      runId: this.run.id,
-      traceId: this.run.traceId,
-      pipeline: this.run.pipeline,
-      attempt,
-      runInput: this.run.input,
-      seed: this.run.seed,
-      input: this.inputFor(step),
-      timeoutMs: step.timeout ?? this.pipeline.options.timeout,
-      runSignal: this.controller.signal,
-      log: () => this.log.child({ step: step.name, attempt }),
-      onProgress: (bytes) => this.deps.onProgress(this.run.id, bytes),
+      ...this.stepRequest(step, attempt),
+      fn: (ctx, input) => fallback(ctx, input, cause),
     });
-    if (this.abortReason) return;
-    const finishedAt = Date.now();
-    const ms = Math.round((performance.now() - clock) * 1000) / 1000;
-    if (outcome.ok) {
-      // decided synchronously, so two sibling steps finishing together cannot both miss being last
-      const last = !this.failure && this.done.size + 1 === this.pipeline.steps.length;
-      this.done.set(step.name, outcome.output);
-      const checkpoint = {
-        step: step.name,
-        output: outcome.output,
-        outputHash: hashJson(outcome.output),
-        attempt,
-        startedAt,
-        finishedAt,
-      };
-      if (last) {
-        // the run may succeed only after every sibling checkpoint is committed
-        await Promise.allSettled(this.checkpointWrites);
-        await this.persist(() =>
-          this.deps.store.completeStep(this.lease, checkpoint, this.runOutput()),
-        );
-        this.finished = true;
-        this.end = { status: "succeeded", quarantineReason: null };
-      } else {
-        const write = this.persist(() => this.deps.store.completeStep(this.lease, checkpoint));
-        this.checkpointWrites.add(write);
-        try {
-          await write;
-        } finally {
-          this.checkpointWrites.delete(write);
-        }
-      }
-      this.deps.onStep({
-        runId: this.run.id,
-        pipeline: this.run.pipeline,
-        step: step.name,
-        status: "succeeded",
-        attempt,
-        ms,
-      });
-      return;
+    if (this.abortReason) return true;
+    if (!outcome.ok) {
+      this.log.warn(
+        { step: step.name, cause: causeCode, err: outcome.error },
+        "the step's fallback failed too",
+      );
+      return false;
     }
-    await this.recordFailure(step, attempt, outcome.error, ms);
+    // written once the fallback succeeded: a failed fallback leaves no trace of a start
+    await this.persist(() =>
+      this.deps.store.startStep(this.lease, step.name, attempt, from, startedAt),
+    );
+    const ms = Math.round((performance.now() - clock) * 1000) / 1000;
+    await this.checkpoint(step, attempt, outcome.output, startedAt, ms, { cause: causeCode });
+    return true;
+  }
+
+  private async checkpoint(
+    step: AnyStep,
+    attempt: number,
+    output: JsonValue,
+    startedAt: number,
+    ms: number,
+    degraded?: { cause: string },
+  ): Promise<void> {
+    // decided synchronously, so two sibling steps finishing together cannot both miss being last
+    const last = !this.failure && this.done.size + 1 === this.pipeline.steps.length;
+    this.done.set(step.name, output);
+    const checkpoint = {
+      step: step.name,
+      output,
+      outputHash: hashJson(output),
+      attempt,
+      startedAt,
+      finishedAt: Date.now(),
+      ...(degraded ? { degraded } : {}),
+    };
+    if (last) {
+      // the run may succeed only after every sibling checkpoint is committed
+      await Promise.allSettled(this.checkpointWrites);
+      await this.persist(() =>
+        this.deps.store.completeStep(this.lease, checkpoint, this.runOutput()),
+      );
+      this.finished = true;
+      this.end = { status: "succeeded", quarantineReason: null };
+    } else {
+      const write = this.persist(() => this.deps.store.completeStep(this.lease, checkpoint));
+      this.checkpointWrites.add(write);
+      try {
+        await write;
+      } finally {
+        this.checkpointWrites.delete(write);
+      }
+    }
+    this.emitStep(step, "succeeded", attempt, { ms });
   }
 
   private async recordFailure(
@@ -227,7 +268,7 @@ export class RunExecution {
     attempt: number,
     error: Error,
     ms: number,
-  ): Promise<void> {
+  ): Promise<Failure> {
     const cls = classifyError(error);
     const info: ErrorInfo = {
       code: cls.code,
@@ -247,38 +288,42 @@ export class RunExecution {
         at: Date.now(),
       }),
     );
+    this.emitStep(step, "failed", attempt, { ms, error: info });
+    this.log.warn({ step: step.name, attempt, code: cls.code, err: error }, "step attempt failed");
+    return decideFailure(cls, error, info, attempt, this.policyFor(step));
+  }
+
+  private emitStep(
+    step: AnyStep,
+    status: StepEvent["status"],
+    attempt: number,
+    extra: Pick<StepEvent, "ms" | "error"> = {},
+  ): void {
     this.deps.onStep({
       runId: this.run.id,
       pipeline: this.run.pipeline,
       step: step.name,
-      status: "failed",
+      status,
       attempt,
-      ms,
-      error: info,
+      ...extra,
     });
-    this.log.warn({ step: step.name, attempt, code: cls.code, err: error }, "step attempt failed");
-    const policy = this.policyFor(step);
-    let next: Failure;
-    if (!cls.retryable) {
-      next = {
-        kind: "quarantine",
-        reason: cls.code === "bad_output" ? "bad_output" : `permanent:${cls.code}`,
-        error: info,
-      };
-    } else if (attempt >= policy.maxAttempts) {
-      next = {
-        kind: "quarantine",
-        reason: cls.code === "timeout" ? "timeout" : "max_attempts",
-        error: info,
-      };
-    } else {
-      const hinted =
-        isKeelError(error) && error instanceof TransientError ? error.nextRetryDelayMs : undefined;
-      next = { kind: "retry", delayMs: hinted ?? backoffDelayMs(policy, attempt), error: info };
-    }
-    // a permanent failure outranks a retry asked for by a sibling step
-    if (!this.failure || (this.failure.kind === "retry" && next.kind === "quarantine"))
-      this.failure = next;
+  }
+
+  private stepRequest(step: AnyStep, attempt: number): StepRunInput {
+    return {
+      step,
+      runId: this.run.id,
+      traceId: this.run.traceId,
+      pipeline: this.run.pipeline,
+      attempt,
+      runInput: this.run.input,
+      seed: this.run.seed,
+      input: this.inputFor(step),
+      timeoutMs: step.timeout ?? this.pipeline.options.timeout,
+      runSignal: this.controller.signal,
+      log: () => this.log.child({ step: step.name, attempt }),
+      onProgress: (bytes) => this.deps.onProgress(this.run.id, bytes),
+    };
   }
 
   private async settle(): Promise<void> {
@@ -297,39 +342,22 @@ export class RunExecution {
       const { reason, error } = this.failure;
       await this.persist(() => store.quarantineRun(this.lease, reason, error, now));
       this.end = { status: "quarantined", quarantineReason: reason };
+    } else if (this.deferral) {
+      const { breaker, until } = this.deferral;
+      await this.persist(() => store.deferRun(this.lease, breaker, until, now));
     } else if (this.done.size < this.pipeline.steps.length) {
       // the emergency stop held back the remaining steps: give the run back as it is
       await this.persist(() => store.returnRun(this.lease, "emergency_stop", now));
     }
   }
 
-  /**
-   * A write that failed because the disk is full is held here, in memory, and tried again with
-   * backoff until space returns: a finished step is never thrown away for want of disk. Any other
-   * error ends the execution (see execute()). A forced stop gives up waiting.
-   */
-  private async persist<T>(write: () => Promise<T>): Promise<T> {
-    let delay = 25;
-    let warned = false;
-    for (;;) {
-      try {
-        const result = await write();
-        if (warned) this.log.warn("disk space is back: held write committed");
-        return result;
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== "store_full" || this.abortReason === "stopping")
-          throw error;
-        if (!warned)
-          this.log.warn(
-            { err: error },
-            "disk full: holding the write and retrying until space returns",
-          );
-        warned = true;
-        this.deps.onStorageFull?.();
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 100);
-      }
-    }
+  /** Store writes of the run: held and retried while the disk is full (see held-write.ts). */
+  private persist<T>(write: () => Promise<T>): Promise<T> {
+    return writeHolding(write, {
+      log: () => this.log,
+      givingUp: () => this.abortReason === "stopping",
+      onHeld: this.deps.onStorageFull,
+    });
   }
 
   private inputFor(step: AnyStep): unknown {

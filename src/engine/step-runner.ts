@@ -24,6 +24,8 @@ export interface StepRunInput {
   /** made on first use: most steps never log, and a child logger per step is not free */
   log: () => StepLogger;
   onProgress: (bytes: number) => void;
+  /** run this in place of the step's function (its fallback), with the same context and rules */
+  fn?: (ctx: StepContext, input: unknown) => unknown;
 }
 
 export type StepRunOutcome = { ok: true; output: JsonValue } | { ok: false; error: Error };
@@ -60,7 +62,7 @@ export async function runStep(req: StepRunInput): Promise<StepRunOutcome> {
 
   try {
     const value = await Promise.race([
-      invoke(req.step, ctx, req.input),
+      invoke(req.fn ?? req.step.run, ctx, req.input),
       aborted(controller.signal),
     ]);
     return { ok: true, output: checkOutput(req.step.name, value) };
@@ -77,9 +79,13 @@ export async function runStep(req: StepRunInput): Promise<StepRunOutcome> {
   }
 }
 
-async function invoke(step: AnyStep, ctx: StepContext, input: unknown): Promise<unknown> {
+async function invoke(
+  fn: (ctx: StepContext, input: unknown) => unknown,
+  ctx: StepContext,
+  input: unknown,
+): Promise<unknown> {
   // a synchronous throw becomes a rejection like any other
-  return step.run(ctx, input);
+  return fn(ctx, input);
 }
 
 function aborted(signal: AbortSignal): Promise<never> {

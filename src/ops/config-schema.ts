@@ -175,6 +175,21 @@ export const configSchema = z
             }
         }
       }),
+    /** circuit breakers by dependency name (steps name them in `uses`); probes are set in code */
+    breakers: z
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "a breaker name: letters, digits, . _ -"),
+        z
+          .object({
+            failure_threshold: z.number().int().min(1).max(1_000_000).optional(),
+            recovery_timeout_ms: z.number().int().min(1).max(86_400_000).optional(),
+            half_open_requests: z.number().int().min(1).max(10_000).optional(),
+          })
+          .strict(),
+      )
+      .default({}),
   })
   .strict();
 

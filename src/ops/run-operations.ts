@@ -41,7 +41,7 @@ export function cancelJob(
 export function retryJob(
   keel: Keel,
   id: string,
-  options: { fromStep?: string; note: string },
+  options: { fromStep?: string; note: string; redoDegraded?: boolean },
   actor: string,
 ): Promise<RetryResult> {
   return keel.retry(id, { ...options, actor });

@@ -11,6 +11,8 @@ export interface RetryRequest {
   fromStep?: string;
   /** checkpoints to delete: `fromStep` and every step downstream of it, never upstream */
   clearSteps: string[];
+  /** the operator asked to redo the steps a fallback served (recorded with the retry) */
+  redoDegraded?: boolean;
   note: string;
   actor: string;
   now: number;

@@ -50,6 +50,8 @@ export interface StepResultRecord {
   nodeId: string | null;
   startedAt: number;
   finishedAt: number;
+  /** served by the step's fallback, not by the step itself */
+  degraded: boolean;
 }
 
 export interface TransitionRecord {

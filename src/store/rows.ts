@@ -21,15 +21,15 @@ export function json<T = JsonValue>(value: unknown): T {
   return (typeof value === "string" ? JSON.parse(value) : value) as T;
 }
 
-function jsonOrNull<T>(value: unknown): T | null {
+export function jsonOrNull<T>(value: unknown): T | null {
   return value === null || value === undefined ? null : json<T>(value);
 }
 
-function num(value: unknown): number {
+export function num(value: unknown): number {
   return typeof value === "number" ? value : Number(value);
 }
 
-function numOrNull(value: unknown): number | null {
+export function numOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : num(value);
 }
 
@@ -71,6 +71,7 @@ export function stepResultFromRow(row: Row): StepResultRecord {
     nodeId: (row.node_id as string | null) ?? null,
     startedAt: num(row.started_at),
     finishedAt: num(row.finished_at),
+    degraded: row.degraded === 1 || row.degraded === true,
   };
 }
 

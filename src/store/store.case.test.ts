@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe } from "vitest";
 import { auditCases } from "./store-case/audit.case.test.js";
+import { breakerCases, type PeerHandle } from "./store-case/breakers.case.test.js";
 import { claimCases } from "./store-case/claims.case.test.js";
 import { fencingCases } from "./store-case/fencing.case.test.js";
 import { leaseCases } from "./store-case/leases.case.test.js";
@@ -27,7 +28,8 @@ import type { Store } from "./store.js";
  * `makeStore` runs once per test, inside it (from beforeEach), so it may register per-test hooks
  * such as onTestFinished; it must return an empty store. `cleanup` runs after the test and must
  * close the store. `tamper` (optional) makes direct writes that break invariants the Store API
- * never breaks, for the integrity cases; without it those cases are skipped. Tests pass fixed times
+ * never breaks, for the integrity cases; without it those cases are skipped. `peer` (optional) is a
+ * second store on the same data, so racing writers are two connections. Tests pass fixed times
  * to the store and never sleep.
  *
  * This file and src/store/store-case/*.case.test.ts only hold tests to import; they are not
@@ -35,11 +37,17 @@ import type { Store } from "./store.js";
  */
 export function storeConformance(
   name: string,
-  makeStore: () => Promise<{ store: Store; cleanup: () => Promise<void>; tamper?: StoreTamper }>,
+  makeStore: () => Promise<{
+    store: Store;
+    cleanup: () => Promise<void>;
+    tamper?: StoreTamper;
+    /** a second store on the same data, as another node opens it; for the racing cases */
+    peer?: Store;
+  }>,
 ): void {
   describe(`store conformance: ${name}`, () => {
     let current: Awaited<ReturnType<typeof makeStore>> | undefined;
-    const handle: MaintenanceHandle = {
+    const handle: MaintenanceHandle & PeerHandle = {
       get store(): Store {
         if (!current) throw new Error("no store: makeStore did not run or failed");
         return current.store;
@@ -47,6 +55,9 @@ export function storeConformance(
       // optional: direct writes that break invariants, for the integrity cases
       get tamper(): StoreTamper | undefined {
         return current?.tamper;
+      },
+      get peer(): Store | undefined {
+        return current?.peer;
       },
     };
 
@@ -73,6 +84,7 @@ export function storeConformance(
     sourceCases(handle);
     tokenCases(handle);
     telemetryCases(handle);
+    breakerCases(handle);
     maintenanceCases(handle);
   });
 }

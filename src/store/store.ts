@@ -1,6 +1,14 @@
 import type { JsonValue } from "../core/canonical-json.js";
 import type { RunStatus } from "../core/status.js";
 import type { AuditNote, AuditPage, AuditQuery, AuditRecord, NewAuditEntry } from "./audit.js";
+import type {
+  BreakerChange,
+  BreakerDefinition,
+  BreakerHistoryQuery,
+  BreakerRecord,
+  BreakerSignal,
+  BreakerTransitionRecord,
+} from "./breakers.js";
 import type { PurgeRequest, PurgeResult, RetryRequest, RetryResult } from "./operator-requests.js";
 import type { IntegrityReport, StateDiff } from "./integrity.js";
 import type { SourceDefinition, SourceRecord } from "./sources.js";
@@ -86,6 +94,8 @@ export interface Checkpoint {
   attempt: number;
   startedAt: number;
   finishedAt: number;
+  /** served by the step's fallback: `cause` says why (breaker_open:<name>, max_attempts...) */
+  degraded?: { cause: string };
 }
 
 export interface StepFailure {
@@ -157,6 +167,12 @@ export interface Store {
   quarantineRun(lease: Lease, reason: string, error: ErrorInfo, now: number): Promise<void>;
   /** gives a run back untouched (aborted step, forced stop): running -> pending */
   returnRun(lease: Lease, reason: string, now: number): Promise<void>;
+  /**
+   * running -> pending, due at `until`, waiting for an open breaker (reason `breaker_open:<name>`):
+   * no attempt is spent, and when the breaker half-opens or closes the run is due at once again,
+   * in its old place (priority, then creation).
+   */
+  deferRun(lease: Lease, breaker: string, until: number, now: number): Promise<void>;
   /** pending or running -> cancelled; with `audit`, its audit entry is written in the same transaction */
   cancelRun(
     runId: string,
@@ -222,6 +238,41 @@ export interface Store {
     before: number,
     options?: TelemetryDeleteOptions,
   ): Promise<TelemetryDeleteResult>;
+
+  /** inserts breakers or updates their policy; never touches their state */
+  upsertBreakers(defs: BreakerDefinition[], actor: string, now: number): Promise<void>;
+  listBreakers(): Promise<BreakerRecord[]>;
+  getBreaker(name: string): Promise<BreakerRecord | undefined>;
+  /** state changes, newest first */
+  listBreakerTransitions(query: BreakerHistoryQuery): Promise<BreakerTransitionRecord[]>;
+  /**
+   * A node's news about a breaker (a step's success or failure, a probe that answered, a step
+   * asking for a trial slot), applied atomically: every node sharing the store sees one state. A
+   * change to half-open or closed makes the runs it deferred due at once, in the same transaction.
+   * An unknown breaker is created with the default policy.
+   */
+  signalBreaker(
+    name: string,
+    signal: BreakerSignal,
+    actor: string,
+    now: number,
+  ): Promise<BreakerChange>;
+  /** an operator opens a breaker until reset; with `audit`, its entry shares the transaction */
+  tripBreaker(
+    name: string,
+    reason: string,
+    actor: string,
+    now: number,
+    audit?: AuditNote,
+  ): Promise<BreakerChange>;
+  /** an operator closes a breaker, waking the runs it deferred */
+  resetBreaker(
+    name: string,
+    note: string | null,
+    actor: string,
+    now: number,
+    audit?: AuditNote,
+  ): Promise<BreakerChange>;
 
   /** running runs of a node, back to pending (the node is dead or forgotten) */
   releaseNodeRuns(nodeId: string, reason: string, now: number): Promise<string[]>;

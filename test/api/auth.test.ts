@@ -135,6 +135,7 @@ describe("every route refuses a missing, bad or too-low token and changes nothin
       "node",
       "queue",
       "disk",
+      "breakers",
     ]);
   });
 });

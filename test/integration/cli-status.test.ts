@@ -37,6 +37,7 @@ describe("keel status and health", () => {
       "node",
       "queue",
       "disk",
+      "breakers",
     ]);
     const node = report.components.find((c: { component: string }) => c.component === "node");
     expect(node).toMatchObject({ status: "unhealthy" });
@@ -44,7 +45,9 @@ describe("keel status and health", () => {
 
     const unknown = keelCli(home, ["health", "check", "cpu"]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown component "cpu"; components: store, node, queue, disk/);
+    expect(unknown.stderr).toMatch(
+      /unknown component "cpu"; components: store, node, queue, disk, breakers/,
+    );
   }, 60_000);
 
   it("reports the running node, its runs and pipelines; health is healthy", () => {

@@ -19,11 +19,14 @@ storeConformance("sqlite", async () => {
     }
   });
   const tamper = sqliteTamper(join(dir, "keel.db"));
+  const peer = SqliteStore.open({ path: join(dir, "keel.db") });
   return {
     store,
     tamper: tamper.tamper,
+    peer,
     cleanup: async () => {
       tamper.close();
+      await peer.close();
       await store.close();
     },
   };

@@ -1,14 +1,6 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/ops/config.js";
-
-function configFile(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), "keel-config-")), "keel.yaml");
-  writeFileSync(file, text);
-  return file;
-}
+import { configFile } from "./config-file.js";
 
 describe("sources in keel.yaml", () => {
   it("reads cron, interval and manual sources", () => {

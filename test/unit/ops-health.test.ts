@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { effectiveConfig, maskSecrets, maskedValue } from "../../src/ops/config-show.js";
 import { loadConfig } from "../../src/ops/config.js";
+import { checkBreakerHealth } from "../../src/ops/health/breakers.js";
 import { checkDiskHealth, type StatfsFn } from "../../src/ops/health/disk.js";
 import { checkHealth, worst } from "../../src/ops/health/index.js";
 import { checkNodeHealth } from "../../src/ops/health/node.js";
@@ -187,8 +188,45 @@ describe("health checks", () => {
     ]);
     expect(report.status).toBe("degraded");
     const all = await checkHealth(home, { statfs: statfs(0.1) });
-    expect(all.components.map((c) => c.component)).toEqual(["store", "node", "queue", "disk"]);
+    expect(all.components.map((c) => c.component)).toEqual([
+      "store",
+      "node",
+      "queue",
+      "disk",
+      "breakers",
+    ]);
     expect(all.status).toBe("unhealthy"); // no node runs
+  });
+});
+
+describe("breakers health", () => {
+  it("is degraded while a breaker is open, with its reason, and healthy once it is reset", async () => {
+    await withStore(tempHome(), async (store) => {
+      expect(await checkBreakerHealth(store)).toMatchObject({
+        status: "healthy",
+        reason: "no breaker recorded yet",
+      });
+      const api = {
+        name: "embedding-api",
+        failureThreshold: 5,
+        recoveryTimeoutMs: 60_000,
+        halfOpenRequests: 3,
+        probe: false,
+      };
+      await store.upsertBreakers([api, { ...api, name: "ocr" }], "test", NOW);
+      await store.tripBreaker("embedding-api", "vendor outage", "cli:dave", NOW);
+      const open = await checkBreakerHealth(store);
+      expect(open).toMatchObject({
+        component: "breakers",
+        status: "degraded",
+        reason: "embedding-api is open (tripped by cli:dave: vendor outage)",
+      });
+      await store.resetBreaker("embedding-api", null, "cli:dave", NOW + 1);
+      expect(await checkBreakerHealth(store)).toMatchObject({
+        status: "healthy",
+        reason: "2 breaker(s) closed",
+      });
+    });
   });
 });
 

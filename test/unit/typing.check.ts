@@ -12,3 +12,37 @@ export const inputBad: PipelineInput<typeof p> = { text: 1 };
 export const sinkKey: keyof PipelineOutput<typeof p> = "b";
 // @ts-expect-error deps carry their output types: b's output has no "len"
 step("d", { after: [b] }, (_ctx, deps) => deps.b.len);
+
+// a fallback receives the step's input and must return the step's output type
+step(
+  "embed",
+  {
+    after: [a],
+    uses: ["embedding-api"],
+    fallback: (_ctx, deps, cause) => ({ vector: [deps.a.len], cause: cause.message }),
+  },
+  async (_ctx, deps) => ({ vector: [deps.a.len * 1.5], cause: "" }),
+);
+step(
+  "embed-plain",
+  { uses: ["embedding-api"], fallback: async () => ({ vector: [] as number[] }) },
+  async (_ctx, input: { text: string }) => ({ vector: [input.text.length] }),
+);
+step(
+  "embed-bad",
+  {
+    after: [a],
+    // @ts-expect-error the fallback's output must match the step's
+    fallback: () => ({ wrong: true }),
+  },
+  (_ctx, deps) => ({ vector: [deps.a.len] }),
+);
+step(
+  "embed-bad-input",
+  {
+    after: [a],
+    // @ts-expect-error the fallback's input is the step's: deps.a has no "text"
+    fallback: (_ctx, deps) => ({ vector: [deps.a.text] }),
+  },
+  (_ctx, deps) => ({ vector: [deps.a.len] }),
+);

@@ -1,4 +1,5 @@
 import { step } from "../../../src/index.js";
+import { embeddingBreaker, embeddingServiceUrl, embedRemote } from "../embedding-client.js";
 import { contentWords, fnv1a, round } from "../text.js";
 import { segmentation, type Sentence } from "./segmentation.js";
 
@@ -47,18 +48,48 @@ export function embedSentences(
   return seg.sentences.map((s) => ({ ...s, ...embedText(s.text, dimensions) }));
 }
 
+function embeddingOf(
+  seg: Omit<Embedding, "dimensions" | "sentences"> & { sentences: readonly Sentence[] },
+  sentences: EmbeddedSentence[],
+): Embedding {
+  return {
+    name: seg.name,
+    title: seg.title,
+    dimensions: DIMENSIONS,
+    sections: seg.sections.map(({ id, heading }) => ({ id, heading })),
+    sentences,
+  };
+}
+
 // The detectors that fan out from here read sentences from this output, so it carries them along.
+// With $KEEL_DEMO_EMBEDDING_URL set, the vectors come from the embedding service, behind a breaker;
+// while it is down the fallback embeds locally (the same vectors), marked degraded, unless
+// KEEL_DEMO_EMBEDDING_FALLBACK=off, when runs wait for the service instead.
 export const embedding = step(
   "embedding",
-  { after: [segmentation], timeout: 30_000 },
-  (_ctx, deps): Embedding => {
+  {
+    after: [segmentation],
+    timeout: 30_000,
+    uses: [embeddingBreaker],
+    fallback: (_ctx, deps) => {
+      if (process.env.KEEL_DEMO_EMBEDDING_FALLBACK === "off")
+        throw new Error("the demo's embedding fallback is off (KEEL_DEMO_EMBEDDING_FALLBACK=off)");
+      return embeddingOf(deps.segmentation, embedSentences(deps.segmentation));
+    },
+  },
+  async (ctx, deps): Promise<Embedding> => {
     const seg = deps.segmentation;
-    return {
-      name: seg.name,
-      title: seg.title,
-      dimensions: DIMENSIONS,
-      sections: seg.sections.map(({ id, heading }) => ({ id, heading })),
-      sentences: embedSentences(seg),
-    };
+    const url = embeddingServiceUrl();
+    if (!url) return embeddingOf(seg, embedSentences(seg));
+    const texts = seg.sentences.map((s) => s.text);
+    const vectors = await embedRemote(url, texts, ctx.signal);
+    return embeddingOf(
+      seg,
+      seg.sentences.map((s, i) => ({
+        ...s,
+        terms: vectors[i]?.terms ?? 0,
+        vector: vectors[i]?.vector ?? [],
+      })),
+    );
   },
 );

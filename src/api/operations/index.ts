@@ -13,6 +13,7 @@ import { listSources, pauseSource, resumeSource, triggerSource } from "./sources
 import { createToken, listTokens, revokeToken } from "./tokens.js";
 import { listTransitions } from "./events.js";
 import * as telemetry from "./telemetry.js";
+import * as breakers from "./breakers.js";
 
 /** Every operation of the API, in the order docs/api.md lists them. */
 export const operations: readonly AnyOperation[] = [
@@ -33,6 +34,9 @@ export const operations: readonly AnyOperation[] = [
   triggerSource,
   listAudit,
   listTransitions,
+  breakers.list,
+  breakers.trip,
+  breakers.reset,
   telemetry.throughput,
   telemetry.failures,
   telemetry.latency,

@@ -3,7 +3,7 @@ import { NotFoundError } from "../../core/errors/definition-errors.js";
 import { terminalRunStatuses } from "../../core/status.js";
 import { cancelJob, retryJob } from "../../ops/run-operations.js";
 import { none, noBody, operation } from "../operation.js";
-import { limit, runId, since, status, stepName, text } from "../schemas.js";
+import { flag, limit, runId, since, status, stepName, text } from "../schemas.js";
 import { retryJson, runDetailsJson, runJson } from "../wire.js";
 
 /** Runs: list, show, submit, wait, cancel, retry. */
@@ -124,15 +124,22 @@ export const retryRun = operation({
   summary: "retry a quarantined, cancelled or succeeded run, from its last checkpoint or a step",
   params: idParams,
   query: none,
-  body: z.object({ note: text, from_step: stepName.optional() }).strict(),
+  body: z
+    .object({
+      note: text,
+      from_step: stepName.optional(),
+      /** run again every step a fallback served (degraded), and everything downstream */
+      redo_degraded: flag.default(false),
+    })
+    .strict(),
   async run({ keel, actor }, { params, body }) {
     const result = await retryJob(
       keel,
       params.id,
-      { note: body.note, fromStep: body.from_step },
+      { note: body.note, fromStep: body.from_step, redoDegraded: body.redo_degraded },
       actor,
     );
-    return retryJson(result, body.from_step, body.note);
+    return retryJson(result, body.from_step, body.note, body.redo_degraded);
   },
 });
 

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { demoBreakers } from "../../../examples/document-analysis/embedding-client.js";
 import { documentAnalysis } from "../../../examples/document-analysis/pipeline.js";
 import { loadDocuments } from "../../../examples/document-analysis/documents.js";
 import { createLogger } from "../../engine/logger.js";
@@ -39,6 +40,7 @@ export function registerDemo(program: Command, global: () => GlobalOptions): voi
         const k = keel({
           home,
           pipelines: [documentAnalysis],
+          breakers: demoBreakers,
           concurrency: opts.concurrency,
           logger: createLogger({ level: process.env.KEEL_LOG_LEVEL ?? "warn" }),
         });

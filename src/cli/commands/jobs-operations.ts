@@ -59,23 +59,33 @@ Exit codes: 0 cancelled; 1 unknown run, or it already ended (succeeded, quaranti
       "run this step and everything downstream of it again; upstream checkpoints are kept",
       stepFlag,
     )
+    .option(
+      "--degraded",
+      "run again every step a fallback served (degraded), and everything downstream of it",
+    )
     .addHelpText(
       "after",
       `
 Examples:
   keel jobs retry run_01JD5V1Q8N3X0Q5V8M2C4B6A9Z --note "dependency back up"
   keel jobs retry run_01JD5V1Q8N3X0Q5V8M2C4B6A9Z --from-step segmentation --note "new segmenter deployed"
+  keel jobs retry run_01JD5V1Q8N3X0Q5V8M2C4B6A9Z --degraded --note "embedding API back"
 
 A node must be running (keel start) to execute the retried run. Exit codes: 0 retried; 1 unknown
-run, or it is pending or running; 2 bad flags, or --from-step names no step of the run's pipeline.`,
+run, or it is pending or running; 2 bad flags, --from-step names no step of the run's pipeline, or
+a succeeded run has nothing to run again (no --from-step, no degraded step).`,
     )
     .action(
-      action(async (id: string, opts: { note: string; fromStep?: string }) => {
+      action(async (id: string, opts: { note: string; fromStep?: string; degraded?: boolean }) => {
         const g = global();
         const result = await withClient(g, (client) =>
           client.call(retryRun, {
             params: { id },
-            body: { note: opts.note, from_step: opts.fromStep },
+            body: {
+              note: opts.note,
+              from_step: opts.fromStep,
+              redo_degraded: Boolean(opts.degraded),
+            },
           }),
         );
         if (g.format === "json") printJson(result);

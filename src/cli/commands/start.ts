@@ -11,7 +11,8 @@ import { intFlag } from "../flags.js";
 import { printJson } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import { openSession, type GlobalOptions } from "../session.js";
-import { listenApi, readApiAddress, type RunningApi } from "../../api/listen.js";
+import { readApiAddress } from "../../api/address.js";
+import type { RunningApi } from "../../api/listen.js";
 import { scheduleBackups } from "../../ops/backup-schedule.js";
 
 /**
@@ -72,6 +73,8 @@ async function runForeground(
   let api: RunningApi | undefined;
   if (server.enabled) {
     try {
+      // loaded here only: the HTTP server's code is not needed by a command that is not a node
+      const { listenApi } = await import("../../api/listen.js");
       api = await listenApi({
         keel: session.keel,
         home,

@@ -33,7 +33,10 @@ export class InvalidInputError extends KeelError {
 
 /** A lookup for a run, step or other record that does not exist. */
 export class NotFoundError extends KeelError {
-  constructor(what: string, id: string) {
-    super("not_found", `${what} "${id}" not found`, { details: { what, id } });
+  /** `hint` says what exists instead, e.g. "known breakers: a, b" */
+  constructor(what: string, id: string, hint?: string) {
+    super("not_found", `${what} "${id}" not found${hint ? `; ${hint}` : ""}`, {
+      details: { what, id },
+    });
   }
 }

@@ -3,6 +3,7 @@ export * from "./permanent-error.js";
 export * from "./transient-error.js";
 export * from "./definition-errors.js";
 export * from "./run-errors.js";
+export * from "./breaker-open-error.js";
 export * from "./store-errors.js";
 export * from "./coerce-error.js";
 export * from "./classify.js";

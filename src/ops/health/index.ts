@@ -4,6 +4,7 @@ import { openStore, storePathFor } from "../../store/open-store.js";
 import { inspectStoreFile } from "../../store/sqlite/file-check.js";
 import type { Store } from "../../store/store.js";
 import { readLivePid } from "../pidfile.js";
+import { checkBreakerHealth } from "./breakers.js";
 import { checkDiskHealth, type StatfsFn } from "./disk.js";
 import { checkNodeHealth } from "./node.js";
 import { checkQueueHealth } from "./queue.js";
@@ -12,7 +13,7 @@ import { worst, type Clock, type ComponentHealth, type HealthStatus } from "./ty
 
 export { worst, type ComponentHealth, type HealthStatus } from "./types.js";
 
-export const healthComponents = ["store", "node", "queue", "disk"] as const;
+export const healthComponents = ["store", "node", "queue", "disk", "breakers"] as const;
 export type HealthComponent = (typeof healthComponents)[number];
 
 export function isHealthComponent(name: string): name is HealthComponent {
@@ -57,7 +58,7 @@ export async function checkHealth(
 }
 
 async function withStore(
-  component: "node" | "queue",
+  component: "node" | "queue" | "breakers",
   file: string,
   open: () => Store,
   home: string,
@@ -66,14 +67,17 @@ async function withStore(
   const pid = readLivePid(home);
   if (component === "node" && pid === null)
     return checkNodeHealth({ pid, nodes: [], host: hostname(), now: clock() });
-  if (inspectStoreFile(file).kind !== "ok")
-    return component === "queue"
-      ? { component, status: "healthy", reason: "no store yet, so no run is waiting", details: {} }
-      : checkNodeHealth({ pid, nodes: [], host: hostname(), now: clock() });
+  if (inspectStoreFile(file).kind !== "ok") {
+    if (component === "node")
+      return checkNodeHealth({ pid, nodes: [], host: hostname(), now: clock() });
+    const reason = component === "queue" ? "no run is waiting" : "no breaker is open";
+    return { component, status: "healthy", reason: `no store yet, so ${reason}`, details: {} };
+  }
   try {
     const store = open();
     try {
       if (component === "queue") return await checkQueueHealth(store, clock());
+      if (component === "breakers") return await checkBreakerHealth(store);
       return checkNodeHealth({
         pid,
         nodes: await store.listNodes(),

@@ -1,4 +1,5 @@
-import type { AuditPage, AuditQuery, AuditRecord, NewAuditEntry } from "../audit.js";
+import type { JsonValue } from "../../core/canonical-json.js";
+import type { AuditNote, AuditPage, AuditQuery, AuditRecord, NewAuditEntry } from "../audit.js";
 import { auditFromRow, type Row } from "../rows.js";
 import type { SqliteContext } from "./context.js";
 
@@ -20,6 +21,20 @@ export function insertAudit(ctx: SqliteContext, entry: NewAuditEntry): AuditReco
       entry.details === null ? null : JSON.stringify(entry.details),
     ) as Row;
   return auditFromRow(row);
+}
+
+/** The audit entry of an operator's change to a named thing; the note's details are added last. */
+export function auditChange(
+  ctx: SqliteContext,
+  note: AuditNote,
+  change: { at: number; actor: string; target: string; reason: string | null },
+  details: Record<string, JsonValue>,
+): AuditRecord {
+  return insertAudit(ctx, {
+    ...change,
+    action: note.action,
+    details: { ...details, ...note.details },
+  });
 }
 
 export function appendAudit(ctx: SqliteContext, entry: NewAuditEntry): AuditRecord {

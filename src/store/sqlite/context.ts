@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { JsonValue } from "../../core/canonical-json.js";
+import type { Row } from "../rows.js";
 import type { SqliteDb } from "./open.js";
 
 /**
@@ -57,4 +58,23 @@ export function insertTransition(ctx: SqliteContext, t: TransitionInput): void {
       t.traceId,
       t.details === undefined || t.details === null ? null : JSON.stringify(t.details),
     );
+}
+
+/** Tables keyed by name (sources, breakers): every record in name order, or one. */
+export function recordsByName<T>(
+  ctx: SqliteContext,
+  table: "sources" | "breakers",
+  map: (row: Row) => T,
+): T[] {
+  return (ctx.sql(`SELECT * FROM ${table} ORDER BY name`).all() as Row[]).map(map);
+}
+
+export function recordByName<T>(
+  ctx: SqliteContext,
+  table: "sources" | "breakers",
+  name: string,
+  map: (row: Row) => T,
+): T | undefined {
+  const row = ctx.sql(`SELECT * FROM ${table} WHERE name = ?`).get(name) as Row | undefined;
+  return row ? map(row) : undefined;
 }

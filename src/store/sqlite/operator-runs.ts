@@ -84,6 +84,7 @@ export function retryRun(ctx: SqliteContext, runId: string, req: RetryRequest): 
       note: req.note,
       fromStep: req.fromStep ?? null,
       cleared,
+      ...(req.redoDegraded ? { redoDegraded: true } : {}),
     };
     const transition = { runId, actor: req.actor, at: req.now, traceId: run.traceId };
     insertTransition(ctx, {

@@ -2,8 +2,8 @@ import { NotFoundError } from "../../core/errors/definition-errors.js";
 import type { AuditNote } from "../audit.js";
 import type { SourceDefinition, SourceKind, SourceRecord } from "../sources.js";
 import type { Row } from "../rows.js";
-import { insertAudit } from "./audit.js";
-import type { SqliteContext } from "./context.js";
+import { auditChange } from "./audit.js";
+import { recordByName, recordsByName, type SqliteContext } from "./context.js";
 
 /** Sources: definitions upserted by nodes, pause state set by operators (with its audit entry). */
 function sourceFromRow(row: Row): SourceRecord {
@@ -41,12 +41,11 @@ export function upsertSources(ctx: SqliteContext, defs: SourceDefinition[], now:
 }
 
 export function listSources(ctx: SqliteContext): SourceRecord[] {
-  return (ctx.sql("SELECT * FROM sources ORDER BY name").all() as Row[]).map(sourceFromRow);
+  return recordsByName(ctx, "sources", sourceFromRow);
 }
 
 export function getSource(ctx: SqliteContext, name: string): SourceRecord | undefined {
-  const row = ctx.sql("SELECT * FROM sources WHERE name = ?").get(name) as Row | undefined;
-  return row ? sourceFromRow(row) : undefined;
+  return recordByName(ctx, "sources", name, sourceFromRow);
 }
 
 export function setPaused(
@@ -75,14 +74,14 @@ export function setPaused(
         name,
       ) as Row;
     if (audit)
-      insertAudit(ctx, {
-        at: now,
-        actor,
-        action: audit.action,
-        target: name,
-        reason,
-        details: { was_paused: before.paused, ...audit.details },
-      });
+      auditChange(
+        ctx,
+        audit,
+        { at: now, actor, target: name, reason },
+        {
+          was_paused: before.paused,
+        },
+      );
     return sourceFromRow(row);
   });
 }

@@ -2,6 +2,14 @@ import { EventEmitter } from "node:events";
 import type { JsonValue } from "../../core/canonical-json.js";
 import type { RunStatus } from "../../core/status.js";
 import type { AuditNote, AuditPage, AuditQuery, AuditRecord, NewAuditEntry } from "../audit.js";
+import type {
+  BreakerChange,
+  BreakerDefinition,
+  BreakerHistoryQuery,
+  BreakerRecord,
+  BreakerSignal,
+  BreakerTransitionRecord,
+} from "../breakers.js";
 import type { PurgeRequest, PurgeResult, RetryRequest, RetryResult } from "../operator-requests.js";
 import type { IntegrityReport, StateDiff } from "../integrity.js";
 import type { SourceDefinition, SourceRecord } from "../sources.js";
@@ -39,9 +47,11 @@ import type {
 } from "../store.js";
 import * as claims from "./claims.js";
 import * as audit from "./audit.js";
+import * as breakers from "./breakers.js";
 import { ChangeWatch } from "./change-watch.js";
 import { Checkpointer } from "./checkpointer.js";
-import { SqliteContext } from "./context.js";
+import { SqliteContext, recordByName, recordsByName } from "./context.js";
+import { breakerFromRow } from "../breaker-rows.js";
 import { GroupCommit } from "./group-commit.js";
 import * as maintenance from "./maintenance.js";
 import { migrateSqlite } from "./migrate.js";
@@ -189,6 +199,10 @@ export class SqliteStore implements Store {
     await this.group.write(() => steps.returnRun(this.ctx, lease, reason, now));
     this.hints.emit("work");
   }
+  async deferRun(lease: Lease, breaker: string, until: number, now: number): Promise<void> {
+    await this.group.write(() => steps.deferRun(this.ctx, lease, breaker, until, now));
+    this.hints.emit("work");
+  }
   async cancelRun(
     runId: string,
     reason: string,
@@ -287,6 +301,57 @@ export class SqliteStore implements Store {
     options: TelemetryDeleteOptions = {},
   ): Promise<TelemetryDeleteResult> {
     return this.group.write(() => telemetry.deleteTelemetryBefore(this.ctx, before, options));
+  }
+
+  async upsertBreakers(defs: BreakerDefinition[], actor: string, now: number): Promise<void> {
+    await this.group.write(() => breakers.upsertBreakers(this.ctx, defs, actor, now));
+  }
+  async listBreakers(): Promise<BreakerRecord[]> {
+    return recordsByName(this.ctx, "breakers", breakerFromRow);
+  }
+  async getBreaker(name: string): Promise<BreakerRecord | undefined> {
+    return recordByName(this.ctx, "breakers", name, breakerFromRow);
+  }
+  async listBreakerTransitions(query: BreakerHistoryQuery): Promise<BreakerTransitionRecord[]> {
+    return breakers.listBreakerTransitions(this.ctx, query);
+  }
+  async signalBreaker(
+    name: string,
+    signal: BreakerSignal,
+    actor: string,
+    now: number,
+  ): Promise<BreakerChange> {
+    return this.breakerWrite(() => breakers.applyBreakerEvent(this.ctx, name, signal, actor, now));
+  }
+  async tripBreaker(
+    name: string,
+    reason: string,
+    actor: string,
+    now: number,
+    note?: AuditNote,
+  ): Promise<BreakerChange> {
+    const event = { kind: "trip", actor, reason } as const;
+    return this.breakerWrite(() =>
+      breakers.applyBreakerEvent(this.ctx, name, event, actor, now, note && { ...note, reason }),
+    );
+  }
+  async resetBreaker(
+    name: string,
+    reason: string | null,
+    actor: string,
+    now: number,
+    note?: AuditNote,
+  ): Promise<BreakerChange> {
+    const event = { kind: "reset", actor, note: reason } as const;
+    return this.breakerWrite(() =>
+      breakers.applyBreakerEvent(this.ctx, name, event, actor, now, note && { ...note, reason }),
+    );
+  }
+  /** a change that made deferred runs due is news for this process's claimer */
+  private async breakerWrite(fn: () => BreakerChange): Promise<BreakerChange> {
+    const change = await this.group.write(fn);
+    if (change.woken > 0) this.hints.emit("work");
+    return change;
   }
 
   async releaseNodeRuns(nodeId: string, reason: string, now: number): Promise<string[]> {

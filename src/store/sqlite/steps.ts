@@ -60,7 +60,7 @@ export function completeStep(
       : fence(ctx, lease, "updated_at = ?", [cp.finishedAt]);
     ctx
       .sql(
-        "INSERT INTO step_results (run_id, step, output, output_hash, attempt, node_id, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO step_results (run_id, step, output, output_hash, attempt, node_id, started_at, finished_at, degraded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       )
       .run(
         lease.runId,
@@ -71,17 +71,21 @@ export function completeStep(
         lease.nodeId,
         cp.startedAt,
         cp.finishedAt,
+        cp.degraded ? 1 : 0,
       );
+    const ms = cp.finishedAt - cp.startedAt;
     insertTransition(ctx, {
       runId: lease.runId,
       step: cp.step,
       from: "running",
       to: "succeeded",
-      reason: "checkpoint",
+      reason: cp.degraded ? "fallback" : "checkpoint",
       actor: lease.nodeId,
       at: cp.finishedAt,
       traceId,
-      details: { attempt: cp.attempt, ms: cp.finishedAt - cp.startedAt },
+      details: cp.degraded
+        ? { attempt: cp.attempt, ms, degraded: true, cause: cp.degraded.cause }
+        : { attempt: cp.attempt, ms },
     });
     if (finishing) {
       insertTransition(ctx, {
@@ -166,11 +170,35 @@ export function rescheduleRun(
 ): void {
   leaveRunning(ctx, lease, {
     to: "pending",
-    set: "status = 'pending', scheduled_for = ?",
+    // a retry waits its own delay: no breaker may make it due early
+    set: "status = 'pending', scheduled_for = ?, deferred_by = NULL",
     params: [scheduledFor],
     reason,
     now,
     details: { scheduledFor },
+  });
+}
+
+export function deferRun(
+  ctx: SqliteContext,
+  lease: Lease,
+  breaker: string,
+  until: number,
+  now: number,
+): void {
+  ctx.write(() => {
+    // the breaker may have closed since the node looked: its wake-up is past, so be due at once
+    const state = ctx.sql("SELECT state FROM breakers WHERE name = ?").pluck().get(breaker);
+    const closed = state === "closed";
+    const at = closed ? now : until;
+    leaveRunning(ctx, lease, {
+      to: "pending",
+      set: "status = 'pending', scheduled_for = ?, deferred_by = ?",
+      params: [at, closed ? null : breaker],
+      reason: `breaker_open:${breaker}`,
+      now,
+      details: { breaker, until: at },
+    });
   });
 }
 

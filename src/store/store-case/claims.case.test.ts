@@ -161,6 +161,7 @@ export function claimCases(h: StoreHandle): void {
           nodeId: NODE_A,
           startedAt: NOW + 1,
           finishedAt: NOW + 2,
+          degraded: false,
         },
         {
           runId,
@@ -171,6 +172,7 @@ export function claimCases(h: StoreHandle): void {
           nodeId: NODE_A,
           startedAt: NOW + 3,
           finishedAt: NOW + 4,
+          degraded: false,
         },
       ]);
     });

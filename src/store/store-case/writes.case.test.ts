@@ -71,6 +71,7 @@ export function writeCases(h: StoreHandle): void {
           nodeId: NODE_A,
           startedAt: NOW + 100,
           finishedAt: NOW + 250,
+          degraded: false,
         },
       ]);
       const after = await h.store.getRun(run.id);
