@@ -7,6 +7,7 @@ export type {
   StepDef,
   StepOptions,
   PipelineOptions,
+  Isolation,
 } from "./core/pipeline.js";
 export type { StepContext, StepLogger } from "./core/step-context.js";
 export type { RetryPolicy } from "./core/retry.js";

@@ -6,3 +6,5 @@ export * from "./run-errors.js";
 export * from "./store-errors.js";
 export * from "./coerce-error.js";
 export * from "./classify.js";
+export * from "./worker-errors.js";
+export * from "./serialized-error.js";

@@ -1,0 +1,92 @@
+// The pure parts of process isolation: where a step runs, the module a child needs, and errors as
+// data across the process boundary.
+import { describe, expect, it } from "vitest";
+import {
+  PermanentError,
+  TransientError,
+  WorkerCrashedError,
+  checkIsolationModule,
+  classifyError,
+  deserializeError,
+  isolationOf,
+  pipeline,
+  serializeError,
+  step,
+  withModule,
+} from "../../src/core/index.js";
+
+const a = step("a", () => 1);
+const b = step("b", { after: [a], isolation: "process" }, () => 2);
+const c = step("c", { after: [b], isolation: "inline" }, () => 3);
+
+describe("isolation option", () => {
+  it("a step's own isolation wins over its pipeline's, which wins over inline", () => {
+    const p = pipeline("iso", [a, b, c], { isolation: "process", module: "file:///x/p.js" });
+    expect([a, b, c].map((s) => isolationOf(p, s))).toEqual(["process", "process", "inline"]);
+    const q = pipeline("iso2", [a]);
+    expect(isolationOf(q, a)).toBe("inline");
+  });
+
+  it("refuses an isolated step without a module, names the pipeline and the fix", () => {
+    const p = pipeline("needs-module", [a, b]);
+    expect(() => checkIsolationModule(p)).toThrow(
+      'pipeline "needs-module": step "b" runs with isolation: "process"',
+    );
+    expect(() => checkIsolationModule(withModule(p, "/srv/pipelines.js"))).not.toThrow();
+    expect(() => checkIsolationModule(pipeline("inline-only", [a]))).not.toThrow();
+  });
+
+  it("the module is not part of the version; isolation is, and only when set", () => {
+    const plain = pipeline("v", [a]);
+    const placed = withModule(plain, "file:///srv/pipelines.js");
+    expect(placed.version).toBe(plain.version);
+    expect(placed.options.module).toBe("file:///srv/pipelines.js");
+    expect(pipeline("v", [a], { module: "/srv/other.js" }).version).toBe(plain.version);
+    expect(pipeline("v", [step("a", { isolation: "process" }, () => 1)]).version).not.toBe(
+      plain.version,
+    );
+    // a module the pipeline names itself is kept
+    const own = pipeline("v", [a], { module: "/srv/own.js" });
+    expect(withModule(own, "/srv/config.js").options.module).toBe("/srv/own.js");
+  });
+});
+
+describe("errors across the process boundary", () => {
+  function roundTrip(error: Error): Error {
+    return deserializeError(JSON.parse(JSON.stringify(serializeError(error))));
+  }
+
+  it("keeps the taxonomy's verdict: permanent codes, transient delays, well-known classes", () => {
+    const permanent = roundTrip(new PermanentError("not a CSV", "parse_error"));
+    expect(permanent).toBeInstanceOf(PermanentError);
+    expect(classifyError(permanent)).toEqual({ retryable: false, code: "parse_error" });
+    expect(permanent.message).toBe("not a CSV");
+
+    const transient = roundTrip(
+      new TransientError("slow down", "rate_limited", { nextRetryDelayMs: 30_000 }),
+    );
+    expect(transient).toBeInstanceOf(TransientError);
+    expect((transient as TransientError).nextRetryDelayMs).toBe(30_000);
+
+    expect(classifyError(roundTrip(new SyntaxError("Unexpected token")))).toEqual({
+      retryable: false,
+      code: "parse_error",
+    });
+    const denied = Object.assign(new Error("EACCES: /data"), { code: "EACCES" });
+    expect(classifyError(roundTrip(denied))).toEqual({
+      retryable: false,
+      code: "permission_denied",
+    });
+    expect(classifyError(roundTrip(new Error("boom")))).toEqual({ retryable: true, code: "error" });
+  });
+
+  it("keeps the child's stack and a crash's details", () => {
+    const original = new Error("deep down");
+    expect(roundTrip(original).stack).toBe(original.stack);
+    const crash = roundTrip(
+      new WorkerCrashedError("parse", { pid: 42, exitCode: null, signal: "SIGKILL" }),
+    );
+    expect(classifyError(crash)).toEqual({ retryable: true, code: "worker_crashed" });
+    expect(crash.message).toMatch(/pid 42.*signal SIGKILL/);
+  });
+});
