@@ -21,6 +21,7 @@ export {
 } from "./core/errors/index.js";
 export { keel, Keel } from "./engine/keel.js";
 export type { EmergencyState } from "./engine/emergency.js";
+export type { WorkerProcess } from "./engine/isolation/pool.js";
 export type { KeelOptions, SubmittedRun, RunDetails } from "./engine/keel.js";
 export type { SubmitOptions } from "./engine/submit-options.js";
 export type { SourceSpec } from "./engine/sources.js";

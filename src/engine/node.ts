@@ -2,6 +2,8 @@ import { EventEmitter } from "node:events";
 import type { ClaimedRun, Store } from "../store/store.js";
 import { Claimer } from "./claimer.js";
 import { EmergencyWatch, type EmergencyState } from "./emergency.js";
+import { isolatedSteps } from "../core/isolation.js";
+import { isolatedRunner, ProcessPool, type WorkerProcess } from "./isolation/index.js";
 import { Liveness } from "./liveness.js";
 import type { Logger } from "./logger.js";
 import type { ResolvedNodeOptions } from "./options.js";
@@ -25,6 +27,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   private readonly claimer: Claimer;
   private readonly liveness: Liveness;
   private readonly emergency: EmergencyWatch;
+  /** child processes for isolated steps; none is started until one runs */
+  private readonly pool: ProcessPool;
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
   private unsubscribe: (() => void) | undefined;
 
@@ -50,6 +54,11 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       dispatch: (claimed) => this.dispatch(claimed),
     });
     this.emergency = new EmergencyWatch(store, (state) => this.onEmergency(state));
+    this.pool = new ProcessPool({
+      size: options.concurrency,
+      killGraceMs: options.isolation.killGraceMs,
+      log,
+    });
     this.liveness = new Liveness({
       store,
       log,
@@ -76,6 +85,11 @@ export class KeelNode extends EventEmitter<NodeEvents> {
 
   get inFlight(): number {
     return this.executions.size;
+  }
+
+  /** the pool's child processes (isolated steps), busy or idle */
+  get workerProcesses(): WorkerProcess[] {
+    return this.pool.processes;
   }
 
   async start(): Promise<void> {
@@ -118,6 +132,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     if (options.force)
       for (const { execution } of this.executions.values()) execution.abort("stopping");
     await Promise.allSettled([...this.executions.values()].map((e) => e.done));
+    // no child outlives its node: forced, they are killed; graceful, idle ones are let go
+    await this.pool.close(options);
     this.liveness.stop();
     this.emergency.stop();
     try {
@@ -185,6 +201,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       onStorageFull: () => this.emit("storageFull", { runId: claimed.run.id }),
       onStep: (event) => this.emit("step", event),
       onProgress: (id, bytes) => this.emit("progress", { runId: id, bytes }),
+      runStep: isolatedSteps(pipeline).length > 0 ? isolatedRunner(this.pool, pipeline) : undefined,
+      poisonAfter: this.options.isolation.poisonAfter,
     });
     const finished = execution.execute().finally(() => {
       if (this.executions.get(runId)?.execution === execution) this.executions.delete(runId);

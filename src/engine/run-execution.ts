@@ -9,6 +9,7 @@ import type { AnyStep, Pipeline } from "../core/pipeline.js";
 import { backoffDelayMs, resolveRetryPolicy, type RetryPolicy } from "../core/retry.js";
 import type { ErrorInfo, Lease, RunRecord } from "../store/records.js";
 import type { ClaimedRun, Store } from "../store/store.js";
+import { isPoisoned } from "./isolation/poison.js";
 import type { Logger } from "./logger.js";
 import { runStep } from "./step-runner.js";
 
@@ -39,6 +40,10 @@ export interface ExecutionDeps {
   onStorageFull?: () => void;
   onStep: (event: StepEvent) => void;
   onProgress: (runId: string, bytes: number) => void;
+  /** runs one step attempt; the node routes isolated steps to its process pool */
+  runStep?: typeof runStep;
+  /** worker crashes of one run before it is quarantined as `poison` (isolation.poison_after) */
+  poisonAfter?: number;
 }
 
 type Failure =
@@ -151,7 +156,7 @@ export class RunExecution {
     });
     const startedAt = Date.now();
     const clock = performance.now();
-    const outcome = await runStep({
+    const outcome = await (this.deps.runStep ?? runStep)({
       step,
       runId: this.run.id,
       traceId: this.run.traceId,
@@ -263,6 +268,12 @@ export class RunExecution {
         isKeelError(error) && error instanceof TransientError ? error.nextRetryDelayMs : undefined;
       next = { kind: "retry", delayMs: hinted ?? backoffDelayMs(policy, attempt), error: info };
     }
+    // a run that keeps killing its worker process is not retried once more: poison
+    if (
+      cls.code === "worker_crashed" &&
+      (await isPoisoned(this.deps.store, this.run.id, this.deps.poisonAfter))
+    )
+      next = { kind: "quarantine", reason: "poison", error: info };
     // a permanent failure outranks a retry asked for by a sibling step
     if (!this.failure || (this.failure.kind === "retry" && next.kind === "quarantine"))
       this.failure = next;

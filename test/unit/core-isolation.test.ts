@@ -1,5 +1,5 @@
-// The pure parts of process isolation: where a step runs, the module a child needs, and errors as
-// data across the process boundary.
+// The pure parts of process isolation: where a step runs, the module a child needs, errors as
+// data across the process boundary, and the crash count behind `poison`.
 import { describe, expect, it } from "vitest";
 import {
   PermanentError,
@@ -14,6 +14,8 @@ import {
   step,
   withModule,
 } from "../../src/core/index.js";
+import { workerCrashes } from "../../src/engine/isolation/poison.js";
+import type { TransitionRecord } from "../../src/store/records.js";
 
 const a = step("a", () => 1);
 const b = step("b", { after: [a], isolation: "process" }, () => 2);
@@ -88,5 +90,40 @@ describe("errors across the process boundary", () => {
     );
     expect(classifyError(crash)).toEqual({ retryable: true, code: "worker_crashed" });
     expect(crash.message).toMatch(/pid 42.*signal SIGKILL/);
+  });
+});
+
+describe("poison: worker crashes of a run", () => {
+  let id = 0;
+  const t = (step: string | null, to: string, reason: string): TransitionRecord =>
+    ({
+      id: ++id,
+      runId: "r",
+      step,
+      from: null,
+      to,
+      reason,
+      actor: "n",
+      at: id,
+      traceId: null,
+      details: null,
+    }) as TransitionRecord;
+
+  it("counts worker_crashed step failures, of any step, since the last operator retry", () => {
+    const trail = [
+      t(null, "pending", "submitted"),
+      t("a", "failed", "worker_crashed"),
+      t("a", "failed", "error"),
+      t("b", "failed", "worker_crashed"),
+    ];
+    expect(workerCrashes(trail)).toBe(2);
+    expect(workerCrashes([...trail, t(null, "pending", "operator_retry")])).toBe(0);
+    expect(
+      workerCrashes([
+        ...trail,
+        t(null, "pending", "operator_retry"),
+        t("a", "failed", "worker_crashed"),
+      ]),
+    ).toBe(1);
   });
 });
