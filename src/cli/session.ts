@@ -64,6 +64,10 @@ export async function openSession(
     heartbeatMs: config.node.heartbeat_ms,
     pollMs: config.node.poll_ms,
     capabilities: config.node.capabilities,
+    isolation: {
+      poisonAfter: config.isolation.poison_after,
+      killGraceMs: config.isolation.kill_grace_ms,
+    },
     retry: {
       maxAttempts: config.retry.max_attempts,
       baseDelayMs: config.retry.base_delay_ms,

@@ -1,5 +1,9 @@
 // The pure parts of process isolation: where a step runs, the module a child needs, errors as
-// data across the process boundary, and the crash count behind `poison`.
+// data across the process boundary, the crash count behind `poison`, and the config section.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
   PermanentError,
@@ -13,8 +17,11 @@ import {
   serializeError,
   step,
   withModule,
+  type Pipeline,
 } from "../../src/core/index.js";
 import { workerCrashes } from "../../src/engine/isolation/poison.js";
+import { loadConfig } from "../../src/ops/config.js";
+import { loadPipelineModules } from "../../src/ops/pipeline-modules.js";
 import type { TransitionRecord } from "../../src/store/records.js";
 
 const a = step("a", () => 1);
@@ -125,5 +132,30 @@ describe("poison: worker crashes of a run", () => {
         t("a", "failed", "worker_crashed"),
       ]),
     ).toBe(1);
+  });
+});
+
+describe("isolation: in keel.yaml", () => {
+  it("has defaults, reads the file and the environment, refuses a bad value by name", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "keel-config-")), "keel.yaml");
+    expect(loadConfig(undefined, {}).isolation).toEqual({ poison_after: 3, kill_grace_ms: 1000 });
+    writeFileSync(file, "isolation:\n  poison_after: 5\n");
+    expect(loadConfig(file, { KEEL_ISOLATION_KILL_GRACE_MS: "250" }).isolation).toEqual({
+      poison_after: 5,
+      kill_grace_ms: 250,
+    });
+    writeFileSync(file, "isolation:\n  poison_after: 0\n");
+    expect(() => loadConfig(file, {})).toThrow(/keel\.yaml:2: isolation\.poison_after/);
+    writeFileSync(file, "isolation:\n  poison_afte: 2\n");
+    expect(() => loadConfig(file, {})).toThrow(/did you mean "poison_after"/);
+  });
+
+  it("a pipeline from a module listed under pipelines: knows that module", async () => {
+    const file = fileURLToPath(
+      new URL("../integration/fixtures/isolated-config-pipelines.mjs", import.meta.url),
+    );
+    const [p] = await loadPipelineModules([file]);
+    expect(p?.options.module).toBe(pathToFileURL(file).href);
+    expect(() => checkIsolationModule(p as Pipeline)).not.toThrow();
   });
 });
