@@ -12,6 +12,8 @@ import { resolveHome } from "../../store/open-store.js";
 import { UsageError, isoTime, printFields, printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
+import { status as statusOperation } from "../../api/operations/node.js";
+import { apiEndpoint, withClient } from "../client.js";
 
 /**
  * `keel status` and `keel health`: read-only looks at this home's node and store. Health exit
@@ -23,7 +25,10 @@ export function registerStatus(program: Command, global: () => GlobalOptions): v
   program
     .command("status")
     .description("this home's node, the nodes and runs in the store, the registered pipelines")
-    .option("--verbose", "add node capabilities, the oldest pending run and the store file")
+    .option(
+      "--verbose",
+      "add node capabilities, the oldest pending run, the store file and the running node's workers (with worker pids)",
+    )
     .addHelpText(
       "after",
       "\nExamples:\n  keel status                       is the node running, how many runs in each status\n  keel status --verbose --format json",
@@ -32,10 +37,16 @@ export function registerStatus(program: Command, global: () => GlobalOptions): v
       action(async (opts: { verbose?: boolean }) => {
         const g = global();
         const now = Date.now();
-        const report = await readStatus(homeOf(g), now);
+        const home = homeOf(g);
+        const verbose = Boolean(opts.verbose);
+        const report = await readStatus(home, now);
+        const workers = verbose ? await liveWorkers(g, home) : undefined;
         if (g.format === "json")
-          printJson(snakeKeys(statusJson(report, Boolean(opts.verbose), now)));
-        else printStatus(report, Boolean(opts.verbose), now);
+          printJson({
+            ...(snakeKeys(statusJson(report, verbose, now)) as object),
+            ...(verbose ? { workers } : {}),
+          });
+        else printStatus(report, verbose, now, workers ?? null);
         return ExitCode.ok;
       }),
     );
@@ -109,7 +120,25 @@ function seconds(ms: number | null): string | null {
   return ms === null ? null : `${(ms / 1000).toFixed(1)} s`;
 }
 
-function printStatus(report: StatusReport, verbose: boolean, now: number): void {
+type Workers = Awaited<ReturnType<typeof statusOperation.run>>["workers"];
+
+/** the live figures of the node running for this home, from its API; null when none answers */
+async function liveWorkers(g: GlobalOptions, home: string): Promise<Workers> {
+  if (!apiEndpoint(g, home)) return null;
+  try {
+    const answer = await withClient(g, (client) => client.call(statusOperation), {
+      readOnly: true,
+    });
+    return answer.workers;
+  } catch (error) {
+    process.stderr.write(
+      `warning: the node's API did not give its workers: ${(error as Error).message}\n`,
+    );
+    return null;
+  }
+}
+
+function printStatus(report: StatusReport, verbose: boolean, now: number, workers: Workers): void {
   const node = report.node;
   process.stdout.write(
     node.running
@@ -141,5 +170,20 @@ function printStatus(report: StatusReport, verbose: boolean, now: number): void 
           : `due ${seconds(Math.max(0, now - report.oldestDueAt))} ago`,
       ],
     ]);
+    if (workers) printWorkers(workers);
+  }
+}
+
+function printWorkers(workers: NonNullable<Workers>): void {
+  process.stdout.write("\nworkers\n");
+  printFields([
+    ["concurrency", workers.concurrency],
+    ["busy", workers.busy],
+    ["idle", workers.idle],
+    ["worker pids", workers.pids.length > 0 ? workers.pids.join(", ") : "none started"],
+  ]);
+  if (workers.processes.length > 0) {
+    process.stdout.write("\n");
+    printTable(workers.processes, ["pid", "busy", "run_id", "step"]);
   }
 }
