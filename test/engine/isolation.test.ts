@@ -53,7 +53,9 @@ describe("isolation: process", () => {
       runInput: { n: 2 },
     });
     // kept warm for the next isolated step
-    expect(k.workerProcesses).toEqual([{ pid: child.pid, busy: false, runId: null, step: null }]);
+    expect(k.workerProcesses).toEqual([
+      { pid: child.pid, state: "idle", busy: false, runId: null, step: null },
+    ]);
     expect(k.workerPids).toEqual([child.pid]);
     expect(progress).toEqual([3]);
     await until(() => lines.some((l) => l.msg === "hello from the child"));

@@ -53,7 +53,9 @@ describe("isolated steps under keel start", () => {
       workers: { pids: number[]; processes: { pid: number; busy: boolean }[] };
     };
     expect(status.workers.pids).toEqual([pid]);
-    expect(status.workers.processes).toEqual([{ pid, busy: false, run_id: null, step: null }]);
+    expect(status.workers.processes).toEqual([
+      { pid, state: "idle", busy: false, run_id: null, step: null },
+    ]);
 
     const table = keelCli(home, ["--config", config, "status", "--verbose"]);
     expect(table.stdout).toMatch(new RegExp(`worker pids\\s+${pid}`));

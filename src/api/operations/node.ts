@@ -49,6 +49,7 @@ function workers(ctx: OperationContext, now: number) {
     pids: processes.map((p) => p.pid),
     processes: processes.map((p) => ({
       pid: p.pid,
+      state: p.state,
       busy: p.busy,
       run_id: p.runId,
       step: p.step,

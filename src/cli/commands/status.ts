@@ -184,6 +184,6 @@ function printWorkers(workers: NonNullable<Workers>): void {
   ]);
   if (workers.processes.length > 0) {
     process.stdout.write("\n");
-    printTable(workers.processes, ["pid", "busy", "run_id", "step"]);
+    printTable(workers.processes, ["pid", "state", "run_id", "step"]);
   }
 }

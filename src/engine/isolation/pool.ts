@@ -20,6 +20,8 @@ export interface PoolOptions {
 /** a child process of the pool, for `keel status --verbose` */
 export interface WorkerProcess {
   pid: number;
+  /** starting: forked, not yet listening (a replacement, or a first start) */
+  state: "starting" | "idle" | "busy";
   busy: boolean;
   runId: string | null;
   step: string | null;
@@ -54,6 +56,7 @@ export class ProcessPool {
       .filter((w) => w.alive && w.pid !== undefined)
       .map((w) => ({
         pid: w.pid as number,
+        state: w.starting ? "starting" : w.busy ? "busy" : "idle",
         busy: w.busy,
         runId: w.task?.runId ?? null,
         step: w.task?.step ?? null,
