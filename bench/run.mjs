@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { benchDir, rootDir } from "./lib/common.mjs";
+import { benchDir, ensureBuilt, machine } from "./lib/common.mjs";
 
 const usage = `usage: node bench/run.mjs [--quick] [--only SYSTEMS] [--cases NUMBERS] [--no-report]
   --quick          smaller n and shorter caps (about 2-3 minutes in all)
@@ -68,35 +68,6 @@ function ensureInstalled() {
     process.stderr.write("bench: npm install --prefix bench failed\n");
     process.exit(1);
   }
-}
-
-function ensureBuilt() {
-  if (
-    existsSync(join(rootDir, "dist", "src", "index.js")) &&
-    existsSync(join(rootDir, "dist", "examples", "document-analysis", "pipeline.js"))
-  )
-    return;
-  process.stderr.write("bench: keel is not built; running npm run build...\n");
-  const r = spawnSync("npm", ["run", "build"], {
-    cwd: rootDir,
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  if (r.status !== 0) process.exit(1);
-}
-
-function machine() {
-  const cpus = os.cpus();
-  return {
-    nproc: os.availableParallelism?.() ?? cpus.length,
-    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    cpu: cpus[0]?.model?.trim() ?? "?",
-    node: process.version,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    load: os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" "),
-  };
 }
 
 const argv = process.argv.slice(2);

@@ -8,6 +8,7 @@ export type {
   StepOptions,
   PipelineOptions,
   FallbackFn,
+  Isolation,
 } from "./core/pipeline.js";
 export type { StepContext, StepLogger } from "./core/step-context.js";
 export type { RetryPolicy } from "./core/retry.js";
@@ -26,6 +27,7 @@ export type { BreakerControls, BreakerView } from "./engine/breaker-actions.js";
 export type { BreakerChange, BreakerRecord, BreakerTransitionRecord } from "./store/breakers.js";
 export { keel, Keel } from "./engine/keel.js";
 export type { EmergencyState } from "./engine/emergency.js";
+export type { WorkerProcess } from "./engine/isolation/pool.js";
 export type { KeelOptions, SubmittedRun, RunDetails } from "./engine/keel.js";
 export type { SubmitOptions } from "./engine/submit-options.js";
 export type { TelemetryOptions } from "./engine/telemetry-recorder.js";

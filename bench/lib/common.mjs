@@ -1,6 +1,8 @@
 // Shared helpers: clocks, percentiles, waiting, names, connection settings.
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -43,6 +45,12 @@ export function percentiles(values) {
   const at = (p) =>
     round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
   return { p50_ms: at(50), p95_ms: at(95), p99_ms: at(99) };
+}
+
+/** p50 and p95 (nearest rank, as `percentiles`) and the max of a list of ms values */
+export function spread(values) {
+  const { p50_ms, p95_ms } = percentiles(values);
+  return { p50: p50_ms, p95: p95_ms, max: values.length ? round(Math.max(...values)) : null };
 }
 
 export function round(value, digits = 2) {
@@ -89,4 +97,35 @@ export function chunks(list, size) {
 export function medianBy(tries, key) {
   const sorted = [...tries].sort((a, b) => a[key] - b[key]);
   return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** The machine a run measured, for the report: cores, memory, CPU, Node, OS, load average. */
+export function machine() {
+  const cpus = os.cpus();
+  return {
+    nproc: os.availableParallelism?.() ?? cpus.length,
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    cpu: cpus[0]?.model?.trim() ?? "?",
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    load: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" "),
+  };
+}
+
+/** keel is imported from dist/: build it (npm run build) when it is missing. */
+export function ensureBuilt() {
+  if (
+    existsSync(join(rootDir, "dist", "src", "index.js")) &&
+    existsSync(join(rootDir, "dist", "examples", "document-analysis", "pipeline.js"))
+  )
+    return;
+  process.stderr.write("bench: keel is not built; running npm run build...\n");
+  const r = spawnSync("npm", ["run", "build"], {
+    cwd: rootDir,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (r.status !== 0) process.exit(1);
 }

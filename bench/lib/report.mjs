@@ -3,14 +3,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { benchDir, round } from "./common.mjs";
 
-const START = "<!-- results:start -->";
-const END = "<!-- results:end -->";
 
 const fmt = (v, digits = 1) =>
   v === null || v === undefined
     ? "–"
     : Number(v).toLocaleString("en-US", { maximumFractionDigits: digits });
-const ms = (v) =>
+export const ms = (v) =>
   v === null || v === undefined ? "–" : v >= 100 ? fmt(v, 0) : v >= 10 ? fmt(v, 1) : fmt(v, 2);
 const label = (r) =>
   r.variant && r.variant !== "default" ? `${r.system} (${r.variant})` : r.system;
@@ -18,7 +16,7 @@ const esc = (s) => String(s).replace(/\|/g, "\\|");
 const partial = (r) => (r.completed !== undefined || r.completed_runs !== undefined ? " ⚠" : "");
 const errored = (r) => typeof r.notes === "string" && r.notes.startsWith("error:");
 
-function table(head, rows) {
+export function table(head, rows) {
   if (rows.length === 0) return "";
   return [
     `| ${head.join(" | ")} |`,
@@ -310,13 +308,16 @@ function lowerIsBetter(k, p) {
     : `keel ${fmt(1 / x, 1 / x >= 10 ? 0 : 1)}× higher`;
 }
 
-export function writeReadme(section) {
+/** replaces what stands between `<!-- NAME:start -->` and `<!-- NAME:end -->` in bench/README.md */
+export function writeReadme(section, name = "results") {
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
   const path = join(benchDir, "README.md");
   const text = readFileSync(path, "utf8");
-  const a = text.indexOf(START);
-  const b = text.indexOf(END);
-  if (a < 0 || b < a) throw new Error(`bench/README.md has no ${START} ... ${END} markers`);
-  writeFileSync(path, `${text.slice(0, a + START.length)}\n${section}\n${text.slice(b)}`);
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`bench/README.md has no ${start} ... ${end} markers`);
+  writeFileSync(path, `${text.slice(0, a + start.length)}\n${section}\n${text.slice(b)}`);
 }
 
 // ---- the chart: two panels of horizontal bars, hand-written SVG

@@ -41,11 +41,16 @@ export function record(fields) {
   line.mode = mode;
   Object.assign(line, runFields);
   line.at = new Date().toISOString();
-  mkdirSync(resultsDir, { recursive: true });
-  appendFileSync(resultsFile(), `${JSON.stringify(line)}\n`);
-  process.stdout.write(`${JSON.stringify(line)}\n`);
+  appendLine(resultsFile(), line);
   collected.push(line);
   return line;
+}
+
+/** prints one result line to stdout and appends it to a JSON-lines file of bench/results/ */
+export function appendLine(file, line) {
+  mkdirSync(resultsDir, { recursive: true });
+  appendFileSync(file, `${JSON.stringify(line)}\n`);
+  process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
 export function collectedResults() {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { KeelError } from "../core/errors/keel-error.js";
+import type { WorkerProcess } from "../engine/isolation/pool.js";
 import type { Keel } from "../engine/keel.js";
 import type { TokenRole } from "../store/tokens.js";
 
@@ -24,6 +25,8 @@ export interface NodeFigures {
   startedAt: number;
   concurrency: number;
   busy: number;
+  /** child processes running isolated steps (optional for callers that have none) */
+  workerProcesses?: WorkerProcess[];
 }
 
 export interface OperationInput<P, Q, B> {

@@ -71,6 +71,10 @@ export async function openSession(
       flushMs: config.telemetry.flush_ms,
     },
     breakers: breakerOptions(config, usingDemo ? demoBreakers : {}),
+    isolation: {
+      poisonAfter: config.isolation.poison_after,
+      killGraceMs: config.isolation.kill_grace_ms,
+    },
     retry: {
       maxAttempts: config.retry.max_attempts,
       baseDelayMs: config.retry.base_delay_ms,

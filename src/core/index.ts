@@ -5,6 +5,7 @@ export * from "./status.js";
 export * from "./retry.js";
 export * from "./dag.js";
 export * from "./pipeline.js";
+export * from "./isolation.js";
 export * from "./step-context.js";
 export * from "./canonical-json.js";
 export * from "./ids.js";

@@ -9,6 +9,10 @@ import type { StepContext } from "./step-context.js";
  * Types flow through `after`: a step that runs after steps A and B receives `{ A: outA, B: outB }`;
  * a step with no `after` receives the run's input.
  */
+/** where a step's function runs: on the node's event loop, or in a child process of its pool */
+export type Isolation = "inline" | "process";
+const isolations: readonly string[] = ["inline", "process"];
+
 export interface StepOptions<I = unknown, O = unknown> {
   /** steps this one waits for: step definitions (typed) or names */
   after?: readonly (AnyStep | string)[];
@@ -19,6 +23,8 @@ export interface StepOptions<I = unknown, O = unknown> {
   uses?: readonly string[];
   /** serves a cached or degraded output while a breaker is open, or once retries run out */
   fallback?: FallbackFn<I, O>;
+  /** default: the pipeline's, else "inline"; "process" needs the pipeline's `module` */
+  isolation?: Isolation;
 }
 
 export type StepFn<I, O> = (ctx: StepContext, input: I) => O | Promise<O>;
@@ -43,6 +49,7 @@ export interface StepDef<
   readonly timeout: number | undefined;
   readonly uses: readonly string[];
   readonly fallback: FallbackFn<I, O> | undefined;
+  readonly isolation: Isolation | undefined;
   readonly run: StepFn<I, O>;
   /** type-only markers */
   readonly __types?: { input: I; output: O; runInput: RunIn; deps: Deps };
@@ -57,7 +64,7 @@ export type DepsInput<D extends readonly (AnyStep | string)[]> = {
   [S in NamedDefs<D> as S["name"]]: NonNullable<S["__types"]>["output"];
 };
 
-const knownOptions = new Set(["after", "retry", "timeout", "uses", "fallback"]);
+const knownOptions = new Set(["after", "retry", "timeout", "uses", "fallback", "isolation"]);
 
 export function step<const N extends string, I, O>(
   name: N,
@@ -99,6 +106,7 @@ export function step(name: string, a: unknown, b?: unknown): AnyStep {
       { step: name },
     );
   }
+  checkIsolationValue(`step "${name}"`, options.isolation, { step: name });
   const after = (options.after ?? []).map((dep) => (typeof dep === "string" ? dep : dep?.name));
   return Object.freeze({
     kind: "keel.step",
@@ -108,6 +116,7 @@ export function step(name: string, a: unknown, b?: unknown): AnyStep {
     timeout: options.timeout,
     uses: checkUses(name, options.uses),
     fallback: checkFallback(name, options.fallback),
+    isolation: options.isolation,
     run,
   }) as AnyStep;
 }
@@ -157,6 +166,13 @@ export type PipelineOutputOf<S extends readonly AnyStep[]> = {
 export interface PipelineOptions {
   retry?: Partial<RetryPolicy>;
   timeout?: number;
+  /** the default of its steps */
+  isolation?: Isolation;
+  /**
+   * the module that exports this pipeline (`import.meta.url`, or an absolute path): a child
+   * process imports it to run the pipeline's isolated steps. Not part of the version.
+   */
+  module?: string;
 }
 
 export interface Pipeline<I = unknown, O = unknown> {
@@ -188,6 +204,13 @@ export function pipeline<const S extends readonly AnyStep[]>(
       );
   });
   const shape = checkDag(name, steps);
+  checkIsolationValue("the pipeline", options.isolation, {}, name);
+  if (options.module !== undefined && !isModuleLocation(options.module))
+    throw new PipelineDefinitionError(
+      name,
+      `module must be a file: URL or an absolute path (pass import.meta.url), got ${JSON.stringify(options.module)}`,
+      { option: "module" },
+    );
   return Object.freeze({
     kind: "keel.pipeline",
     name,
@@ -200,16 +223,43 @@ export function pipeline<const S extends readonly AnyStep[]>(
 
 function versionOf(name: string, steps: readonly AnyStep[], options: PipelineOptions): string {
   const hash = createHash("sha256");
-  hash.update(JSON.stringify({ name, options }));
+  // where the module lives is not the definition: filling it in (pipeline-modules) keeps the version
+  hash.update(JSON.stringify({ name, options: { ...options, module: undefined } }));
   for (const s of steps) {
     hash.update(
-      JSON.stringify([s.name, s.after, s.retry ?? null, s.timeout ?? null, s.run.toString()]),
+      JSON.stringify([
+        s.name,
+        s.after,
+        s.retry ?? null,
+        s.timeout ?? null,
+        s.run.toString(),
+        // only when set, so pipelines written before isolation existed keep their versions
+        ...(s.isolation ? [s.isolation] : []),
+      ]),
     );
     // only when declared, so the versions of pipelines without them stay what they were
     if (s.uses.length > 0 || s.fallback)
       hash.update(JSON.stringify([s.uses, s.fallback?.toString() ?? null]));
   }
   return hash.digest("hex").slice(0, 16);
+}
+
+function checkIsolationValue(
+  what: string,
+  value: unknown,
+  details: Record<string, unknown>,
+  pipelineName = "(unassigned)",
+): void {
+  if (value !== undefined && !isolations.includes(value as string))
+    throw new PipelineDefinitionError(
+      pipelineName,
+      `${what} has isolation ${JSON.stringify(value)}; use "inline" or "process"`,
+      { ...details, option: "isolation" },
+    );
+}
+
+function isModuleLocation(value: unknown): boolean {
+  return typeof value === "string" && /^(file:\/\/|\/|[A-Za-z]:[\\/])/.test(value);
 }
 
 export function isPipeline(value: unknown): value is Pipeline {

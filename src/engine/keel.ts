@@ -30,6 +30,7 @@ import {
   type RetryOptions,
 } from "./operator-actions.js";
 import { KeelNode, type NodeEvents } from "./node.js";
+import type { WorkerProcess } from "./isolation/pool.js";
 import { resolveNodeOptions, type NodeOptions } from "./options.js";
 import { PipelineRegistry } from "./registry.js";
 import { checkSubmitOptions, type SubmitOptions } from "./submit-options.js";
@@ -126,6 +127,16 @@ export class Keel extends EventEmitter<NodeEvents> {
 
   get nodeId(): string | undefined {
     return this.node?.id;
+  }
+
+  /** the child processes running isolated steps on this instance's node, busy or idle */
+  get workerProcesses(): WorkerProcess[] {
+    return this.node?.workerProcesses ?? [];
+  }
+
+  /** their pids */
+  get workerPids(): number[] {
+    return this.workerProcesses.map((w) => w.pid);
   }
 
   /** runs executing on this instance's node now (0 when no node runs) */

@@ -5,6 +5,8 @@ import { BreakerProbes } from "./breaker-probes.js";
 import { BreakerBoard } from "./breakers.js";
 import { Claimer } from "./claimer.js";
 import { EmergencyWatch, type EmergencyState } from "./emergency.js";
+import { isolatedSteps } from "../core/isolation.js";
+import { isolatedRunner, ProcessPool, type WorkerProcess } from "./isolation/index.js";
 import { Liveness } from "./liveness.js";
 import type { Logger } from "./logger.js";
 import type { ResolvedNodeOptions } from "./options.js";
@@ -31,6 +33,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   private readonly emergency: EmergencyWatch;
   private breakers: BreakerBoard | undefined;
   private probes: BreakerProbes | undefined;
+  /** child processes for isolated steps; none is started until one runs */
+  private readonly pool: ProcessPool;
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
   private unsubscribe: (() => void) | undefined;
 
@@ -57,6 +61,11 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       dispatch: (claimed) => this.dispatch(claimed),
     });
     this.emergency = new EmergencyWatch(store, (state) => this.onEmergency(state));
+    this.pool = new ProcessPool({
+      size: options.concurrency,
+      killGraceMs: options.isolation.killGraceMs,
+      log,
+    });
     this.liveness = new Liveness({
       store,
       log,
@@ -83,6 +92,11 @@ export class KeelNode extends EventEmitter<NodeEvents> {
 
   get inFlight(): number {
     return this.executions.size;
+  }
+
+  /** the pool's child processes (isolated steps), busy or idle */
+  get workerProcesses(): WorkerProcess[] {
+    return this.pool.processes;
   }
 
   async start(): Promise<void> {
@@ -126,6 +140,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     if (options.force)
       for (const { execution } of this.executions.values()) execution.abort("stopping");
     await Promise.allSettled([...this.executions.values()].map((e) => e.done));
+    // no child outlives its node: forced, they are killed; graceful, idle ones are let go
+    await this.pool.close(options);
     this.liveness.stop();
     this.emergency.stop();
     this.probes?.stop();
@@ -212,6 +228,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       onStep: (event) => this.emit("step", event),
       onProgress: (id, bytes) =>
         this.emit("progress", { runId: id, pipeline: claimed.run.pipeline, bytes }),
+      runStep: isolatedSteps(pipeline).length > 0 ? isolatedRunner(this.pool, pipeline) : undefined,
+      poisonAfter: this.options.isolation.poisonAfter,
     });
     const finished = execution.execute().finally(() => {
       if (this.executions.get(runId)?.execution === execution) this.executions.delete(runId);

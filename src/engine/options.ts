@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { newNodeId } from "../core/ids.js";
 import { defaultRetryPolicy, resolveRetryPolicy, type RetryPolicy } from "../core/retry.js";
 import { InvalidInputError } from "../core/errors/definition-errors.js";
+import { defaultPoisonAfter } from "./isolation/poison.js";
 
 /**
  * A node's options, resolved once: given values over defaults, checked, frozen.
@@ -17,6 +18,13 @@ export interface NodeOptions {
   retry?: Partial<RetryPolicy>;
   nodeId?: string;
   capabilities?: string[];
+  /** steps with `isolation: "process"` (docs/pipelines.md#process-isolation) */
+  isolation?: {
+    /** worker crashes of one run before it is quarantined as `poison` (default 3) */
+    poisonAfter?: number;
+    /** ms an aborted or timed-out step's child may take to stop before SIGKILL (default 1000) */
+    killGraceMs?: number;
+  };
 }
 
 export interface ResolvedNodeOptions {
@@ -29,6 +37,7 @@ export interface ResolvedNodeOptions {
   readonly host: string;
   readonly pid: number;
   readonly capabilities: readonly string[];
+  readonly isolation: { readonly poisonAfter: number; readonly killGraceMs: number };
 }
 
 export function resolveNodeOptions(options: NodeOptions = {}): ResolvedNodeOptions {
@@ -43,11 +52,17 @@ export function resolveNodeOptions(options: NodeOptions = {}): ResolvedNodeOptio
     host,
     pid: process.pid,
     capabilities: Object.freeze([...(options.capabilities ?? [])]),
+    isolation: Object.freeze({
+      poisonAfter: options.isolation?.poisonAfter ?? defaultPoisonAfter,
+      killGraceMs: options.isolation?.killGraceMs ?? 1000,
+    }),
   };
   positiveInteger("concurrency", resolved.concurrency, 10_000);
   positiveInteger("leaseMs", resolved.leaseMs, 86_400_000);
   positiveInteger("heartbeatMs", resolved.heartbeatMs, 3_600_000);
   positiveInteger("pollMs", resolved.pollMs, 3_600_000);
+  positiveInteger("isolation.poisonAfter", resolved.isolation.poisonAfter, 1_000_000);
+  positiveInteger("isolation.killGraceMs", resolved.isolation.killGraceMs, 3_600_000);
   if (resolved.heartbeatMs * 2 > resolved.leaseMs) {
     throw new InvalidInputError(
       `heartbeatMs (${resolved.heartbeatMs}) must be at most half of leaseMs (${resolved.leaseMs}), or live runs would lose their lease`,

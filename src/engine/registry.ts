@@ -1,4 +1,5 @@
 import { UnknownPipelineError } from "../core/errors/definition-errors.js";
+import { checkIsolationModule } from "../core/isolation.js";
 import type { Pipeline } from "../core/pipeline.js";
 import type { PipelineRecord } from "../store/records.js";
 
@@ -7,6 +8,7 @@ export class PipelineRegistry {
   private readonly byName = new Map<string, Pipeline>();
 
   add(pipeline: Pipeline): void {
+    checkIsolationModule(pipeline);
     const existing = this.byName.get(pipeline.name);
     if (existing && existing !== pipeline && existing.version !== pipeline.version) {
       throw new Error(

@@ -12,6 +12,7 @@ import type { ClaimedRun, Store } from "../store/store.js";
 import type { Admission, BreakerBoard } from "./breakers.js";
 import { decideFailure, retriesExhausted, worseFailure, type Failure } from "./failure-decision.js";
 import { writeHolding } from "./held-write.js";
+import { isPoisoned } from "./isolation/poison.js";
 import type { Logger } from "./logger.js";
 import { runStep, type StepRunInput } from "./step-runner.js";
 
@@ -51,6 +52,10 @@ export interface ExecutionDeps {
   onStorageFull?: () => void;
   onStep: (event: StepEvent) => void;
   onProgress: (runId: string, bytes: number) => void;
+  /** runs one step attempt; the node routes isolated steps to its process pool */
+  runStep?: typeof runStep;
+  /** worker crashes of one run before it is quarantined as `poison` (isolation.poison_after) */
+  poisonAfter?: number;
 }
 
 export class RunExecution {
@@ -166,7 +171,7 @@ export class RunExecution {
     this.emitStep(step, "running", attempt);
     const startedAt = Date.now();
     const clock = performance.now();
-    const outcome = await runStep(this.stepRequest(step, attempt));
+    const outcome = await (this.deps.runStep ?? runStep)(this.stepRequest(step, attempt));
     if (this.abortReason) return;
     const ms = Math.round((performance.now() - clock) * 1000) / 1000;
     const cls = outcome.ok ? undefined : classifyError(outcome.error);
@@ -290,7 +295,15 @@ export class RunExecution {
     );
     this.emitStep(step, "failed", attempt, { ms, error: info });
     this.log.warn({ step: step.name, attempt, code: cls.code, err: error }, "step attempt failed");
-    return decideFailure(cls, error, info, attempt, this.policyFor(step));
+    const next = decideFailure(cls, error, info, attempt, this.policyFor(step));
+    // a run that keeps killing its worker process is not retried once more: poison
+    if (
+      next.kind === "retry" &&
+      cls.code === "worker_crashed" &&
+      (await isPoisoned(this.deps.store, this.run.id, this.deps.poisonAfter))
+    )
+      return { kind: "quarantine", reason: "poison", error: info };
+    return next;
   }
 
   private emitStep(

@@ -42,24 +42,7 @@ export async function runStep(req: StepRunInput): Promise<StepRunOutcome> {
       req.timeoutMs,
     );
   }
-  let log: StepLogger | undefined;
-  const ctx: StepContext = {
-    runId: req.runId,
-    traceId: req.traceId,
-    pipeline: req.pipeline,
-    step: req.step.name,
-    attempt: req.attempt,
-    runInput: req.runInput,
-    seed: req.seed,
-    signal: controller.signal,
-    get log() {
-      return (log ??= req.log());
-    },
-    progress: (bytes) => {
-      if (Number.isFinite(bytes) && bytes > 0) req.onProgress(bytes);
-    },
-  };
-
+  const ctx = stepContext(req, controller.signal);
   try {
     const value = await Promise.race([
       invoke(req.fn ?? req.step.run, ctx, req.input),
@@ -79,7 +62,31 @@ export async function runStep(req: StepRunInput): Promise<StepRunOutcome> {
   }
 }
 
-async function invoke(
+/** What the step function sees; the same inline and in an isolated step's child process. */
+export function stepContext(
+  req: Omit<StepRunInput, "input" | "timeoutMs" | "runSignal" | "fn">,
+  signal: AbortSignal,
+): StepContext {
+  let log: StepLogger | undefined;
+  return {
+    runId: req.runId,
+    traceId: req.traceId,
+    pipeline: req.pipeline,
+    step: req.step.name,
+    attempt: req.attempt,
+    runInput: req.runInput,
+    seed: req.seed,
+    signal,
+    get log() {
+      return (log ??= req.log());
+    },
+    progress: (bytes) => {
+      if (Number.isFinite(bytes) && bytes > 0) req.onProgress(bytes);
+    },
+  };
+}
+
+export async function invoke(
   fn: (ctx: StepContext, input: unknown) => unknown,
   ctx: StepContext,
   input: unknown,
@@ -95,7 +102,7 @@ function aborted(signal: AbortSignal): Promise<never> {
   });
 }
 
-function checkOutput(step: string, value: unknown): JsonValue {
+export function checkOutput(step: string, value: unknown): JsonValue {
   try {
     return toJsonData(value);
   } catch (error) {

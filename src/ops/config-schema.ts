@@ -40,6 +40,16 @@ export const configSchema = z
       })
       .strict()
       .default({ max_attempts: 3, base_delay_ms: 1000, multiplier: 2, max_delay_ms: 60_000 }),
+    /** steps with isolation: "process" run in child processes of the node */
+    isolation: z
+      .object({
+        /** worker crashes of one run before it is quarantined as poison */
+        poison_after: z.number().int().min(1).max(1_000_000).default(3),
+        /** ms an aborted or timed-out step's child may take to stop before it is killed */
+        kill_grace_ms: z.number().int().min(1).max(3_600_000).default(1000),
+      })
+      .strict()
+      .default({ poison_after: 3, kill_grace_ms: 1000 }),
     /** scheduled backups taken by a running node (keel db backup does one by hand) */
     backup: z
       .object({

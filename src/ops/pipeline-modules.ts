@@ -1,9 +1,13 @@
 import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { InvalidInputError } from "../core/errors/definition-errors.js";
+import { withModule } from "../core/isolation.js";
 import { isPipeline, type Pipeline } from "../core/pipeline.js";
 
-/** Imports the modules named in the config and collects every pipeline they export. */
+/**
+ * Imports the modules named in the config and collects every pipeline they export, each knowing
+ * its module (unless it names one itself).
+ */
 export async function loadPipelineModules(paths: readonly string[]): Promise<Pipeline[]> {
   const found: Pipeline[] = [];
   for (const path of paths) {
@@ -28,7 +32,9 @@ export async function loadPipelineModules(paths: readonly string[]): Promise<Pip
         `pipeline module ${path} exports no pipeline; export the result of pipeline(name, steps)`,
         { module: path },
       );
-    found.push(...pipelines);
+    // a child process running an isolated step imports the module its pipeline came from
+    const url = pathToFileURL(path).href;
+    found.push(...pipelines.map((p) => withModule(p, url)));
   }
   return found;
 }

@@ -37,6 +37,7 @@ export const status = operation({
 /** live figures exist only when a node answers; in-process on the store they are null */
 function workers(ctx: OperationContext, now: number) {
   if (!ctx.node) return null;
+  const processes = ctx.node.workerProcesses ?? [];
   return {
     node_id: ctx.node.nodeId ?? null,
     pid: ctx.node.pid,
@@ -44,6 +45,15 @@ function workers(ctx: OperationContext, now: number) {
     busy: ctx.node.busy,
     idle: Math.max(0, ctx.node.concurrency - ctx.node.busy),
     uptime_ms: now - ctx.node.startedAt,
+    // the pool's child processes for isolated steps (docs/pipelines.md#process-isolation)
+    pids: processes.map((p) => p.pid),
+    processes: processes.map((p) => ({
+      pid: p.pid,
+      state: p.state,
+      busy: p.busy,
+      run_id: p.runId,
+      step: p.step,
+    })),
   };
 }
 

@@ -23,7 +23,7 @@ export function registerQuarantine(program: Command, global: () => GlobalOptions
     .description("quarantined runs, newest first")
     .option(
       "--reason <reason>",
-      "only this reason: max_attempts, timeout, bad_output, permanent:<code>",
+      "only this reason: max_attempts, timeout, bad_output, poison, permanent:<code>",
       textFlag("--reason", "permanent:parse_error"),
     )
     .option("--since <when>", "created since: 30m, 24h, 7d or an ISO time", sinceFlag)

@@ -88,6 +88,7 @@ async function runForeground(
           startedAt,
           concurrency: session.config.workers.concurrency,
           busy: session.keel.inFlight,
+          workerProcesses: session.keel.workerProcesses,
         }),
       });
     } catch (error) {

@@ -2,10 +2,10 @@ import type { Command } from "commander";
 import { health as healthOp, status as statusOp } from "../../api/operations/node.js";
 import type { healthJson } from "../../api/wire.js";
 import { healthComponents, isHealthComponent } from "../../ops/health/index.js";
-import { withClient } from "../client.js";
 import { UsageError, printFields, printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
+import { withClient } from "../client.js";
 
 /**
  * `keel status` and `keel health`: read-only looks at this home's node and store, through the
@@ -154,5 +154,18 @@ function printStatus(report: StatusJson, verbose: boolean): void {
       ["store bytes", store?.bytes],
       ["oldest pending", oldest === null ? null : `due ${seconds(oldest.age_ms)} ago`],
     ]);
+    if (report.workers) printWorkerProcesses(report.workers);
+  }
+}
+
+/** the child processes of isolated steps (docs/pipelines.md#process-isolation) */
+function printWorkerProcesses(workers: NonNullable<StatusJson["workers"]>): void {
+  process.stdout.write("\nworker processes\n");
+  printFields([
+    ["worker pids", workers.pids.length > 0 ? workers.pids.join(", ") : "none started"],
+  ]);
+  if (workers.processes.length > 0) {
+    process.stdout.write("\n");
+    printTable(workers.processes, ["pid", "state", "run_id", "step"]);
   }
 }

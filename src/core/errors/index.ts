@@ -7,3 +7,5 @@ export * from "./breaker-open-error.js";
 export * from "./store-errors.js";
 export * from "./coerce-error.js";
 export * from "./classify.js";
+export * from "./worker-errors.js";
+export * from "./serialized-error.js";
