@@ -28,6 +28,8 @@ import {
   type RetryOptions,
 } from "./operator-actions.js";
 import { KeelNode, type NodeEvents } from "./node.js";
+import type { CleanupTask } from "./disk-cleanup.js";
+import type { DiskGuardState } from "./disk-guard.js";
 import { resolveNodeOptions, type NodeOptions } from "./options.js";
 import { PipelineRegistry } from "./registry.js";
 import { checkSubmitOptions, type SubmitOptions } from "./submit-options.js";
@@ -63,6 +65,7 @@ export class Keel extends EventEmitter<NodeEvents> {
   private node: KeelNode | undefined;
   private scheduler: Scheduler | undefined;
   private readonly sourceDefs: ReturnType<typeof sourceDefinition>[];
+  private readonly diskCleanup: CleanupTask[] = [];
   private closed = false;
 
   constructor(private readonly options: KeelOptions = {}) {
@@ -103,6 +106,18 @@ export class Keel extends EventEmitter<NodeEvents> {
     return this.node?.inFlight ?? 0;
   }
 
+  /** The disk guard's state (ok, warn, paused, with the figures); undefined without a node or guard. */
+  get diskState(): DiskGuardState | undefined {
+    return this.node?.diskState;
+  }
+
+  /** Adds retention tasks the disk guard runs when the data folder fills up (before or after start). */
+  addDiskCleanup(...tasks: CleanupTask[]): this {
+    this.diskCleanup.push(...tasks);
+    this.node?.addDiskCleanup(...tasks);
+    return this;
+  }
+
   async start(): Promise<this> {
     if (this.node)
       throw new KeelError("already_started", "this keel instance already started its node");
@@ -117,6 +132,9 @@ export class Keel extends EventEmitter<NodeEvents> {
     node.on("settled", (e) => this.emit("settled", e));
     node.on("progress", (e) => this.emit("progress", e));
     node.on("storageFull", (e) => this.emit("storageFull", e));
+    node.on("disk", (e) => this.emit("disk", e));
+    node.on("diskCleanup", (e) => this.emit("diskCleanup", e));
+    node.addDiskCleanup(...this.diskCleanup);
     this.node = node;
     await node.start();
     this.scheduler = new Scheduler(

@@ -1,6 +1,8 @@
 import { EventEmitter } from "node:events";
 import type { ClaimedRun, Store } from "../store/store.js";
 import { Claimer } from "./claimer.js";
+import { quarantinePurgeTask, type CleanupReport, type CleanupTask } from "./disk-cleanup.js";
+import { DiskGuard, type DiskGuardState } from "./disk-guard.js";
 import { EmergencyWatch, type EmergencyState } from "./emergency.js";
 import { Liveness } from "./liveness.js";
 import type { Logger } from "./logger.js";
@@ -18,6 +20,9 @@ export interface NodeEvents {
   progress: [{ runId: string; bytes: number }];
   /** a run's write is held in memory because the store's disk is full */
   storageFull: [{ runId: string }];
+  /** the disk guard moved between ok, warn and paused */
+  disk: [DiskGuardState];
+  diskCleanup: [CleanupReport];
 }
 
 export class KeelNode extends EventEmitter<NodeEvents> {
@@ -25,6 +30,9 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   private readonly claimer: Claimer;
   private readonly liveness: Liveness;
   private readonly emergency: EmergencyWatch;
+  private readonly diskGuard: DiskGuard | undefined;
+  /** the disk guard's retention tasks; more can be added until the node stops */
+  private readonly cleanupTasks: CleanupTask[] = [];
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
   private unsubscribe: (() => void) | undefined;
 
@@ -46,10 +54,26 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       pollMs,
       pipelines: () => registry.names(),
       freeSlots: () => options.concurrency - this.executions.size,
-      mayClaim: () => this.state === "running" && !this.emergency.state.on,
+      mayClaim: () =>
+        this.state === "running" && !this.emergency.state.on && !this.diskGuard?.paused,
       dispatch: (claimed) => this.dispatch(claimed),
     });
     this.emergency = new EmergencyWatch(store, (state) => this.onEmergency(state));
+    if (options.disk) {
+      const days = options.disk.purgeQuarantineOlderThanDays;
+      if (days !== null) this.cleanupTasks.push(quarantinePurgeTask(store, days));
+      this.cleanupTasks.push(...options.disk.cleanup);
+      this.diskGuard = new DiskGuard({
+        ...options.disk,
+        log,
+        tasks: () => this.cleanupTasks,
+        onChange: (state) => {
+          if (state.state !== "paused") this.claimer.wake();
+          this.emit("disk", state);
+        },
+        onCleanup: (report) => this.emit("diskCleanup", report),
+      });
+    }
     this.liveness = new Liveness({
       store,
       log,
@@ -78,6 +102,14 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     return this.executions.size;
   }
 
+  get diskState(): DiskGuardState | undefined {
+    return this.diskGuard?.state;
+  }
+
+  addDiskCleanup(...tasks: CleanupTask[]): void {
+    this.cleanupTasks.push(...tasks);
+  }
+
   async start(): Promise<void> {
     if (this.state !== "idle") throw new Error(`node ${this.id} was already started`);
     const now = Date.now();
@@ -93,6 +125,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     // runs of a node that died on this host are released before the first claim
     await this.liveness.recover();
     await this.emergency.start();
+    await this.diskGuard?.start();
     this.state = "running";
     this.unsubscribe = this.store.onWork(() => {
       void this.emergency.refresh();
@@ -120,6 +153,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     await Promise.allSettled([...this.executions.values()].map((e) => e.done));
     this.liveness.stop();
     this.emergency.stop();
+    await this.diskGuard?.stop();
     try {
       await this.store.setNodeState(this.id, "offline", Date.now());
     } catch (error) {
@@ -182,7 +216,10 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       log: this.log,
       retry: this.options.retry,
       halted: () => this.emergency.state.on,
-      onStorageFull: () => this.emit("storageFull", { runId: claimed.run.id }),
+      onStorageFull: () => {
+        void this.diskGuard?.check();
+        this.emit("storageFull", { runId: claimed.run.id });
+      },
       onStep: (event) => this.emit("step", event),
       onProgress: (id, bytes) => this.emit("progress", { runId: id, bytes }),
     });

@@ -2,6 +2,11 @@ import { hostname } from "node:os";
 import { newNodeId } from "../core/ids.js";
 import { defaultRetryPolicy, resolveRetryPolicy, type RetryPolicy } from "../core/retry.js";
 import { InvalidInputError } from "../core/errors/definition-errors.js";
+import {
+  resolveDiskGuardSettings,
+  type DiskGuardSettings,
+  type ResolvedDiskGuardSettings,
+} from "./disk-guard-options.js";
 
 /**
  * A node's options, resolved once: given values over defaults, checked, frozen.
@@ -17,6 +22,8 @@ export interface NodeOptions {
   retry?: Partial<RetryPolicy>;
   nodeId?: string;
   capabilities?: string[];
+  /** the disk guard (docs/concepts.md#the-disk-guard); false turns it off */
+  disk?: DiskGuardSettings | false;
 }
 
 export interface ResolvedNodeOptions {
@@ -29,9 +36,13 @@ export interface ResolvedNodeOptions {
   readonly host: string;
   readonly pid: number;
   readonly capabilities: readonly string[];
+  readonly disk: ResolvedDiskGuardSettings | null;
 }
 
-export function resolveNodeOptions(options: NodeOptions = {}): ResolvedNodeOptions {
+/** `home` is the data folder the disk guard watches unless `disk.path` says otherwise. */
+export function resolveNodeOptions(
+  options: NodeOptions & { home?: string } = {},
+): ResolvedNodeOptions {
   const host = hostname();
   const resolved = {
     concurrency: options.concurrency ?? 10,
@@ -43,6 +54,7 @@ export function resolveNodeOptions(options: NodeOptions = {}): ResolvedNodeOptio
     host,
     pid: process.pid,
     capabilities: Object.freeze([...(options.capabilities ?? [])]),
+    disk: resolveDiskGuardSettings(options.disk, options.home),
   };
   positiveInteger("concurrency", resolved.concurrency, 10_000);
   positiveInteger("leaseMs", resolved.leaseMs, 86_400_000);

@@ -1,0 +1,82 @@
+import { InvalidInputError } from "../core/errors/definition-errors.js";
+import { resolveHome } from "../store/open-store.js";
+import type { CleanupTask } from "./disk-cleanup.js";
+import { defaultDiskThresholds, type DiskThresholds, type StatfsFn } from "./disk-usage.js";
+
+/**
+ * The disk guard's settings (`disk` in the node options, `disk:` in keel.yaml), resolved once.
+ * `false` turns the guard off: no look at free space, nothing paused, no cleanup.
+ */
+export interface DiskGuardSettings {
+  /** the folder whose filesystem is watched; default the keel home */
+  path?: string;
+  warnPercent?: number;
+  pausePercent?: number;
+  /** percentage points below a threshold before its state is left; default 2 */
+  hysteresisPercent?: number;
+  /** how often free space is read (ms); default 1000 */
+  intervalMs?: number;
+  /** how often cleanup runs again while warn or paused (ms); default 300000 */
+  cleanupIntervalMs?: number;
+  /** purge quarantined runs older than this many days when cleaning up; unset: never */
+  purgeQuarantineOlderThanDays?: number;
+  /** more cleanup tasks (backups, logs, telemetry...) besides the built-in quarantine purge */
+  cleanup?: CleanupTask[];
+  /** for tests: a statfs to use instead of the filesystem's */
+  statfs?: StatfsFn;
+}
+
+export interface ResolvedDiskGuardSettings {
+  readonly path: string;
+  readonly thresholds: DiskThresholds;
+  readonly intervalMs: number;
+  readonly cleanupIntervalMs: number;
+  readonly purgeQuarantineOlderThanDays: number | null;
+  readonly cleanup: readonly CleanupTask[];
+  readonly statfs: StatfsFn | undefined;
+}
+
+export function resolveDiskGuardSettings(
+  settings: DiskGuardSettings | false | undefined,
+  home: string | undefined,
+): ResolvedDiskGuardSettings | null {
+  if (settings === false) return null;
+  const s = settings ?? {};
+  const thresholds = {
+    warnPercent: s.warnPercent ?? defaultDiskThresholds.warnPercent,
+    pausePercent: s.pausePercent ?? defaultDiskThresholds.pausePercent,
+    hysteresisPercent: s.hysteresisPercent ?? defaultDiskThresholds.hysteresisPercent,
+  };
+  inRange("disk.warnPercent", thresholds.warnPercent, 1, 100);
+  inRange("disk.pausePercent", thresholds.pausePercent, 1, 100);
+  inRange("disk.hysteresisPercent", thresholds.hysteresisPercent, 0, 50);
+  if (thresholds.warnPercent > thresholds.pausePercent)
+    throw new InvalidInputError(
+      `disk.warnPercent (${thresholds.warnPercent}) must not be above disk.pausePercent (${thresholds.pausePercent})`,
+      { field: "disk.warnPercent" },
+    );
+  const resolved = {
+    path: s.path ?? resolveHome(home),
+    thresholds: Object.freeze(thresholds),
+    intervalMs: s.intervalMs ?? 1000,
+    cleanupIntervalMs: s.cleanupIntervalMs ?? 300_000,
+    purgeQuarantineOlderThanDays: s.purgeQuarantineOlderThanDays ?? null,
+    cleanup: Object.freeze([...(s.cleanup ?? [])]),
+    statfs: s.statfs,
+  };
+  inRange("disk.intervalMs", resolved.intervalMs, 10, 3_600_000);
+  inRange("disk.cleanupIntervalMs", resolved.cleanupIntervalMs, 10, 86_400_000);
+  if (resolved.purgeQuarantineOlderThanDays !== null)
+    inRange("disk.purgeQuarantineOlderThanDays", resolved.purgeQuarantineOlderThanDays, 0, 36_500);
+  return Object.freeze(resolved);
+}
+
+function inRange(field: string, value: number, min: number, max: number): void {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max)
+    throw new InvalidInputError(
+      `${field} must be a number from ${min} to ${max}, got ${String(value)}`,
+      {
+        field,
+      },
+    );
+}
