@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { KeelError } from "../core/errors/keel-error.js";
+import type { DiskGuardState } from "../engine/disk-guard.js";
 import type { Keel } from "../engine/keel.js";
 import type { TokenRole } from "../store/tokens.js";
 
@@ -24,6 +25,8 @@ export interface NodeFigures {
   startedAt: number;
   concurrency: number;
   busy: number;
+  /** the disk guard's state; undefined when it is off */
+  disk?: DiskGuardState;
 }
 
 export interface OperationInput<P, Q, B> {

@@ -7,6 +7,7 @@ import { loadConfig, type ResolvedConfig } from "../ops/config.js";
 import { preflightStore } from "../ops/db-preflight.js";
 import { resolveHome } from "../store/open-store.js";
 import { loadPipelineModules } from "../ops/pipeline-modules.js";
+import { diskGuardSettings } from "../ops/guard-settings.js";
 import type { Pipeline } from "../core/pipeline.js";
 
 /**
@@ -64,6 +65,7 @@ export async function openSession(
     heartbeatMs: config.node.heartbeat_ms,
     pollMs: config.node.poll_ms,
     capabilities: config.node.capabilities,
+    disk: diskGuardSettings(config),
     retry: {
       maxAttempts: config.retry.max_attempts,
       baseDelayMs: config.retry.base_delay_ms,

@@ -70,6 +70,38 @@ export const configSchema = z
             ctx.addIssue({ code: "custom", path: ["every"], message: (error as Error).message });
           }
       }),
+    /** the disk guard: free space of the data folder (docs/concepts.md#the-disk-guard) */
+    disk: z
+      .object({
+        enabled: z.boolean().default(true),
+        warn_percent: z.number().min(1).max(100).default(80),
+        pause_percent: z.number().min(1).max(100).default(90),
+        hysteresis_percent: z.number().min(0).max(50).default(2),
+        check_interval_ms: z.number().int().min(10).max(3_600_000).default(1000),
+        cleanup_interval_ms: z.number().int().min(1000).max(86_400_000).default(300_000),
+        /** rotated log files (keel.log.1, keel.log-2026...) kept in $KEEL_HOME/logs */
+        keep_rotated_logs: z.number().int().min(0).max(10_000).default(5),
+        /** unset: the guard never deletes quarantined runs */
+        purge_quarantine_older_than_days: z.number().min(0).max(36_500).optional(),
+      })
+      .strict()
+      .default({
+        enabled: true,
+        warn_percent: 80,
+        pause_percent: 90,
+        hysteresis_percent: 2,
+        check_interval_ms: 1000,
+        cleanup_interval_ms: 300_000,
+        keep_rotated_logs: 5,
+      })
+      .superRefine((d, ctx) => {
+        if (d.warn_percent > d.pause_percent)
+          ctx.addIssue({
+            code: "custom",
+            path: ["warn_percent"],
+            message: `warn_percent (${d.warn_percent}) must not be above pause_percent (${d.pause_percent})`,
+          });
+      }),
     security: z
       .object({
         /** every API request that changes something is logged (actor, route, status) */

@@ -65,6 +65,6 @@ export const health = operation({
     const components: HealthComponent[] | undefined = query.component
       ? [query.component]
       : undefined;
-    return healthJson(await checkHealth(ctx.home, { components }), query.verbose);
+    return healthJson(await checkHealth(ctx.home, { components, live: ctx.node }), query.verbose);
   },
 });

@@ -7,6 +7,7 @@ import { resolveHome } from "../../store/open-store.js";
 import { readLivePid, removePidfile, writePidfile } from "../../ops/pidfile.js";
 import { preflightStore } from "../../ops/db-preflight.js";
 import { loadConfig } from "../../ops/config.js";
+import { diskCleanupTasks } from "../../ops/disk-cleanup.js";
 import { intFlag } from "../flags.js";
 import { printJson } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
@@ -65,6 +66,7 @@ async function runForeground(
   if (concurrency !== undefined) process.env.KEEL_WORKERS_CONCURRENCY = String(concurrency);
   const session = await openSession({ ...g, home }, { node: true });
   writePidfile(home);
+  session.keel.addDiskCleanup(...diskCleanupTasks(home, session.config));
   await session.keel.start();
   const startedAt = Date.now();
   const server = session.config.server;
@@ -83,6 +85,7 @@ async function runForeground(
           startedAt,
           concurrency: session.config.workers.concurrency,
           busy: session.keel.inFlight,
+          disk: session.keel.diskState,
         }),
       });
     } catch (error) {

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { snakeKeys, statusJson } from "../../api/wire.js";
 import { loadConfig } from "../../ops/config.js";
+import { diskThresholds } from "../../ops/guard-settings.js";
 import {
   checkHealth,
   healthComponents,
@@ -19,6 +20,7 @@ import type { GlobalOptions } from "../session.js";
  */
 export function registerStatus(program: Command, global: () => GlobalOptions): void {
   const homeOf = (g: GlobalOptions): string => resolveHome(g.home ?? loadConfig(g.config).home);
+  const thresholdsOf = (g: GlobalOptions) => diskThresholds(loadConfig(g.config));
 
   program
     .command("status")
@@ -51,7 +53,7 @@ export function registerStatus(program: Command, global: () => GlobalOptions): v
     .action(
       action(async (opts: { verbose?: boolean }) => {
         const g = global();
-        const report = await checkHealth(homeOf(g));
+        const report = await checkHealth(homeOf(g), { diskThresholds: thresholdsOf(g) });
         printHealth(g.format, report, Boolean(opts.verbose));
         return exitFor(report);
       }),
@@ -69,7 +71,10 @@ export function registerStatus(program: Command, global: () => GlobalOptions): v
             `unknown component "${component}"; components: ${healthComponents.join(", ")}`,
           );
         const g = global();
-        const report = await checkHealth(homeOf(g), { components: [component] });
+        const report = await checkHealth(homeOf(g), {
+          components: [component],
+          diskThresholds: thresholdsOf(g),
+        });
         printHealth(g.format, report, Boolean(opts.verbose));
         return exitFor(report);
       }),
