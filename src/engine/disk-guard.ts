@@ -190,10 +190,11 @@ const rank: Record<DiskState, number> = { ok: 0, warn: 1, paused: 2 };
 
 function reasonFor(state: DiskState, usage: DiskUsage, t: DiskThresholds): string {
   const figures = describeUsage(usage);
+  const pct = (n: number): string => `${Number(n.toFixed(3))}%`;
   if (state === "paused")
-    return `${figures}: claiming paused at >= ${t.pausePercent}% (resumes below ${t.pausePercent - t.hysteresisPercent}%); runs in flight finish`;
+    return `${figures}: claiming paused at >= ${pct(t.pausePercent)} (resumes below ${pct(t.pausePercent - t.hysteresisPercent)}); runs in flight finish`;
   if (state === "warn")
-    return `${figures}: above the warning level of ${t.warnPercent}%; claiming pauses at ${t.pausePercent}%`;
+    return `${figures}: above the warning level of ${pct(t.warnPercent)}; claiming pauses at ${pct(t.pausePercent)}`;
   return figures;
 }
 

@@ -26,7 +26,7 @@ export type StatfsFn = (path: string) => Promise<DiskStats> | DiskStats;
 export interface DiskUsage {
   totalBytes: number;
   freeBytes: number;
-  /** blocks in use, 0-100, one decimal */
+  /** blocks in use, 0-100 */
   spacePercent: number;
   /** inodes in use, 0-100, or null when the filesystem does not count them */
   inodesPercent: number | null;
@@ -47,15 +47,17 @@ export const defaultDiskThresholds: DiskThresholds = Object.freeze({
   hysteresisPercent: 2,
 });
 
+// kept fine-grained (a few MiB of a large disk is a few thousandths of a percent); shown rounded
+const precise = (n: number): number => Math.round(n * 10_000) / 10_000;
 const oneDecimal = (n: number): number => Math.round(n * 10) / 10;
 
 export function diskUsage(stats: DiskStats): DiskUsage {
   const used = Math.max(0, stats.blocks - (stats.bfree ?? stats.bavail));
   const visible = used + stats.bavail;
-  const spacePercent = visible > 0 ? oneDecimal((used / visible) * 100) : 100;
+  const spacePercent = visible > 0 ? precise((used / visible) * 100) : 100;
   const inodesPercent =
     stats.files && stats.files > 0 && stats.ffree !== undefined
-      ? oneDecimal(((stats.files - stats.ffree) / stats.files) * 100)
+      ? precise(((stats.files - stats.ffree) / stats.files) * 100)
       : null;
   return {
     totalBytes: stats.blocks * stats.bsize,
@@ -94,7 +96,7 @@ export function formatBytes(bytes: number): string {
 export function describeUsage(usage: DiskUsage): string {
   const inodes =
     usage.inodesPercent !== null && usage.inodesPercent > usage.spacePercent
-      ? ` (inodes ${usage.inodesPercent}% used)`
+      ? ` (inodes ${oneDecimal(usage.inodesPercent)}% used)`
       : "";
-  return `${usage.spacePercent}% used, ${formatBytes(usage.freeBytes)} free${inodes}`;
+  return `${oneDecimal(usage.spacePercent)}% used, ${formatBytes(usage.freeBytes)} free${inodes}`;
 }
