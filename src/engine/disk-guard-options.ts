@@ -1,6 +1,7 @@
 import { InvalidInputError } from "../core/errors/definition-errors.js";
 import { resolveHome } from "../store/open-store.js";
 import type { CleanupTask } from "./disk-cleanup.js";
+import { checkNumber, withDefaults } from "./option-checks.js";
 import { defaultDiskThresholds, type DiskThresholds, type StatfsFn } from "./disk-usage.js";
 
 /**
@@ -42,14 +43,10 @@ export function resolveDiskGuardSettings(
 ): ResolvedDiskGuardSettings | null {
   if (settings === false) return null;
   const s = settings ?? {};
-  const thresholds = {
-    warnPercent: s.warnPercent ?? defaultDiskThresholds.warnPercent,
-    pausePercent: s.pausePercent ?? defaultDiskThresholds.pausePercent,
-    hysteresisPercent: s.hysteresisPercent ?? defaultDiskThresholds.hysteresisPercent,
-  };
-  inRange("disk.warnPercent", thresholds.warnPercent, 1, 100);
-  inRange("disk.pausePercent", thresholds.pausePercent, 1, 100);
-  inRange("disk.hysteresisPercent", thresholds.hysteresisPercent, 0, 50);
+  const thresholds = withDefaults(defaultDiskThresholds, s);
+  checkNumber("disk.warnPercent", thresholds.warnPercent, 1, 100);
+  checkNumber("disk.pausePercent", thresholds.pausePercent, 1, 100);
+  checkNumber("disk.hysteresisPercent", thresholds.hysteresisPercent, 0, 50);
   if (thresholds.warnPercent > thresholds.pausePercent)
     throw new InvalidInputError(
       `disk.warnPercent (${thresholds.warnPercent}) must not be above disk.pausePercent (${thresholds.pausePercent})`,
@@ -64,19 +61,14 @@ export function resolveDiskGuardSettings(
     cleanup: Object.freeze([...(s.cleanup ?? [])]),
     statfs: s.statfs,
   };
-  inRange("disk.intervalMs", resolved.intervalMs, 10, 3_600_000);
-  inRange("disk.cleanupIntervalMs", resolved.cleanupIntervalMs, 10, 86_400_000);
+  checkNumber("disk.intervalMs", resolved.intervalMs, 10, 3_600_000);
+  checkNumber("disk.cleanupIntervalMs", resolved.cleanupIntervalMs, 10, 86_400_000);
   if (resolved.purgeQuarantineOlderThanDays !== null)
-    inRange("disk.purgeQuarantineOlderThanDays", resolved.purgeQuarantineOlderThanDays, 0, 36_500);
-  return Object.freeze(resolved);
-}
-
-function inRange(field: string, value: number, min: number, max: number): void {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max)
-    throw new InvalidInputError(
-      `${field} must be a number from ${min} to ${max}, got ${String(value)}`,
-      {
-        field,
-      },
+    checkNumber(
+      "disk.purgeQuarantineOlderThanDays",
+      resolved.purgeQuarantineOlderThanDays,
+      0,
+      36_500,
     );
+  return Object.freeze(resolved);
 }

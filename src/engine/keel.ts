@@ -30,6 +30,7 @@ import {
 import { KeelNode, type NodeEvents } from "./node.js";
 import type { CleanupTask } from "./disk-cleanup.js";
 import type { DiskGuardState } from "./disk-guard.js";
+import type { WorkerLimitState } from "./worker-limit.js";
 import { resolveNodeOptions, type NodeOptions } from "./options.js";
 import { PipelineRegistry } from "./registry.js";
 import { checkSubmitOptions, type SubmitOptions } from "./submit-options.js";
@@ -106,6 +107,11 @@ export class Keel extends EventEmitter<NodeEvents> {
     return this.node?.inFlight ?? 0;
   }
 
+  /** The worker limit now (fixed or adaptive), CPU pressure and the last change; undefined without a node. */
+  get concurrencyState(): WorkerLimitState | undefined {
+    return this.node?.workerState;
+  }
+
   /** The disk guard's state (ok, warn, paused, with the figures); undefined without a node or guard. */
   get diskState(): DiskGuardState | undefined {
     return this.node?.diskState;
@@ -134,6 +140,7 @@ export class Keel extends EventEmitter<NodeEvents> {
     node.on("storageFull", (e) => this.emit("storageFull", e));
     node.on("disk", (e) => this.emit("disk", e));
     node.on("diskCleanup", (e) => this.emit("diskCleanup", e));
+    node.on("concurrency", (e) => this.emit("concurrency", e));
     node.addDiskCleanup(...this.diskCleanup);
     this.node = node;
     await node.start();

@@ -9,6 +9,7 @@ import type { Logger } from "./logger.js";
 import type { ResolvedNodeOptions } from "./options.js";
 import type { PipelineRegistry } from "./registry.js";
 import { RunExecution, type StepEvent } from "./run-execution.js";
+import { WorkerLimit, type WorkerLimitState } from "./worker-limit.js";
 
 /**
  * A node: registers itself, claims runs of the pipelines it knows, executes them with bounded
@@ -23,6 +24,8 @@ export interface NodeEvents {
   /** the disk guard moved between ok, warn and paused */
   disk: [DiskGuardState];
   diskCleanup: [CleanupReport];
+  /** the worker limit changed, or CPU pressure began or ended */
+  concurrency: [WorkerLimitState];
 }
 
 export class KeelNode extends EventEmitter<NodeEvents> {
@@ -31,6 +34,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   private readonly liveness: Liveness;
   private readonly emergency: EmergencyWatch;
   private readonly diskGuard: DiskGuard | undefined;
+  private readonly workers: WorkerLimit;
   /** the disk guard's retention tasks; more can be added until the node stops */
   private readonly cleanupTasks: CleanupTask[] = [];
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
@@ -53,12 +57,17 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       leaseMs,
       pollMs,
       pipelines: () => registry.names(),
-      freeSlots: () => options.concurrency - this.executions.size,
+      freeSlots: () => this.workers.limit - this.executions.size,
+      minPriority: () => this.workers.minPriority,
       mayClaim: () =>
         this.state === "running" && !this.emergency.state.on && !this.diskGuard?.paused,
       dispatch: (claimed) => this.dispatch(claimed),
     });
     this.emergency = new EmergencyWatch(store, (state) => this.onEmergency(state));
+    this.workers = new WorkerLimit(options.workers, log, (state) => {
+      this.claimer.wake();
+      this.emit("concurrency", state);
+    });
     if (options.disk) {
       const days = options.disk.purgeQuarantineOlderThanDays;
       if (days !== null) this.cleanupTasks.push(quarantinePurgeTask(store, days));
@@ -102,6 +111,10 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     return this.executions.size;
   }
 
+  get workerState(): WorkerLimitState {
+    return this.workers.state;
+  }
+
   get diskState(): DiskGuardState | undefined {
     return this.diskGuard?.state;
   }
@@ -132,9 +145,14 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       this.claimer.wake();
     });
     this.liveness.start();
+    this.workers.start();
     this.claimer.start();
     this.log.info(
-      { node: this.id, pipelines: this.registry.names(), concurrency: this.options.concurrency },
+      {
+        node: this.id,
+        pipelines: this.registry.names(),
+        workers: { limit: this.workers.limit, adaptive: this.workers.state.adaptive },
+      },
       "node started",
     );
   }
@@ -147,6 +165,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     }
     this.state = "stopping";
     await this.claimer.stop();
+    this.workers.stop();
     this.unsubscribe?.();
     if (options.force)
       for (const { execution } of this.executions.values()) execution.abort("stopping");
@@ -220,7 +239,11 @@ export class KeelNode extends EventEmitter<NodeEvents> {
         void this.diskGuard?.check();
         this.emit("storageFull", { runId: claimed.run.id });
       },
-      onStep: (event) => this.emit("step", event),
+      onStep: (event) => {
+        if (event.ms !== undefined)
+          this.workers.recordStep(`${event.pipeline}/${event.step}`, event.ms);
+        this.emit("step", event);
+      },
       onProgress: (id, bytes) => this.emit("progress", { runId: id, bytes }),
     });
     const finished = execution.execute().finally(() => {

@@ -7,13 +7,17 @@ import {
   type DiskGuardSettings,
   type ResolvedDiskGuardSettings,
 } from "./disk-guard-options.js";
+import {
+  resolveWorkerSettings,
+  type ResolvedWorkerSettings,
+  type WorkerSettings,
+} from "./worker-options.js";
 
 /**
  * A node's options, resolved once: given values over defaults, checked, frozen.
  */
-export interface NodeOptions {
-  /** runs in flight at once on this node; each run's independent steps run in parallel */
-  concurrency?: number;
+/** `concurrency`, `minWorkers`, `maxWorkers`, `deferBelowPriority`: see worker-options.ts */
+export interface NodeOptions extends WorkerSettings {
   /** how long a claim holds without a heartbeat: a dead node's runs return after this (ms) */
   leaseMs?: number;
   heartbeatMs?: number;
@@ -27,7 +31,9 @@ export interface NodeOptions {
 }
 
 export interface ResolvedNodeOptions {
+  /** the most runs in flight at once: the fixed concurrency, or the adaptive maximum */
   readonly concurrency: number;
+  readonly workers: ResolvedWorkerSettings;
   readonly leaseMs: number;
   readonly heartbeatMs: number;
   readonly pollMs: number;
@@ -44,8 +50,10 @@ export function resolveNodeOptions(
   options: NodeOptions & { home?: string } = {},
 ): ResolvedNodeOptions {
   const host = hostname();
+  const workers = resolveWorkerSettings(options);
   const resolved = {
-    concurrency: options.concurrency ?? 10,
+    concurrency: workers.max,
+    workers,
     leaseMs: options.leaseMs ?? 5000,
     heartbeatMs: options.heartbeatMs ?? 1000,
     pollMs: options.pollMs ?? 1000,
@@ -56,7 +64,6 @@ export function resolveNodeOptions(
     capabilities: Object.freeze([...(options.capabilities ?? [])]),
     disk: resolveDiskGuardSettings(options.disk, options.home),
   };
-  positiveInteger("concurrency", resolved.concurrency, 10_000);
   positiveInteger("leaseMs", resolved.leaseMs, 86_400_000);
   positiveInteger("heartbeatMs", resolved.heartbeatMs, 3_600_000);
   positiveInteger("pollMs", resolved.pollMs, 3_600_000);
