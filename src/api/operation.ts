@@ -2,6 +2,7 @@ import { z } from "zod";
 import { KeelError } from "../core/errors/keel-error.js";
 import type { DiskGuardState } from "../engine/disk-guard.js";
 import type { Keel } from "../engine/keel.js";
+import type { WorkerLimitState } from "../engine/worker-limit.js";
 import type { TokenRole } from "../store/tokens.js";
 
 /**
@@ -23,8 +24,11 @@ export interface NodeFigures {
   nodeId: string | undefined;
   pid: number;
   startedAt: number;
+  /** the most runs in flight at once (the fixed concurrency or the adaptive maximum) */
   concurrency: number;
   busy: number;
+  /** the worker limit now, its bounds, CPU pressure and the last change */
+  workers?: WorkerLimitState;
   /** the disk guard's state; undefined when it is off */
   disk?: DiskGuardState;
 }

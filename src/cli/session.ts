@@ -7,7 +7,7 @@ import { loadConfig, type ResolvedConfig } from "../ops/config.js";
 import { preflightStore } from "../ops/db-preflight.js";
 import { resolveHome } from "../store/open-store.js";
 import { loadPipelineModules } from "../ops/pipeline-modules.js";
-import { diskGuardSettings } from "../ops/guard-settings.js";
+import { diskGuardSettings, workerSettings } from "../ops/guard-settings.js";
 import type { Pipeline } from "../core/pipeline.js";
 
 /**
@@ -60,7 +60,7 @@ export async function openSession(
         : {}),
     })),
     logger,
-    concurrency: config.workers.concurrency,
+    ...workerSettings(config),
     leaseMs: config.node.lease_ms,
     heartbeatMs: config.node.heartbeat_ms,
     pollMs: config.node.poll_ms,

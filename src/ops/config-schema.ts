@@ -16,12 +16,27 @@ export const configSchema = z
       })
       .strict()
       .default({ durability: "normal" }),
+    /** runs in flight: adaptive between min and max, or fixed by concurrency (docs/concepts.md) */
     workers: z
       .object({
-        concurrency: z.number().int().min(1).max(10_000).default(10),
+        /** fixes the number of runs in flight and turns adaptation off */
+        concurrency: z.number().int().min(1).max(10_000).optional(),
+        min_workers: z.number().int().min(1).max(10_000).default(1),
+        /** default min(cpus, 8) */
+        max_workers: z.number().int().min(1).max(10_000).optional(),
+        /** while under CPU pressure, runs of lower priority are not claimed */
+        defer_below_priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
       })
       .strict()
-      .default({ concurrency: 10 }),
+      .default({ min_workers: 1 })
+      .superRefine((w, ctx) => {
+        if (w.max_workers !== undefined && w.min_workers > w.max_workers)
+          ctx.addIssue({
+            code: "custom",
+            path: ["min_workers"],
+            message: `min_workers (${w.min_workers}) must not be above max_workers (${w.max_workers})`,
+          });
+      }),
     node: z
       .object({
         lease_ms: z.number().int().min(100).default(5000),

@@ -10,13 +10,10 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { DiskGuardState } from "../../src/engine/disk-guard.js";
-import { diskUsage } from "../../src/engine/disk-usage.js";
 import { loadConfig } from "../../src/ops/config.js";
 import { backupName } from "../../src/ops/db-files.js";
 import { diskCleanupTasks } from "../../src/ops/disk-cleanup.js";
 import { diskGuardSettings } from "../../src/ops/guard-settings.js";
-import { checkDiskHealth, diskGuardHealth } from "../../src/ops/health/disk.js";
 
 const homes: string[] = [];
 afterEach(() => {
@@ -90,51 +87,5 @@ describe("the disk guard's ops cleanup tasks", () => {
     expect(() => loadConfig(undefined, { KEEL_DISK_WARN_PERCENT: "95" })).toThrow(
       /disk\.warn_percent: warn_percent \(95\) must not be above pause_percent \(90\)/,
     );
-  });
-});
-
-describe("disk health", () => {
-  const stats = (percent: number) => () => ({
-    bsize: 4096,
-    blocks: 1000,
-    bavail: Math.round(1000 * (1 - percent / 100)),
-  });
-
-  it("without a node: the configured thresholds decide", () => {
-    const t = { warnPercent: 50, pausePercent: 60, hysteresisPercent: 2 };
-    expect(checkDiskHealth("/d", stats(49), t).status).toBe("healthy");
-    expect(checkDiskHealth("/d", stats(55), t)).toMatchObject({
-      status: "degraded",
-      reason: "55% used, 1.8 MiB free: above the warning level of 50%",
-    });
-    expect(checkDiskHealth("/d", stats(61), t)).toMatchObject({
-      status: "unhealthy",
-      details: { usedPercent: 61, freeBytes: 390 * 4096, pausePercent: 60 },
-    });
-  });
-
-  it("with a node: its guard's state, warn -> degraded, paused -> unhealthy, with the figures", () => {
-    const usage = diskUsage({ bsize: 4096, blocks: 1000, bavail: 70 });
-    const guard: DiskGuardState = {
-      state: "paused",
-      path: "/data",
-      usage,
-      thresholds: { warnPercent: 80, pausePercent: 90, hysteresisPercent: 2 },
-      since: 1,
-      checkedAt: 2,
-      reason: "93% used, 280.0 KiB free: claiming paused at >= 90% (resumes below 88%)",
-      error: null,
-      lastCleanup: null,
-    };
-    expect(diskGuardHealth(guard)).toMatchObject({
-      status: "unhealthy",
-      reason: "paused: 93% used, 280.0 KiB free: claiming paused at >= 90% (resumes below 88%)",
-      details: { state: "paused", usedPercent: 93, freeBytes: 280 * 1024 },
-    });
-    expect(diskGuardHealth({ ...guard, state: "warn" }).status).toBe("degraded");
-    // hysteresis: still paused at 89 % is still unhealthy, whatever the raw figure says
-    const at89 = { ...guard, usage: diskUsage({ bsize: 4096, blocks: 1000, bavail: 110 }) };
-    expect(diskGuardHealth(at89).status).toBe("unhealthy");
-    expect(diskGuardHealth({ ...guard, state: "ok" }).status).toBe("healthy");
   });
 });

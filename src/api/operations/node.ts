@@ -3,7 +3,7 @@ import { checkHealth, healthComponents, type HealthComponent } from "../../ops/h
 import { readStatus } from "../../ops/status.js";
 import { none, noBody, operation, type OperationContext } from "../operation.js";
 import { flag } from "../schemas.js";
-import { healthJson, snakeKeys, sourceJson, statusJson } from "../wire.js";
+import { adaptiveJson, diskJson, healthJson, snakeKeys, sourceJson, statusJson } from "../wire.js";
 
 /** The node and its store at a glance: status and health. */
 export const status = operation({
@@ -37,13 +37,18 @@ export const status = operation({
 /** live figures exist only when a node answers; in-process on the store they are null */
 function workers(ctx: OperationContext, now: number) {
   if (!ctx.node) return null;
+  const w = ctx.node.workers;
+  const limit = w?.limit ?? ctx.node.concurrency;
   return {
     node_id: ctx.node.nodeId ?? null,
     pid: ctx.node.pid,
     concurrency: ctx.node.concurrency,
+    limit,
     busy: ctx.node.busy,
-    idle: Math.max(0, ctx.node.concurrency - ctx.node.busy),
+    idle: Math.max(0, limit - ctx.node.busy),
     uptime_ms: now - ctx.node.startedAt,
+    ...(w ? (snakeKeys(adaptiveJson(w)) as Record<string, unknown>) : {}),
+    disk: ctx.node.disk ? snakeKeys(diskJson(ctx.node.disk)) : null,
   };
 }
 

@@ -26,7 +26,7 @@ export function registerStart(program: Command, global: () => GlobalOptions): vo
     .option("--foreground", "stay attached to this terminal; logs go to stderr")
     .option(
       "--concurrency <n>",
-      "runs in flight at once (overrides workers.concurrency)",
+      "runs in flight at once, fixed: adaptation off (overrides workers.concurrency)",
       intFlag("--concurrency", 1, 10_000),
     )
     .addHelpText(
@@ -83,8 +83,9 @@ async function runForeground(
           nodeId: session.keel.nodeId,
           pid: process.pid,
           startedAt,
-          concurrency: session.config.workers.concurrency,
+          concurrency: session.keel.concurrencyState?.max ?? 0,
           busy: session.keel.inFlight,
+          workers: session.keel.concurrencyState,
           disk: session.keel.diskState,
         }),
       });
