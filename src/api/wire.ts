@@ -197,6 +197,7 @@ export function adaptiveJson(w: WorkerLimitState) {
     },
     deferBelowPriority: w.deferBelowPriority,
     deferring: w.deferring,
+    cgroupStat: w.cgroupStat,
     lastChange: w.lastChange && { ...w.lastChange, at: isoTime(w.lastChange.at) },
   };
 }
