@@ -67,6 +67,8 @@ export class Keel extends EventEmitter<NodeEvents> {
   private scheduler: Scheduler | undefined;
   private readonly sourceDefs: ReturnType<typeof sourceDefinition>[];
   private readonly diskCleanup: CleanupTask[] = [];
+  /** each source's run priority, by name (sources.ts: not stored) */
+  private readonly sourcePriority = new Map<string, number>();
   private closed = false;
 
   constructor(private readonly options: KeelOptions = {}) {
@@ -76,6 +78,8 @@ export class Keel extends EventEmitter<NodeEvents> {
     this.ownsStore = !options.store;
     this.store = options.store ?? openStore({ home: options.home, durability: options.durability });
     this.sourceDefs = (options.sources ?? []).map(sourceDefinition);
+    for (const spec of options.sources ?? [])
+      if (spec.priority !== undefined) this.sourcePriority.set(spec.name, spec.priority);
     const names = new Set<string>();
     for (const d of this.sourceDefs) {
       if (names.has(d.name))
@@ -152,6 +156,7 @@ export class Keel extends EventEmitter<NodeEvents> {
           idempotencyKey,
           source: `source:${def.name}`,
           actor: `source:${def.name}`,
+          priority: this.sourcePriority.get(def.name),
         }),
       this.log,
     );
@@ -308,6 +313,7 @@ export class Keel extends EventEmitter<NodeEvents> {
       idempotencyKey: `source:${name}:manual:${newRunId()}`,
       source: `source:${name}`,
       actor,
+      priority: this.sourcePriority.get(name),
     });
   }
 

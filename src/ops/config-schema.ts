@@ -174,6 +174,8 @@ export const configSchema = z
             timezone: z.string().min(1).optional(),
             /** a directory, relative to the config file: each new file submits a run */
             watch: z.string().min(1).optional(),
+            /** the priority of its runs; below workers.defer_below_priority they wait under CPU pressure */
+            priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
           })
           .strict(),
       )
