@@ -1,5 +1,6 @@
 import { InvalidInputError } from "../core/errors/definition-errors.js";
-import { resolveHome } from "../store/open-store.js";
+import { dirname } from "node:path";
+import { resolveHome, sqlitePathFor } from "../store/open-store.js";
 import type { CleanupTask } from "./disk-cleanup.js";
 import { checkNumber, withDefaults } from "./option-checks.js";
 import { defaultDiskThresholds, type DiskThresholds, type StatfsFn } from "./disk-usage.js";
@@ -9,7 +10,7 @@ import { defaultDiskThresholds, type DiskThresholds, type StatfsFn } from "./dis
  * `false` turns the guard off: no look at free space, nothing paused, no cleanup.
  */
 export interface DiskGuardSettings {
-  /** the folder whose filesystem is watched; default the keel home */
+  /** the folder whose filesystem is watched; default the store's folder (the keel home) */
   path?: string;
   warnPercent?: number;
   pausePercent?: number;
@@ -53,7 +54,7 @@ export function resolveDiskGuardSettings(
       { field: "disk.warnPercent" },
     );
   const resolved = {
-    path: s.path ?? resolveHome(home),
+    path: s.path ?? storeFolder(home),
     thresholds: Object.freeze(thresholds),
     intervalMs: s.intervalMs ?? 1000,
     cleanupIntervalMs: s.cleanupIntervalMs ?? 300_000,
@@ -71,4 +72,10 @@ export function resolveDiskGuardSettings(
       36_500,
     );
   return Object.freeze(resolved);
+}
+
+/** Where the SQLite store lives: the home, or the folder of KEEL_STORE's file when that is set. */
+function storeFolder(home: string | undefined): string {
+  const file = sqlitePathFor({ home });
+  return file === null ? resolveHome(home) : dirname(file);
 }

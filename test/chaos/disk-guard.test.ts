@@ -112,6 +112,7 @@ describe("disk guard on a real filling disk", () => {
       expect(paused.details?.used_percent).toBeGreaterThanOrEqual(tmpfs.mounted ? 90 : 0);
       expect(paused.details?.free_bytes).toBeGreaterThan(0);
       expect((await nodeApi(home, "/health")).status).toBe(503);
+      expect((await nodeApi(home, "/v1/status")).body.disk).toMatchObject({ state: "paused" });
 
       // runs in flight finish; nothing new is claimed
       for (const r of inFlight)

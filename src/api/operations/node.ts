@@ -22,6 +22,7 @@ export const status = operation({
     return {
       ...(snakeKeys(statusJson(report, query.verbose, now)) as Record<string, unknown>),
       workers: workers(ctx, now),
+      disk: ctx.node?.disk ? snakeKeys(diskJson(ctx.node.disk)) : null,
       sources: sources.map((s) => ({
         name: s.name,
         kind: s.kind,
@@ -48,7 +49,6 @@ function workers(ctx: OperationContext, now: number) {
     idle: Math.max(0, limit - ctx.node.busy),
     uptime_ms: now - ctx.node.startedAt,
     ...(w ? (snakeKeys(adaptiveJson(w)) as Record<string, unknown>) : {}),
-    disk: ctx.node.disk ? snakeKeys(diskJson(ctx.node.disk)) : null,
   };
 }
 
