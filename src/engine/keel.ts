@@ -8,7 +8,7 @@ import { UnknownPipelineError } from "../core/errors/definition-errors.js";
 import { newRunId, newSeed, newTraceId } from "../core/ids.js";
 import type { SourceRecord } from "../store/sources.js";
 import { Scheduler } from "./scheduler.js";
-import { sourceDefinition, type SourceSpec } from "./sources.js";
+import { sourceDefinition, sourcePriorities, type SourceSpec } from "./sources.js";
 import { isPipeline, type Pipeline, type PipelineInput } from "../core/pipeline.js";
 import { terminalRunStatuses } from "../core/status.js";
 import { keelVersion } from "../core/version.js";
@@ -67,8 +67,7 @@ export class Keel extends EventEmitter<NodeEvents> {
   private scheduler: Scheduler | undefined;
   private readonly sourceDefs: ReturnType<typeof sourceDefinition>[];
   private readonly diskCleanup: CleanupTask[] = [];
-  /** each source's run priority, by name (sources.ts: not stored) */
-  private readonly sourcePriority = new Map<string, number>();
+  private readonly sourcePriority: Map<string, number>;
   private closed = false;
 
   constructor(private readonly options: KeelOptions = {}) {
@@ -78,8 +77,7 @@ export class Keel extends EventEmitter<NodeEvents> {
     this.ownsStore = !options.store;
     this.store = options.store ?? openStore({ home: options.home, durability: options.durability });
     this.sourceDefs = (options.sources ?? []).map(sourceDefinition);
-    for (const spec of options.sources ?? [])
-      if (spec.priority !== undefined) this.sourcePriority.set(spec.name, spec.priority);
+    this.sourcePriority = sourcePriorities(options.sources ?? []);
     const names = new Set<string>();
     for (const d of this.sourceDefs) {
       if (names.has(d.name))

@@ -30,6 +30,11 @@ export interface SourceSpec {
   priority?: number;
 }
 
+/** The run priority of each source that sets one, by name (kept by the node, not stored). */
+export function sourcePriorities(specs: readonly SourceSpec[]): Map<string, number> {
+  return new Map(specs.flatMap((s) => (s.priority === undefined ? [] : [[s.name, s.priority]])));
+}
+
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** Checks a spec and turns it into the stored definition; errors name the source. */
