@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { KeelError } from "../core/errors/keel-error.js";
 import type { WorkerProcess } from "../engine/isolation/pool.js";
+import type { DiskGuardState } from "../engine/disk-guard.js";
+import type { DiskThresholds } from "../engine/disk-usage.js";
 import type { Keel } from "../engine/keel.js";
+import type { WorkerLimitState } from "../engine/worker-limit.js";
 import type { TokenRole } from "../store/tokens.js";
 
 /**
@@ -15,6 +18,8 @@ export interface OperationContext {
   home: string;
   /** who the audit log names: `token:<name>` over HTTP, `cli:<user>` in-process */
   actor: string;
+  /** keel.yaml's disk thresholds, for a look at the disk when no node answers */
+  diskThresholds?: DiskThresholds;
   /** live figures of the node answering, when a node answers (not in-process on the store) */
   node?: NodeFigures;
 }
@@ -23,10 +28,15 @@ export interface NodeFigures {
   nodeId: string | undefined;
   pid: number;
   startedAt: number;
+  /** the most runs in flight at once (the fixed concurrency or the adaptive maximum) */
   concurrency: number;
   busy: number;
   /** child processes running isolated steps (optional for callers that have none) */
   workerProcesses?: WorkerProcess[];
+  /** the worker limit now, its bounds, CPU pressure and the last change */
+  workers?: WorkerLimitState;
+  /** the disk guard's state; undefined when it is off */
+  disk?: DiskGuardState;
 }
 
 export interface OperationInput<P, Q, B> {

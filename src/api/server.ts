@@ -167,7 +167,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
 
   app.get("/health", { config: { role: null, operation: null } }, async (request, reply) => {
     const verbose = (request.query as Record<string, unknown>).verbose === "true";
-    const report = await checkHealth(options.home);
+    const report = await checkHealth(options.home, { live: options.node?.() });
     return reply.code(report.status === "unhealthy" ? 503 : 200).send(healthJson(report, verbose));
   });
 

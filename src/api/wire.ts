@@ -2,6 +2,8 @@ import { terminalRunStatuses } from "../core/status.js";
 import type { EmergencyState } from "../engine/emergency.js";
 import type { RunDetails } from "../engine/keel.js";
 import type { HealthReport } from "../ops/health/index.js";
+import type { DiskGuardState } from "../engine/disk-guard.js";
+import type { WorkerLimitState } from "../engine/worker-limit.js";
 import type { QuarantinePurge, QuarantinedRun } from "../ops/run-operations.js";
 import type { StatusReport } from "../ops/status.js";
 import type { AuditRecord } from "../store/audit.js";
@@ -185,6 +187,42 @@ export function tokenJson(t: TokenRecord) {
     revoked_at: isoTime(t.revokedAt),
     revoked_by: t.revokedBy,
   };
+}
+
+/** The worker limit of a node: fixed or adaptive, its bounds, pressure and the last change. */
+export function adaptiveJson(w: WorkerLimitState) {
+  return {
+    adaptive: w.adaptive,
+    minWorkers: w.min,
+    maxWorkers: w.max,
+    pressure: {
+      active: w.pressure.active,
+      reason: w.pressure.reason,
+      eventLoopDelayMs: round(w.pressure.signals.eventLoopDelayMs),
+      latencyGrowth: round(w.pressure.signals.latencyGrowth),
+      throttledRatio: round(w.pressure.signals.throttledRatio),
+    },
+    deferBelowPriority: w.deferBelowPriority,
+    deferring: w.deferring,
+    cgroupStat: w.cgroupStat,
+    lastChange: w.lastChange && { ...w.lastChange, at: isoTime(w.lastChange.at) },
+  };
+}
+
+/** The disk guard of a node: its state and figures. */
+export function diskJson(d: DiskGuardState) {
+  return {
+    state: d.state,
+    reason: d.reason,
+    usedPercent: d.usage ? round(d.usage.usedPercent) : null,
+    freeBytes: d.usage?.freeBytes ?? null,
+    since: isoTime(d.since),
+    lastCleanup: d.lastCleanup && { ...d.lastCleanup, at: isoTime(d.lastCleanup.at) },
+  };
+}
+
+function round(n: number | null): number | null {
+  return n === null ? null : Math.round(n * 100) / 100;
 }
 
 export function healthJson(report: HealthReport, verbose: boolean) {

@@ -1,5 +1,7 @@
 import { pino } from "pino";
 import { loadConfig } from "../ops/config.js";
+import { diskThresholds } from "../ops/guard-settings.js";
+import type { DiskThresholds } from "../engine/disk-usage.js";
 import { readLivePid } from "../ops/pidfile.js";
 import { readAdminToken } from "../ops/tokens.js";
 import { openStore, resolveHome, sqlitePathFor } from "../store/open-store.js";
@@ -64,8 +66,11 @@ export async function withClient<T>(
 export async function connect(g: GlobalOptions, options: ConnectOptions = {}): Promise<Client> {
   const config = loadConfig(g.config);
   const home = resolveHome(g.home ?? config.home);
-  const local = (): Promise<StoreClient> =>
-    options.readOnly ? Promise.resolve(StoreClient.readOnly(home)) : StoreClient.open(g, home);
+  const local = async (): Promise<StoreClient> => {
+    const client = options.readOnly ? StoreClient.readOnly(home) : await StoreClient.open(g, home);
+    client.diskThresholds = diskThresholds(config);
+    return client;
+  };
   const api = apiEndpoint(g, home);
   return api ? new HttpClient(api, local) : local();
 }
@@ -108,6 +113,8 @@ export function apiError(response: Response, text: string, what: string): KeelEr
 class StoreClient implements Client {
   readonly via = "store";
   readonly api = null;
+  /** keel.yaml's, for a look at the disk with no node to ask */
+  diskThresholds: DiskThresholds | undefined;
   private constructor(
     private readonly keel: Keel,
     private readonly home: string,
@@ -138,7 +145,10 @@ class StoreClient implements Client {
       Object.entries(input.query ?? {}).filter(([, value]) => value !== undefined),
     );
     const parsed = parseInput(op, { ...input, query });
-    return op.run({ keel: this.keel, home: this.home, actor: cliActor() }, parsed);
+    return op.run(
+      { keel: this.keel, home: this.home, actor: cliActor(), diskThresholds: this.diskThresholds },
+      parsed,
+    );
   }
 
   close(): Promise<void> {

@@ -9,6 +9,7 @@ import { loadConfig, type ResolvedConfig } from "../ops/config.js";
 import { preflightStore } from "../ops/db-preflight.js";
 import { resolveHome } from "../store/open-store.js";
 import { loadPipelineModules } from "../ops/pipeline-modules.js";
+import { diskGuardSettings, workerSettings } from "../ops/guard-settings.js";
 import type { Pipeline } from "../core/pipeline.js";
 
 /**
@@ -61,7 +62,7 @@ export async function openSession(
         : {}),
     })),
     logger,
-    concurrency: config.workers.concurrency,
+    ...workerSettings(config),
     leaseMs: config.node.lease_ms,
     heartbeatMs: config.node.heartbeat_ms,
     pollMs: config.node.poll_ms,
@@ -75,6 +76,7 @@ export async function openSession(
       poisonAfter: config.isolation.poison_after,
       killGraceMs: config.isolation.kill_grace_ms,
     },
+    disk: diskGuardSettings(config),
     retry: {
       maxAttempts: config.retry.max_attempts,
       baseDelayMs: config.retry.base_delay_ms,

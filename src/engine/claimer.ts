@@ -14,6 +14,8 @@ export interface ClaimerDeps {
   pollMs: number;
   pipelines: () => readonly string[];
   freeSlots: () => number;
+  /** the lowest priority to claim now (runs below it are deferred), or undefined for all */
+  minPriority?: () => number | undefined;
   /** false while draining, stopping or paused */
   mayClaim: () => boolean;
   dispatch: (claimed: ClaimedRun) => void;
@@ -71,6 +73,7 @@ export class Claimer {
           leaseMs: this.deps.leaseMs,
           now,
           pipelines: this.deps.pipelines(),
+          minPriority: this.deps.minPriority?.(),
         });
         for (const c of claimed) this.deps.dispatch(c);
         if (claimed.length < free) {
@@ -85,7 +88,7 @@ export class Claimer {
 
   /** Sleeps until the next delayed run falls due, if that is sooner than the poll. */
   private async armDueTimer(now: number): Promise<void> {
-    const due = await this.deps.store.nextDueAt(this.deps.pipelines());
+    const due = await this.deps.store.nextDueAt(this.deps.pipelines(), this.deps.minPriority?.());
     if (due === null || due - now >= this.deps.pollMs || this.stopped) return;
     if (this.dueTimer) clearTimeout(this.dueTimer);
     this.dueTimer = setTimeout(() => this.wake(), Math.max(0, due - Date.now()) + 1);

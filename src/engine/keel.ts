@@ -10,7 +10,7 @@ import { UnknownPipelineError } from "../core/errors/definition-errors.js";
 import { newRunId, newSeed, newTraceId } from "../core/ids.js";
 import type { SourceRecord } from "../store/sources.js";
 import { Scheduler } from "./scheduler.js";
-import { sourceDefinition, type SourceSpec } from "./sources.js";
+import { sourceDefinition, sourcePriorities, type SourceSpec } from "./sources.js";
 import { isPipeline, type Pipeline, type PipelineInput } from "../core/pipeline.js";
 import { terminalRunStatuses } from "../core/status.js";
 import { keelVersion } from "../core/version.js";
@@ -31,6 +31,9 @@ import {
 } from "./operator-actions.js";
 import { KeelNode, type NodeEvents } from "./node.js";
 import type { WorkerProcess } from "./isolation/pool.js";
+import type { CleanupTask } from "./disk-cleanup.js";
+import type { DiskGuardState } from "./disk-guard.js";
+import type { WorkerLimitState } from "./worker-limit.js";
 import { resolveNodeOptions, type NodeOptions } from "./options.js";
 import { PipelineRegistry } from "./registry.js";
 import { checkSubmitOptions, type SubmitOptions } from "./submit-options.js";
@@ -78,6 +81,8 @@ export class Keel extends EventEmitter<NodeEvents> {
   private scheduler: Scheduler | undefined;
   private readonly telemetry: TelemetryRecorder | undefined;
   private readonly sourceDefs: ReturnType<typeof sourceDefinition>[];
+  private readonly diskCleanup: CleanupTask[] = [];
+  private readonly sourcePriority: Map<string, number>;
   private closed = false;
 
   constructor(private readonly options: KeelOptions = {}) {
@@ -93,6 +98,7 @@ export class Keel extends EventEmitter<NodeEvents> {
         this.log,
         resolveTelemetryOptions(options.telemetry),
       );
+    this.sourcePriority = sourcePriorities(options.sources ?? []);
     const names = new Set<string>();
     for (const d of this.sourceDefs) {
       if (names.has(d.name))
@@ -144,6 +150,23 @@ export class Keel extends EventEmitter<NodeEvents> {
     return this.node?.inFlight ?? 0;
   }
 
+  /** The worker limit now (fixed or adaptive), CPU pressure and the last change; undefined without a node. */
+  get concurrencyState(): WorkerLimitState | undefined {
+    return this.node?.workerState;
+  }
+
+  /** The disk guard's state (ok, warn, paused, with the figures); undefined without a node or guard. */
+  get diskState(): DiskGuardState | undefined {
+    return this.node?.diskState;
+  }
+
+  /** Adds retention tasks the disk guard runs when the data folder fills up (before or after start). */
+  addDiskCleanup(...tasks: CleanupTask[]): this {
+    this.diskCleanup.push(...tasks);
+    this.node?.addDiskCleanup(...tasks);
+    return this;
+  }
+
   async start(): Promise<this> {
     if (this.node)
       throw new KeelError("already_started", "this keel instance already started its node");
@@ -159,6 +182,10 @@ export class Keel extends EventEmitter<NodeEvents> {
     node.on("settled", (e) => this.emit("settled", e));
     node.on("progress", (e) => this.emit("progress", e));
     node.on("storageFull", (e) => this.emit("storageFull", e));
+    node.on("disk", (e) => this.emit("disk", e));
+    node.on("diskCleanup", (e) => this.emit("diskCleanup", e));
+    node.on("concurrency", (e) => this.emit("concurrency", e));
+    node.addDiskCleanup(...this.diskCleanup);
     this.node = node;
     this.telemetry?.watch(node);
     this.telemetry?.startRetention();
@@ -171,6 +198,7 @@ export class Keel extends EventEmitter<NodeEvents> {
           idempotencyKey,
           source: `source:${def.name}`,
           actor: `source:${def.name}`,
+          priority: this.sourcePriority.get(def.name),
         }),
       this.log,
       { fileSubmitted: (def, bytes) => this.telemetry?.bytes(def.pipeline, bytes, "source") },
@@ -332,6 +360,7 @@ export class Keel extends EventEmitter<NodeEvents> {
       idempotencyKey: `source:${name}:manual:${newRunId()}`,
       source: `source:${name}`,
       actor,
+      priority: this.sourcePriority.get(name),
     });
   }
 

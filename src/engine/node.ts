@@ -4,6 +4,8 @@ import { resolveBreakers, type BreakerOptions } from "./breaker-options.js";
 import { BreakerProbes } from "./breaker-probes.js";
 import { BreakerBoard } from "./breakers.js";
 import { Claimer } from "./claimer.js";
+import { quarantinePurgeTask, type CleanupReport, type CleanupTask } from "./disk-cleanup.js";
+import { DiskGuard, type DiskGuardState } from "./disk-guard.js";
 import { EmergencyWatch, type EmergencyState } from "./emergency.js";
 import { isolatedSteps } from "../core/isolation.js";
 import { isolatedRunner, ProcessPool, type WorkerProcess } from "./isolation/index.js";
@@ -12,6 +14,7 @@ import type { Logger } from "./logger.js";
 import type { ResolvedNodeOptions } from "./options.js";
 import type { PipelineRegistry } from "./registry.js";
 import { RunExecution, type RunEnd, type StepEvent } from "./run-execution.js";
+import { WorkerLimit, type WorkerLimitState } from "./worker-limit.js";
 
 /**
  * A node: registers itself, claims runs of the pipelines it knows, executes them with bounded
@@ -24,6 +27,11 @@ export interface NodeEvents {
   progress: [{ runId: string; pipeline: string; bytes: number }];
   /** a run's write is held in memory because the store's disk is full */
   storageFull: [{ runId: string }];
+  /** the disk guard moved between ok, warn and paused */
+  disk: [DiskGuardState];
+  diskCleanup: [CleanupReport];
+  /** the worker limit changed, or CPU pressure began or ended */
+  concurrency: [WorkerLimitState];
 }
 
 export class KeelNode extends EventEmitter<NodeEvents> {
@@ -35,6 +43,10 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   private probes: BreakerProbes | undefined;
   /** child processes for isolated steps; none is started until one runs */
   private readonly pool: ProcessPool;
+  private readonly diskGuard: DiskGuard | undefined;
+  private readonly workers: WorkerLimit;
+  /** the disk guard's retention tasks; more can be added until the node stops */
+  private readonly cleanupTasks: CleanupTask[] = [];
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
   private unsubscribe: (() => void) | undefined;
 
@@ -56,8 +68,10 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       leaseMs,
       pollMs,
       pipelines: () => registry.names(),
-      freeSlots: () => options.concurrency - this.executions.size,
-      mayClaim: () => this.state === "running" && !this.emergency.state.on,
+      freeSlots: () => this.workers.limit - this.executions.size,
+      minPriority: () => this.workers.minPriority,
+      mayClaim: () =>
+        this.state === "running" && !this.emergency.state.on && !this.diskGuard?.paused,
       dispatch: (claimed) => this.dispatch(claimed),
     });
     this.emergency = new EmergencyWatch(store, (state) => this.onEmergency(state));
@@ -66,6 +80,25 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       killGraceMs: options.isolation.killGraceMs,
       log,
     });
+    this.workers = new WorkerLimit(options.workers, log, (state) => {
+      this.claimer.wake();
+      this.emit("concurrency", state);
+    });
+    if (options.disk) {
+      const days = options.disk.purgeQuarantineOlderThanDays;
+      if (days !== null) this.cleanupTasks.push(quarantinePurgeTask(store, days));
+      this.cleanupTasks.push(...options.disk.cleanup);
+      this.diskGuard = new DiskGuard({
+        ...options.disk,
+        log,
+        tasks: () => this.cleanupTasks,
+        onChange: (state) => {
+          if (state.state !== "paused") this.claimer.wake();
+          this.emit("disk", state);
+        },
+        onCleanup: (report) => this.emit("diskCleanup", report),
+      });
+    }
     this.liveness = new Liveness({
       store,
       log,
@@ -99,6 +132,18 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     return this.pool.processes;
   }
 
+  get workerState(): WorkerLimitState {
+    return this.workers.state;
+  }
+
+  get diskState(): DiskGuardState | undefined {
+    return this.diskGuard?.state;
+  }
+
+  addDiskCleanup(...tasks: CleanupTask[]): void {
+    this.cleanupTasks.push(...tasks);
+  }
+
   async start(): Promise<void> {
     if (this.state !== "idle") throw new Error(`node ${this.id} was already started`);
     const now = Date.now();
@@ -115,15 +160,21 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     await this.liveness.recover();
     await this.emergency.start();
     await this.startBreakers();
+    await this.diskGuard?.start();
     this.state = "running";
     this.unsubscribe = this.store.onWork(() => {
       void this.emergency.refresh();
       this.claimer.wake();
     });
     this.liveness.start();
+    this.workers.start();
     this.claimer.start();
     this.log.info(
-      { node: this.id, pipelines: this.registry.names(), concurrency: this.options.concurrency },
+      {
+        node: this.id,
+        pipelines: this.registry.names(),
+        workers: { limit: this.workers.limit, adaptive: this.workers.state.adaptive },
+      },
       "node started",
     );
   }
@@ -136,6 +187,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     }
     this.state = "stopping";
     await this.claimer.stop();
+    this.workers.stop();
     this.unsubscribe?.();
     if (options.force)
       for (const { execution } of this.executions.values()) execution.abort("stopping");
@@ -146,6 +198,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     this.emergency.stop();
     this.probes?.stop();
     this.breakers?.stop();
+    await this.diskGuard?.stop();
     try {
       await this.store.setNodeState(this.id, "offline", Date.now());
     } catch (error) {
@@ -224,8 +277,15 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       retry: this.options.retry,
       halted: () => this.emergency.state.on,
       breakers: this.breakers as BreakerBoard,
-      onStorageFull: () => this.emit("storageFull", { runId: claimed.run.id }),
-      onStep: (event) => this.emit("step", event),
+      onStorageFull: () => {
+        void this.diskGuard?.check();
+        this.emit("storageFull", { runId: claimed.run.id });
+      },
+      onStep: (event) => {
+        if (event.ms !== undefined)
+          this.workers.recordStep(`${event.pipeline}/${event.step}`, event.ms);
+        this.emit("step", event);
+      },
       onProgress: (id, bytes) =>
         this.emit("progress", { runId: id, pipeline: claimed.run.pipeline, bytes }),
       runStep: isolatedSteps(pipeline).length > 0 ? isolatedRunner(this.pool, pipeline) : undefined,

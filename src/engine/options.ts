@@ -3,13 +3,22 @@ import { newNodeId } from "../core/ids.js";
 import { defaultRetryPolicy, resolveRetryPolicy, type RetryPolicy } from "../core/retry.js";
 import { InvalidInputError } from "../core/errors/definition-errors.js";
 import { defaultPoisonAfter } from "./isolation/poison.js";
+import {
+  resolveDiskGuardSettings,
+  type DiskGuardSettings,
+  type ResolvedDiskGuardSettings,
+} from "./disk-guard-options.js";
+import {
+  resolveWorkerSettings,
+  type ResolvedWorkerSettings,
+  type WorkerSettings,
+} from "./worker-options.js";
 
 /**
  * A node's options, resolved once: given values over defaults, checked, frozen.
  */
-export interface NodeOptions {
-  /** runs in flight at once on this node; each run's independent steps run in parallel */
-  concurrency?: number;
+/** `concurrency`, `minWorkers`, `maxWorkers`, `deferBelowPriority`: see worker-options.ts */
+export interface NodeOptions extends WorkerSettings {
   /** how long a claim holds without a heartbeat: a dead node's runs return after this (ms) */
   leaseMs?: number;
   heartbeatMs?: number;
@@ -25,10 +34,14 @@ export interface NodeOptions {
     /** ms an aborted or timed-out step's child may take to stop before SIGKILL (default 1000) */
     killGraceMs?: number;
   };
+  /** the disk guard (docs/concepts.md#the-disk-guard); false turns it off */
+  disk?: DiskGuardSettings | false;
 }
 
 export interface ResolvedNodeOptions {
+  /** the most runs in flight at once: the fixed concurrency, or the adaptive maximum */
   readonly concurrency: number;
+  readonly workers: ResolvedWorkerSettings;
   readonly leaseMs: number;
   readonly heartbeatMs: number;
   readonly pollMs: number;
@@ -38,12 +51,18 @@ export interface ResolvedNodeOptions {
   readonly pid: number;
   readonly capabilities: readonly string[];
   readonly isolation: { readonly poisonAfter: number; readonly killGraceMs: number };
+  readonly disk: ResolvedDiskGuardSettings | null;
 }
 
-export function resolveNodeOptions(options: NodeOptions = {}): ResolvedNodeOptions {
+/** `home` is the data folder the disk guard watches unless `disk.path` says otherwise. */
+export function resolveNodeOptions(
+  options: NodeOptions & { home?: string } = {},
+): ResolvedNodeOptions {
   const host = hostname();
+  const workers = resolveWorkerSettings(options);
   const resolved = {
-    concurrency: options.concurrency ?? 10,
+    concurrency: workers.max,
+    workers,
     leaseMs: options.leaseMs ?? 5000,
     heartbeatMs: options.heartbeatMs ?? 1000,
     pollMs: options.pollMs ?? 1000,
@@ -56,8 +75,8 @@ export function resolveNodeOptions(options: NodeOptions = {}): ResolvedNodeOptio
       poisonAfter: options.isolation?.poisonAfter ?? defaultPoisonAfter,
       killGraceMs: options.isolation?.killGraceMs ?? 1000,
     }),
+    disk: resolveDiskGuardSettings(options.disk, options.home),
   };
-  positiveInteger("concurrency", resolved.concurrency, 10_000);
   positiveInteger("leaseMs", resolved.leaseMs, 86_400_000);
   positiveInteger("heartbeatMs", resolved.heartbeatMs, 3_600_000);
   positiveInteger("pollMs", resolved.pollMs, 3_600_000);

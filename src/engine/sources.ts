@@ -23,6 +23,16 @@ export interface SourceSpec {
   timezone?: string;
   /** a directory: each new file in it (polled every 500 ms) submits one run */
   watch?: string;
+  /**
+   * the priority of the runs it creates (default 0); below `deferBelowPriority` they wait while the
+   * node is under CPU pressure. Kept by the node that ticks the source, not in the store.
+   */
+  priority?: number;
+}
+
+/** The run priority of each source that sets one, by name (kept by the node, not stored). */
+export function sourcePriorities(specs: readonly SourceSpec[]): Map<string, number> {
+  return new Map(specs.flatMap((s) => (s.priority === undefined ? [] : [[s.name, s.priority]])));
 }
 
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -41,6 +51,14 @@ export function sourceDefinition(spec: SourceSpec): SourceDefinition {
     throw new InvalidInputError(`source "${name}" has both cron and every; give one of them`, {
       source: name,
     });
+  if (
+    spec.priority !== undefined &&
+    (!Number.isInteger(spec.priority) || Math.abs(spec.priority) > 1_000_000)
+  )
+    throw new InvalidInputError(
+      `source "${name}": priority must be a whole number from -1000000 to 1000000, got ${String(spec.priority)}`,
+      { source: name, field: "priority" },
+    );
   const input = toJsonData(spec.input === undefined ? {} : spec.input);
   if (spec.watch !== undefined) {
     if (spec.cron !== undefined || spec.every !== undefined)

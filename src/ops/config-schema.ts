@@ -16,12 +16,27 @@ export const configSchema = z
       })
       .strict()
       .default({ durability: "normal" }),
+    /** runs in flight: adaptive between min and max, or fixed by concurrency (docs/concepts.md) */
     workers: z
       .object({
-        concurrency: z.number().int().min(1).max(10_000).default(10),
+        /** fixes the number of runs in flight and turns adaptation off */
+        concurrency: z.number().int().min(1).max(10_000).optional(),
+        min_workers: z.number().int().min(1).max(10_000).default(1),
+        /** default min(cpus, 8) */
+        max_workers: z.number().int().min(1).max(10_000).optional(),
+        /** while under CPU pressure, runs of lower priority are not claimed */
+        defer_below_priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
       })
       .strict()
-      .default({ concurrency: 10 }),
+      .default({ min_workers: 1 })
+      .superRefine((w, ctx) => {
+        if (w.max_workers !== undefined && w.min_workers > w.max_workers)
+          ctx.addIssue({
+            code: "custom",
+            path: ["min_workers"],
+            message: `min_workers (${w.min_workers}) must not be above max_workers (${w.max_workers})`,
+          });
+      }),
     node: z
       .object({
         lease_ms: z.number().int().min(100).default(5000),
@@ -79,6 +94,38 @@ export const configSchema = z
           } catch (error) {
             ctx.addIssue({ code: "custom", path: ["every"], message: (error as Error).message });
           }
+      }),
+    /** the disk guard: free space of the data folder (docs/concepts.md#the-disk-guard) */
+    disk: z
+      .object({
+        enabled: z.boolean().default(true),
+        warn_percent: z.number().min(1).max(100).default(80),
+        pause_percent: z.number().min(1).max(100).default(90),
+        hysteresis_percent: z.number().min(0).max(50).default(2),
+        check_interval_ms: z.number().int().min(10).max(3_600_000).default(1000),
+        cleanup_interval_ms: z.number().int().min(1000).max(86_400_000).default(300_000),
+        /** rotated log files (keel.log.1, keel.log-2026...) kept in $KEEL_HOME/logs */
+        keep_rotated_logs: z.number().int().min(0).max(10_000).default(5),
+        /** unset: the guard never deletes quarantined runs */
+        purge_quarantine_older_than_days: z.number().min(0).max(36_500).optional(),
+      })
+      .strict()
+      .default({
+        enabled: true,
+        warn_percent: 80,
+        pause_percent: 90,
+        hysteresis_percent: 2,
+        check_interval_ms: 1000,
+        cleanup_interval_ms: 300_000,
+        keep_rotated_logs: 5,
+      })
+      .superRefine((d, ctx) => {
+        if (d.warn_percent > d.pause_percent)
+          ctx.addIssue({
+            code: "custom",
+            path: ["warn_percent"],
+            message: `warn_percent (${d.warn_percent}) must not be above pause_percent (${d.pause_percent})`,
+          });
       }),
     security: z
       .object({
@@ -145,6 +192,8 @@ export const configSchema = z
             timezone: z.string().min(1).optional(),
             /** a directory, relative to the config file: each new file submits a run */
             watch: z.string().min(1).optional(),
+            /** the priority of its runs; below workers.defer_below_priority they wait under CPU pressure */
+            priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
           })
           .strict(),
       )

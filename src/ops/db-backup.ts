@@ -7,6 +7,7 @@ import {
   openSync,
   renameSync,
   rmSync,
+  statSync,
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -73,7 +74,7 @@ export async function backupStore(options: BackupOptions): Promise<BackupResult>
     chmodSync(temp, 0o600);
     renameSync(temp, dest);
     fsyncDir(dirname(dest));
-    const removed = options.to ? [] : rotate(options.home, dest, options.keep);
+    const removed = options.to ? [] : pruneBackups(options.home, options.keep, dest).files;
     return {
       file: dest,
       bytes: info.bytes,
@@ -110,13 +111,30 @@ function uniqueBackupPath(home: string, ms: number): string {
 }
 
 /**
- * Deletes the oldest of keel's backups beyond `keep`, never the one just made (a clock set back
- * could name it older than the rest); other files in the folder are left alone.
+ * Deletes the oldest of keel's backups beyond the newest `keep` (the scheduled rotation, and the
+ * disk guard's cleanup). `made`, the backup just taken, is always kept and counts as one of them: a
+ * clock set back could name it older than the rest. Other files in the folder are left alone.
  */
-function rotate(home: string, made: string, keep: number): string[] {
+export function pruneBackups(
+  home: string,
+  keep: number,
+  made?: string,
+): { files: string[]; bytes: number } {
   const stale = listBackups(home)
     .filter((f) => f !== made)
-    .slice(Math.max(0, keep - 1));
-  for (const file of stale) rmSync(file, { force: true });
-  return stale;
+    .slice(Math.max(0, made === undefined ? keep : keep - 1));
+  let bytes = 0;
+  for (const file of stale) {
+    bytes += sizeOf(file);
+    rmSync(file, { force: true });
+  }
+  return { files: stale, bytes };
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
 }

@@ -79,6 +79,8 @@ export interface ClaimRequest {
   leaseMs: number;
   now: number;
   pipelines: readonly string[];
+  /** claim only runs of this priority or higher (lower ones are deferred under CPU pressure) */
+  minPriority?: number;
 }
 
 export interface ClaimedRun {
@@ -143,8 +145,11 @@ export interface Store {
   countRunsByStatus(): Promise<Record<RunStatus, number>>;
   listStepResults(runId: string): Promise<StepResultRecord[]>;
   listTransitions(runId: string): Promise<TransitionRecord[]>;
-  /** earliest scheduled_for among pending runs, or null: tells the claimer when to look again */
-  nextDueAt(pipelines: readonly string[]): Promise<number | null>;
+  /**
+   * earliest scheduled_for among pending runs (of at least `minPriority` when given), or null:
+   * tells the claimer when to look again
+   */
+  nextDueAt(pipelines: readonly string[], minPriority?: number): Promise<number | null>;
 
   registerNode(node: NewNode): Promise<void>;
   setNodeState(nodeId: string, state: NodeState, now: number): Promise<void>;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, expect } from "vitest";
-import { keel, type Keel, type KeelOptions } from "../../src/index.js";
+import { keel, step, type Keel, type KeelOptions } from "../../src/index.js";
 import type { TransitionRecord } from "../../src/index.js";
 
 /** Quiet by default; KEEL_TEST_LOG=debug shows the engine's logs. */
@@ -142,6 +142,22 @@ export function gate(): Gate {
     },
     open: () => open(),
   };
+}
+
+/**
+ * A step that opens `started` when it runs and returns only once `release` is opened (opened by
+ * the harness after the test at the latest, so a failed test leaves no step blocked).
+ */
+export function heldStep(h: Harness, name: string) {
+  const started = gate();
+  const release = gate();
+  h.onCleanup(() => release.open());
+  const held = step(name, async () => {
+    started.open();
+    await release.promise;
+    return "done";
+  });
+  return { step: held, started, release };
 }
 
 /** Resolves when the signal aborts (or at once if it already did). */

@@ -129,11 +129,17 @@ describe("sources", () => {
   it("trigger submits one run now, even while paused; unknown sources are refused", async () => {
     const k = await h.start({
       pipelines: [p],
-      sources: [{ name: "byhand", pipeline: "ticked", input: { x: 1 } }],
+      sources: [{ name: "byhand", pipeline: "ticked", input: { x: 1 }, priority: -3 }],
     });
     await k.pauseSource("byhand", "manual only");
     const run = await k.triggerSource("byhand", "test:dave");
-    expect(run).toMatchObject({ created: true, source: "source:byhand", input: { x: 1 } });
+    // the source's priority is its runs' (a low one waits under CPU pressure)
+    expect(run).toMatchObject({
+      created: true,
+      source: "source:byhand",
+      input: { x: 1 },
+      priority: -3,
+    });
     expect(run.idempotencyKey).toMatch(/^source:byhand:manual:run_/);
     expect(await k.wait(run.id, { timeoutMs: 5000 })).toMatchObject({ status: "succeeded" });
     await expect(k.triggerSource("ghost")).rejects.toMatchObject({ code: "not_found" });
@@ -187,6 +193,9 @@ describe("sources", () => {
     ).toThrow(/source "w" has watch with cron or every/);
     expect(() => h.make({ sources: [{ name: "e", pipeline: "ticked", every: "soon" }] })).toThrow(
       /source "e": every/,
+    );
+    expect(() => h.make({ sources: [{ name: "p", pipeline: "ticked", priority: 0.5 }] })).toThrow(
+      /source "p": priority must be a whole number/,
     );
   });
 });

@@ -140,7 +140,7 @@ describe("keel tokens", () => {
       expect(actorOf("emergency.off")).toMatch(/^token:admin\/cli:/);
       const status = json(home, ["status"]);
       expect(status.workers).toMatchObject({ busy: 0, pid: status.node.pid });
-      expect(status.workers.idle).toBe(status.workers.concurrency);
+      expect(status.workers.idle).toBe(status.workers.limit);
     } finally {
       expect(keelCli(home, ["stop"]).code).toBe(0);
     }

@@ -23,19 +23,24 @@ export interface NodeProcess {
   output: () => string;
 }
 
+/**
+ * `options.cgroupProcs`: a cgroup's `cgroup.procs` the node joins before its first instruction
+ * (a shell writes its own pid there, then execs node), for tests that put it under a CPU quota.
+ */
 export function startNode(
   home: string,
   config: string,
   env: Record<string, string> = {},
+  options: { cgroupProcs?: string } = {},
 ): NodeProcess {
-  const child = spawn(
-    process.execPath,
-    [keelBin, "start", "--foreground", "--home", home, "--config", config],
-    {
-      env: { ...process.env, KEEL_LOG_LEVEL: "warn", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const args = [keelBin, "start", "--foreground", "--home", home, "--config", config];
+  const [command, argv] = options.cgroupProcs
+    ? ["sh", ["-c", 'echo $$ > "$0" && exec "$@"', options.cgroupProcs, process.execPath, ...args]]
+    : [process.execPath, args];
+  const child = spawn(command, argv, {
+    env: { ...process.env, KEEL_LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   const ready = new Promise<void>((resolve, reject) => {
     child.stdout?.on("data", (chunk: Buffer) => {

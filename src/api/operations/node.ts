@@ -3,7 +3,7 @@ import { checkHealth, healthComponents, type HealthComponent } from "../../ops/h
 import { readStatus } from "../../ops/status.js";
 import { none, noBody, operation, type OperationContext } from "../operation.js";
 import { flag } from "../schemas.js";
-import { healthJson, snakeKeys, sourceJson, statusJson } from "../wire.js";
+import { adaptiveJson, diskJson, healthJson, snakeKeys, sourceJson, statusJson } from "../wire.js";
 
 /** The node and its store at a glance: status and health. */
 export const status = operation({
@@ -22,6 +22,7 @@ export const status = operation({
     return {
       ...(snakeKeys(statusJson(report, query.verbose, now)) as Record<string, unknown>),
       workers: workers(ctx, now),
+      disk: ctx.node?.disk ? snakeKeys(diskJson(ctx.node.disk)) : null,
       sources: sources.map((s) => ({
         name: s.name,
         kind: s.kind,
@@ -38,12 +39,15 @@ export const status = operation({
 function workers(ctx: OperationContext, now: number) {
   if (!ctx.node) return null;
   const processes = ctx.node.workerProcesses ?? [];
+  const w = ctx.node.workers;
+  const limit = w?.limit ?? ctx.node.concurrency;
   return {
     node_id: ctx.node.nodeId ?? null,
     pid: ctx.node.pid,
     concurrency: ctx.node.concurrency,
+    limit,
     busy: ctx.node.busy,
-    idle: Math.max(0, ctx.node.concurrency - ctx.node.busy),
+    idle: Math.max(0, limit - ctx.node.busy),
     uptime_ms: now - ctx.node.startedAt,
     // the pool's child processes for isolated steps (docs/pipelines.md#process-isolation)
     pids: processes.map((p) => p.pid),
@@ -54,6 +58,7 @@ function workers(ctx: OperationContext, now: number) {
       run_id: p.runId,
       step: p.step,
     })),
+    ...(w ? (snakeKeys(adaptiveJson(w)) as Record<string, unknown>) : {}),
   };
 }
 
@@ -75,6 +80,13 @@ export const health = operation({
     const components: HealthComponent[] | undefined = query.component
       ? [query.component]
       : undefined;
-    return healthJson(await checkHealth(ctx.home, { components }), query.verbose);
+    return healthJson(
+      await checkHealth(ctx.home, {
+        components,
+        live: ctx.node,
+        diskThresholds: ctx.diskThresholds,
+      }),
+      query.verbose,
+    );
   },
 });

@@ -7,6 +7,7 @@ import { resolveHome } from "../../store/open-store.js";
 import { readLivePid, removePidfile, writePidfile } from "../../ops/pidfile.js";
 import { preflightStore } from "../../ops/db-preflight.js";
 import { loadConfig } from "../../ops/config.js";
+import { diskCleanupTasks } from "../../ops/disk-cleanup.js";
 import { intFlag } from "../flags.js";
 import { printJson } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
@@ -27,7 +28,7 @@ export function registerStart(program: Command, global: () => GlobalOptions): vo
     .option("--foreground", "stay attached to this terminal; logs go to stderr")
     .option(
       "--concurrency <n>",
-      "runs in flight at once (overrides workers.concurrency)",
+      "runs in flight at once, fixed: adaptation off (overrides workers.concurrency)",
       intFlag("--concurrency", 1, 10_000),
     )
     .addHelpText(
@@ -67,6 +68,7 @@ async function runForeground(
   if (concurrency !== undefined) process.env.KEEL_WORKERS_CONCURRENCY = String(concurrency);
   const session = await openSession({ ...g, home }, { node: true });
   writePidfile(home);
+  session.keel.addDiskCleanup(...diskCleanupTasks(home, session.config));
   await session.keel.start();
   const startedAt = Date.now();
   const server = session.config.server;
@@ -86,9 +88,11 @@ async function runForeground(
           nodeId: session.keel.nodeId,
           pid: process.pid,
           startedAt,
-          concurrency: session.config.workers.concurrency,
+          concurrency: session.keel.concurrencyState?.max ?? 0,
           busy: session.keel.inFlight,
           workerProcesses: session.keel.workerProcesses,
+          workers: session.keel.concurrencyState,
+          disk: session.keel.diskState,
         }),
       });
     } catch (error) {

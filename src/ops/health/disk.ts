@@ -1,16 +1,30 @@
-import { statfsSync, type StatsFs } from "node:fs";
+import { statfsSync } from "node:fs";
+import type { DiskGuardState } from "../../engine/disk-guard.js";
+import {
+  defaultDiskThresholds,
+  describeUsage,
+  diskUsage,
+  type DiskStats,
+  type DiskThresholds,
+  type DiskUsage,
+} from "../../engine/disk-usage.js";
 import type { ComponentHealth, HealthStatus } from "./types.js";
 
-/** Free space of the data folder: degraded at 80 % used, unhealthy at 90 %. */
-export const diskDegradedRatio = 0.8;
-export const diskUnhealthyRatio = 0.9;
+/**
+ * Free space of the data folder. A running node answers with its disk guard's own state (warn ->
+ * degraded, paused -> unhealthy, hysteresis included); without one, statfs is read here against
+ * the same thresholds (disk.warn_percent / disk.pause_percent, default 80 / 90).
+ */
+export type StatfsFn = (path: string) => DiskStats;
 
-export type StatfsFn = (path: string) => Pick<StatsFs, "bsize" | "blocks" | "bavail">;
-
-export function checkDiskHealth(dir: string, statfs: StatfsFn = statfsSync): ComponentHealth {
-  let stats: ReturnType<StatfsFn>;
+export function checkDiskHealth(
+  dir: string,
+  statfs: StatfsFn = statfsSync,
+  thresholds: DiskThresholds = defaultDiskThresholds,
+): ComponentHealth {
+  let usage: DiskUsage;
   try {
-    stats = statfs(dir);
+    usage = diskUsage(statfs(dir));
   } catch (error) {
     return {
       component: "disk",
@@ -19,40 +33,68 @@ export function checkDiskHealth(dir: string, statfs: StatfsFn = statfsSync): Com
       details: { path: dir },
     };
   }
-  const totalBytes = stats.blocks * stats.bsize;
-  const freeBytes = stats.bavail * stats.bsize;
-  const usedRatio = totalBytes > 0 ? 1 - freeBytes / totalBytes : 1;
   const status: HealthStatus =
-    usedRatio >= diskUnhealthyRatio
+    usage.usedPercent >= thresholds.pausePercent
       ? "unhealthy"
-      : usedRatio >= diskDegradedRatio
+      : usage.usedPercent >= thresholds.warnPercent
         ? "degraded"
         : "healthy";
-  const percent = Math.round(usedRatio * 1000) / 10;
-  const reason =
-    status === "healthy"
-      ? `${percent}% used, ${formatBytes(freeBytes)} free`
-      : `${percent}% used (${status} at >= ${(status === "unhealthy" ? diskUnhealthyRatio : diskDegradedRatio) * 100}%), ${formatBytes(freeBytes)} free`;
+  const limit = status === "unhealthy" ? thresholds.pausePercent : thresholds.warnPercent;
+  const verdict =
+    status === "unhealthy"
+      ? `: a node claims no new run at >= ${limit}%`
+      : status === "degraded"
+        ? `: above the warning level of ${limit}%`
+        : "";
   return {
     component: "disk",
     status,
-    reason,
-    details: {
-      path: dir,
-      totalBytes,
-      freeBytes,
-      usedRatio: Math.round(usedRatio * 10_000) / 10_000,
-    },
+    reason: `${describeUsage(usage)}${verdict}`,
+    details: usageDetails(dir, usage, thresholds),
   };
 }
 
-function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+const statusOf: Record<DiskGuardState["state"], HealthStatus> = {
+  ok: "healthy",
+  warn: "degraded",
+  paused: "unhealthy",
+};
+
+/** The verdict of the node's own guard: what it does about the disk, not only how full it is. */
+export function diskGuardHealth(guard: DiskGuardState): ComponentHealth {
+  const details = {
+    ...(guard.usage
+      ? usageDetails(guard.path, guard.usage, guard.thresholds)
+      : { path: guard.path }),
+    state: guard.state,
+    since: guard.since,
+    checkedAt: guard.checkedAt,
+    lastCleanup: guard.lastCleanup,
+  };
+  if (guard.error !== null && guard.usage === null)
+    return {
+      component: "disk",
+      status: "degraded",
+      reason: `the disk guard cannot read free space of ${guard.path}: ${guard.error}`,
+      details,
+    };
+  return {
+    component: "disk",
+    status: statusOf[guard.state],
+    reason: `${guard.state}: ${guard.reason}${guard.error ? ` (last look failed: ${guard.error})` : ""}`,
+    details,
+  };
+}
+
+function usageDetails(path: string, usage: DiskUsage, t: DiskThresholds): Record<string, unknown> {
+  return {
+    path,
+    totalBytes: usage.totalBytes,
+    freeBytes: usage.freeBytes,
+    usedPercent: usage.usedPercent,
+    usedRatio: Math.round(usage.usedPercent * 10) / 1000,
+    inodesPercent: usage.inodesPercent,
+    warnPercent: t.warnPercent,
+    pausePercent: t.pausePercent,
+  };
 }

@@ -4,9 +4,12 @@ import { openStore, storePathFor } from "../../store/open-store.js";
 import { inspectStoreFile } from "../../store/sqlite/file-check.js";
 import type { Store } from "../../store/store.js";
 import { readLivePid } from "../pidfile.js";
+import type { DiskGuardState } from "../../engine/disk-guard.js";
+import type { DiskThresholds } from "../../engine/disk-usage.js";
+import type { WorkerLimitState } from "../../engine/worker-limit.js";
 import { checkBreakerHealth } from "./breakers.js";
-import { checkDiskHealth, type StatfsFn } from "./disk.js";
-import { checkNodeHealth } from "./node.js";
+import { checkDiskHealth, diskGuardHealth, type StatfsFn } from "./disk.js";
+import { checkNodeHealth, withWorkerPressure } from "./node.js";
 import { checkQueueHealth } from "./queue.js";
 import { checkStoreHealth } from "./store.js";
 import { worst, type Clock, type ComponentHealth, type HealthStatus } from "./types.js";
@@ -31,6 +34,15 @@ export interface HealthOptions {
   components?: readonly HealthComponent[];
   clock?: Clock;
   statfs?: StatfsFn;
+  /** keel.yaml's disk thresholds, for a look at the disk without a node (default 80 / 90) */
+  diskThresholds?: DiskThresholds;
+  /** what the node answering knows first-hand (its API): its disk guard and worker limit */
+  live?: LiveNodeState;
+}
+
+export interface LiveNodeState {
+  disk?: DiskGuardState;
+  workers?: WorkerLimitState;
 }
 
 /** Runs the checks of this home's node on a read-only connection; never throws for a bad store. */
@@ -46,7 +58,18 @@ export async function checkHealth(
   for (const component of wanted) {
     if (component === "store") components.push(await checkStoreHealth(file, open, clock));
     else if (component === "disk")
-      components.push(checkDiskHealth(existsSync(home) ? home : "/", options.statfs));
+      components.push(
+        options.live?.disk
+          ? diskGuardHealth(options.live.disk)
+          : checkDiskHealth(existsSync(home) ? home : "/", options.statfs, options.diskThresholds),
+      );
+    else if (component === "node")
+      components.push(
+        withWorkerPressure(
+          await withStore(component, file, open, home, clock),
+          options.live?.workers,
+        ),
+      );
     else components.push(await withStore(component, file, open, home, clock));
   }
   return {

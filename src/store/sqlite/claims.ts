@@ -2,6 +2,7 @@ import type { StepResultRecord } from "../records.js";
 import { runFromRow, stepResultFromRow, type Row } from "../rows.js";
 import type { ClaimRequest, ClaimedRun, HeldRun } from "../store.js";
 import { insertTransition, type SqliteContext } from "./context.js";
+import { lowestPriority } from "./runs.js";
 
 /**
  * Claims and leases. One BEGIN IMMEDIATE claims a batch; every claim bumps the run's lease epoch,
@@ -15,11 +16,16 @@ export function claimRuns(ctx: SqliteContext, req: ClaimRequest): ClaimedRun[] {
     const ids = ctx
       .sql(
         `SELECT id FROM runs INDEXED BY runs_claim WHERE status = 'pending' AND scheduled_for <= ?
-           AND pipeline IN (SELECT value FROM json_each(?))
+           AND pipeline IN (SELECT value FROM json_each(?)) AND priority >= ?
          ORDER BY priority DESC, scheduled_for, id LIMIT ?`,
       )
       .pluck()
-      .all(req.now, JSON.stringify(req.pipelines), req.limit) as string[];
+      .all(
+        req.now,
+        JSON.stringify(req.pipelines),
+        req.minPriority ?? lowestPriority,
+        req.limit,
+      ) as string[];
     const claim = ctx.sql(
       `UPDATE runs SET status = 'running', node_id = ?, lease_epoch = lease_epoch + 1, lease_expires_at = ?,
         started_at = coalesce(started_at, ?), updated_at = ?

@@ -122,14 +122,21 @@ export function lastTransitionId(ctx: SqliteContext): number {
   return row.id ?? 0;
 }
 
-export function nextDueAt(ctx: SqliteContext, pipelines: readonly string[]): number | null {
+export function nextDueAt(
+  ctx: SqliteContext,
+  pipelines: readonly string[],
+  minPriority?: number,
+): number | null {
   const row = ctx
     .sql(
-      "SELECT min(scheduled_for) AS at FROM runs INDEXED BY runs_due WHERE status = 'pending' AND pipeline IN (SELECT value FROM json_each(?))",
+      "SELECT min(scheduled_for) AS at FROM runs INDEXED BY runs_due WHERE status = 'pending' AND pipeline IN (SELECT value FROM json_each(?)) AND priority >= ?",
     )
-    .get(JSON.stringify(pipelines)) as { at: number | null };
+    .get(JSON.stringify(pipelines), minPriority ?? lowestPriority) as { at: number | null };
   return row.at;
 }
+
+/** below every priority a run can have (submit allows -1000000 to 1000000) */
+export const lowestPriority = Number.MIN_SAFE_INTEGER;
 
 export function cancelRun(
   ctx: SqliteContext,

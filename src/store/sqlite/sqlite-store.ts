@@ -148,8 +148,8 @@ export class SqliteStore implements Store {
   async listTransitions(runId: string): Promise<TransitionRecord[]> {
     return runs.listTransitions(this.ctx, runId);
   }
-  async nextDueAt(pipelines: readonly string[]): Promise<number | null> {
-    return runs.nextDueAt(this.ctx, pipelines);
+  async nextDueAt(pipelines: readonly string[], minPriority?: number): Promise<number | null> {
+    return runs.nextDueAt(this.ctx, pipelines, minPriority);
   }
 
   async registerNode(node: NewNode): Promise<void> {

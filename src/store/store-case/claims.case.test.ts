@@ -76,6 +76,16 @@ export function claimCases(h: StoreHandle): void {
       expect((await claimOne(h.store)).run.id).toBe(lowest.id);
     });
 
+    it("with minPriority, leaves runs of lower priority pending (deferred under CPU pressure)", async () => {
+      const low = await submit(h.store, { priority: -1 });
+      const zero = await submit(h.store, { priority: 0 });
+      const high = await submit(h.store, { priority: 7 });
+      const claimed = await claim(h.store, { limit: 10, minPriority: 0 });
+      expect(claimed.map((c) => c.run.id)).toEqual([high.id, zero.id]);
+      expect(await claim(h.store, { limit: 10, minPriority: 0 })).toEqual([]);
+      expect((await claimOne(h.store)).run.id).toBe(low.id);
+    });
+
     it("at equal priority, claims the run due first", async () => {
       await submit(h.store, { scheduledFor: NOW });
       const earlier = await submit(h.store, { scheduledFor: NOW - 1000 });
@@ -217,6 +227,14 @@ export function claimCases(h: StoreHandle): void {
       expect(await h.store.nextDueAt(["p3", "p2"])).toBe(NOW - 5000);
       expect(await h.store.nextDueAt(["p9"])).toBeNull();
       expect(await h.store.nextDueAt([])).toBeNull();
+    });
+
+    it("with minPriority, only runs of that priority or higher count", async () => {
+      await submit(h.store, { priority: -1, scheduledFor: NOW - 500 });
+      await submit(h.store, { priority: 2, scheduledFor: NOW + 100 });
+      expect(await h.store.nextDueAt(["p1"])).toBe(NOW - 500);
+      expect(await h.store.nextDueAt(["p1"], 0)).toBe(NOW + 100);
+      expect(await h.store.nextDueAt(["p1"], 3)).toBeNull();
     });
 
     it("ignores runs that are no longer pending", async () => {

@@ -1,0 +1,118 @@
+// What health says from a node's own figures (its API answering): the disk guard's state and
+// the worker limit's CPU pressure; and, without a node, the disk against keel.yaml's thresholds.
+import { describe, expect, it } from "vitest";
+import type { DiskGuardState } from "../../src/engine/disk-guard.js";
+import { diskUsage } from "../../src/engine/disk-usage.js";
+import type { WorkerLimitState } from "../../src/engine/worker-limit.js";
+import { loadConfig } from "../../src/ops/config.js";
+import { workerSettings } from "../../src/ops/guard-settings.js";
+import { checkDiskHealth, diskGuardHealth } from "../../src/ops/health/disk.js";
+import { withWorkerPressure } from "../../src/ops/health/node.js";
+import type { ComponentHealth } from "../../src/ops/health/types.js";
+
+describe("disk health", () => {
+  const stats = (percent: number) => () => ({
+    bsize: 4096,
+    blocks: 1000,
+    bavail: Math.round(1000 * (1 - percent / 100)),
+  });
+
+  it("without a node: the configured thresholds decide", () => {
+    const t = { warnPercent: 50, pausePercent: 60, hysteresisPercent: 2 };
+    expect(checkDiskHealth("/d", stats(49), t).status).toBe("healthy");
+    expect(checkDiskHealth("/d", stats(55), t)).toMatchObject({
+      status: "degraded",
+      reason: "55% used, 1.8 MiB free: above the warning level of 50%",
+    });
+    expect(checkDiskHealth("/d", stats(61), t)).toMatchObject({
+      status: "unhealthy",
+      details: { usedPercent: 61, freeBytes: 390 * 4096, pausePercent: 60 },
+    });
+  });
+
+  it("with a node: its guard's state, warn -> degraded, paused -> unhealthy, with the figures", () => {
+    const usage = diskUsage({ bsize: 4096, blocks: 1000, bavail: 70 });
+    const guard: DiskGuardState = {
+      state: "paused",
+      path: "/data",
+      usage,
+      thresholds: { warnPercent: 80, pausePercent: 90, hysteresisPercent: 2 },
+      since: 1,
+      checkedAt: 2,
+      reason: "93% used, 280.0 KiB free: claiming paused at >= 90% (resumes below 88%)",
+      error: null,
+      lastCleanup: null,
+    };
+    expect(diskGuardHealth(guard)).toMatchObject({
+      status: "unhealthy",
+      reason: "paused: 93% used, 280.0 KiB free: claiming paused at >= 90% (resumes below 88%)",
+      details: { state: "paused", usedPercent: 93, freeBytes: 280 * 1024 },
+    });
+    expect(diskGuardHealth({ ...guard, state: "warn" }).status).toBe("degraded");
+    // hysteresis: still paused at 89 % is still unhealthy, whatever the raw figure says
+    const at89 = { ...guard, usage: diskUsage({ bsize: 4096, blocks: 1000, bavail: 110 }) };
+    expect(diskGuardHealth(at89).status).toBe("unhealthy");
+    expect(diskGuardHealth({ ...guard, state: "ok" }).status).toBe("healthy");
+  });
+});
+
+describe("node health with its worker limit", () => {
+  const healthy: ComponentHealth = {
+    component: "node",
+    status: "healthy",
+    reason: "node n1 (pid 42) heartbeated 0.2 s ago",
+    details: { pid: 42 },
+  };
+  const workers: WorkerLimitState = {
+    adaptive: true,
+    limit: 1,
+    min: 1,
+    max: 4,
+    pressure: {
+      active: true,
+      reason: "step latency x3.1 of its baseline (>= x2)",
+      signals: { eventLoopDelayMs: 20, latencyGrowth: 3.1, throttledRatio: null },
+    },
+    lastChange: { at: 1, from: 2, to: 1, reason: "CPU pressure: step latency x3.1" },
+    deferBelowPriority: 0,
+    deferring: true,
+    cgroupStat: null,
+  };
+
+  it("under CPU pressure: degraded, saying how many runs it allows and why", () => {
+    expect(withWorkerPressure(healthy, workers)).toMatchObject({
+      status: "degraded",
+      reason:
+        "CPU pressure: 1 of at most 4 runs in flight (step latency x3.1 of its baseline (>= x2)); runs below priority 0 wait",
+      details: { pid: 42, workers: { limit: 1, max: 4, pressure: true, deferring: true } },
+    });
+  });
+
+  it("without pressure, or already worse for another reason, the verdict stands", () => {
+    const calm = { ...workers, pressure: { ...workers.pressure, active: false }, deferring: false };
+    expect(withWorkerPressure(healthy, calm)).toMatchObject({
+      status: "healthy",
+      details: { workers: { limit: 1, pressure: false } },
+    });
+    const stale = { ...healthy, status: "degraded" as const, reason: "heartbeat is old" };
+    expect(withWorkerPressure(stale, workers).reason).toBe("heartbeat is old");
+    expect(withWorkerPressure(healthy, undefined)).toBe(healthy);
+  });
+
+  it("config: workers.* keys map to the node's options; concurrency stays optional", () => {
+    expect(workerSettings(loadConfig(undefined, {}))).toEqual({
+      concurrency: undefined,
+      minWorkers: 1,
+      maxWorkers: undefined,
+      deferBelowPriority: undefined,
+    });
+    const set = loadConfig(undefined, {
+      KEEL_WORKERS_MAX_WORKERS: "6",
+      KEEL_WORKERS_DEFER_BELOW_PRIORITY: "-1",
+    });
+    expect(workerSettings(set)).toMatchObject({ maxWorkers: 6, deferBelowPriority: -1 });
+    expect(() =>
+      loadConfig(undefined, { KEEL_WORKERS_MIN_WORKERS: "5", KEEL_WORKERS_MAX_WORKERS: "2" }),
+    ).toThrow(/workers\.min_workers: min_workers \(5\) must not be above max_workers \(2\)/);
+  });
+});
