@@ -1,10 +1,11 @@
 // keel on its embedded SQLite store, through the public library API (dist/, built by `npm run build`).
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { keel, pipeline, step } from "../../dist/src/index.js";
 import { documentAnalysis } from "../../dist/examples/document-analysis/pipeline.js";
 import { benchDir, removeDir, rootDir, tempHome } from "../lib/common.mjs";
+import { keelStartArgs } from "../lib/keel-node.mjs";
 import { sqliteDriver } from "../lib/sqlite.mjs";
 
 export const name = "keel";
@@ -187,31 +188,14 @@ export async function enqueueHold(ctx, data) {
 /** `keel start --foreground` with a config naming children/keel-hold.mjs, whose step waits forever */
 export function holdChild(ctx, concurrency) {
   const v = ctx.variant;
-  const config = join(ctx.home, "keel.yaml");
-  const node = [];
-  if (v.leaseMs) node.push(`  lease_ms: ${v.leaseMs}`);
-  if (v.heartbeatMs) node.push(`  heartbeat_ms: ${v.heartbeatMs}`);
-  writeFileSync(
-    config,
-    [
-      `pipelines: [${JSON.stringify(join(benchDir, "children", "keel-hold.mjs"))}]`,
-      "workers:",
-      `  concurrency: ${concurrency}`,
-      "log:",
-      "  level: warn",
-      ...(node.length > 0 ? ["node:", ...node] : []),
-      "",
-    ].join("\n"),
-  );
-  const keelArgs = [
-    join(rootDir, "bin", "keel.js"),
-    "start",
-    "--foreground",
-    "--home",
-    ctx.home,
-    "--config",
-    config,
-  ];
+  const node = {};
+  if (v.leaseMs) node.lease_ms = v.leaseMs;
+  if (v.heartbeatMs) node.heartbeat_ms = v.heartbeatMs;
+  const keelArgs = keelStartArgs(ctx.home, {
+    pipelines: [join(benchDir, "children", "keel-hold.mjs")],
+    concurrency,
+    node,
+  });
   if (v.otherHost) {
     return {
       command: "unshare",
