@@ -1,5 +1,6 @@
-// cpu_throttling: CPU hogs (busy-loop child processes, one per core; stress-ng is not on this
-// machine) while runs of 3 CPU-bound steps arrive at a steady rate; the clear is the hogs killed.
+// cpu_throttling: CPU hogs, one busy-loop child process per core, while runs of 3 CPU-bound steps
+// arrive at a steady rate; the hogs stop by themselves after the fault's time and say when they
+// ran (rather than stress-ng, which would leave the fault's edges to this process's timers).
 import { spawn } from "node:child_process";
 import os from "node:os";
 import { pipeline, step } from "../../dist/src/index.js";
@@ -16,13 +17,14 @@ import {
 
 /** CPU time of one step on an idle core, fixed as a number of loop turns by `calibrate` */
 const STEP_MS = 3;
-/** runs per second: about 45 % of one unloaded core at STEP_MS x 3 steps */
-const RATE = 50;
+/** runs per second: about 55 % of one unloaded core at STEP_MS x 3 steps, more than keel's share
+ * of the CPU under the hogs */
+const RATE = 60;
 const WARMUP_MS = 500;
 const hogs = os.availableParallelism?.() ?? os.cpus().length;
 let turns = 0;
 
-export const settingsNote = `3 steps of fixed CPU work each (calibrated to ${STEP_MS} ms: the best of 7 timings before the first trial), inline on the node's event loop, default concurrency (10); ${RATE} runs/s submitted from the start to the clear (${WARMUP_MS} ms before the hogs, then the fault); ${hogs} hogs (node -e 'for(;;){}'), one per core`;
+export const settingsNote = `3 steps of fixed CPU work each (calibrated to ${STEP_MS} ms: the best of 7 timings before the first trial), inline on the node's event loop; keel's default worker limit (adaptive, 1 to min(cpus, 8) = ${Math.min(hogs, 8)} here, cut under CPU pressure); ${RATE} runs/s submitted from the start and on after the clear (${WARMUP_MS} ms before the hogs, then ${FAULT_MIN_MS} ms of fault); drained = every run submitted before the clear succeeded; ${hogs} hogs (node -e with a busy loop of ${FAULT_MIN_MS} ms), one per core; the fault's start and end are the hogs' own clocks`;
 
 function spin(n) {
   let x = 0;
@@ -50,11 +52,27 @@ const embed = work("embed", parse);
 const score = work("score", embed);
 const cpu = pipeline("cpu", [parse, embed, score]);
 
-function startHogs() {
+/**
+ * One busy loop per core, each ending by itself after `ms` and printing when it ran (epoch ms):
+ * the fault's edges come from the hogs' own clocks, not from a timer in this process, whose
+ * event loop keel shares (and which may be late while the node is starved).
+ */
+function runHogs(ms) {
+  const source = `const t = performance.now(); while (performance.now() - t < ${ms}); const o = performance.timeOrigin; process.stdout.write(\`\${o + t} \${o + performance.now()}\`);`;
   return Array.from({ length: hogs }, () => {
-    const child = spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" });
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    return { child, exited };
+    const child = spawn(process.execPath, ["-e", source], { stdio: ["ignore", "pipe", "ignore"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const done = new Promise((resolve, reject) =>
+      // close, not exit: by then its stdout has been read
+      child.once("close", (code) => {
+        const [start, end] = out.split(" ").map(Number);
+        if (code === 0 && end > start) resolve({ start, end });
+        else reject(new Error(`a CPU hog exited with ${code} (${out})`));
+      }),
+    );
+    done.catch(() => undefined); // a hog killed in the trial's cleanup is no news
+    return { child, done };
   });
 }
 
@@ -66,20 +84,25 @@ export async function trial() {
   let running = [];
   try {
     await k.start();
+    // what adaptive concurrency does about the hogs: the lowest limit of runs in flight it set
+    let lowestLimit = k.concurrencyState?.limit ?? null;
+    k.on("concurrency", (state) => (lowestLimit = Math.min(lowestLimit ?? Infinity, state.limit)));
     producer = produce(k, cpu, (n) => ({ n }), { perSecond: RATE });
     await sleep(WARMUP_MS);
-    running = startHogs();
-    const faultOn = performance.now();
-    await sleep(FAULT_MIN_MS);
-    for (const h of running) h.child.kill("SIGKILL");
-    await Promise.all(running.map((h) => h.exited));
-    const cleared = performance.now();
-    await producer.stop();
-    const backlog = producer.runs.length - events.succeeded.size;
+    running = runHogs(FAULT_MIN_MS);
+    const ran = await Promise.all(running.map((h) => h.done));
+    const faultOn = Math.min(...ran.map((r) => r.start));
+    const cleared = Math.max(...ran.map((r) => r.end));
+    // runs keep arriving after the clear, as they would: the backlog is what was submitted before
+    // it and not done by it (times from the store and the events, not from when this loop looks)
     const first = await waitFor("a step succeeded after the clear", () =>
       firstAfter(events, cleared, (e) => e.status === "succeeded"),
     );
-    const last = await drained(events, producer.runs, home);
+    const before = producer.runs.filter((r) => r.createdAt <= cleared);
+    const last = await drained(events, before, home);
+    const backlog = before.filter((r) => events.succeeded.get(r.id) > cleared).length;
+    await producer.stop();
+    await drained(events, producer.runs, home);
     await checkTrial(k, home, producer.runs, 3);
     // step execution time by when the step started: before the hogs, under them, after them
     const phase = (from, to) =>
@@ -88,10 +111,12 @@ export async function trial() {
         .map((e) => e.ms);
     return {
       first_step_ms: first - cleared,
-      drained_ms: last - cleared,
-      runs: producer.runs.length,
+      // 0 when the node had caught up by the clear
+      drained_ms: Math.max(0, last - cleared),
+      runs: before.length,
       backlog_at_clear: backlog,
       fault_ms: cleared - faultOn,
+      lowest_worker_limit: lowestLimit,
       step_ms: {
         before: phase(0, faultOn),
         during: phase(faultOn, cleared),

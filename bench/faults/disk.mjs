@@ -4,8 +4,16 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pipeline, step } from "../../dist/src/index.js";
-import { removeDir, sleep, tempHome } from "../lib/common.mjs";
-import { FAULT_MIN_MS, checkTrial, drained, firstAfter, startKeel, waitFor } from "./shared.mjs";
+import { now, removeDir, sleep, tempHome } from "../lib/common.mjs";
+import {
+  FAULT_MIN_MS,
+  checkTrial,
+  describeStore,
+  drained,
+  firstAfter,
+  startKeel,
+  waitFor,
+} from "./shared.mjs";
 
 const RUNS = 40;
 const CONCURRENCY = 4;
@@ -71,15 +79,17 @@ export async function trial() {
       firstAfter(events, 0, (e) => e.status === "succeeded"),
     );
     fill(filler);
-    const faultOn = performance.now();
+    const faultOn = now();
     await waitFor("keel holding its writes (storageFull)", () =>
-      events.held.length > 0 && performance.now() - faultOn >= FAULT_MIN_MS ? true : null,
+      events.held.length > 0 && now() - faultOn >= FAULT_MIN_MS ? true : null,
     );
     const backlog = RUNS - events.succeeded.size;
     rmSync(filler);
-    const cleared = performance.now();
-    const first = await waitFor("a step succeeded after the clear", () =>
-      firstAfter(events, cleared, (e) => e.status === "succeeded"),
+    const cleared = now();
+    const first = await waitFor(
+      "a step succeeded after the clear",
+      () => firstAfter(events, cleared, (e) => e.status === "succeeded"),
+      { explain: () => describeStore(home) },
     );
     const last = await drained(events, runs, home);
     await checkTrial(k, home, runs, 3);

@@ -2,10 +2,10 @@
 // second node on the same home runs in the bench process; the child gets SIGKILL. The survivor
 // finds the dead pid on its recovery sweep and runs the held runs again from their checkpoint.
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { holdBriefly } from "../children/keel-hold-briefly.mjs";
-import { benchDir, removeDir, rootDir, sleep, tempHome } from "../lib/common.mjs";
+import { benchDir, now, removeDir, sleep, tempHome } from "../lib/common.mjs";
+import { keelStartArgs } from "../lib/keel-node.mjs";
 import { checkTrial, drained, readStore, startKeel, waitFor } from "./shared.mjs";
 
 const HELD = 8;
@@ -15,27 +15,15 @@ const POLL_MS = 1000;
 export const settingsNote = `${HELD} runs (prep, then hold: 1 s on the survivor) held by a \`keel start --foreground\` child (concurrency ${HELD}); the survivor, a second node on the same home in the bench process, at keel's defaults (pollMs ${POLL_MS}, leaseMs 5000, heartbeatMs 1000), started once the child holds every run; the kill lands at a point of the survivor's ${POLL_MS} ms sweep cycle spread evenly over the trials`;
 
 function startChild(home) {
-  const config = join(home, "keel.yaml");
-  writeFileSync(
-    config,
-    [
-      `pipelines: [${JSON.stringify(join(benchDir, "children", "keel-hold-briefly.mjs"))}]`,
-      "workers:",
-      `  concurrency: ${HELD}`,
-      "log:",
-      "  level: warn",
-      "",
-    ].join("\n"),
-  );
-  const child = spawn(
-    process.execPath,
-    [join(rootDir, "bin", "keel.js"), "start", "--foreground", "--home", home, "--config", config],
-    {
-      // port 0: the child's API takes any free port, not 7420; its runs hold past the trial
-      env: { ...process.env, KEEL_SERVER_PORT: "0", KEEL_BENCH_HOLD_MS: "600000" },
-      stdio: ["ignore", "ignore", "pipe"],
-    },
-  );
+  const args = keelStartArgs(home, {
+    pipelines: [join(benchDir, "children", "keel-hold-briefly.mjs")],
+    concurrency: HELD,
+  });
+  const child = spawn(process.execPath, args, {
+    // port 0: the child's API takes any free port, not 7420; its runs hold past the trial
+    env: { ...process.env, KEEL_SERVER_PORT: "0", KEEL_BENCH_HOLD_MS: "600000" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
   const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -64,9 +52,9 @@ export async function trial({ i, n }) {
       return holding.get() >= HELD ? true : null;
     });
     await k.start();
-    const startedAt = performance.now();
+    const startedAt = now();
     await sleep(((i + Math.random()) / n) * POLL_MS);
-    const killedAt = performance.now();
+    const killedAt = now();
     node.child.kill("SIGKILL");
     await node.exited;
     const again = await waitFor(`all ${HELD} held runs running again`, () => {

@@ -1,9 +1,11 @@
 // What every recovery scenario shares: a keel on a fresh home with a silent logger, the times of
-// its step and settled events, a steady producer of runs, and the checks each trial must pass.
+// its step and settled events (epoch ms from lib/common.mjs's now(), comparable across processes),
+// a steady producer of runs, and the checks each trial must pass.
+import { statSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
 import { keel } from "../../dist/src/index.js";
-import { sleep, waitUntil } from "../lib/common.mjs";
+import { now, sleep, waitUntil } from "../lib/common.mjs";
 import { sqliteDriver } from "../lib/sqlite.mjs";
 
 /** Each fault is held at least this long (and until keel shows it), so recovery starts from a
@@ -16,11 +18,11 @@ export const CAP_MS = 15_000;
 export function startKeel(options) {
   const k = keel({ logger: pino({ level: "silent" }), ...options });
   const events = { steps: [], succeeded: new Map(), held: [] };
-  k.on("step", (e) => events.steps.push({ ...e, at: performance.now() }));
+  k.on("step", (e) => events.steps.push({ ...e, at: now() }));
   k.on("settled", (e) => {
-    if (e.ended?.status === "succeeded") events.succeeded.set(e.runId, performance.now());
+    if (e.ended?.status === "succeeded") events.succeeded.set(e.runId, now());
   });
-  k.on("storageFull", () => events.held.push(performance.now()));
+  k.on("storageFull", () => events.held.push(now()));
   return { k, events };
 }
 
@@ -33,14 +35,15 @@ export function firstAfter(events, from, match) {
 }
 
 /**
- * Waits for a value (not null) from `get`; a trial that waits longer than CAP_MS fails, with what
- * `explain` says about the state it was stuck in.
+ * Waits for a value (not null) from `get`; a trial that waits longer than CAP_MS fails, its error
+ * carrying in `state` what `explain` says about the state it was stuck in.
  */
 export async function waitFor(what, get, { capMs = CAP_MS, explain } = {}) {
   let value = null;
-  if (!(await waitUntil(() => (value = get()) !== null, capMs, 2)))
-    throw new Error(`${what}: not within ${capMs / 1000} s${explain ? `; ${await explain()}` : ""}`);
-  return value;
+  if (await waitUntil(() => (value = get()) !== null, capMs, 2)) return value;
+  const error = new Error(`${what}: not within ${capMs / 1000} s`);
+  if (explain) error.state = await explain();
+  throw error;
 }
 
 /** Waits until every run in `runs` settled as succeeded; the time the last one did. */
@@ -55,7 +58,7 @@ export async function drained(events, runs, home) {
   );
 }
 
-/** what a stuck trial's store holds: runs by status, the unfinished ones, the breakers */
+/** what a stuck trial's store holds: runs by status, the unfinished ones, the breakers, its disk */
 export async function describeStore(home) {
   const db = await readStore(home);
   try {
@@ -64,14 +67,30 @@ export async function describeStore(home) {
     const stuck = db
       .prepare(
         `SELECT r.id, r.status, r.scheduled_for - ? AS due_in_ms, r.deferred_by, r.attempts,
-           (SELECT reason FROM transitions t WHERE t.run_id = r.id ORDER BY t.id DESC LIMIT 1) AS last
+           (SELECT coalesce(step, 'run') || ' ' || to_status || ' ' || reason FROM transitions t
+            WHERE t.run_id = r.id ORDER BY t.id DESC LIMIT 1) AS last
          FROM runs r WHERE r.status != 'succeeded' LIMIT 5`,
       )
       .all(now);
     const breakers = db
-      .prepare("SELECT name, state, next_attempt_at - ? AS next_in_ms, trial_slots FROM breakers")
+      .prepare(
+        "SELECT name, state, failures, next_attempt_at - ? AS next_in_ms, trial_slots, trial_successes, manual FROM breakers",
+      )
       .all(now);
-    return JSON.stringify({ statuses, stuck, breakers });
+    const breakerChanges = db
+      .prepare(
+        "SELECT from_state, to_state, reason, ? - at AS ms_ago FROM breaker_transitions ORDER BY id DESC LIMIT 6",
+      )
+      .all(now);
+    const size = (file) => statSync(join(home, file), { throwIfNoEntry: false })?.size ?? null;
+    const fs = statfsSync(home);
+    const disk = {
+      "keel.db": size("keel.db"),
+      "keel.db-wal": size("keel.db-wal"),
+      free: fs.bavail * fs.bsize,
+      total: fs.blocks * fs.bsize,
+    };
+    return { statuses, stuck, breakers, breakerChanges, disk };
   } finally {
     db.close();
   }
@@ -85,12 +104,17 @@ export function produce(k, pipeline, input, { perSecond }) {
   const runs = [];
   let on = true;
   let n = 0;
-  const started = performance.now();
+  const started = now();
   const loop = (async () => {
     while (on) {
-      const due = Math.floor(((performance.now() - started) * perSecond) / 1000) - n;
+      const due = Math.floor(((now() - started) * perSecond) / 1000) - n;
       if (due > 0)
-        runs.push(...(await k.submitMany(pipeline, Array.from({ length: due }, () => input(n++)))));
+        runs.push(
+          ...(await k.submitMany(
+            pipeline,
+            Array.from({ length: due }, () => input(n++)),
+          )),
+        );
       await sleep(20);
     }
   })();
@@ -122,7 +146,8 @@ export async function checkTrial(k, home, runs, steps) {
     const statuses = db.prepare("SELECT status, count(*) AS n FROM runs GROUP BY status").all();
     const total = statuses.reduce((sum, s) => sum + s.n, 0);
     const succeeded = statuses.find((s) => s.status === "succeeded")?.n ?? 0;
-    if (total !== runs.length) problems.push(`${total} runs in the store, ${runs.length} submitted`);
+    if (total !== runs.length)
+      problems.push(`${total} runs in the store, ${runs.length} submitted`);
     if (succeeded !== runs.length)
       problems.push(
         `not every run succeeded: ${statuses.map((s) => `${s.status} ${s.n}`).join(", ")}`,
