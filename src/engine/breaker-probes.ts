@@ -59,10 +59,19 @@ export class BreakerProbes {
 
   /** true when the probe resolved within its timeout */
   private async answers(breaker: ResolvedBreaker): Promise<boolean> {
-    const signal = AbortSignal.any([
-      this.controller.signal,
-      AbortSignal.timeout(breaker.probeTimeoutMs),
-    ]);
+    // a timer of our own, not AbortSignal.timeout(): on Node 20 a timeout signal held only through
+    // AbortSignal.any() can be garbage-collected before it fires, and a hung probe would then block
+    // every later probe of the breaker
+    const own = new AbortController();
+    const timer = setTimeout(
+      () => own.abort(new Error(`probe timed out after ${breaker.probeTimeoutMs} ms`)),
+      breaker.probeTimeoutMs,
+    );
+    timer.unref();
+    const onStop = (): void => own.abort(this.controller.signal.reason);
+    if (this.controller.signal.aborted) onStop();
+    else this.controller.signal.addEventListener("abort", onStop, { once: true });
+    const signal = own.signal;
     let timedOut: (() => void) | undefined;
     const gaveUp = new Promise<false>((resolve) => {
       timedOut = () => resolve(false);
@@ -81,6 +90,8 @@ export class BreakerProbes {
     try {
       return await Promise.race([probe, gaveUp]);
     } finally {
+      clearTimeout(timer);
+      this.controller.signal.removeEventListener("abort", onStop);
       if (timedOut) signal.removeEventListener("abort", timedOut);
     }
   }

@@ -33,11 +33,19 @@ afterEach(async () => {
 
 /** One GET through the proxy, failing after `ms` like a client with a timeout would. */
 async function call(path: string, signal: AbortSignal, ms = 300): Promise<unknown> {
-  const res = await fetch(proxy.url(path), {
-    signal: AbortSignal.any([signal, AbortSignal.timeout(ms)]),
-  });
-  if (!res.ok) throw new Error(`dependency answered ${res.status}`);
-  return res.json();
+  // our own timer: on Node 20 AbortSignal.timeout() inside AbortSignal.any() may never fire
+  const own = new AbortController();
+  const timer = setTimeout(() => own.abort(new Error(`no answer in ${ms} ms`)), ms);
+  const onAbort = (): void => own.abort(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    const res = await fetch(proxy.url(path), { signal: own.signal });
+    if (!res.ok) throw new Error(`dependency answered ${res.status}`);
+    return await res.json();
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener("abort", onAbort);
+  }
 }
 
 function start(): Keel {
