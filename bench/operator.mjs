@@ -4,7 +4,7 @@
 // on loopback), p50/p95/p99. Not part of npm test; run with `npm run bench:operator` from the
 // repository root (it builds keel first). Appends one JSON line per figure to
 // bench/results/operator.jsonl.
-//   node bench/operator.mjs [--runs N] [--keep DIR] [--reuse DIR] [--seconds S] [--connections C]
+//   node bench/operator.mjs [--runs N] [--keep] [--fill-only] [--reuse DIR] [--seconds S] [--connections C]
 import { appendFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -27,6 +27,7 @@ for (let i = 2; i < process.argv.length; i++) {
   else if (a === "--connections") args.connections = Number(process.argv[++i]);
   else if (a === "--reuse") args.reuse = process.argv[++i];
   else if (a === "--keep") args.keep = true;
+  else if (a === "--fill-only") args.fillOnly = true;
   else {
     process.stderr.write(`unknown option ${a}\n`);
     process.exit(64);
@@ -129,6 +130,12 @@ if (!args.reuse) {
   );
 }
 log(`runs by status: ${JSON.stringify(await store.countRunsByStatus())}`);
+if (args.fillOnly) {
+  // fill now, measure later (--reuse DIR): the filling can run while the machine is busy
+  await k.stop();
+  log(`store kept in ${home} (measure it with --reuse ${home})`);
+  process.exit(0);
+}
 
 // 2. listing, in-process: the query and the JSON a command prints, 200 times each
 const { listRuns } = await import(dist("api/operations/runs.js"));
