@@ -10,6 +10,7 @@ import type { AuditRecord } from "../store/audit.js";
 import type { RetryResult } from "../store/operator-requests.js";
 import type { RunRecord, StepResultRecord, TransitionRecord } from "../store/records.js";
 import type { SourceRecord } from "../store/sources.js";
+import type { RunPage } from "../store/store.js";
 import type { TokenRecord } from "../store/tokens.js";
 
 /**
@@ -154,6 +155,11 @@ export function transitionJson(t: TransitionRecord) {
     trace_id: t.traceId,
     details: t.details,
   };
+}
+
+/** a page of runs (`jobs list`, `quarantine list`): the next page starts after `next_cursor` */
+export function runPageJson(page: RunPage) {
+  return { runs: page.runs.map(runJson), next_cursor: page.nextCursor };
 }
 
 /** `jobs show` and `GET /v1/runs/:id`: the run with its checkpoints and transitions */

@@ -62,3 +62,8 @@ export function stepFlag(value: string): string {
     );
   return value;
 }
+
+/** a parsed --since (epoch ms) as the operations take it: an ISO time, or nothing */
+export function sinceQuery(since: number | undefined): string | undefined {
+  return since === undefined ? undefined : new Date(since).toISOString();
+}

@@ -8,7 +8,7 @@ import {
 import { KeelError } from "../../core/errors/keel-error.js";
 import { none, noBody, operation } from "../operation.js";
 import { flag, limit, runId, since, text } from "../schemas.js";
-import { purgeJson, quarantinedJson, retryJson, runJson } from "../wire.js";
+import { purgeJson, quarantinedJson, retryJson, runPageJson } from "../wire.js";
 
 /** The quarantine: runs that failed for good, waiting for an operator. */
 export const listQuarantined = operation({
@@ -29,7 +29,7 @@ export const listQuarantined = operation({
   body: noBody,
   async run({ keel }, { query }) {
     const page = await listQuarantine(keel, query);
-    return { runs: page.runs.map(runJson), next_cursor: page.nextCursor };
+    return runPageJson(page);
   },
 });
 

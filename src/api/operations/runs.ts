@@ -4,7 +4,7 @@ import { terminalRunStatuses } from "../../core/status.js";
 import { cancelJob, retryJob } from "../../ops/run-operations.js";
 import { none, noBody, operation } from "../operation.js";
 import { flag, limit, runId, since, status, stepName, text } from "../schemas.js";
-import { retryJson, runDetailsJson, runJson } from "../wire.js";
+import { retryJson, runDetailsJson, runJson, runPageJson } from "../wire.js";
 
 /** Runs: list, show, submit, wait, cancel, retry. */
 const idParams = z.object({ id: runId }).strict();
@@ -28,7 +28,7 @@ export const listRuns = operation({
   body: noBody,
   async run({ keel }, { query }) {
     const page = await keel.list(query);
-    return { runs: page.runs.map(runJson), next_cursor: page.nextCursor };
+    return runPageJson(page);
   },
 });
 

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { listAudit } from "../../api/operations/audit.js";
 import { withClient } from "../client.js";
-import { intFlag, sinceFlag, textFlag } from "../flags.js";
-import { isoTime, printJson, printTable } from "../output.js";
+import { intFlag, sinceFlag, sinceQuery, textFlag } from "../flags.js";
+import { printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
 
@@ -38,7 +38,7 @@ Examples:
         const page = await withClient(g, (client) =>
           client.call(listAudit, {
             query: {
-              since: opts.since === undefined ? undefined : isoTime(opts.since),
+              since: sinceQuery(opts.since),
               action: opts.action,
               limit: opts.limit,
               cursor: opts.cursor,

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { RunStatus } from "../../core/status.js";
-import { intFlag, sinceFlag, statusFlag } from "../flags.js";
-import { isoTime, printFields, printJson, printTable } from "../output.js";
+import { intFlag, sinceFlag, sinceQuery, statusFlag } from "../flags.js";
+import { printFields, printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
 import { withClient } from "../client.js";
@@ -46,7 +46,7 @@ export function registerJobs(program: Command, global: () => GlobalOptions): voi
               query: {
                 status: opts.status,
                 pipeline: opts.pipeline,
-                since: opts.since === undefined ? undefined : isoTime(opts.since),
+                since: sinceQuery(opts.since),
                 limit: opts.limit,
                 cursor: opts.cursor,
               },

@@ -6,8 +6,8 @@ import {
   showQuarantinedRun,
 } from "../../api/operations/quarantine.js";
 import { withClient } from "../client.js";
-import { intFlag, sinceFlag, textFlag } from "../flags.js";
-import { UsageError, isoTime, printFields, printJson, printTable } from "../output.js";
+import { intFlag, sinceFlag, sinceQuery, textFlag } from "../flags.js";
+import { UsageError, printFields, printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
 import { printRetry } from "./jobs-operations.js";
@@ -43,7 +43,7 @@ Examples:
           client.call(listQuarantined, {
             query: {
               reason: opts.reason,
-              since: opts.since === undefined ? undefined : isoTime(opts.since),
+              since: sinceQuery(opts.since),
               limit: opts.limit,
               cursor: opts.cursor,
             },

@@ -2,14 +2,13 @@ import { InvalidArgumentError, type Command } from "commander";
 import type { FailuresJson, LatencyJson } from "../../ops/telemetry.js";
 import * as ops from "../../api/operations/telemetry.js";
 import type { Operation } from "../../api/operation.js";
-import { isoTime } from "../output.js";
 import { withClient } from "../client.js";
 import {
   telemetryBuckets,
   type TelemetryBucket,
   type ThroughputJson,
 } from "../../ops/telemetry-throughput.js";
-import { intFlag, sinceFlag, textFlag } from "../flags.js";
+import { intFlag, sinceFlag, sinceQuery, textFlag } from "../flags.js";
 import { printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
@@ -131,7 +130,7 @@ Counts reach the store within telemetry.flush_ms (default 5 s) of happening. Exi
         const doc = await withClient(g, (client) =>
           client.call(op, {
             query: {
-              since: flags.since === undefined ? undefined : isoTime(flags.since),
+              since: sinceQuery(flags.since),
               pipeline: flags.pipeline,
               bucket: flags.bucket,
             },
