@@ -265,11 +265,12 @@ export class Keel extends EventEmitter<NodeEvents> {
   async inspect(id: string): Promise<RunDetails> {
     const run = await this.store.getRun(id);
     if (!run) throw new NotFoundError("run", id);
-    const [steps, transitions] = await Promise.all([
+    const [steps, transitions, graph] = await Promise.all([
       this.store.listStepResults(id),
       this.store.listTransitions(id),
+      this.pipelineSteps(run.pipeline),
     ]);
-    return { run, steps, transitions };
+    return { run, steps: inDeclaredOrder(steps, graph), transitions };
   }
 
   async list(query: Partial<RunQuery> = {}): Promise<RunPage> {
@@ -446,4 +447,18 @@ function checkInput(input: unknown, index: number | undefined): ReturnType<typeo
 
 export function keel(options: KeelOptions = {}): Keel {
   return new Keel(options);
+}
+
+/**
+ * Steps that started in the same millisecond (a fallback served at once, a fast step and its
+ * successor) are listed in the pipeline's declared order rather than by name.
+ */
+function inDeclaredOrder(
+  steps: StepResultRecord[],
+  graph: DagNode[] | undefined,
+): StepResultRecord[] {
+  if (!graph) return steps;
+  const index = new Map(graph.map((n, i) => [n.name, i]));
+  const rank = (s: StepResultRecord) => index.get(s.step) ?? graph.length;
+  return [...steps].sort((a, b) => a.startedAt - b.startedAt || rank(a) - rank(b));
 }
