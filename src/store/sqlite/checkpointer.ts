@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { driverPackage } from "./driver.js";
-import type { SqliteDb } from "./open.js";
+import { walLimitBytes, type SqliteDb } from "./open.js";
 
 /**
  * Moves WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside whichever
@@ -9,16 +9,48 @@ import type { SqliteDb } from "./open.js";
  * on one unlucky write (the p99 of enqueue-to-start). A worker thread with its own connection runs
  * PASSIVE checkpoints instead, which never block writers. If the worker cannot start or dies, the
  * automatic checkpoint is switched back on. Durability of commits is unchanged.
+ *
+ * A PASSIVE checkpoint cannot reset the WAL while the node writes without pause (a backlog
+ * draining): the WAL then only grows, and on a small disk it takes the space the database file
+ * needs to absorb it, after which nothing can be written again. So the worker also looks at the
+ * WAL's size every `tickMs` and, past `walLimitBytes`, runs a TRUNCATE checkpoint (writers wait a
+ * moment; the file goes back to zero bytes). Should the node's writes keep the worker from the
+ * write lock, SQLite's own checkpoint stays on at twice that size as the backstop. After a write
+ * failed for a full disk, the worker tries TRUNCATE every tick until one succeeds, so the WAL's
+ * space returns as soon as the disk has room for the database to grow.
  */
 const workerSource = `
 const { parentPort, workerData } = require("node:worker_threads");
+const { statSync } = require("node:fs");
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
-db.pragma("busy_timeout = 1000");
-const timer = setInterval(() => {
-  try { db.pragma("wal_checkpoint(PASSIVE)"); } catch (error) { parentPort.postMessage({ error: String(error) }); }
-}, workerData.intervalMs);
+// a TRUNCATE holds the write lock while it waits for readers, and the node's writes wait with
+// it: give up after a moment (the next tick tries again) rather than stall the node
+db.pragma("busy_timeout = 10");
+const wal = workerData.path + "-wal";
+let last = 0;
+let quietUntil = 0;
+let reclaiming = false;
+const walBytes = () => { try { return statSync(wal).size; } catch { return 0; } };
+function tick() {
+  const now = Date.now();
+  const big = now >= quietUntil && walBytes() > workerData.limitBytes;
+  if (!big && !reclaiming && now - last < workerData.intervalMs) return;
+  last = now;
+  try {
+    const [result] = db.pragma(big || reclaiming ? "wal_checkpoint(TRUNCATE)" : "wal_checkpoint(PASSIVE)");
+    // a reader (a backup) or the node's own write kept the WAL from being cut: do not hold up the
+    // node's writes every tick while it lasts; the backstop covers the interval
+    if (result.busy === 1) quietUntil = now + workerData.intervalMs;
+    else if (reclaiming) { reclaiming = false; parentPort.postMessage("reclaimed"); }
+  } catch {
+    // SQLITE_FULL: the database file could not grow to take the WAL's pages; try again next tick
+    reclaiming = true;
+  }
+}
+const timer = setInterval(tick, workerData.tickMs);
 parentPort.on("message", (message) => {
+  if (message === "reclaim") { reclaiming = true; tick(); }
   if (message === "stop") { clearInterval(timer); db.close(); process.exit(0); }
 });
 `;
@@ -29,7 +61,10 @@ export class Checkpointer {
   constructor(
     private readonly db: SqliteDb,
     private readonly path: string,
+    /** told when a TRUNCATE after a full disk went through: writes may succeed again */
+    private readonly onReclaimed: () => void = () => {},
     private readonly intervalMs = 250,
+    private readonly tickMs = 20,
   ) {}
 
   start(): void {
@@ -38,15 +73,28 @@ export class Checkpointer {
       const driver = createRequire(import.meta.url).resolve(driverPackage);
       this.worker = new Worker(workerSource, {
         eval: true,
-        workerData: { driver, path: this.path, intervalMs: this.intervalMs },
+        workerData: {
+          driver,
+          path: this.path,
+          intervalMs: this.intervalMs,
+          tickMs: this.tickMs,
+          limitBytes: walLimitBytes,
+        },
       });
     } catch {
       return; // keep SQLite's automatic checkpoint
     }
-    this.db.pragma("wal_autocheckpoint = 0");
+    const pageSize = this.db.pragma("page_size", { simple: true }) as number;
+    this.db.pragma(`wal_autocheckpoint = ${Math.ceil((2 * walLimitBytes) / pageSize)}`);
     this.worker.unref();
+    this.worker.on("message", (message) => message === "reclaimed" && this.onReclaimed());
     this.worker.on("error", () => this.fallBack());
     this.worker.on("exit", () => this.fallBack());
+  }
+
+  /** A write failed for a full disk: give the WAL's space back as soon as a checkpoint can. */
+  reclaim(): void {
+    this.worker?.postMessage("reclaim");
   }
 
   async stop(): Promise<void> {

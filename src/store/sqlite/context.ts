@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { JsonValue } from "../../core/canonical-json.js";
 import type { Row } from "../rows.js";
+import { asStoreFull } from "./disk-full.js";
 import type { SqliteDb } from "./open.js";
 
 /**
@@ -10,6 +11,8 @@ export class SqliteContext {
   private readonly statements = new Map<string, Database.Statement>();
   // one transaction wrapper for every write; nested calls become savepoints
   private readonly transaction: Database.Transaction<(fn: () => unknown) => unknown>;
+  /** told of each write that failed for a full disk (the store checkpoints to win space back) */
+  onFull: (() => void) | undefined;
 
   constructor(readonly db: SqliteDb) {
     this.transaction = db.transaction((fn: () => unknown) => fn());
@@ -26,7 +29,14 @@ export class SqliteContext {
 
   /** BEGIN IMMEDIATE: takes the write lock up front, so two processes never deadlock upgrading a read. */
   write<T>(fn: () => T): T {
-    return this.transaction.immediate(fn) as T;
+    try {
+      return this.transaction.immediate(fn) as T;
+    } catch (error) {
+      const full = asStoreFull(error);
+      if (!full) throw error;
+      if (full !== error) this.onFull?.();
+      throw full;
+    }
   }
 }
 

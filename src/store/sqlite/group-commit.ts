@@ -1,4 +1,3 @@
-import { StoreError } from "../../core/errors/store-errors.js";
 import type { SqliteContext } from "./context.js";
 
 /**
@@ -49,14 +48,13 @@ export class GroupCommit {
             // SQLite may roll the whole transaction back by itself (disk full, I/O error): then
             // the writes before this one are gone too, and none may be acknowledged
             if (!this.ctx.db.inTransaction) throw error;
-            outcomes.push({ ok: false, error: translate(error) });
+            outcomes.push({ ok: false, error });
           }
         }
       });
     } catch (error) {
       // the COMMIT itself failed (disk full, locked past the busy timeout): nothing was written
-      const failure = translate(error);
-      for (const op of batch) op.reject(failure);
+      for (const op of batch) op.reject(error);
       return;
     }
     batch.forEach((op, i) => {
@@ -65,19 +63,4 @@ export class GroupCommit {
       else op.reject(outcome.error);
     });
   }
-}
-
-/** A full disk is a condition to wait out, not a bug: say so with a retryable, typed error. */
-function translate(error: unknown): unknown {
-  const code = (error as { code?: unknown }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  if (code === "SQLITE_FULL" || code === "ENOSPC" || /database or disk is full/i.test(message)) {
-    return new StoreError(
-      "store_full",
-      `the disk holding the store is full (${message}); the write is retried when space returns`,
-      error,
-      true,
-    );
-  }
-  return error;
 }

@@ -21,6 +21,13 @@ export interface SqliteOpenOptions {
 
 export type SqliteDb = Database;
 
+/**
+ * The most the WAL may hold before it is checkpointed and cut back (see checkpointer.ts), and the
+ * size a reset WAL file is truncated to: a burst of writes must not keep disk space that the
+ * database file needs to absorb the WAL, or a small disk that filled once stays full.
+ */
+export const walLimitBytes = 1024 * 1024;
+
 export function openSqlite(options: SqliteOpenOptions): SqliteDb {
   const { path } = options;
   if (path !== ":memory:") {
@@ -42,7 +49,10 @@ export function openSqlite(options: SqliteOpenOptions): SqliteDb {
   try {
     if (isNew && path !== ":memory:") chmodSync(path, 0o600);
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-    if (!options.readonly) db.pragma("journal_mode = WAL");
+    if (!options.readonly) {
+      db.pragma("journal_mode = WAL");
+      db.pragma(`journal_size_limit = ${walLimitBytes}`);
+    }
     db.pragma(`synchronous = ${options.durability === "full" ? "FULL" : "NORMAL"}`);
     db.pragma("temp_store = MEMORY");
     db.pragma("cache_size = -16000");

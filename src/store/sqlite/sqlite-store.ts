@@ -425,8 +425,12 @@ export class SqliteStore implements Store {
     // (not under durability full: there every commit already fsyncs, and a concurrent checkpoint
     // only competes with it for the disk)
     if (!this.checkpointer && this.options.durability !== "full") {
-      this.checkpointer = new Checkpointer(this.ctx.db, this.options.path);
-      this.checkpointer.start();
+      const checkpointer = new Checkpointer(this.ctx.db, this.options.path, () =>
+        this.hints.emit("work"),
+      );
+      this.checkpointer = checkpointer;
+      this.ctx.onFull = () => checkpointer.reclaim();
+      checkpointer.start();
     }
   }
 
