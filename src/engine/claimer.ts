@@ -1,3 +1,4 @@
+import { isStoreFull } from "../core/errors/store-errors.js";
 import type { Store, ClaimedRun } from "../store/store.js";
 import type { Logger } from "./logger.js";
 
@@ -19,6 +20,8 @@ export interface ClaimerDeps {
   /** false while draining, stopping or paused */
   mayClaim: () => boolean;
   dispatch: (claimed: ClaimedRun) => void;
+  /** a claim failed for a full disk (the node has the disk guard look at once) */
+  onStoreFull?: () => void;
 }
 
 export class Claimer {
@@ -82,6 +85,9 @@ export class Claimer {
         }
       }
     } catch (error) {
+      // nothing claimed, nothing lost; a disk guard that sees the disk full pauses claiming and
+      // wakes the claimer as soon as space returns, sooner than the poll
+      if (isStoreFull(error)) this.deps.onStoreFull?.();
       log.error({ err: error }, "claiming failed; retrying on the next poll");
     }
   }

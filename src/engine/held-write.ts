@@ -1,3 +1,4 @@
+import { isStoreFull } from "../core/errors/store-errors.js";
 import type { Logger } from "./logger.js";
 
 /**
@@ -17,7 +18,7 @@ export async function writeHolding<T>(
       if (warned) options.log().warn("disk space is back: held write committed");
       return result;
     } catch (error) {
-      if ((error as { code?: unknown }).code !== "store_full" || options.givingUp()) throw error;
+      if (!isStoreFull(error) || options.givingUp()) throw error;
       if (!warned)
         options
           .log()

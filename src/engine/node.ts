@@ -73,6 +73,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       mayClaim: () =>
         this.state === "running" && !this.emergency.state.on && !this.diskGuard?.paused,
       dispatch: (claimed) => this.dispatch(claimed),
+      onStoreFull: () => void this.diskGuard?.check(),
     });
     this.emergency = new EmergencyWatch(store, (state) => this.onEmergency(state));
     this.pool = new ProcessPool({

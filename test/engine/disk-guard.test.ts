@@ -1,8 +1,11 @@
 // The disk guard as a state machine over an injected statfs: ok -> warn at 80 %, paused at 90 %,
 // back down only below the threshold minus the hysteresis; cleanup at each move to a fuller state
 // and on an interval; and, on a real node, no claim while paused and resumption by itself.
+import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { PermanentError, pipeline, step } from "../../src/index.js";
+import { StoreError } from "../../src/core/errors/store-errors.js";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { CleanupReport, CleanupTask } from "../../src/engine/disk-cleanup.js";
 import { DiskGuard, type DiskGuardState } from "../../src/engine/disk-guard.js";
 import {
@@ -203,6 +206,37 @@ describe("a node with a disk guard", () => {
     const finals = await Promise.all(waiting.map((r) => k.wait(r.id, { timeoutMs: 5000 })));
     expect(finals.map((r) => r.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
     expect(states).toEqual(["paused", "ok"]);
+  });
+
+  // a disk that fills between runs: nothing is held, the claim fails; the guard must not wait for
+  // its next look (a minute here) to pause, nor the claimer for its poll to resume
+  it("looks at once when a claim fails for a full disk, and claims again soon after space returns", async () => {
+    const disk = fakeDisk(50);
+    const store = SqliteStore.open({ path: join(h.home, "keel.db") });
+    h.onCleanup(() => void store.close());
+    const full = { on: false };
+    const claimRuns = store.claimRuns.bind(store);
+    store.claimRuns = async (request) => {
+      if (full.on) throw new StoreError("store_full", "database or disk is full", undefined, true);
+      return claimRuns(request);
+    };
+    const p = pipeline("claimed-after-full", [step("s", () => ({ ok: true }))]);
+    const k = h.make({
+      pipelines: [p],
+      store,
+      pollMs: 60_000,
+      disk: { statfs: disk.statfs, intervalMs: 60_000 },
+    });
+    await k.start();
+    full.on = true;
+    disk.percent = 100;
+    const run = await k.submit(p, {});
+    await until(() => k.diskState?.state === "paused", { timeoutMs: 2000 });
+    full.on = false;
+    disk.percent = 50;
+    const freed = Date.now();
+    expect((await k.wait(run.id, { timeoutMs: 2000 })).status).toBe("succeeded");
+    expect(Date.now() - freed).toBeLessThan(1000);
   });
 
   it("purges old quarantined runs only when configured, audited as keel:disk-guard", async () => {

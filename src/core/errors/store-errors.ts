@@ -6,3 +6,8 @@ export class StoreError extends KeelError {
     super(code, message, { cause, retryable });
   }
 }
+
+/** A write failed because the disk holding the store is full: a condition to wait out, not a bug. */
+export function isStoreFull(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "store_full";
+}
