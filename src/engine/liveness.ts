@@ -1,4 +1,5 @@
 import { LeaseLostError } from "../core/errors/run-errors.js";
+import { isStoreFull } from "../core/errors/store-errors.js";
 import type { HeldRun, Store } from "../store/store.js";
 import type { Logger } from "./logger.js";
 
@@ -36,6 +37,8 @@ export class Liveness {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private recoveryTimer: NodeJS.Timeout | undefined;
   private beating = false;
+  /** the last heartbeat failed for a full disk: this node's own leases may have run out */
+  private beatHeldBack = false;
   /** "runId:epoch" of runs the store had as ours at the last beat while no execution here held them */
   private orphans = new Set<string>();
 
@@ -59,6 +62,7 @@ export class Liveness {
     const startedAt = Date.now();
     try {
       const held = await this.deps.store.heartbeat(this.deps.nodeId, startedAt, this.deps.leaseMs);
+      this.beatHeldBack = false;
       const stillMine = new Set(held.map((h) => `${h.runId}:${h.epoch}`));
       const local = this.deps.held();
       for (const run of local) {
@@ -68,6 +72,7 @@ export class Liveness {
       }
       await this.returnOrphans(held, new Set(local.map((r) => `${r.runId}:${r.epoch}`)));
     } catch (error) {
+      this.beatHeldBack = isStoreFull(error);
       this.deps.log.error({ err: error }, "heartbeat failed");
     } finally {
       this.beating = false;
@@ -118,6 +123,12 @@ export class Liveness {
 
   async recover(): Promise<string[]> {
     const { store, log } = this.deps;
+    // Heartbeats that a full disk kept out let this node's own leases run out while its executions
+    // hold their results in memory: renew them before any lease is judged expired, or the first
+    // sweep after the outage takes the runs back and the held results are thrown away. (The sweep
+    // could not be written either while the disk is full.)
+    if (this.beatHeldBack) await this.beat();
+    if (this.beatHeldBack) return [];
     const now = Date.now();
     const recovered: string[] = [];
     try {
