@@ -26,6 +26,7 @@ import type {
   NodeRecord,
   NodeState,
   PipelineRecord,
+  ProcessIdentity,
   RunRecord,
   StepResultRecord,
   TransitionRecord,
@@ -113,6 +114,8 @@ export interface NewNode {
   id: string;
   host: string;
   pid: number;
+  /** the process behind `pid` (see ProcessIdentity); omitted or null where it cannot be read */
+  process?: ProcessIdentity | null;
   capabilities: string[];
   version: string;
   now: number;

@@ -51,6 +51,7 @@ function node(overrides: Partial<NodeRecord> = {}): NodeRecord {
     id: "n1",
     host: "h1",
     pid: 42,
+    process: null,
     capabilities: [],
     state: "active",
     version: "0.1.0",
