@@ -34,6 +34,7 @@ import type { WorkerProcess } from "./isolation/pool.js";
 import type { CleanupTask } from "./disk-cleanup.js";
 import type { DiskGuardState } from "./disk-guard.js";
 import type { WorkerLimitState } from "./worker-limit.js";
+import type { DeadNode } from "./liveness.js";
 import { resolveNodeOptions, type NodeOptions } from "./options.js";
 import { PipelineRegistry } from "./registry.js";
 import { checkSubmitOptions, type SubmitOptions } from "./submit-options.js";
@@ -158,6 +159,11 @@ export class Keel extends EventEmitter<NodeEvents> {
   /** The disk guard's state (ok, warn, paused, with the figures); undefined without a node or guard. */
   get diskState(): DiskGuardState | undefined {
     return this.node?.diskState;
+  }
+
+  /** The nodes this instance's node declared dead (and took runs over from), newest first; at most 10. */
+  get deadNodes(): readonly DeadNode[] {
+    return this.node?.deadNodes ?? [];
   }
 
   /** Adds retention tasks the disk guard runs when the data folder fills up (before or after start). */

@@ -5,7 +5,7 @@ import { hostname } from "node:os";
 import { describe, expect, it, vi } from "vitest";
 import { LeaseLostError } from "../../src/core/errors/run-errors.js";
 import { pipeline, step, type Keel } from "../../src/index.js";
-import { describeTransitions, gate, until, useHarness } from "./helpers.js";
+import { claimAsNode, describeTransitions, gate, until, useHarness } from "./helpers.js";
 
 const h = useHarness();
 
@@ -160,6 +160,8 @@ describe("fencing", () => {
 });
 
 describe("recovery", () => {
+  const remoteNode = { id: "remote-node", host: "other-host", pid: 1 };
+
   function exitedPid(): number {
     const child = spawnSync(process.execPath, ["-e", ""]);
     expect(child.status).toBe(0);
@@ -177,21 +179,12 @@ describe("recovery", () => {
     const client = h.make({ pipelines: [p] });
     const run = await client.submit(p, { n: 21 });
     const now = Date.now();
-    await client.store.registerNode({
-      id: "dead-node",
-      host: hostname(),
-      pid: exitedPid(),
-      capabilities: [],
-      version: "test",
-      now,
-    });
-    const claimed = await client.store.claimRuns({
-      nodeId: "dead-node",
-      limit: 10,
-      leaseMs: 60_000,
-      now,
-      pipelines: [p.name],
-    });
+    const claimed = await claimAsNode(
+      client.store,
+      { id: "dead-node", host: hostname(), pid: exitedPid() },
+      p.name,
+      { leaseMs: 60_000, now, limit: 10 },
+    );
     expect(claimed.map((c) => c.run.id)).toEqual([run.id]);
     expect((await client.get(run.id))?.status).toBe("running");
 
@@ -224,21 +217,12 @@ describe("recovery", () => {
     const client = h.make({ pipelines: [p] });
     const run = await client.submit(p, {});
     const now = Date.now();
-    await client.store.registerNode({
-      id: "dead-node",
-      host: hostname(),
-      pid: exitedPid(),
-      capabilities: [],
-      version: "test",
-      now,
-    });
-    const [claimed] = await client.store.claimRuns({
-      nodeId: "dead-node",
-      limit: 1,
-      leaseMs: 60_000,
-      now,
-      pipelines: [p.name],
-    });
+    const [claimed] = await claimAsNode(
+      client.store,
+      { id: "dead-node", host: hostname(), pid: exitedPid() },
+      p.name,
+      { leaseMs: 60_000, now },
+    );
     // the dead node had finished step a before it died
     await client.store.startStep(claimed!.lease, "a", 1, "pending", now);
     await client.store.completeStep(claimed!.lease, {
@@ -267,20 +251,9 @@ describe("recovery", () => {
     const client = h.make({ pipelines: [p] });
     const past = Date.now() - 600_000;
     const run = await client.submit(p, {}, { at: past });
-    await client.store.registerNode({
-      id: "remote-node",
-      host: "other-host",
-      pid: 1,
-      capabilities: [],
-      version: "test",
-      now: past,
-    });
-    const claimed = await client.store.claimRuns({
-      nodeId: "remote-node",
-      limit: 1,
+    const claimed = await claimAsNode(client.store, remoteNode, p.name, {
       leaseMs: 1000,
       now: past,
-      pipelines: [p.name],
     });
     expect(claimed.map((c) => c.run.id)).toEqual([run.id]);
 
@@ -301,20 +274,10 @@ describe("recovery", () => {
     const now = Date.now();
     const run = await client.submit(p, {}, { at: now - 60_000 });
     // the node is fresh, but the run's lease ran out long ago (claimed a minute back for 1 s)
-    await client.store.registerNode({
-      id: "remote-node",
-      host: "other-host",
-      pid: 1,
-      capabilities: [],
-      version: "test",
-      now,
-    });
-    const claimed = await client.store.claimRuns({
-      nodeId: "remote-node",
-      limit: 1,
+    const claimed = await claimAsNode(client.store, remoteNode, p.name, {
       leaseMs: 1000,
       now: now - 60_000,
-      pipelines: [p.name],
+      registeredAt: now,
     });
     expect(claimed.map((c) => c.run.id)).toEqual([run.id]);
 
@@ -333,21 +296,7 @@ describe("recovery", () => {
     const run = await client.submit(p, {});
     const now = Date.now();
     // a remote node holds the run with a lease that is still good when the local node starts
-    await client.store.registerNode({
-      id: "remote-node",
-      host: "other-host",
-      pid: 1,
-      capabilities: [],
-      version: "test",
-      now,
-    });
-    await client.store.claimRuns({
-      nodeId: "remote-node",
-      limit: 1,
-      leaseMs: 300,
-      now,
-      pipelines: [p.name],
-    });
+    await claimAsNode(client.store, remoteNode, p.name, { leaseMs: 300, now });
     const k = await h.start({ pipelines: [p], leaseMs: 400, heartbeatMs: 100, pollMs: 100 });
     const done = await k.wait(run.id, { timeoutMs: 5000 });
     expect(done.status).toBe("succeeded");
