@@ -2,6 +2,7 @@ import { z } from "zod";
 import { KeelError } from "../core/errors/keel-error.js";
 import type { WorkerProcess } from "../engine/isolation/pool.js";
 import type { DiskGuardState } from "../engine/disk-guard.js";
+import type { DeadNode } from "../engine/liveness.js";
 import type { DiskThresholds } from "../engine/disk-usage.js";
 import type { Keel } from "../engine/keel.js";
 import type { WorkerLimitState } from "../engine/worker-limit.js";
@@ -37,6 +38,8 @@ export interface NodeFigures {
   workers?: WorkerLimitState;
   /** the disk guard's state; undefined when it is off */
   disk?: DiskGuardState;
+  /** the nodes it declared dead and took runs over from, newest first */
+  deadNodes?: readonly DeadNode[];
 }
 
 export interface OperationInput<P, Q, B> {

@@ -1,5 +1,5 @@
 // What health says from a node's own figures (its API answering): the disk guard's state and
-// the worker limit's CPU pressure; and, without a node, the disk against keel.yaml's thresholds.
+// the worker limit's CPU pressure, the nodes it declared dead; and, without a node, the disk against keel.yaml's thresholds.
 import { describe, expect, it } from "vitest";
 import type { DiskGuardState } from "../../src/engine/disk-guard.js";
 import { diskUsage } from "../../src/engine/disk-usage.js";
@@ -7,7 +7,8 @@ import type { WorkerLimitState } from "../../src/engine/worker-limit.js";
 import { loadConfig } from "../../src/ops/config.js";
 import { workerSettings } from "../../src/ops/guard-settings.js";
 import { checkDiskHealth, diskGuardHealth } from "../../src/ops/health/disk.js";
-import { withWorkerPressure } from "../../src/ops/health/node.js";
+import type { DeadNode } from "../../src/engine/liveness.js";
+import { withDeadNodes, withWorkerPressure } from "../../src/ops/health/node.js";
 import type { ComponentHealth } from "../../src/ops/health/types.js";
 
 describe("disk health", () => {
@@ -114,5 +115,47 @@ describe("node health with its worker limit", () => {
     expect(() =>
       loadConfig(undefined, { KEEL_WORKERS_MIN_WORKERS: "5", KEEL_WORKERS_MAX_WORKERS: "2" }),
     ).toThrow(/workers\.min_workers: min_workers \(5\) must not be above max_workers \(2\)/);
+  });
+});
+
+describe("node health with the nodes it declared dead", () => {
+  const healthy: ComponentHealth = {
+    component: "node",
+    status: "healthy",
+    reason: "node n1 (pid 42) heartbeated 0.2 s ago",
+    details: { pid: 42 },
+  };
+  const dead: DeadNode = {
+    nodeId: "n2",
+    host: "h1",
+    pid: 77,
+    cause: "process_gone",
+    declaredAt: 10_000,
+    lastHeartbeatAt: 9_400,
+    runsReturned: 8,
+  };
+
+  it("says who died, why and when in its reason for five minutes; the status stands", () => {
+    expect(withDeadNodes(healthy, [dead], 12_500)).toEqual({
+      ...healthy,
+      reason:
+        "node n1 (pid 42) heartbeated 0.2 s ago; node n2 (pid 77, process gone) declared dead 2.5 s ago, 8 runs returned to pending",
+      details: { pid: 42, deadNodes: [dead] },
+    });
+    const later = withDeadNodes(healthy, [dead], 10_000 + 5 * 60_000 + 1);
+    expect(later.reason).toBe(healthy.reason);
+    expect(later.details).toEqual({ pid: 42, deadNodes: [dead] });
+  });
+
+  it("lists none when none died, and leaves health alone without a node answering", () => {
+    expect(withDeadNodes(healthy, [], 0)).toEqual({
+      ...healthy,
+      details: { pid: 42, deadNodes: [] },
+    });
+    expect(withDeadNodes(healthy, undefined, 0)).toBe(healthy);
+    const silent = { ...dead, cause: "silent" as const, runsReturned: 1 };
+    expect(withDeadNodes(healthy, [silent], 10_000).reason).toMatch(
+      /node n2 \(pid 77, no heartbeat\) declared dead 0\.0 s ago, 1 run returned to pending$/,
+    );
   });
 });

@@ -5,11 +5,12 @@ import { inspectStoreFile } from "../../store/sqlite/file-check.js";
 import type { Store } from "../../store/store.js";
 import { readLivePid } from "../pidfile.js";
 import type { DiskGuardState } from "../../engine/disk-guard.js";
+import type { DeadNode } from "../../engine/liveness.js";
 import type { DiskThresholds } from "../../engine/disk-usage.js";
 import type { WorkerLimitState } from "../../engine/worker-limit.js";
 import { checkBreakerHealth } from "./breakers.js";
 import { checkDiskHealth, diskGuardHealth, type StatfsFn } from "./disk.js";
-import { checkNodeHealth, withWorkerPressure } from "./node.js";
+import { checkNodeHealth, withDeadNodes, withWorkerPressure } from "./node.js";
 import { checkQueueHealth } from "./queue.js";
 import { checkStoreHealth } from "./store.js";
 import { worst, type Clock, type ComponentHealth, type HealthStatus } from "./types.js";
@@ -43,6 +44,8 @@ export interface HealthOptions {
 export interface LiveNodeState {
   disk?: DiskGuardState;
   workers?: WorkerLimitState;
+  /** the nodes it declared dead, newest first */
+  deadNodes?: readonly DeadNode[];
 }
 
 /** Runs the checks of this home's node on a read-only connection; never throws for a bad store. */
@@ -65,9 +68,13 @@ export async function checkHealth(
       );
     else if (component === "node")
       components.push(
-        withWorkerPressure(
-          await withStore(component, file, open, home, clock),
-          options.live?.workers,
+        withDeadNodes(
+          withWorkerPressure(
+            await withStore(component, file, open, home, clock),
+            options.live?.workers,
+          ),
+          options.live?.deadNodes,
+          clock(),
         ),
       );
     else components.push(await withStore(component, file, open, home, clock));

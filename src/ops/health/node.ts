@@ -1,3 +1,4 @@
+import type { DeadNode } from "../../engine/liveness.js";
 import type { WorkerLimitState } from "../../engine/worker-limit.js";
 import type { NodeRecord } from "../../store/records.js";
 import type { ComponentHealth } from "./types.js";
@@ -87,6 +88,33 @@ export function withWorkerPressure(
     ...health,
     status: "degraded",
     reason: `CPU pressure: ${limit} of at most ${max} runs in flight (${pressure.reason})${deferred}`,
+    details,
+  };
+}
+
+/** How long a node's reason mentions the last node it declared dead (its details always list them). */
+export const recentDeadNodeMs = 5 * 60_000;
+
+/**
+ * The node answering knows which nodes it declared dead and took runs over from. That is keel
+ * healing itself, not a fault of this node: the status stays, the reason says it for five minutes,
+ * and the details list the last ten (`deadNodes`: who, why, when, runs returned to pending).
+ */
+export function withDeadNodes(
+  health: ComponentHealth,
+  deadNodes: readonly DeadNode[] | undefined,
+  now: number,
+): ComponentHealth {
+  if (!deadNodes) return health;
+  const details = { ...health.details, deadNodes };
+  const last = deadNodes[0];
+  if (!last || now - last.declaredAt > recentDeadNodeMs) return { ...health, details };
+  const why = { process_gone: "process gone", pid_reused: "pid reused", silent: "no heartbeat" };
+  const ago = (Math.max(0, now - last.declaredAt) / 1000).toFixed(1);
+  const runs = last.runsReturned === 1 ? "1 run" : `${last.runsReturned} runs`;
+  return {
+    ...health,
+    reason: `${health.reason}; node ${last.nodeId} (pid ${last.pid}, ${why[last.cause]}) declared dead ${ago} s ago, ${runs} returned to pending`,
     details,
   };
 }
