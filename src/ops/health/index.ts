@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
-import { openStore, storePathFor } from "../../store/open-store.js";
+import { openStore, sqlitePathFor, storePathFor } from "../../store/open-store.js";
 import { inspectStoreFile } from "../../store/sqlite/file-check.js";
 import type { Store } from "../../store/store.js";
 import { readLivePid } from "../pidfile.js";
@@ -55,7 +55,8 @@ export async function checkHealth(
 ): Promise<HealthReport> {
   const clock = options.clock ?? Date.now;
   const wanted = options.components ?? healthComponents;
-  const file = storePathFor(home);
+  // KEEL_STORE, when set, names the file the node uses: the one to look at
+  const file = sqlitePathFor({ home }) ?? storePathFor(home);
   const open = (): Store => openStore({ home, readonly: true });
   const components: ComponentHealth[] = [];
   for (const component of wanted) {
