@@ -57,13 +57,14 @@ describe("disk health", () => {
   });
 });
 
+const healthy: ComponentHealth = {
+  component: "node",
+  status: "healthy",
+  reason: "node n1 (pid 42) heartbeated 0.2 s ago",
+  details: { pid: 42 },
+};
+
 describe("node health with its worker limit", () => {
-  const healthy: ComponentHealth = {
-    component: "node",
-    status: "healthy",
-    reason: "node n1 (pid 42) heartbeated 0.2 s ago",
-    details: { pid: 42 },
-  };
   const workers: WorkerLimitState = {
     adaptive: true,
     limit: 1,
@@ -119,12 +120,6 @@ describe("node health with its worker limit", () => {
 });
 
 describe("node health with the nodes it declared dead", () => {
-  const healthy: ComponentHealth = {
-    component: "node",
-    status: "healthy",
-    reason: "node n1 (pid 42) heartbeated 0.2 s ago",
-    details: { pid: 42 },
-  };
   const dead: DeadNode = {
     nodeId: "n2",
     host: "h1",
