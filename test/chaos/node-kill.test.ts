@@ -40,6 +40,20 @@ function nodeIdOf(node: NodeProcess): string {
   return id;
 }
 
+/** A `keel start` node of `home` on the store file `store`, whose `hold` steps last `holdMs`. */
+async function startHolding(home: string, store: string, holdMs: number): Promise<NodeProcess> {
+  const node = startNode(home, writeConfig(home, [fixture]), {
+    // port 0: two APIs on one machine; KEEL_STORE: both nodes work on one store file
+    KEEL_SERVER_PORT: "0",
+    KEEL_STORE: store,
+    KEEL_WORKERS_CONCURRENCY: String(RUNS),
+    KEEL_TEST_HOLD_MS: String(holdMs),
+  });
+  nodes.push(node);
+  await node.ready;
+  return node;
+}
+
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("node kill", () => {
@@ -47,8 +61,6 @@ describe("node kill", () => {
     const doomedHome = newHome();
     const survivorHome = newHome();
     const store = join(doomedHome, "keel.db");
-    // port 0: two APIs on one machine; KEEL_STORE: the survivor works on the doomed node's store
-    const env = { KEEL_SERVER_PORT: "0", KEEL_STORE: store };
     const client = keel({ home: doomedHome, logger: pino({ level: "silent" }) });
     const { heldChain } = (await import(fixture)) as { heldChain: never };
     await client.submitMany(
@@ -57,13 +69,7 @@ describe("node kill", () => {
     );
     await client.stop();
 
-    const doomed = startNode(doomedHome, writeConfig(doomedHome, [fixture]), {
-      ...env,
-      KEEL_WORKERS_CONCURRENCY: String(RUNS),
-      KEEL_TEST_HOLD_MS: "600000",
-    });
-    nodes.push(doomed);
-    await doomed.ready;
+    const doomed = await startHolding(doomedHome, store, 600_000);
     const db = new Database(store, { readonly: true });
     try {
       const holding = db.prepare(
@@ -78,13 +84,7 @@ describe("node kill", () => {
         `the doomed node holding all ${RUNS} runs in their second step`,
       );
 
-      const survivor = startNode(survivorHome, writeConfig(survivorHome, [fixture]), {
-        ...env,
-        KEEL_WORKERS_CONCURRENCY: String(RUNS),
-        KEEL_TEST_HOLD_MS: "100",
-      });
-      nodes.push(survivor);
-      await survivor.ready;
+      const survivor = await startHolding(survivorHome, store, 100);
       const survivorId = nodeIdOf(survivor);
       const before = await healthOf(survivorHome, "node");
       expect(before).toMatchObject({ status: "healthy", details: { dead_nodes: [] } });
