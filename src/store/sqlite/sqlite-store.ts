@@ -430,7 +430,9 @@ export class SqliteStore implements Store {
     }
   }
 
+  // read on every WAL change, our own commits included: a cached statement, not db.pragma(),
+  // which compiles its statement anew on each call
   private dataVersion(): number {
-    return this.ctx.db.pragma("data_version", { simple: true }) as number;
+    return this.ctx.sql("PRAGMA data_version").pluck().get() as number;
   }
 }
