@@ -359,8 +359,8 @@ export class SqliteStore implements Store {
     if (ids.length > 0) this.hints.emit("work");
     return ids;
   }
-  async recoverExpiredLeases(now: number): Promise<string[]> {
-    const ids = claims.recoverExpiredLeases(this.ctx, now);
+  async recoverExpiredLeases(now: number, exceptNodeId?: string): Promise<string[]> {
+    const ids = claims.recoverExpiredLeases(this.ctx, now, exceptNodeId);
     if (ids.length > 0) this.hints.emit("work");
     return ids;
   }
