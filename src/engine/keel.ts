@@ -9,7 +9,7 @@ import { KeelError } from "../core/errors/keel-error.js";
 import { UnknownPipelineError } from "../core/errors/definition-errors.js";
 import { newRunId, newSeed, newTraceId } from "../core/ids.js";
 import type { SourceRecord } from "../store/sources.js";
-import { Scheduler } from "./scheduler.js";
+import { Scheduler, type SourceProblem } from "./scheduler.js";
 import { sourceDefinition, sourcePriorities, type SourceSpec } from "./sources.js";
 import { isPipeline, type Pipeline, type PipelineInput } from "../core/pipeline.js";
 import { terminalRunStatuses } from "../core/status.js";
@@ -30,7 +30,7 @@ import {
   type RetryOptions,
 } from "./operator-actions.js";
 import { KeelNode, type NodeEvents } from "./node.js";
-import type { WorkerProcess } from "./isolation/pool.js";
+import type { WorkerDeath, WorkerProcess } from "./isolation/pool.js";
 import type { CleanupTask } from "./disk-cleanup.js";
 import type { DiskGuardState } from "./disk-guard.js";
 import type { WorkerLimitState } from "./worker-limit.js";
@@ -139,6 +139,16 @@ export class Keel extends EventEmitter<NodeEvents> {
   /** the child processes running isolated steps on this instance's node, busy or idle */
   get workerProcesses(): WorkerProcess[] {
     return this.node?.workerProcesses ?? [];
+  }
+
+  /** isolated-step child processes that died while the node ran, newest last (the last 20) */
+  get workerDeaths(): readonly WorkerDeath[] {
+    return this.node?.workerDeaths ?? [];
+  }
+
+  /** sources whose last tick or scan on this node failed (empty without a node) */
+  get sourceProblems(): SourceProblem[] {
+    return this.scheduler?.problems ?? [];
   }
 
   /** their pids */

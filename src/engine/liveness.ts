@@ -51,6 +51,7 @@ export class Liveness {
   private beating = false;
   /** "runId:epoch" of runs the store had as ours at the last beat while no execution here held them */
   private orphans = new Set<string>();
+  private lastBeatAt: number | undefined;
   private readonly own: OwnProcess;
   private readonly peers: PeerWatch;
   /** the sweep under way, and whether another was asked for while it ran */
@@ -69,6 +70,7 @@ export class Liveness {
   }
 
   start(): void {
+    this.lastBeatAt = Date.now();
     this.heartbeatTimer = setInterval(() => void this.beat(), this.deps.heartbeatMs);
     this.recoveryTimer = setInterval(() => void this.recover(), this.deps.pollMs);
     this.heartbeatTimer.unref();
@@ -86,6 +88,7 @@ export class Liveness {
     if (this.beating) return;
     this.beating = true;
     const startedAt = Date.now();
+    this.noteLateness(startedAt);
     try {
       const held = await this.deps.store.heartbeat(this.deps.nodeId, startedAt, this.deps.leaseMs);
       const stillMine = new Set(held.map((h) => `${h.runId}:${h.epoch}`));
@@ -101,6 +104,24 @@ export class Liveness {
     } finally {
       this.beating = false;
     }
+  }
+
+  /**
+   * A beat far behind its schedule means the event loop was blocked: past lease_ms, other nodes
+   * take this node's runs and the blocked work is done twice. Say so, and what to do about it.
+   */
+  private noteLateness(now: number): void {
+    const last = this.lastBeatAt;
+    this.lastBeatAt = now;
+    if (last === undefined) return;
+    const lateMs = now - last - this.deps.heartbeatMs;
+    if (lateMs < this.deps.leaseMs / 2) return;
+    this.deps.log.warn(
+      { lateMs, leaseMs: this.deps.leaseMs },
+      `heartbeat ${lateMs} ms late: the event loop was blocked (a CPU-bound inline step?); ` +
+        "a block longer than lease_ms lets other nodes take this node's runs: run CPU-bound " +
+        'steps with isolation: "process"',
+    );
   }
 
   /**
@@ -186,7 +207,10 @@ export class Liveness {
         else if (verdict === "alive") watched.push(node);
       }
       this.peers.watch(watched);
-      const expired = await store.recoverExpiredLeases(now);
+      // not this node's own: it is alive (it is sweeping), and a lease of its own ran out only
+      // because its event loop was blocked (a CPU-bound inline step); its heartbeat renews them,
+      // where taking them back would abort work this node is about to finish, over and over
+      const expired = await store.recoverExpiredLeases(now, this.deps.nodeId);
       if (expired.length > 0)
         log.warn({ runs: expired.length }, "leases expired; runs are pending again");
       recovered.push(...expired);

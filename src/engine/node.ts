@@ -8,7 +8,12 @@ import { quarantinePurgeTask, type CleanupReport, type CleanupTask } from "./dis
 import { DiskGuard, type DiskGuardState } from "./disk-guard.js";
 import { EmergencyWatch, type EmergencyState } from "./emergency.js";
 import { isolatedSteps } from "../core/isolation.js";
-import { isolatedRunner, ProcessPool, type WorkerProcess } from "./isolation/index.js";
+import {
+  isolatedRunner,
+  ProcessPool,
+  type WorkerDeath,
+  type WorkerProcess,
+} from "./isolation/index.js";
 import { Liveness, type DeadNode } from "./liveness.js";
 import type { Logger } from "./logger.js";
 import type { ResolvedNodeOptions } from "./options.js";
@@ -132,6 +137,11 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   /** the pool's child processes (isolated steps), busy or idle */
   get workerProcesses(): WorkerProcess[] {
     return this.pool.processes;
+  }
+
+  /** the pool's children that died while it was open, newest last */
+  get workerDeaths(): readonly WorkerDeath[] {
+    return this.pool.deaths;
   }
 
   get workerState(): WorkerLimitState {

@@ -196,8 +196,15 @@ describe("health checks", () => {
       "queue",
       "disk",
       "breakers",
+      "workers",
+      "scheduler",
     ]);
     expect(all.status).toBe("unhealthy"); // no node runs
+    expect(all.components.find((c) => c.component === "workers")?.status).toBe("unhealthy");
+    expect(all.components.find((c) => c.component === "scheduler")).toMatchObject({
+      status: "healthy",
+      reason: "no sources",
+    });
   });
 
   it("checkHealth and readStatus look at KEEL_STORE's file when it is set, not the home's", async () => {

@@ -7,17 +7,27 @@ import { readLivePid } from "../pidfile.js";
 import type { DiskGuardState } from "../../engine/disk-guard.js";
 import type { DeadNode } from "../../engine/liveness.js";
 import type { DiskThresholds } from "../../engine/disk-usage.js";
-import type { WorkerLimitState } from "../../engine/worker-limit.js";
+import type { SourceProblem } from "../../engine/scheduler.js";
 import { checkBreakerHealth } from "./breakers.js";
 import { checkDiskHealth, diskGuardHealth, type StatfsFn } from "./disk.js";
-import { checkNodeHealth, withDeadNodes, withWorkerPressure } from "./node.js";
+import { checkNodeHealth, withDeadNodes } from "./node.js";
 import { checkQueueHealth } from "./queue.js";
+import { checkSchedulerHealth } from "./scheduler.js";
 import { checkStoreHealth } from "./store.js";
 import { worst, type Clock, type ComponentHealth, type HealthStatus } from "./types.js";
+import { workersHealth, type WorkersLive } from "./workers.js";
 
 export { worst, type ComponentHealth, type HealthStatus } from "./types.js";
 
-export const healthComponents = ["store", "node", "queue", "disk", "breakers"] as const;
+export const healthComponents = [
+  "store",
+  "node",
+  "queue",
+  "disk",
+  "breakers",
+  "workers",
+  "scheduler",
+] as const;
 export type HealthComponent = (typeof healthComponents)[number];
 
 export function isHealthComponent(name: string): name is HealthComponent {
@@ -37,15 +47,16 @@ export interface HealthOptions {
   statfs?: StatfsFn;
   /** keel.yaml's disk thresholds, for a look at the disk without a node (default 80 / 90) */
   diskThresholds?: DiskThresholds;
-  /** what the node answering knows first-hand (its API): its disk guard and worker limit */
+  /** what the node answering knows first-hand (its API): disk guard, workers, sources */
   live?: LiveNodeState;
 }
 
-export interface LiveNodeState {
+export interface LiveNodeState extends WorkersLive {
   disk?: DiskGuardState;
-  workers?: WorkerLimitState;
   /** the nodes it declared dead, newest first */
   deadNodes?: readonly DeadNode[];
+  /** sources whose last tick or scan failed on that node */
+  sourceProblems?: readonly SourceProblem[];
 }
 
 /** Runs the checks of this home's node on a read-only connection; never throws for a bad store. */
@@ -67,18 +78,17 @@ export async function checkHealth(
           ? diskGuardHealth(options.live.disk)
           : checkDiskHealth(existsSync(home) ? home : "/", options.statfs, options.diskThresholds),
       );
+    else if (component === "workers")
+      components.push(workersHealth(options.live, readLivePid(home), clock()));
     else if (component === "node")
       components.push(
         withDeadNodes(
-          withWorkerPressure(
-            await withStore(component, file, open, home, clock),
-            options.live?.workers,
-          ),
+          await withStore(component, file, open, home, clock, options.live),
           options.live?.deadNodes,
           clock(),
         ),
       );
-    else components.push(await withStore(component, file, open, home, clock));
+    else components.push(await withStore(component, file, open, home, clock, options.live));
   }
   return {
     status: worst(components.map((c) => c.status)),
@@ -89,11 +99,12 @@ export async function checkHealth(
 }
 
 async function withStore(
-  component: "node" | "queue" | "breakers",
+  component: "node" | "queue" | "breakers" | "scheduler",
   file: string,
   open: () => Store,
   home: string,
   clock: Clock,
+  live: LiveNodeState | undefined,
 ): Promise<ComponentHealth> {
   const pid = readLivePid(home);
   if (component === "node" && pid === null)
@@ -101,7 +112,11 @@ async function withStore(
   if (inspectStoreFile(file).kind !== "ok") {
     if (component === "node")
       return checkNodeHealth({ pid, nodes: [], host: hostname(), now: clock() });
-    const reason = component === "queue" ? "no run is waiting" : "no breaker is open";
+    const reason = {
+      queue: "no run is waiting",
+      breakers: "no breaker is open",
+      scheduler: "no source is late",
+    }[component];
     return { component, status: "healthy", reason: `no store yet, so ${reason}`, details: {} };
   }
   try {
@@ -109,6 +124,8 @@ async function withStore(
     try {
       if (component === "queue") return await checkQueueHealth(store, clock());
       if (component === "breakers") return await checkBreakerHealth(store);
+      if (component === "scheduler")
+        return await checkSchedulerHealth(store, live?.sourceProblems ?? [], clock());
       return checkNodeHealth({
         pid,
         nodes: await store.listNodes(),

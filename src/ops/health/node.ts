@@ -1,5 +1,4 @@
 import type { DeadNode } from "../../engine/liveness.js";
-import type { WorkerLimitState } from "../../engine/worker-limit.js";
 import type { NodeRecord } from "../../store/records.js";
 import type { ComponentHealth } from "./types.js";
 
@@ -64,30 +63,6 @@ export function checkNodeHealth(input: NodeHealthInput): ComponentHealth {
     component: "node",
     status: "healthy",
     reason: `node ${node.id} (pid ${input.pid}) heartbeated ${(heartbeatAgeMs / 1000).toFixed(1)} s ago`,
-    details,
-  };
-}
-
-/**
- * The node answering knows its worker limit first-hand: under CPU pressure it is degraded (it runs
- * fewer runs at once, and may defer low-priority ones), with what it measured.
- */
-export function withWorkerPressure(
-  health: ComponentHealth,
-  workers: WorkerLimitState | undefined,
-): ComponentHealth {
-  if (!workers) return health;
-  const { limit, min, max, adaptive, deferring, pressure } = workers;
-  const details = {
-    ...health.details,
-    workers: { limit, min, max, adaptive, pressure: pressure.active, deferring },
-  };
-  if (!pressure.active || health.status !== "healthy") return { ...health, details };
-  const deferred = deferring ? `; runs below priority ${workers.deferBelowPriority} wait` : "";
-  return {
-    ...health,
-    status: "degraded",
-    reason: `CPU pressure: ${limit} of at most ${max} runs in flight (${pressure.reason})${deferred}`,
     details,
   };
 }

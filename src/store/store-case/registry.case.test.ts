@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { JsonValue } from "../../core/canonical-json.js";
 import type { NodeRecord, PipelineRecord } from "../records.js";
-import type { NewNode } from "../store.js";
+import type { NewNode, Store } from "../store.js";
 import { NOW, calledWithin, newRun, submit, type StoreHandle } from "./helpers.case.test.js";
 
 function newNode(id: string, overrides: Partial<NewNode> = {}): NewNode {
@@ -21,7 +21,7 @@ const byName = <T extends { name: string }>(list: T[]): T[] =>
 const byId = <T extends { id: string }>(list: T[]): T[] =>
   [...list].sort((a, b) => a.id.localeCompare(b.id));
 
-export function registryCases(h: StoreHandle): void {
+export function registryCases(h: StoreHandle & { readonly peer?: Store }): void {
   describe("nodes", () => {
     it("registers nodes and lists them with every field", async () => {
       expect(await h.store.listNodes()).toEqual([]);
@@ -199,6 +199,18 @@ export function registryCases(h: StoreHandle): void {
       const called = calledWithin((listener) => h.store.onWork(listener));
       await submit(h.store);
       await called;
+    });
+
+    it("calls the listener when another connection commits a run (another process's submit)", async () => {
+      // every backend's harness gives a peer; the run must come from it, not from this store
+      expect(h.peer, "the harness must open a second store on the same data").toBeDefined();
+      const called = calledWithin((listener) => h.store.onWork(listener));
+      await (h.peer as Store).submitRuns([newRun()]);
+      await called;
+      // and again: the change seen first must not hide the next one
+      const again = calledWithin((listener) => h.store.onWork(listener));
+      await (h.peer as Store).submitRuns([newRun()]);
+      await again;
     });
 
     it("stops calling a listener once it unsubscribed", async () => {
