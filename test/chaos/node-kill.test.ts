@@ -137,12 +137,13 @@ describe("node kill", () => {
         { step: "seal", node: survivorId, n: RUNS },
       ]);
 
-      // keel says what happened: the survivor names the dead node, why and what it took over
+      // keel says what happened: for a minute the survivor names the dead node, why and what it
+      // took over (degraded, as for a worker process death), then lists it in its details
       const after = await healthOf(survivorHome, "node");
-      expect(after.status).toBe("healthy");
+      expect(after.status).toBe("degraded");
       expect(after.reason).toMatch(
         new RegExp(
-          `node ${escape(doomedId)} \\(pid ${doomed.child.pid}, process gone\\) declared dead [\\d.]+ s ago, ${RUNS} runs returned to pending$`,
+          `^node ${escape(doomedId)} \\(pid ${doomed.child.pid}, process gone\\) declared dead [\\d.]+ s ago, ${RUNS} runs returned to pending$`,
         ),
       );
       expect(after.details?.dead_nodes).toEqual([

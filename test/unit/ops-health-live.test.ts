@@ -168,16 +168,20 @@ describe("node health with the nodes it declared dead", () => {
     runsReturned: 8,
   };
 
-  it("says who died, why and when in its reason for five minutes; the status stands", () => {
+  it("is degraded for a minute after a node death, saying who died, why, when and what it returned", () => {
     expect(withDeadNodes(healthy, [dead], 12_500)).toEqual({
       ...healthy,
-      reason:
-        "node n1 (pid 42) heartbeated 0.2 s ago; node n2 (pid 77, process gone) declared dead 2.5 s ago, 8 runs returned to pending",
+      status: "degraded",
+      reason: "node n2 (pid 77, process gone) declared dead 2.5 s ago, 8 runs returned to pending",
       details: { pid: 42, deadNodes: [dead] },
     });
-    const later = withDeadNodes(healthy, [dead], 10_000 + 5 * 60_000 + 1);
-    expect(later.reason).toBe(healthy.reason);
-    expect(later.details).toEqual({ pid: 42, deadNodes: [dead] });
+    const later = withDeadNodes(healthy, [dead], 10_000 + recentDeathMs + 1);
+    expect(later).toEqual({ ...healthy, details: { pid: 42, deadNodes: [dead] } });
+    // already worse for its own reason: that stays first
+    const stale = { ...healthy, status: "degraded" as const, reason: "heartbeat is old" };
+    expect(withDeadNodes(stale, [dead], 12_500).reason).toBe(
+      "heartbeat is old; node n2 (pid 77, process gone) declared dead 2.5 s ago, 8 runs returned to pending",
+    );
   });
 
   it("lists none when none died, and leaves health alone without a node answering", () => {
@@ -187,8 +191,8 @@ describe("node health with the nodes it declared dead", () => {
     });
     expect(withDeadNodes(healthy, undefined, 0)).toBe(healthy);
     const silent = { ...dead, cause: "silent" as const, runsReturned: 1 };
-    expect(withDeadNodes(healthy, [silent], 10_000).reason).toMatch(
-      /node n2 \(pid 77, no heartbeat\) declared dead 0\.0 s ago, 1 run returned to pending$/,
+    expect(withDeadNodes(healthy, [silent], 10_000).reason).toBe(
+      "node n2 (pid 77, no heartbeat) declared dead 0.0 s ago, 1 run returned to pending",
     );
   });
 });

@@ -1,6 +1,7 @@
 import type { DeadNode } from "../../engine/liveness.js";
 import type { NodeRecord } from "../../store/records.js";
 import type { ComponentHealth } from "./types.js";
+import { recentDeathMs } from "./workers.js";
 
 /** The node of this home runs (live pidfile) and heartbeated within this many ms. */
 export const nodeHeartbeatMaxAgeMs = 5000;
@@ -67,13 +68,11 @@ export function checkNodeHealth(input: NodeHealthInput): ComponentHealth {
   };
 }
 
-/** How long a node's reason mentions the last node it declared dead (its details always list them). */
-export const recentDeadNodeMs = 5 * 60_000;
-
 /**
- * The node answering knows which nodes it declared dead and took runs over from. That is keel
- * healing itself, not a fault of this node: the status stays, the reason says it for five minutes,
- * and the details list the last ten (`deadNodes`: who, why, when, runs returned to pending).
+ * The node answering knows which nodes it declared dead and took runs over from. Like a worker
+ * process death (workers.ts), a node death keeps the component degraded for a minute, naming who,
+ * why and how many runs went back to pending, so it is seen although keel already recovered; the
+ * details list the last ten (`deadNodes`).
  */
 export function withDeadNodes(
   health: ComponentHealth,
@@ -83,13 +82,12 @@ export function withDeadNodes(
   if (!deadNodes) return health;
   const details = { ...health.details, deadNodes };
   const last = deadNodes[0];
-  if (!last || now - last.declaredAt > recentDeadNodeMs) return { ...health, details };
+  if (!last || now - last.declaredAt > recentDeathMs) return { ...health, details };
   const why = { process_gone: "process gone", pid_reused: "pid reused", silent: "no heartbeat" };
   const ago = (Math.max(0, now - last.declaredAt) / 1000).toFixed(1);
   const runs = last.runsReturned === 1 ? "1 run" : `${last.runsReturned} runs`;
-  return {
-    ...health,
-    reason: `${health.reason}; node ${last.nodeId} (pid ${last.pid}, ${why[last.cause]}) declared dead ${ago} s ago, ${runs} returned to pending`,
-    details,
-  };
+  const death = `node ${last.nodeId} (pid ${last.pid}, ${why[last.cause]}) declared dead ${ago} s ago, ${runs} returned to pending`;
+  if (health.status !== "healthy")
+    return { ...health, reason: `${health.reason}; ${death}`, details };
+  return { ...health, status: "degraded", reason: death, details };
 }
