@@ -1,6 +1,7 @@
 // node-kill: a `keel start --foreground` child holds runs (children/keel-hold-briefly.mjs) while a
 // second node on the same home runs in the bench process; the child gets SIGKILL. The survivor
-// finds the dead pid on its recovery sweep and runs the held runs again from their checkpoint.
+// finds the dead pid with its pid check (every pidCheckMs, no store access), sweeps at once and runs
+// the held runs again from their checkpoint; the poll's sweep is only the safety net.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { holdBriefly } from "../children/keel-hold-briefly.mjs";
@@ -12,7 +13,7 @@ const HELD = 8;
 /** the survivor's safety-net poll, which also paces its recovery sweep: keel's default */
 const POLL_MS = 1000;
 
-export const settingsNote = `${HELD} runs (prep, then hold: 1 s on the survivor) held by a \`keel start --foreground\` child (concurrency ${HELD}); the survivor, a second node on the same home in the bench process, at keel's defaults (pollMs ${POLL_MS}, leaseMs 5000, heartbeatMs 1000), started once the child holds every run; the kill lands at a point of the survivor's ${POLL_MS} ms sweep cycle spread evenly over the trials`;
+export const settingsNote = `${HELD} runs (prep, then hold: 1 s on the survivor) held by a \`keel start --foreground\` child (concurrency ${HELD}); the survivor, a second node on the same home in the bench process, at keel's defaults (pidCheckMs 100, pollMs ${POLL_MS}, leaseMs 5000, heartbeatMs 1000), started once the child holds every run; the kill lands at a point of the survivor's ${POLL_MS} ms sweep cycle spread evenly over the trials`;
 
 function startChild(home) {
   const args = keelStartArgs(home, {

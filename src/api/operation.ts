@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { KeelError } from "../core/errors/keel-error.js";
-import type { WorkerProcess } from "../engine/isolation/pool.js";
+import type { WorkerDeath, WorkerProcess } from "../engine/isolation/pool.js";
 import type { DiskGuardState } from "../engine/disk-guard.js";
+import type { DeadNode } from "../engine/liveness.js";
 import type { DiskThresholds } from "../engine/disk-usage.js";
 import type { Keel } from "../engine/keel.js";
+import type { SourceProblem } from "../engine/scheduler.js";
 import type { WorkerLimitState } from "../engine/worker-limit.js";
 import type { TokenRole } from "../store/tokens.js";
 
@@ -37,6 +39,12 @@ export interface NodeFigures {
   workers?: WorkerLimitState;
   /** the disk guard's state; undefined when it is off */
   disk?: DiskGuardState;
+  /** the nodes it declared dead and took runs over from, newest first */
+  deadNodes?: readonly DeadNode[];
+  /** isolated-step child processes that died while the node ran (the last 20) */
+  workerDeaths?: readonly WorkerDeath[];
+  /** sources whose last tick or scan failed on this node */
+  sourceProblems?: readonly SourceProblem[];
 }
 
 export interface OperationInput<P, Q, B> {

@@ -66,6 +66,7 @@ export async function openSession(
     leaseMs: config.node.lease_ms,
     heartbeatMs: config.node.heartbeat_ms,
     pollMs: config.node.poll_ms,
+    pidCheckMs: config.node.pid_check_ms,
     capabilities: config.node.capabilities,
     telemetry: {
       retentionDays: config.telemetry.retention_days,

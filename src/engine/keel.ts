@@ -9,7 +9,7 @@ import { KeelError } from "../core/errors/keel-error.js";
 import { UnknownPipelineError } from "../core/errors/definition-errors.js";
 import { newRunId, newSeed, newTraceId } from "../core/ids.js";
 import type { SourceRecord } from "../store/sources.js";
-import { Scheduler } from "./scheduler.js";
+import { Scheduler, type SourceProblem } from "./scheduler.js";
 import { sourceDefinition, sourcePriorities, type SourceSpec } from "./sources.js";
 import { isPipeline, type Pipeline, type PipelineInput } from "../core/pipeline.js";
 import { terminalRunStatuses } from "../core/status.js";
@@ -30,10 +30,11 @@ import {
   type RetryOptions,
 } from "./operator-actions.js";
 import { KeelNode, type NodeEvents } from "./node.js";
-import type { WorkerProcess } from "./isolation/pool.js";
+import type { WorkerDeath, WorkerProcess } from "./isolation/pool.js";
 import type { CleanupTask } from "./disk-cleanup.js";
 import type { DiskGuardState } from "./disk-guard.js";
 import type { WorkerLimitState } from "./worker-limit.js";
+import type { DeadNode } from "./liveness.js";
 import { resolveNodeOptions, type NodeOptions } from "./options.js";
 import { PipelineRegistry } from "./registry.js";
 import { checkSubmitOptions, type SubmitOptions } from "./submit-options.js";
@@ -140,6 +141,16 @@ export class Keel extends EventEmitter<NodeEvents> {
     return this.node?.workerProcesses ?? [];
   }
 
+  /** isolated-step child processes that died while the node ran, newest last (the last 20) */
+  get workerDeaths(): readonly WorkerDeath[] {
+    return this.node?.workerDeaths ?? [];
+  }
+
+  /** sources whose last tick or scan on this node failed (empty without a node) */
+  get sourceProblems(): SourceProblem[] {
+    return this.scheduler?.problems ?? [];
+  }
+
   /** their pids */
   get workerPids(): number[] {
     return this.workerProcesses.map((w) => w.pid);
@@ -158,6 +169,11 @@ export class Keel extends EventEmitter<NodeEvents> {
   /** The disk guard's state (ok, warn, paused, with the figures); undefined without a node or guard. */
   get diskState(): DiskGuardState | undefined {
     return this.node?.diskState;
+  }
+
+  /** The nodes this instance's node declared dead (and took runs over from), newest first; at most 10. */
+  get deadNodes(): readonly DeadNode[] {
+    return this.node?.deadNodes ?? [];
   }
 
   /** Adds retention tasks the disk guard runs when the data folder fills up (before or after start). */

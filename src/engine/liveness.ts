@@ -1,68 +1,96 @@
 import { LeaseLostError } from "../core/errors/run-errors.js";
-import { isStoreFull } from "../core/errors/store-errors.js";
+import type { NodeRecord, ProcessIdentity } from "../store/records.js";
 import type { HeldRun, Store } from "../store/store.js";
 import type { Logger } from "./logger.js";
+import { PeerWatch } from "./peer-watch.js";
+import { judgeNode, type OwnProcess } from "./process-identity.js";
 
 /**
  * Heartbeats and recovery. The heartbeat extends this node's leases and tells which runs it still
  * holds (a cancelled or taken-over run is aborted here; a run held with no execution is given
- * back). Recovery returns runs of dead nodes:
- * a node on this host whose pid is gone at once, any node once its leases expire.
+ * back). Recovery returns runs of dead nodes: a node whose pid this node shares (same host) as
+ * soon as its process is gone, found by a look at the kernel every `pidCheckMs`; any node once it
+ * stops heartbeating or its leases expire, found by the sweep every `pollMs`.
  */
 export interface LivenessDeps {
   store: Store;
   log: Logger;
   nodeId: string;
   host: string;
+  /** this node's process, as it registered it (null where /proc cannot tell) */
+  process: ProcessIdentity | null;
   leaseMs: number;
   heartbeatMs: number;
   pollMs: number;
+  /** how often the pids of same-host nodes are looked up (no store access); 0: at each sweep only */
+  pidCheckMs: number;
   /** runs in flight here, with the time they were claimed */
   held: () => { runId: string; epoch: number; claimedAt: number; settled: boolean }[];
   onLost: (runId: string) => void;
   onRecovered: (runIds: string[]) => void;
 }
 
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+/** A node this one declared dead: why, when, and how many of its runs it returned to pending. */
+export interface DeadNode {
+  nodeId: string;
+  host: string;
+  pid: number;
+  /** its process exited, its pid now names another process, or it stopped heartbeating */
+  cause: "process_gone" | "pid_reused" | "silent";
+  declaredAt: number;
+  lastHeartbeatAt: number;
+  runsReturned: number;
 }
+
+/** how many declared deaths a node remembers (for health), newest first */
+const deadNodesKept = 10;
 
 export class Liveness {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private recoveryTimer: NodeJS.Timeout | undefined;
   private beating = false;
-  /** the last heartbeat failed for a full disk: this node's own leases may have run out */
-  private beatHeldBack = false;
   /** "runId:epoch" of runs the store had as ours at the last beat while no execution here held them */
   private orphans = new Set<string>();
+  private lastBeatAt: number | undefined;
+  private readonly own: OwnProcess;
+  private readonly peers: PeerWatch;
+  /** the sweep under way, and whether another was asked for while it ran */
+  private sweep: Promise<string[]> | undefined;
+  private sweepAgain = false;
+  private dead: DeadNode[] = [];
 
-  constructor(private readonly deps: LivenessDeps) {}
+  constructor(private readonly deps: LivenessDeps) {
+    this.own = { host: deps.host, process: deps.process };
+    this.peers = new PeerWatch(this.own, deps.pidCheckMs, () => void this.recover());
+  }
+
+  /** the nodes this one declared dead, newest first (at most the last 10) */
+  get deadNodes(): readonly DeadNode[] {
+    return this.dead;
+  }
 
   start(): void {
+    this.lastBeatAt = Date.now();
     this.heartbeatTimer = setInterval(() => void this.beat(), this.deps.heartbeatMs);
     this.recoveryTimer = setInterval(() => void this.recover(), this.deps.pollMs);
     this.heartbeatTimer.unref();
     this.recoveryTimer.unref();
+    this.peers.start();
   }
 
   stop(): void {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     if (this.recoveryTimer) clearInterval(this.recoveryTimer);
+    this.peers.stop();
   }
 
   async beat(): Promise<void> {
     if (this.beating) return;
     this.beating = true;
     const startedAt = Date.now();
+    this.noteLateness(startedAt);
     try {
       const held = await this.deps.store.heartbeat(this.deps.nodeId, startedAt, this.deps.leaseMs);
-      this.beatHeldBack = false;
       const stillMine = new Set(held.map((h) => `${h.runId}:${h.epoch}`));
       const local = this.deps.held();
       for (const run of local) {
@@ -72,11 +100,28 @@ export class Liveness {
       }
       await this.returnOrphans(held, new Set(local.map((r) => `${r.runId}:${r.epoch}`)));
     } catch (error) {
-      this.beatHeldBack = isStoreFull(error);
       this.deps.log.error({ err: error }, "heartbeat failed");
     } finally {
       this.beating = false;
     }
+  }
+
+  /**
+   * A beat far behind its schedule means the event loop was blocked: past lease_ms, other nodes
+   * take this node's runs and the blocked work is done twice. Say so, and what to do about it.
+   */
+  private noteLateness(now: number): void {
+    const last = this.lastBeatAt;
+    this.lastBeatAt = now;
+    if (last === undefined) return;
+    const lateMs = now - last - this.deps.heartbeatMs;
+    if (lateMs < this.deps.leaseMs / 2) return;
+    this.deps.log.warn(
+      { lateMs, leaseMs: this.deps.leaseMs },
+      `heartbeat ${lateMs} ms late: the event loop was blocked (a CPU-bound inline step?); ` +
+        "a block longer than lease_ms lets other nodes take this node's runs: run CPU-bound " +
+        'steps with isolation: "process"',
+    );
   }
 
   /**
@@ -121,38 +166,51 @@ export class Liveness {
     }
   }
 
-  async recover(): Promise<string[]> {
+  /** One sweep; a call while one runs is served by another right after it, not in parallel. */
+  recover(): Promise<string[]> {
+    if (this.sweep) {
+      this.sweepAgain = true;
+      return this.sweep;
+    }
+    this.sweep = this.sweepUntilDone();
+    return this.sweep;
+  }
+
+  private async sweepUntilDone(): Promise<string[]> {
+    const recovered: string[] = [];
+    try {
+      do {
+        this.sweepAgain = false;
+        recovered.push(...(await this.sweepOnce()));
+      } while (this.sweepAgain);
+    } finally {
+      this.sweep = undefined;
+    }
+    return recovered;
+  }
+
+  private async sweepOnce(): Promise<string[]> {
     const { store, log } = this.deps;
-    // Heartbeats that a full disk kept out let this node's own leases run out while its executions
-    // hold their results in memory: renew them before any lease is judged expired, or the first
-    // sweep after the outage takes the runs back and the held results are thrown away. (The sweep
-    // could not be written either while the disk is full.)
-    if (this.beatHeldBack) await this.beat();
-    if (this.beatHeldBack) return [];
     const now = Date.now();
     const recovered: string[] = [];
     try {
+      const watched: NodeRecord[] = [];
       for (const node of await store.listNodes()) {
         if (node.id === this.deps.nodeId || node.state === "offline") continue;
-        const deadHere = node.host === this.deps.host && !isProcessAlive(node.pid);
+        const verdict = judgeNode(node, this.own);
+        // a silent node is dead wherever it runs: its pid may live on in a hung process, or
+        // name another process where its start time was not recorded
         const silent = now - node.heartbeatAt > this.deps.leaseMs;
-        if (!deadHere && !silent) continue;
-        const ids = await store.releaseNodeRuns(
-          node.id,
-          deadHere ? "node_dead" : "node_silent",
-          now,
-        );
-        await store.setNodeState(node.id, "offline", now);
-        if (ids.length > 0)
-          log.warn(
-            { node: node.id, pid: node.pid, runs: ids.length },
-            deadHere
-              ? "node process is gone; its runs are pending again"
-              : "node stopped heartbeating; its runs are pending again",
-          );
-        recovered.push(...ids);
+        if (verdict === "process_gone" || verdict === "pid_reused")
+          recovered.push(...(await this.declareDead(node, verdict, now)));
+        else if (silent) recovered.push(...(await this.declareDead(node, "silent", now)));
+        else if (verdict === "alive") watched.push(node);
       }
-      const expired = await store.recoverExpiredLeases(now);
+      this.peers.watch(watched);
+      // not this node's own: it is alive (it is sweeping), and a lease of its own ran out only
+      // because its event loop was blocked (a CPU-bound inline step); its heartbeat renews them,
+      // where taking them back would abort work this node is about to finish, over and over
+      const expired = await store.recoverExpiredLeases(now, this.deps.nodeId);
       if (expired.length > 0)
         log.warn({ runs: expired.length }, "leases expired; runs are pending again");
       recovered.push(...expired);
@@ -161,5 +219,35 @@ export class Liveness {
     }
     if (recovered.length > 0) this.deps.onRecovered(recovered);
     return recovered;
+  }
+
+  private async declareDead(node: NodeRecord, cause: DeadNode["cause"], now: number) {
+    const ids = await this.deps.store.releaseNodeRuns(
+      node.id,
+      cause === "silent" ? "node_silent" : "node_dead",
+      now,
+    );
+    await this.deps.store.setNodeState(node.id, "offline", now);
+    this.dead = [
+      {
+        nodeId: node.id,
+        host: node.host,
+        pid: node.pid,
+        cause,
+        declaredAt: now,
+        lastHeartbeatAt: node.heartbeatAt,
+        runsReturned: ids.length,
+      },
+      ...this.dead,
+    ].slice(0, deadNodesKept);
+    this.deps.log.warn(
+      { node: node.id, pid: node.pid, runs: ids.length, cause },
+      cause === "silent"
+        ? "node stopped heartbeating; its runs are pending again"
+        : cause === "pid_reused"
+          ? "node process is gone (its pid now names another process); its runs are pending again"
+          : "node process is gone; its runs are pending again",
+    );
+    return ids;
   }
 }

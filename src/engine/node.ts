@@ -8,8 +8,13 @@ import { quarantinePurgeTask, type CleanupReport, type CleanupTask } from "./dis
 import { DiskGuard, type DiskGuardState } from "./disk-guard.js";
 import { EmergencyWatch, type EmergencyState } from "./emergency.js";
 import { isolatedSteps } from "../core/isolation.js";
-import { isolatedRunner, ProcessPool, type WorkerProcess } from "./isolation/index.js";
-import { Liveness } from "./liveness.js";
+import {
+  isolatedRunner,
+  ProcessPool,
+  type WorkerDeath,
+  type WorkerProcess,
+} from "./isolation/index.js";
+import { Liveness, type DeadNode } from "./liveness.js";
 import type { Logger } from "./logger.js";
 import type { ResolvedNodeOptions } from "./options.js";
 import type { PipelineRegistry } from "./registry.js";
@@ -60,7 +65,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   ) {
     super();
     this.setMaxListeners(0);
-    const { nodeId, leaseMs, pollMs, heartbeatMs, host } = options;
+    const { nodeId, leaseMs, pollMs, heartbeatMs, host, pidCheckMs } = options;
     this.claimer = new Claimer({
       store,
       log,
@@ -105,9 +110,11 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       log,
       nodeId,
       host,
+      process: options.process,
       leaseMs,
       heartbeatMs,
       pollMs,
+      pidCheckMs,
       held: () =>
         [...this.executions.values()].map(({ execution: e }) => ({
           runId: e.run.id,
@@ -133,12 +140,22 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     return this.pool.processes;
   }
 
+  /** the pool's children that died while it was open, newest last */
+  get workerDeaths(): readonly WorkerDeath[] {
+    return this.pool.deaths;
+  }
+
   get workerState(): WorkerLimitState {
     return this.workers.state;
   }
 
   get diskState(): DiskGuardState | undefined {
     return this.diskGuard?.state;
+  }
+
+  /** the nodes this one declared dead and took runs over from, newest first */
+  get deadNodes(): readonly DeadNode[] {
+    return this.liveness.deadNodes;
   }
 
   addDiskCleanup(...tasks: CleanupTask[]): void {
@@ -153,6 +170,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       id: this.id,
       host: this.options.host,
       pid: this.options.pid,
+      process: this.options.process,
       capabilities: [...this.options.capabilities],
       version: this.version,
       now,

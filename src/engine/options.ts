@@ -2,7 +2,9 @@ import { hostname } from "node:os";
 import { newNodeId } from "../core/ids.js";
 import { defaultRetryPolicy, resolveRetryPolicy, type RetryPolicy } from "../core/retry.js";
 import { InvalidInputError } from "../core/errors/definition-errors.js";
+import type { ProcessIdentity } from "../store/records.js";
 import { defaultPoisonAfter } from "./isolation/poison.js";
+import { ownProcessIdentity } from "./process-identity.js";
 import {
   resolveDiskGuardSettings,
   type DiskGuardSettings,
@@ -24,6 +26,11 @@ export interface NodeOptions extends WorkerSettings {
   heartbeatMs?: number;
   /** the safety-net poll for work and expired leases (ms); wake-ups make it rarely matter */
   pollMs?: number;
+  /**
+   * how often the pids of other nodes on this host are looked up, without the store, so that a
+   * dead one's runs return at once (ms; default 100); 0: only at each `pollMs` sweep
+   */
+  pidCheckMs?: number;
   retry?: Partial<RetryPolicy>;
   nodeId?: string;
   capabilities?: string[];
@@ -45,10 +52,13 @@ export interface ResolvedNodeOptions {
   readonly leaseMs: number;
   readonly heartbeatMs: number;
   readonly pollMs: number;
+  readonly pidCheckMs: number;
   readonly retry: RetryPolicy;
   readonly nodeId: string;
   readonly host: string;
   readonly pid: number;
+  /** this process, exactly (process-identity.ts); null where /proc cannot tell */
+  readonly process: ProcessIdentity | null;
   readonly capabilities: readonly string[];
   readonly isolation: { readonly poisonAfter: number; readonly killGraceMs: number };
   readonly disk: ResolvedDiskGuardSettings | null;
@@ -66,10 +76,12 @@ export function resolveNodeOptions(
     leaseMs: options.leaseMs ?? 5000,
     heartbeatMs: options.heartbeatMs ?? 1000,
     pollMs: options.pollMs ?? 1000,
+    pidCheckMs: options.pidCheckMs ?? 100,
     retry: resolveRetryPolicy(defaultRetryPolicy, options.retry),
     nodeId: options.nodeId ?? newNodeId(host, process.pid),
     host,
     pid: process.pid,
+    process: ownProcessIdentity(),
     capabilities: Object.freeze([...(options.capabilities ?? [])]),
     isolation: Object.freeze({
       poisonAfter: options.isolation?.poisonAfter ?? defaultPoisonAfter,
@@ -80,6 +92,7 @@ export function resolveNodeOptions(
   positiveInteger("leaseMs", resolved.leaseMs, 86_400_000);
   positiveInteger("heartbeatMs", resolved.heartbeatMs, 3_600_000);
   positiveInteger("pollMs", resolved.pollMs, 3_600_000);
+  if (resolved.pidCheckMs !== 0) positiveInteger("pidCheckMs", resolved.pidCheckMs, 3_600_000);
   positiveInteger("isolation.poisonAfter", resolved.isolation.poisonAfter, 1_000_000);
   positiveInteger("isolation.killGraceMs", resolved.isolation.killGraceMs, 3_600_000);
   if (resolved.heartbeatMs * 2 > resolved.leaseMs) {

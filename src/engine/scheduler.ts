@@ -22,6 +22,13 @@ export interface SchedulerHooks {
   fileSubmitted?: (def: SourceDefinition, bytes: number) => void;
 }
 
+/** A source this node could not tick or scan: its last error, until it next succeeds. */
+export interface SourceProblem {
+  source: string;
+  error: string;
+  at: number;
+}
+
 /** setTimeout's limit; a longer wait is re-armed in steps */
 const maxDelay = 2_147_483_647;
 
@@ -32,6 +39,8 @@ export class Scheduler {
   /** files a watch source already submitted from this node (the store's key decides across nodes) */
   private readonly seenFiles = new Map<string, Set<string>>();
   private readonly scanErrors = new Map<string, string>();
+  /** the last failure per source (tick or scan), cleared by its next success */
+  private readonly failures = new Map<string, SourceProblem>();
 
   constructor(
     private readonly store: Store,
@@ -57,6 +66,11 @@ export class Scheduler {
       }
       this.arm(def, now);
     }
+  }
+
+  /** sources whose last tick or scan on this node failed, for health */
+  get problems(): SourceProblem[] {
+    return [...this.failures.values()];
   }
 
   async stop(): Promise<void> {
@@ -101,12 +115,22 @@ export class Scheduler {
         await this.store.recordTick(def.name, at, nextTick(def, at));
         if (result.created) this.log.debug({ source: def.name, tick: at }, "source ticked");
       }
+      this.failures.delete(def.name);
     } catch (error) {
       this.log.error({ source: def.name, tick: at, err: error }, "source tick failed");
+      this.failed(def.name, error);
     } finally {
       // from just before now: a tick due right now is not skipped
       if (rearm) this.arm(def, Math.max(at, Date.now() - 1));
     }
+  }
+
+  private failed(source: string, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    const known = this.failures.get(source);
+    // keep the first time of an ongoing failure: health says how long it has lasted
+    if (known?.error !== message)
+      this.failures.set(source, { source, error: message, at: Date.now() });
   }
 
   private armWatch(def: SourceDefinition, delay: number): void {
@@ -153,12 +177,14 @@ export class Scheduler {
       const now = Date.now();
       await this.store.recordTick(def.name, now, now + watchPollMs);
       this.scanErrors.delete(def.name);
+      this.failures.delete(def.name);
     } catch (error) {
       // once per distinct failure, not every 500 ms (a missing directory stays missing)
       const message = (error as Error).message;
       if (this.scanErrors.get(def.name) !== message)
         this.log.error({ source: def.name, dir, err: error }, "watch source scan failed");
       this.scanErrors.set(def.name, message);
+      this.failed(def.name, error);
     } finally {
       this.armWatch(def, watchPollMs);
     }

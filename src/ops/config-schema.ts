@@ -42,10 +42,24 @@ export const configSchema = z
         lease_ms: z.number().int().min(100).default(5000),
         heartbeat_ms: z.number().int().min(50).default(1000),
         poll_ms: z.number().int().min(10).default(1000),
+        /** how often same-host nodes' pids are looked up (no store access); 0: at each poll only */
+        pid_check_ms: z
+          .number()
+          .int()
+          .min(0)
+          .max(3_600_000)
+          .refine((ms) => ms === 0 || ms >= 10, "must be 0 (off) or at least 10")
+          .default(100),
         capabilities: z.array(z.string().min(1)).default([]),
       })
       .strict()
-      .default({ lease_ms: 5000, heartbeat_ms: 1000, poll_ms: 1000, capabilities: [] }),
+      .default({
+        lease_ms: 5000,
+        heartbeat_ms: 1000,
+        poll_ms: 1000,
+        pid_check_ms: 100,
+        capabilities: [],
+      }),
     retry: z
       .object({
         max_attempts: z.number().int().min(1).default(3),

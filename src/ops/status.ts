@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { hostname } from "node:os";
 import type { RunStatus } from "../core/status.js";
-import { openStore, storePathFor } from "../store/open-store.js";
+import { openStore, sqlitePathFor, storePathFor } from "../store/open-store.js";
 import { inspectStoreFile } from "../store/sqlite/file-check.js";
 import { nodeOfHome } from "./health/node.js";
 import { oldestDueAt } from "./health/queue.js";
@@ -39,7 +39,8 @@ export interface StatusReport {
 
 export async function readStatus(home: string, now: number = Date.now()): Promise<StatusReport> {
   const pid = readLivePid(home);
-  const file = storePathFor(home);
+  // KEEL_STORE, when set, names the file the node uses: the one to look at
+  const file = sqlitePathFor({ home }) ?? storePathFor(home);
   const state = inspectStoreFile(file);
   const report: StatusReport = {
     home,

@@ -75,11 +75,23 @@ export interface NodeRecord {
   id: string;
   host: string;
   pid: number;
+  /** the process behind `pid`, where the node could read it (Linux); null elsewhere */
+  process: ProcessIdentity | null;
   capabilities: string[];
   state: NodeState;
   version: string;
   startedAt: number;
   heartbeatAt: number;
+}
+
+/**
+ * Which process a pid names, exactly: `space` is the kernel's boot id and the pid namespace (where
+ * the pid means this process), `start` the process's start time in clock ticks since boot. A pid
+ * alone is not enough: once its process is gone, a later one may get it.
+ */
+export interface ProcessIdentity {
+  space: string;
+  start: number;
 }
 
 export interface PipelineRecord {

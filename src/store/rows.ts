@@ -95,6 +95,10 @@ export function nodeFromRow(row: Row): NodeRecord {
     id: row.id as string,
     host: row.host as string,
     pid: num(row.pid),
+    process:
+      row.process_space === null || row.process_space === undefined
+        ? null
+        : { space: row.process_space as string, start: num(row.process_start) },
     capabilities: json<string[]>(row.capabilities),
     state: row.state as NodeState,
     version: row.version as string,

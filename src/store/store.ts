@@ -26,6 +26,7 @@ import type {
   NodeRecord,
   NodeState,
   PipelineRecord,
+  ProcessIdentity,
   RunRecord,
   StepResultRecord,
   TransitionRecord,
@@ -113,6 +114,8 @@ export interface NewNode {
   id: string;
   host: string;
   pid: number;
+  /** the process behind `pid` (see ProcessIdentity); omitted or null where it cannot be read */
+  process?: ProcessIdentity | null;
   capabilities: string[];
   version: string;
   now: number;
@@ -281,8 +284,11 @@ export interface Store {
 
   /** running runs of a node, back to pending (the node is dead or forgotten) */
   releaseNodeRuns(nodeId: string, reason: string, now: number): Promise<string[]>;
-  /** running runs whose lease ran out, back to pending */
-  recoverExpiredLeases(now: number): Promise<string[]>;
+  /**
+   * running runs whose lease ran out, back to pending; the runs of `exceptNodeId` (the node
+   * sweeping: alive, as it sweeps) are left to its own heartbeat
+   */
+  recoverExpiredLeases(now: number, exceptNodeId?: string): Promise<string[]>;
 
   getSetting(key: string): Promise<JsonValue | undefined>;
   /** with `audit`, the change and its audit entry are written in one transaction */

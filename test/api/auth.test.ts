@@ -136,6 +136,8 @@ describe("every route refuses a missing, bad or too-low token and changes nothin
       "queue",
       "disk",
       "breakers",
+      "workers",
+      "scheduler",
     ]);
   });
 });

@@ -107,11 +107,11 @@ describe("CPU starvation", () => {
       const health = await waitFor(
         async () => {
           await feed();
-          const c = await healthOf(home, "node");
+          const c = await healthOf(home, "workers");
           return c.status === "degraded" ? c : null;
         },
         5000,
-        "node health shows the pressure",
+        "workers health shows the pressure",
       );
       expect(health.reason).toMatch(/^CPU pressure: \d of at most 4 runs in flight \(.+\)/);
       // low priority waits while pressure lasts
@@ -153,9 +153,9 @@ describe("CPU starvation", () => {
       );
       const regrowMs = Math.round(performance.now() - clearedAt);
       await waitFor(
-        async () => (await healthOf(home, "node")).status === "healthy",
+        async () => (await healthOf(home, "workers")).status === "healthy",
         5000,
-        "node health back to healthy",
+        "workers health back to healthy",
       );
       for (const r of runs)
         expect((await client.wait(r.id, { timeoutMs: 60_000 })).status).toBe("succeeded");

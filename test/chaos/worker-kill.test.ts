@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { checkHealth } from "../../src/ops/health/index.js";
 import { Database } from "../../src/store/sqlite/driver.js";
 import { sleep, until, useHarness } from "../engine/helpers.js";
 import { loadIsolatedFixtures } from "../engine/isolation-helpers.js";
@@ -60,6 +61,18 @@ describe("worker kills", () => {
       message: "the pool whole again and a step done within 5 s of the last kill",
     });
     const recoveryMs = performance.now() - lastKill;
+    // health shows the deaths while the pool has already replaced the children
+    const health = await checkHealth(h.home, {
+      components: ["workers"],
+      live: { workers: k.concurrencyState, workerDeaths: k.workerDeaths, busy: k.inFlight },
+    });
+    expect(health.components[0]).toMatchObject({
+      status: "degraded",
+      reason: expect.stringMatching(/^worker process \d+ died of SIGKILL .* and was replaced/),
+    });
+    expect(k.workerDeaths.map((d) => d.pid)).toEqual(
+      expect.arrayContaining(killed.map((x) => x.pid)),
+    );
 
     const finals = await Promise.all(runs.map((r) => k.wait(r.id, { timeoutMs: 30_000 })));
     const allDoneMs = performance.now() - lastKill;

@@ -2,10 +2,11 @@
 // dead or silent nodes come back and are completed by a live one (recovery).
 import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
+import pino from "pino";
 import { describe, expect, it, vi } from "vitest";
 import { LeaseLostError } from "../../src/core/errors/run-errors.js";
 import { pipeline, step, type Keel } from "../../src/index.js";
-import { describeTransitions, gate, until, useHarness } from "./helpers.js";
+import { claimAsNode, describeTransitions, gate, until, useHarness } from "./helpers.js";
 
 const h = useHarness();
 
@@ -160,6 +161,8 @@ describe("fencing", () => {
 });
 
 describe("recovery", () => {
+  const remoteNode = { id: "remote-node", host: "other-host", pid: 1 };
+
   function exitedPid(): number {
     const child = spawnSync(process.execPath, ["-e", ""]);
     expect(child.status).toBe(0);
@@ -177,21 +180,12 @@ describe("recovery", () => {
     const client = h.make({ pipelines: [p] });
     const run = await client.submit(p, { n: 21 });
     const now = Date.now();
-    await client.store.registerNode({
-      id: "dead-node",
-      host: hostname(),
-      pid: exitedPid(),
-      capabilities: [],
-      version: "test",
-      now,
-    });
-    const claimed = await client.store.claimRuns({
-      nodeId: "dead-node",
-      limit: 10,
-      leaseMs: 60_000,
-      now,
-      pipelines: [p.name],
-    });
+    const claimed = await claimAsNode(
+      client.store,
+      { id: "dead-node", host: hostname(), pid: exitedPid() },
+      p.name,
+      { leaseMs: 60_000, now, limit: 10 },
+    );
     expect(claimed.map((c) => c.run.id)).toEqual([run.id]);
     expect((await client.get(run.id))?.status).toBe("running");
 
@@ -224,21 +218,12 @@ describe("recovery", () => {
     const client = h.make({ pipelines: [p] });
     const run = await client.submit(p, {});
     const now = Date.now();
-    await client.store.registerNode({
-      id: "dead-node",
-      host: hostname(),
-      pid: exitedPid(),
-      capabilities: [],
-      version: "test",
-      now,
-    });
-    const [claimed] = await client.store.claimRuns({
-      nodeId: "dead-node",
-      limit: 1,
-      leaseMs: 60_000,
-      now,
-      pipelines: [p.name],
-    });
+    const [claimed] = await claimAsNode(
+      client.store,
+      { id: "dead-node", host: hostname(), pid: exitedPid() },
+      p.name,
+      { leaseMs: 60_000, now },
+    );
     // the dead node had finished step a before it died
     await client.store.startStep(claimed!.lease, "a", 1, "pending", now);
     await client.store.completeStep(claimed!.lease, {
@@ -267,20 +252,9 @@ describe("recovery", () => {
     const client = h.make({ pipelines: [p] });
     const past = Date.now() - 600_000;
     const run = await client.submit(p, {}, { at: past });
-    await client.store.registerNode({
-      id: "remote-node",
-      host: "other-host",
-      pid: 1,
-      capabilities: [],
-      version: "test",
-      now: past,
-    });
-    const claimed = await client.store.claimRuns({
-      nodeId: "remote-node",
-      limit: 1,
+    const claimed = await claimAsNode(client.store, remoteNode, p.name, {
       leaseMs: 1000,
       now: past,
-      pipelines: [p.name],
     });
     expect(claimed.map((c) => c.run.id)).toEqual([run.id]);
 
@@ -301,20 +275,10 @@ describe("recovery", () => {
     const now = Date.now();
     const run = await client.submit(p, {}, { at: now - 60_000 });
     // the node is fresh, but the run's lease ran out long ago (claimed a minute back for 1 s)
-    await client.store.registerNode({
-      id: "remote-node",
-      host: "other-host",
-      pid: 1,
-      capabilities: [],
-      version: "test",
-      now,
-    });
-    const claimed = await client.store.claimRuns({
-      nodeId: "remote-node",
-      limit: 1,
+    const claimed = await claimAsNode(client.store, remoteNode, p.name, {
       leaseMs: 1000,
       now: now - 60_000,
-      pipelines: [p.name],
+      registeredAt: now,
     });
     expect(claimed.map((c) => c.run.id)).toEqual([run.id]);
 
@@ -333,21 +297,7 @@ describe("recovery", () => {
     const run = await client.submit(p, {});
     const now = Date.now();
     // a remote node holds the run with a lease that is still good when the local node starts
-    await client.store.registerNode({
-      id: "remote-node",
-      host: "other-host",
-      pid: 1,
-      capabilities: [],
-      version: "test",
-      now,
-    });
-    await client.store.claimRuns({
-      nodeId: "remote-node",
-      limit: 1,
-      leaseMs: 300,
-      now,
-      pipelines: [p.name],
-    });
+    await claimAsNode(client.store, remoteNode, p.name, { leaseMs: 300, now });
     const k = await h.start({ pipelines: [p], leaseMs: 400, heartbeatMs: 100, pollMs: 100 });
     const done = await k.wait(run.id, { timeoutMs: 5000 });
     expect(done.status).toBe("succeeded");
@@ -407,12 +357,13 @@ describe("a node's own lease running out while it executes", () => {
     });
     const p = pipeline("self-expired", [s]);
     const k = await h.start({ pipelines: [p], leaseMs: 400, heartbeatMs: 100, pollMs: 100 });
-    // heartbeats fail (a stalled store), so the node's own lease runs out under its feet
+    // heartbeats fail (a stalled store), so the node's own lease runs out under its feet, and
+    // another node's sweep (not its own: it knows it is alive) gives the run back
     const beat = vi.spyOn(k.store, "heartbeat").mockRejectedValue(new Error("store unavailable"));
     const run = await k.submit(p, {});
     await started.promise;
     await until(
-      async () => (await k.inspect(run.id)).transitions.some((t) => t.reason === "lease_expired"),
+      async () => (await k.store.recoverExpiredLeases(Date.now(), "node-b")).includes(run.id),
       { message: "the lease to expire" },
     );
     beat.mockRestore();
@@ -434,5 +385,55 @@ describe("a node's own lease running out while it executes", () => {
         .filter((t) => t.reason === "claimed")
         .map((t) => (t.details as { epoch: number }).epoch),
     ).toEqual([1, 2]);
+  });
+});
+
+describe("a node whose event loop is blocked past its lease", () => {
+  it("keeps its runs: its own sweep leaves them to its heartbeat, and each blocking step runs once", async () => {
+    // CPU-bound inline steps block the event loop longer than the lease; no other node runs, so
+    // nothing else should take the runs, and the node must not take them from itself
+    let calls = 0;
+    const block = (ms: number): void => {
+      const end = Date.now() + ms;
+      while (Date.now() < end);
+    };
+    const waits = step("waits", async () => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return 1;
+    });
+    const hog = step("hog", { timeout: 30_000 }, () => {
+      calls++;
+      block(700);
+      return 2;
+    });
+    const p = pipeline("blocked", [waits, hog]);
+    const warnings: string[] = [];
+    const logger = pino(
+      { level: "warn" },
+      { write: (line: string) => void warnings.push(JSON.parse(line).msg as string) },
+    );
+    const k = await h.start({
+      pipelines: [p],
+      logger,
+      concurrency: 3,
+      leaseMs: 400,
+      heartbeatMs: 100,
+      pollMs: 50,
+    });
+    const runs = await k.submitMany(p, [{}, {}, {}]);
+    for (const run of runs)
+      expect((await k.wait(run.id, { timeoutMs: 20_000 })).status).toBe("succeeded");
+    expect(calls).toBe(3);
+    for (const run of runs) {
+      const reasons = (await k.inspect(run.id)).transitions.map((t) => t.reason);
+      expect(reasons).not.toContain("lease_expired");
+      expect(reasons.filter((r) => r === "claimed")).toHaveLength(1);
+    }
+    // and it says why its heartbeats were late, and what to do about it
+    expect(warnings).toContainEqual(
+      expect.stringMatching(
+        /^heartbeat \d+ ms late: the event loop was blocked .* isolation: "process"$/,
+      ),
+    );
   });
 });

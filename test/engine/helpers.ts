@@ -7,6 +7,8 @@ import { pino } from "pino";
 import { afterEach, beforeEach, expect } from "vitest";
 import { keel, step, type Keel, type KeelOptions } from "../../src/index.js";
 import type { TransitionRecord } from "../../src/index.js";
+import type { ProcessIdentity } from "../../src/store/records.js";
+import type { ClaimedRun, Store } from "../../src/store/store.js";
 
 /** Quiet by default; KEEL_TEST_LOG=debug shows the engine's logs. */
 export const silentLogger = pino({ level: process.env.KEEL_TEST_LOG ?? "silent" });
@@ -190,4 +192,29 @@ export async function until<T>(
 /** A compact view of transitions: "step:from->to:reason" (step "run" for the run itself). */
 export function describeTransitions(transitions: TransitionRecord[]): string[] {
   return transitions.map((t) => `${t.step ?? "run"}:${t.from ?? "-"}->${t.to}:${t.reason}`);
+}
+
+/**
+ * Registers `node` in the store, as a node process elsewhere would, and claims up to `limit`
+ * (default 1) runs of `pipeline` for it at `now`; `registeredAt` defaults to `now`.
+ */
+export async function claimAsNode(
+  store: Store,
+  node: { id: string; host: string; pid: number; process?: ProcessIdentity | null },
+  pipeline: string,
+  options: { leaseMs: number; now: number; registeredAt?: number; limit?: number },
+): Promise<ClaimedRun[]> {
+  await store.registerNode({
+    ...node,
+    capabilities: [],
+    version: "test",
+    now: options.registeredAt ?? options.now,
+  });
+  return store.claimRuns({
+    nodeId: node.id,
+    limit: options.limit ?? 1,
+    leaseMs: options.leaseMs,
+    now: options.now,
+    pipelines: [pipeline],
+  });
 }

@@ -87,6 +87,13 @@ describe("keel sources", () => {
         "source.pause",
       ]);
 
+      // the watched directory does not exist yet: the scheduler's health says so (exit 1: degraded)
+      const missing = keelCli(home, ["health", "check", "scheduler", "--format", "json"]);
+      expect(missing.code, missing.stderr).toBe(1);
+      const scheduler = JSON.parse(missing.stdout).components[0];
+      expect(scheduler).toMatchObject({ component: "scheduler", status: "degraded" });
+      expect(scheduler.reason).toMatch(/^source inbox fails: ENOENT/);
+
       // a file dropped into the watched directory (created after the node started) makes a run
       mkdirSync(join(home, "inbox"));
       writeFileSync(join(home, "inbox", "doc.txt"), input.text);
@@ -99,6 +106,9 @@ describe("keel sources", () => {
         );
       }
       expect(fromFile.map((r) => r.input.file.name)).toEqual(["doc.txt"]);
+      const found = keelCli(home, ["health", "check", "scheduler", "--format", "json"]);
+      expect(found.code, found.stdout).toBe(0);
+      expect(JSON.parse(found.stdout).components[0].reason).toBe("3 sources on time");
 
       const waited = keelCli(home, ["sources", "trigger", "by-hand", "--wait"]);
       expect(waited.code, waited.stderr).toBe(0);

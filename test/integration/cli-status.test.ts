@@ -38,6 +38,8 @@ describe("keel status and health", () => {
       "queue",
       "disk",
       "breakers",
+      "workers",
+      "scheduler",
     ]);
     const node = report.components.find((c: { component: string }) => c.component === "node");
     expect(node).toMatchObject({ status: "unhealthy" });
@@ -46,7 +48,7 @@ describe("keel status and health", () => {
     const unknown = keelCli(home, ["health", "check", "cpu"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(
-      /unknown component "cpu"; components: store, node, queue, disk, breakers/,
+      /unknown component "cpu"; components: store, node, queue, disk, breakers, workers, scheduler/,
     );
   }, 60_000);
 

@@ -1,5 +1,6 @@
-// What health says from a node's own figures (its API answering): the disk guard's state and
-// the worker limit's CPU pressure; and, without a node, the disk against keel.yaml's thresholds.
+// What health says from a node's own figures (its API answering): the disk guard's state, the
+// worker limit's CPU pressure and worker process deaths, the sources' clock, the nodes it declared
+// dead; and, without a node, the disk against keel.yaml's thresholds.
 import { describe, expect, it } from "vitest";
 import type { DiskGuardState } from "../../src/engine/disk-guard.js";
 import { diskUsage } from "../../src/engine/disk-usage.js";
@@ -7,7 +8,11 @@ import type { WorkerLimitState } from "../../src/engine/worker-limit.js";
 import { loadConfig } from "../../src/ops/config.js";
 import { workerSettings } from "../../src/ops/guard-settings.js";
 import { checkDiskHealth, diskGuardHealth } from "../../src/ops/health/disk.js";
-import { withWorkerPressure } from "../../src/ops/health/node.js";
+import type { DeadNode } from "../../src/engine/liveness.js";
+import { withDeadNodes } from "../../src/ops/health/node.js";
+import { schedulerHealth, tickLateMs } from "../../src/ops/health/scheduler.js";
+import { recentDeathMs, workersHealth } from "../../src/ops/health/workers.js";
+import type { SourceRecord } from "../../src/store/sources.js";
 import type { ComponentHealth } from "../../src/ops/health/types.js";
 
 describe("disk health", () => {
@@ -56,13 +61,8 @@ describe("disk health", () => {
   });
 });
 
-describe("node health with its worker limit", () => {
-  const healthy: ComponentHealth = {
-    component: "node",
-    status: "healthy",
-    reason: "node n1 (pid 42) heartbeated 0.2 s ago",
-    details: { pid: 42 },
-  };
+describe("workers health", () => {
+  const NOW = 1_800_000_000_000;
   const workers: WorkerLimitState = {
     adaptive: true,
     limit: 1,
@@ -78,25 +78,59 @@ describe("node health with its worker limit", () => {
     deferring: true,
     cgroupStat: null,
   };
+  const calm = { ...workers, pressure: { ...workers.pressure, active: false }, deferring: false };
 
   it("under CPU pressure: degraded, saying how many runs it allows and why", () => {
-    expect(withWorkerPressure(healthy, workers)).toMatchObject({
+    expect(workersHealth({ workers, busy: 1 }, 42, NOW)).toMatchObject({
+      component: "workers",
       status: "degraded",
       reason:
         "CPU pressure: 1 of at most 4 runs in flight (step latency x3.1 of its baseline (>= x2)); runs below priority 0 wait",
-      details: { pid: 42, workers: { limit: 1, max: 4, pressure: true, deferring: true } },
+      details: { limit: 1, max: 4, busy: 1, pressure: true, deferring: true },
+    });
+    expect(workersHealth({ workers: calm, busy: 0 }, 42, NOW)).toMatchObject({
+      status: "healthy",
+      reason: "0 busy, up to 1 runs at once (adaptive, 1-4)",
     });
   });
 
-  it("without pressure, or already worse for another reason, the verdict stands", () => {
-    const calm = { ...workers, pressure: { ...workers.pressure, active: false }, deferring: false };
-    expect(withWorkerPressure(healthy, calm)).toMatchObject({
-      status: "healthy",
-      details: { workers: { limit: 1, pressure: false } },
+  it("a worker process death is shown for a minute, however it died", () => {
+    const death = {
+      pid: 777,
+      exitCode: null,
+      signal: "SIGKILL",
+      killedByKeel: false,
+      task: { runId: "run_1", step: "parse" },
+      at: NOW - 3000,
+    };
+    const shown = workersHealth({ workers: calm, workerDeaths: [death] }, 42, NOW);
+    expect(shown).toMatchObject({
+      status: "degraded",
+      reason:
+        "worker process 777 died of SIGKILL during step parse of run run_1 3 s ago and was replaced",
+      details: { recentDeaths: [{ pid: 777, signal: "SIGKILL", runId: "run_1", step: "parse" }] },
     });
-    const stale = { ...healthy, status: "degraded" as const, reason: "heartbeat is old" };
-    expect(withWorkerPressure(stale, workers).reason).toBe("heartbeat is old");
-    expect(withWorkerPressure(healthy, undefined)).toBe(healthy);
+    const byKeel = { ...death, signal: "SIGKILL", killedByKeel: true, at: NOW - 1000 };
+    expect(workersHealth({ workers: calm, workerDeaths: [death, byKeel] }, 42, NOW).reason).toBe(
+      "worker process 777 was killed by keel (its step outlived the abort grace) during step parse of run run_1 1 s ago and was replaced (2 deaths in the last 60 s)",
+    );
+    const exited = { ...death, signal: null, exitCode: 3, task: null };
+    expect(workersHealth({ workers: calm, workerDeaths: [exited] }, 42, NOW).reason).toBe(
+      "worker process 777 exited with code 3 3 s ago and was replaced",
+    );
+    const old = { ...death, at: NOW - recentDeathMs - 1 };
+    expect(workersHealth({ workers: calm, workerDeaths: [old] }, 42, NOW).status).toBe("healthy");
+  });
+
+  it("without the node's figures: unhealthy when no node runs, else only that it runs", () => {
+    expect(workersHealth(undefined, null, NOW)).toMatchObject({
+      status: "unhealthy",
+      reason: expect.stringMatching(/no keel node is running/),
+    });
+    expect(workersHealth(undefined, 42, NOW)).toMatchObject({
+      status: "healthy",
+      reason: expect.stringMatching(/^node pid 42 runs/),
+    });
   });
 
   it("config: workers.* keys map to the node's options; concurrency stays optional", () => {
@@ -114,5 +148,96 @@ describe("node health with its worker limit", () => {
     expect(() =>
       loadConfig(undefined, { KEEL_WORKERS_MIN_WORKERS: "5", KEEL_WORKERS_MAX_WORKERS: "2" }),
     ).toThrow(/workers\.min_workers: min_workers \(5\) must not be above max_workers \(2\)/);
+  });
+});
+
+describe("node health with the nodes it declared dead", () => {
+  const healthy: ComponentHealth = {
+    component: "node",
+    status: "healthy",
+    reason: "node n1 (pid 42) heartbeated 0.2 s ago",
+    details: { pid: 42 },
+  };
+  const dead: DeadNode = {
+    nodeId: "n2",
+    host: "h1",
+    pid: 77,
+    cause: "process_gone",
+    declaredAt: 10_000,
+    lastHeartbeatAt: 9_400,
+    runsReturned: 8,
+  };
+
+  it("is degraded for a minute after a node death, saying who died, why, when and what it returned", () => {
+    expect(withDeadNodes(healthy, [dead], 12_500)).toEqual({
+      ...healthy,
+      status: "degraded",
+      reason: "node n2 (pid 77, process gone) declared dead 2.5 s ago, 8 runs returned to pending",
+      details: { pid: 42, deadNodes: [dead] },
+    });
+    const later = withDeadNodes(healthy, [dead], 10_000 + recentDeathMs + 1);
+    expect(later).toEqual({ ...healthy, details: { pid: 42, deadNodes: [dead] } });
+    // already worse for its own reason: that stays first
+    const stale = { ...healthy, status: "degraded" as const, reason: "heartbeat is old" };
+    expect(withDeadNodes(stale, [dead], 12_500).reason).toBe(
+      "heartbeat is old; node n2 (pid 77, process gone) declared dead 2.5 s ago, 8 runs returned to pending",
+    );
+  });
+
+  it("lists none when none died, and leaves health alone without a node answering", () => {
+    expect(withDeadNodes(healthy, [], 0)).toEqual({
+      ...healthy,
+      details: { pid: 42, deadNodes: [] },
+    });
+    expect(withDeadNodes(healthy, undefined, 0)).toBe(healthy);
+    const silent = { ...dead, cause: "silent" as const, runsReturned: 1 };
+    expect(withDeadNodes(healthy, [silent], 10_000).reason).toBe(
+      "node n2 (pid 77, no heartbeat) declared dead 0.0 s ago, 1 run returned to pending",
+    );
+  });
+});
+
+describe("scheduler health", () => {
+  const NOW = 1_800_000_000_000;
+  const source = (overrides: Partial<SourceRecord>): SourceRecord => ({
+    name: "nightly",
+    kind: "cron",
+    pipeline: "p",
+    schedule: "0 2 * * *",
+    input: null,
+    timezone: null,
+    paused: false,
+    pauseReason: null,
+    pausedBy: null,
+    pausedAt: null,
+    lastTickAt: null,
+    nextTickAt: NOW + 60_000,
+    updatedAt: NOW,
+    ...overrides,
+  });
+
+  it("on time, paused and manual sources are healthy; a late tick or a failing source is not", () => {
+    expect(schedulerHealth([], [], NOW)).toMatchObject({ status: "healthy", reason: "no sources" });
+    const fine = [
+      source({}),
+      source({ name: "held", paused: true, nextTickAt: NOW - 10 * tickLateMs }),
+      source({ name: "button", kind: "manual", schedule: null, nextTickAt: null }),
+    ];
+    expect(schedulerHealth(fine, [], NOW)).toMatchObject({
+      status: "healthy",
+      reason: "3 sources on time, 1 paused",
+      details: { paused: ["held"], late: [] },
+    });
+    const late = source({ name: "hourly", nextTickAt: NOW - tickLateMs - 5000 });
+    expect(schedulerHealth([...fine, late], [], NOW)).toMatchObject({
+      status: "degraded",
+      reason: `source hourly's tick due ${new Date(NOW - tickLateMs - 5000).toISOString()} is 35 s late (is a node running?)`,
+      details: { late: [{ name: "hourly", lateMs: tickLateMs + 5000 }] },
+    });
+    const failing = { source: "inbox", error: "ENOENT: no such file or directory", at: NOW - 1 };
+    expect(schedulerHealth(fine, [failing], NOW)).toMatchObject({
+      status: "degraded",
+      reason: "source inbox fails: ENOENT: no such file or directory",
+    });
   });
 });

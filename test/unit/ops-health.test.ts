@@ -10,6 +10,7 @@ import { checkHealth, worst } from "../../src/ops/health/index.js";
 import { checkNodeHealth } from "../../src/ops/health/node.js";
 import { checkQueueHealth, queueHealth } from "../../src/ops/health/queue.js";
 import { checkStoreHealth } from "../../src/ops/health/store.js";
+import { readStatus } from "../../src/ops/status.js";
 import { openStore, storePathFor } from "../../src/store/open-store.js";
 import type { NodeRecord } from "../../src/store/records.js";
 import type { NewRun, Store } from "../../src/store/store.js";
@@ -51,6 +52,7 @@ function node(overrides: Partial<NodeRecord> = {}): NodeRecord {
     id: "n1",
     host: "h1",
     pid: 42,
+    process: null,
     capabilities: [],
     state: "active",
     version: "0.1.0",
@@ -194,8 +196,31 @@ describe("health checks", () => {
       "queue",
       "disk",
       "breakers",
+      "workers",
+      "scheduler",
     ]);
     expect(all.status).toBe("unhealthy"); // no node runs
+    expect(all.components.find((c) => c.component === "workers")?.status).toBe("unhealthy");
+    expect(all.components.find((c) => c.component === "scheduler")).toMatchObject({
+      status: "healthy",
+      reason: "no sources",
+    });
+  });
+
+  it("checkHealth and readStatus look at KEEL_STORE's file when it is set, not the home's", async () => {
+    const home = tempHome();
+    const file = join(tempHome(), "shared.db");
+    process.env.KEEL_STORE = file;
+    try {
+      await withStore(home, (store) => store.submitRuns([newRun("r1", NOW)]));
+      const { components } = await checkHealth(home, { components: ["store"] });
+      expect(components[0]).toMatchObject({ status: "healthy", details: { file, runs: 1 } });
+      const status = await readStatus(home, NOW);
+      expect(status.store).toMatchObject({ file, state: "ok" });
+      expect(status.runs).toMatchObject({ pending: 1 });
+    } finally {
+      delete process.env.KEEL_STORE;
+    }
   });
 });
 

@@ -67,7 +67,8 @@ export const health = operation({
   method: "GET",
   path: "/v1/health",
   role: "viewer",
-  summary: "health per component (store, node, queue, disk): healthy, degraded or unhealthy",
+  summary:
+    "health per component (store, node, queue, disk, breakers, workers, scheduler): healthy, degraded or unhealthy",
   params: none,
   query: z
     .object({

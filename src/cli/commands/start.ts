@@ -91,8 +91,11 @@ async function runForeground(
           concurrency: session.keel.concurrencyState?.max ?? 0,
           busy: session.keel.inFlight,
           workerProcesses: session.keel.workerProcesses,
+          workerDeaths: session.keel.workerDeaths,
           workers: session.keel.concurrencyState,
           disk: session.keel.diskState,
+          deadNodes: session.keel.deadNodes,
+          sourceProblems: session.keel.sourceProblems,
         }),
       });
     } catch (error) {

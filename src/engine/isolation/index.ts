@@ -4,6 +4,6 @@
 //   child.ts    the child's entry (run from dist/): imports the module, runs one step at a time
 //   protocol.ts the IPC messages between them
 //   poison.ts   runs that killed their worker N times go to quarantine as `poison`
-export { ProcessPool, type PoolOptions, type WorkerProcess } from "./pool.js";
+export { ProcessPool, type PoolOptions, type WorkerDeath, type WorkerProcess } from "./pool.js";
 export { isolatedRunner } from "./isolated-runner.js";
 export { isPoisoned, workerCrashes, defaultPoisonAfter } from "./poison.js";

@@ -3,7 +3,7 @@ import { KeelError } from "../../core/errors/keel-error.js";
 import type { Logger } from "../logger.js";
 import { childEntry, childExecArgv } from "./child-entry.js";
 import type { StepTask } from "./protocol.js";
-import { ChildWorker, type TaskHooks } from "./worker.js";
+import { ChildWorker, type TaskHooks, type WorkerExit } from "./worker.js";
 
 /**
  * The node's pool of child processes for isolated steps: at most `size`, started on first need,
@@ -27,6 +27,14 @@ export interface WorkerProcess {
   step: string | null;
 }
 
+/** A child that died while the pool was open, for health: when, how, and the step it held. */
+export interface WorkerDeath extends WorkerExit {
+  at: number;
+}
+
+/** deaths kept for health and status; older ones are in the log */
+const deathsKept = 20;
+
 interface Waiter {
   resolve(worker: ChildWorker): void;
   reject(error: Error): void;
@@ -38,6 +46,7 @@ export class ProcessPool {
   private readonly retiring = new Set<ChildWorker>();
   private nextTaskId = 1;
   private closed = false;
+  private readonly deathLog: WorkerDeath[] = [];
 
   constructor(private readonly options: PoolOptions) {}
 
@@ -61,6 +70,11 @@ export class ProcessPool {
         runId: w.task?.runId ?? null,
         step: w.task?.step ?? null,
       }));
+  }
+
+  /** children that died while the pool was open, newest last (at most the last 20) */
+  get deaths(): readonly WorkerDeath[] {
+    return this.deathLog;
   }
 
   /**
@@ -143,12 +157,19 @@ export class ProcessPool {
       // the task that asked for it fails this attempt (retried); the next need starts another
       (error: Error) => this.waiting.shift()?.reject(error),
     );
-    void worker.exited.then(() => {
+    void worker.exited.then((exit) => {
       this.workers.delete(worker);
       if (this.closed) return;
+      this.deathLog.push({ ...exit, at: Date.now() });
+      if (this.deathLog.length > deathsKept) this.deathLog.shift();
       // replaced at once, to stay warm; one that never got ready is not (no loop of failing starts)
       this.options.log.warn(
-        { workerPid: worker.pid, replaced: worker.wasReady },
+        {
+          workerPid: worker.pid,
+          replaced: worker.wasReady,
+          signal: exit.signal,
+          exitCode: exit.exitCode,
+        },
         "worker process exited",
       );
       if (worker.wasReady && this.workers.size < this.options.size) this.start();

@@ -6,11 +6,22 @@ import { WorkerCrashedError, WorkerStartError } from "../../core/errors/worker-e
 import type { Logger } from "../logger.js";
 import type { FromChild, LogLevel, StepTask, ToChild } from "./protocol.js";
 
+/** How a child process ended: its code or signal, whether keel killed it, the step it held. */
+export interface WorkerExit {
+  pid: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  /** keel SIGKILLed it (a step past its abort grace, a forced stop), not something else */
+  killedByKeel: boolean;
+  task: { runId: string; step: string } | null;
+}
+
 /**
  * One child process of the pool and the task it runs. `run` settles when the child answers or
  * dies, never earlier: after an abort the child has `killGraceMs` to answer before it is killed,
  * so a busy worker is never handed out again while its last step may still be running.
  */
+
 export interface TaskHooks {
   /** the step's signal: on abort the child is told, then killed after the grace */
   signal: AbortSignal;
@@ -42,8 +53,9 @@ export class ChildWorker {
   private current: Current | undefined;
   private everReady = false;
   private readonly started: Promise<void>;
-  /** resolves once the process exited and was reaped */
-  readonly exited: Promise<void>;
+  /** resolves once the process exited and was reaped, with how it ended */
+  readonly exited: Promise<WorkerExit>;
+  private killedByKeel = false;
 
   constructor(private readonly spawn: WorkerSpawn) {
     this.child = fork(spawn.entry, [], {
@@ -70,9 +82,16 @@ export class ChildWorker {
     this.child.on("error", (error) =>
       spawn.log.warn({ err: error, workerPid: this.pid }, "worker error"),
     );
-    this.exited = new Promise<void>((resolve) => {
+    this.exited = new Promise<WorkerExit>((resolve) => {
       this.child.once("exit", (exitCode, signal) => {
         const wasStarting = this.state === "starting";
+        const exit: WorkerExit = {
+          pid: this.pid ?? null,
+          exitCode,
+          signal: signal ?? null,
+          killedByKeel: this.killedByKeel,
+          task: this.task ?? null,
+        };
         this.state = "dead";
         if (wasStarting)
           failed(
@@ -89,7 +108,7 @@ export class ChildWorker {
             }),
           ),
         );
-        resolve();
+        resolve(exit);
       });
     });
   }
@@ -144,7 +163,9 @@ export class ChildWorker {
 
   /** SIGKILL; the task in flight, if any, fails as a crash */
   kill(): void {
-    if (this.state !== "dead") this.child.kill("SIGKILL");
+    if (this.state === "dead") return;
+    this.killedByKeel = true;
+    this.child.kill("SIGKILL");
   }
 
   /** closes the channel: an idle child exits by itself */

@@ -1,22 +1,33 @@
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
-import { openStore, storePathFor } from "../../store/open-store.js";
+import { openStore, sqlitePathFor, storePathFor } from "../../store/open-store.js";
 import { inspectStoreFile } from "../../store/sqlite/file-check.js";
 import type { Store } from "../../store/store.js";
 import { readLivePid } from "../pidfile.js";
 import type { DiskGuardState } from "../../engine/disk-guard.js";
+import type { DeadNode } from "../../engine/liveness.js";
 import type { DiskThresholds } from "../../engine/disk-usage.js";
-import type { WorkerLimitState } from "../../engine/worker-limit.js";
+import type { SourceProblem } from "../../engine/scheduler.js";
 import { checkBreakerHealth } from "./breakers.js";
 import { checkDiskHealth, diskGuardHealth, type StatfsFn } from "./disk.js";
-import { checkNodeHealth, withWorkerPressure } from "./node.js";
+import { checkNodeHealth, withDeadNodes } from "./node.js";
 import { checkQueueHealth } from "./queue.js";
+import { checkSchedulerHealth } from "./scheduler.js";
 import { checkStoreHealth } from "./store.js";
 import { worst, type Clock, type ComponentHealth, type HealthStatus } from "./types.js";
+import { workersHealth, type WorkersLive } from "./workers.js";
 
 export { worst, type ComponentHealth, type HealthStatus } from "./types.js";
 
-export const healthComponents = ["store", "node", "queue", "disk", "breakers"] as const;
+export const healthComponents = [
+  "store",
+  "node",
+  "queue",
+  "disk",
+  "breakers",
+  "workers",
+  "scheduler",
+] as const;
 export type HealthComponent = (typeof healthComponents)[number];
 
 export function isHealthComponent(name: string): name is HealthComponent {
@@ -36,13 +47,16 @@ export interface HealthOptions {
   statfs?: StatfsFn;
   /** keel.yaml's disk thresholds, for a look at the disk without a node (default 80 / 90) */
   diskThresholds?: DiskThresholds;
-  /** what the node answering knows first-hand (its API): its disk guard and worker limit */
+  /** what the node answering knows first-hand (its API): disk guard, workers, sources */
   live?: LiveNodeState;
 }
 
-export interface LiveNodeState {
+export interface LiveNodeState extends WorkersLive {
   disk?: DiskGuardState;
-  workers?: WorkerLimitState;
+  /** the nodes it declared dead, newest first */
+  deadNodes?: readonly DeadNode[];
+  /** sources whose last tick or scan failed on that node */
+  sourceProblems?: readonly SourceProblem[];
 }
 
 /** Runs the checks of this home's node on a read-only connection; never throws for a bad store. */
@@ -52,7 +66,8 @@ export async function checkHealth(
 ): Promise<HealthReport> {
   const clock = options.clock ?? Date.now;
   const wanted = options.components ?? healthComponents;
-  const file = storePathFor(home);
+  // KEEL_STORE, when set, names the file the node uses: the one to look at
+  const file = sqlitePathFor({ home }) ?? storePathFor(home);
   const open = (): Store => openStore({ home, readonly: true });
   const components: ComponentHealth[] = [];
   for (const component of wanted) {
@@ -63,14 +78,17 @@ export async function checkHealth(
           ? diskGuardHealth(options.live.disk)
           : checkDiskHealth(existsSync(home) ? home : "/", options.statfs, options.diskThresholds),
       );
+    else if (component === "workers")
+      components.push(workersHealth(options.live, readLivePid(home), clock()));
     else if (component === "node")
       components.push(
-        withWorkerPressure(
-          await withStore(component, file, open, home, clock),
-          options.live?.workers,
+        withDeadNodes(
+          await withStore(component, file, open, home, clock, options.live),
+          options.live?.deadNodes,
+          clock(),
         ),
       );
-    else components.push(await withStore(component, file, open, home, clock));
+    else components.push(await withStore(component, file, open, home, clock, options.live));
   }
   return {
     status: worst(components.map((c) => c.status)),
@@ -81,11 +99,12 @@ export async function checkHealth(
 }
 
 async function withStore(
-  component: "node" | "queue" | "breakers",
+  component: "node" | "queue" | "breakers" | "scheduler",
   file: string,
   open: () => Store,
   home: string,
   clock: Clock,
+  live: LiveNodeState | undefined,
 ): Promise<ComponentHealth> {
   const pid = readLivePid(home);
   if (component === "node" && pid === null)
@@ -93,7 +112,11 @@ async function withStore(
   if (inspectStoreFile(file).kind !== "ok") {
     if (component === "node")
       return checkNodeHealth({ pid, nodes: [], host: hostname(), now: clock() });
-    const reason = component === "queue" ? "no run is waiting" : "no breaker is open";
+    const reason = {
+      queue: "no run is waiting",
+      breakers: "no breaker is open",
+      scheduler: "no source is late",
+    }[component];
     return { component, status: "healthy", reason: `no store yet, so ${reason}`, details: {} };
   }
   try {
@@ -101,6 +124,8 @@ async function withStore(
     try {
       if (component === "queue") return await checkQueueHealth(store, clock());
       if (component === "breakers") return await checkBreakerHealth(store);
+      if (component === "scheduler")
+        return await checkSchedulerHealth(store, live?.sourceProblems ?? [], clock());
       return checkNodeHealth({
         pid,
         nodes: await store.listNodes(),

@@ -1,6 +1,7 @@
-import type { WorkerLimitState } from "../../engine/worker-limit.js";
+import type { DeadNode } from "../../engine/liveness.js";
 import type { NodeRecord } from "../../store/records.js";
 import type { ComponentHealth } from "./types.js";
+import { recentDeathMs } from "./workers.js";
 
 /** The node of this home runs (live pidfile) and heartbeated within this many ms. */
 export const nodeHeartbeatMaxAgeMs = 5000;
@@ -68,25 +69,25 @@ export function checkNodeHealth(input: NodeHealthInput): ComponentHealth {
 }
 
 /**
- * The node answering knows its worker limit first-hand: under CPU pressure it is degraded (it runs
- * fewer runs at once, and may defer low-priority ones), with what it measured.
+ * The node answering knows which nodes it declared dead and took runs over from. Like a worker
+ * process death (workers.ts), a node death keeps the component degraded for a minute, naming who,
+ * why and how many runs went back to pending, so it is seen although keel already recovered; the
+ * details list the last ten (`deadNodes`).
  */
-export function withWorkerPressure(
+export function withDeadNodes(
   health: ComponentHealth,
-  workers: WorkerLimitState | undefined,
+  deadNodes: readonly DeadNode[] | undefined,
+  now: number,
 ): ComponentHealth {
-  if (!workers) return health;
-  const { limit, min, max, adaptive, deferring, pressure } = workers;
-  const details = {
-    ...health.details,
-    workers: { limit, min, max, adaptive, pressure: pressure.active, deferring },
-  };
-  if (!pressure.active || health.status !== "healthy") return { ...health, details };
-  const deferred = deferring ? `; runs below priority ${workers.deferBelowPriority} wait` : "";
-  return {
-    ...health,
-    status: "degraded",
-    reason: `CPU pressure: ${limit} of at most ${max} runs in flight (${pressure.reason})${deferred}`,
-    details,
-  };
+  if (!deadNodes) return health;
+  const details = { ...health.details, deadNodes };
+  const last = deadNodes[0];
+  if (!last || now - last.declaredAt > recentDeathMs) return { ...health, details };
+  const why = { process_gone: "process gone", pid_reused: "pid reused", silent: "no heartbeat" };
+  const ago = (Math.max(0, now - last.declaredAt) / 1000).toFixed(1);
+  const runs = last.runsReturned === 1 ? "1 run" : `${last.runsReturned} runs`;
+  const death = `node ${last.nodeId} (pid ${last.pid}, ${why[last.cause]}) declared dead ${ago} s ago, ${runs} returned to pending`;
+  if (health.status !== "healthy")
+    return { ...health, reason: `${health.reason}; ${death}`, details };
+  return { ...health, status: "degraded", reason: death, details };
 }

@@ -144,6 +144,18 @@ export function releaseNodeRuns(
   return returnToPending(ctx, "node_id = ?", [nodeId], reason, now);
 }
 
-export function recoverExpiredLeases(ctx: SqliteContext, now: number): string[] {
-  return returnToPending(ctx, "lease_expires_at < ?", [now], "lease_expired", now);
+export function recoverExpiredLeases(
+  ctx: SqliteContext,
+  now: number,
+  exceptNodeId?: string,
+): string[] {
+  return exceptNodeId === undefined
+    ? returnToPending(ctx, "lease_expires_at < ?", [now], "lease_expired", now)
+    : returnToPending(
+        ctx,
+        "lease_expires_at < ? AND node_id IS NOT ?",
+        [now, exceptNodeId],
+        "lease_expired",
+        now,
+      );
 }

@@ -6,15 +6,23 @@ import type { SqliteContext } from "./context.js";
 
 /** Nodes, the pipelines they serve, and store-wide settings. */
 export function registerNode(ctx: SqliteContext, node: NewNode): void {
+  // a node id registered again is a new process (a restart with a fixed nodeId): what identifies
+  // that process is replaced, or other nodes would judge the new process by the old one's pid
   ctx
     .sql(
-      `INSERT INTO nodes (id, host, pid, capabilities, state, version, started_at, heartbeat_at) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET state = 'active', heartbeat_at = excluded.heartbeat_at`,
+      `INSERT INTO nodes (id, host, pid, process_space, process_start, capabilities, state, version, started_at, heartbeat_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid,
+         process_space = excluded.process_space, process_start = excluded.process_start,
+         capabilities = excluded.capabilities, state = 'active', version = excluded.version,
+         started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`,
     )
     .run(
       node.id,
       node.host,
       node.pid,
+      node.process?.space ?? null,
+      node.process?.start ?? null,
       JSON.stringify(node.capabilities),
       node.version,
       node.now,

@@ -359,8 +359,8 @@ export class SqliteStore implements Store {
     if (ids.length > 0) this.hints.emit("work");
     return ids;
   }
-  async recoverExpiredLeases(now: number): Promise<string[]> {
-    const ids = claims.recoverExpiredLeases(this.ctx, now);
+  async recoverExpiredLeases(now: number, exceptNodeId?: string): Promise<string[]> {
+    const ids = claims.recoverExpiredLeases(this.ctx, now, exceptNodeId);
     if (ids.length > 0) this.hints.emit("work");
     return ids;
   }
@@ -434,7 +434,9 @@ export class SqliteStore implements Store {
     }
   }
 
+  // read on every WAL change, our own commits included: a cached statement, not db.pragma(),
+  // which compiles its statement anew on each call
   private dataVersion(): number {
-    return this.ctx.db.pragma("data_version", { simple: true }) as number;
+    return this.ctx.sql("PRAGMA data_version").pluck().get() as number;
   }
 }

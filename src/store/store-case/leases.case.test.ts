@@ -106,6 +106,21 @@ export function leaseCases(h: StoreHandle): void {
       expect(reclaimed.map((c) => c.lease.epoch)).toEqual([expired.lease.epoch + 1]);
     });
 
+    it("leaves the sweeping node's own expired runs to it, and takes the others'", async () => {
+      // the sweeper is alive, as it sweeps: its runs expired only because it was starved
+      const mine = await claimedRun(h.store, { leaseMs: 1000, nodeId: NODE_A });
+      const theirs = await claimedRun(h.store, { leaseMs: 1000, nodeId: NODE_B });
+      const mineBefore = await snapshot(h.store, mine.run.id);
+      expect(await h.store.recoverExpiredLeases(NOW + 5000, NODE_A)).toEqual([theirs.run.id]);
+      expect(await snapshot(h.store, mine.run.id)).toEqual(mineBefore);
+      // its heartbeat renews it, and its write still lands under the same epoch
+      expect(await h.store.heartbeat(NODE_A, NOW + 5001, 1000)).toEqual([
+        { runId: mine.run.id, epoch: mine.lease.epoch },
+      ]);
+      // another node's sweep takes it if that heartbeat never comes
+      expect(await h.store.recoverExpiredLeases(NOW + 9000, NODE_B)).toEqual([mine.run.id]);
+    });
+
     it("does not recover a lease kept alive by heartbeats", async () => {
       const { run } = await claimedRun(h.store, { leaseMs: 1000 });
       await h.store.heartbeat(NODE_A, NOW + 900, 1000);

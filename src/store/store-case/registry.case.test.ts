@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { JsonValue } from "../../core/canonical-json.js";
 import type { NodeRecord, PipelineRecord } from "../records.js";
-import type { NewNode } from "../store.js";
+import type { NewNode, Store } from "../store.js";
 import { NOW, calledWithin, newRun, submit, type StoreHandle } from "./helpers.case.test.js";
 
 function newNode(id: string, overrides: Partial<NewNode> = {}): NewNode {
@@ -21,7 +21,7 @@ const byName = <T extends { name: string }>(list: T[]): T[] =>
 const byId = <T extends { id: string }>(list: T[]): T[] =>
   [...list].sort((a, b) => a.id.localeCompare(b.id));
 
-export function registryCases(h: StoreHandle): void {
+export function registryCases(h: StoreHandle & { readonly peer?: Store }): void {
   describe("nodes", () => {
     it("registers nodes and lists them with every field", async () => {
       expect(await h.store.listNodes()).toEqual([]);
@@ -30,6 +30,7 @@ export function registryCases(h: StoreHandle): void {
         newNode("n2", {
           host: "host-2",
           pid: 99,
+          process: { space: "boot-1/pid:[4026531836]", start: 123_456_789 },
           capabilities: [],
           version: "0.2.0",
           now: NOW + 5,
@@ -40,6 +41,7 @@ export function registryCases(h: StoreHandle): void {
           id: "n1",
           host: "host-1",
           pid: 1234,
+          process: null,
           capabilities: ["p1", "p2"],
           state: "active",
           version: "0.1.0",
@@ -50,6 +52,7 @@ export function registryCases(h: StoreHandle): void {
           id: "n2",
           host: "host-2",
           pid: 99,
+          process: { space: "boot-1/pid:[4026531836]", start: 123_456_789 },
           capabilities: [],
           state: "active",
           version: "0.2.0",
@@ -82,6 +85,39 @@ export function registryCases(h: StoreHandle): void {
       const nodes = await h.store.listNodes();
       expect(nodes).toHaveLength(1);
       expect(nodes[0]).toMatchObject({ id: "n1", state: "active", heartbeatAt: NOW + 1000 });
+    });
+
+    it("takes the new process's pid, identity and start when a node id registers again", async () => {
+      // a restart with a fixed node id: other nodes must judge the new process, not the old pid
+      await h.store.registerNode(
+        newNode("n1", { pid: 10, process: { space: "boot-1/ns-1", start: 500 }, now: NOW }),
+      );
+      await h.store.registerNode(
+        newNode("n1", {
+          pid: 20,
+          process: { space: "boot-2/ns-1", start: 700 },
+          host: "host-2",
+          capabilities: ["gpu"],
+          version: "0.2.0",
+          now: NOW + 1000,
+        }),
+      );
+      expect(await h.store.listNodes()).toEqual([
+        {
+          id: "n1",
+          host: "host-2",
+          pid: 20,
+          process: { space: "boot-2/ns-1", start: 700 },
+          capabilities: ["gpu"],
+          state: "active",
+          version: "0.2.0",
+          startedAt: NOW + 1000,
+          heartbeatAt: NOW + 1000,
+        },
+      ]);
+      // a process that could not read its identity leaves none behind from the previous one
+      await h.store.registerNode(newNode("n1", { pid: 30, now: NOW + 2000 }));
+      expect((await h.store.listNodes())[0]).toMatchObject({ pid: 30, process: null });
     });
   });
 
@@ -163,6 +199,18 @@ export function registryCases(h: StoreHandle): void {
       const called = calledWithin((listener) => h.store.onWork(listener));
       await submit(h.store);
       await called;
+    });
+
+    it("calls the listener when another connection commits a run (another process's submit)", async () => {
+      // every backend's harness gives a peer; the run must come from it, not from this store
+      expect(h.peer, "the harness must open a second store on the same data").toBeDefined();
+      const called = calledWithin((listener) => h.store.onWork(listener));
+      await (h.peer as Store).submitRuns([newRun()]);
+      await called;
+      // and again: the change seen first must not hide the next one
+      const again = calledWithin((listener) => h.store.onWork(listener));
+      await (h.peer as Store).submitRuns([newRun()]);
+      await again;
     });
 
     it("stops calling a listener once it unsubscribed", async () => {
