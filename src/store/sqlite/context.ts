@@ -2,17 +2,24 @@ import type Database from "better-sqlite3";
 import type { JsonValue } from "../../core/canonical-json.js";
 import type { Row } from "../rows.js";
 import type { SqliteDb } from "./open.js";
+import { StorageGuard } from "./storage-guard.js";
 
 /**
- * The connection plus a cache of prepared statements: each query is parsed once per process.
+ * The connection plus a cache of prepared statements: each query is parsed once per process. Every
+ * query runs through `read` or `write`, so damage met anywhere fences the file (storage-guard.ts).
  */
 export class SqliteContext {
   private readonly statements = new Map<string, Database.Statement>();
   // one transaction wrapper for every write; nested calls become savepoints
   private readonly transaction: Database.Transaction<(fn: () => unknown) => unknown>;
+  readonly storage: StorageGuard;
 
-  constructor(readonly db: SqliteDb) {
+  constructor(
+    readonly db: SqliteDb,
+    path: string = db.name,
+  ) {
     this.transaction = db.transaction((fn: () => unknown) => fn());
+    this.storage = new StorageGuard(path);
   }
 
   sql(text: string): Database.Statement {
@@ -26,7 +33,21 @@ export class SqliteContext {
 
   /** BEGIN IMMEDIATE: takes the write lock up front, so two processes never deadlock upgrading a read. */
   write<T>(fn: () => T): T {
-    return this.transaction.immediate(fn) as T;
+    this.storage.assertWritable();
+    try {
+      return this.transaction.immediate(fn) as T;
+    } catch (error) {
+      throw this.storage.failure(error);
+    }
+  }
+
+  /** Queries that only read: they go on while the file is fenced, but report the damage they meet. */
+  read<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw this.storage.failure(error);
+    }
   }
 }
 
