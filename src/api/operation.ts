@@ -5,6 +5,7 @@ import type { DiskGuardState } from "../engine/disk-guard.js";
 import type { DiskThresholds } from "../engine/disk-usage.js";
 import type { Keel } from "../engine/keel.js";
 import type { WorkerLimitState } from "../engine/worker-limit.js";
+import type { StoreWatchState } from "../engine/store-watch.js";
 import type { TokenRole } from "../store/tokens.js";
 
 /**
@@ -37,6 +38,8 @@ export interface NodeFigures {
   workers?: WorkerLimitState;
   /** the disk guard's state; undefined when it is off */
   disk?: DiskGuardState;
+  /** the store watch's state: the last check of the store file, damage, the last repair */
+  storage?: StoreWatchState;
 }
 
 export interface OperationInput<P, Q, B> {

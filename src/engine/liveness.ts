@@ -20,6 +20,8 @@ export interface LivenessDeps {
   held: () => { runId: string; epoch: number; claimedAt: number; settled: boolean }[];
   onLost: (runId: string) => void;
   onRecovered: (runIds: string[]) => void;
+  /** true while nothing may be written to the store (its file is being checked or is damaged) */
+  paused?: () => boolean;
 }
 
 export function isProcessAlive(pid: number): boolean {
@@ -54,7 +56,7 @@ export class Liveness {
   }
 
   async beat(): Promise<void> {
-    if (this.beating) return;
+    if (this.beating || this.deps.paused?.()) return;
     this.beating = true;
     const startedAt = Date.now();
     try {
@@ -118,6 +120,7 @@ export class Liveness {
 
   async recover(): Promise<string[]> {
     const { store, log } = this.deps;
+    if (this.deps.paused?.()) return [];
     const now = Date.now();
     const recovered: string[] = [];
     try {

@@ -74,17 +74,22 @@ export function damagePage(path: string, pageno: number, damage: PageDamage): st
   }
 }
 
-/** Checkpoints, then damages the middle page of `object` among those `pick` keeps (default: leaves). */
+/** The middle leaf: away from both ends of the keys, where new entries go. */
+export const middleLeaf = (pages: PageInfo[]): PageInfo | undefined => {
+  const leaves = pages.filter((p) => p.pagetype === "leaf");
+  return leaves[leaves.length >> 1];
+};
+
+/** Checkpoints, then damages the page of `object` that `choose` picks (default: the middle leaf). */
 export function damageObject(
   path: string,
   object: string,
   damage: PageDamage,
-  pick: (page: PageInfo) => boolean = (p) => p.pagetype === "leaf",
+  choose: (pages: PageInfo[]) => PageInfo | undefined = middleLeaf,
 ): number {
   checkpointFully(path);
-  const pages = pagesOf(path, object).filter(pick);
-  const middle = pages[pages.length >> 1];
-  if (!middle) throw new Error(`${object} has no page to damage`);
-  damagePage(path, middle.pageno, damage);
-  return middle.pageno;
+  const page = choose(pagesOf(path, object));
+  if (!page) throw new Error(`${object} has no page to damage`);
+  damagePage(path, page.pageno, damage);
+  return page.pageno;
 }

@@ -93,6 +93,7 @@ async function runForeground(
           workerProcesses: session.keel.workerProcesses,
           workers: session.keel.concurrencyState,
           disk: session.keel.diskState,
+          storage: session.keel.storageState,
         }),
       });
     } catch (error) {

@@ -7,11 +7,12 @@ import { readLivePid } from "../pidfile.js";
 import type { DiskGuardState } from "../../engine/disk-guard.js";
 import type { DiskThresholds } from "../../engine/disk-usage.js";
 import type { WorkerLimitState } from "../../engine/worker-limit.js";
+import type { StoreWatchState } from "../../engine/store-watch.js";
 import { checkBreakerHealth } from "./breakers.js";
 import { checkDiskHealth, diskGuardHealth, type StatfsFn } from "./disk.js";
 import { checkNodeHealth, withWorkerPressure } from "./node.js";
 import { checkQueueHealth } from "./queue.js";
-import { checkStoreHealth } from "./store.js";
+import { checkStoreHealth, withStoreWatch } from "./store.js";
 import { worst, type Clock, type ComponentHealth, type HealthStatus } from "./types.js";
 
 export { worst, type ComponentHealth, type HealthStatus } from "./types.js";
@@ -36,13 +37,14 @@ export interface HealthOptions {
   statfs?: StatfsFn;
   /** keel.yaml's disk thresholds, for a look at the disk without a node (default 80 / 90) */
   diskThresholds?: DiskThresholds;
-  /** what the node answering knows first-hand (its API): its disk guard and worker limit */
+  /** what the node answering knows first-hand (its API): its disk guard, worker limit, store watch */
   live?: LiveNodeState;
 }
 
 export interface LiveNodeState {
   disk?: DiskGuardState;
   workers?: WorkerLimitState;
+  storage?: StoreWatchState;
 }
 
 /** Runs the checks of this home's node on a read-only connection; never throws for a bad store. */
@@ -56,7 +58,10 @@ export async function checkHealth(
   const open = (): Store => openStore({ home, readonly: true });
   const components: ComponentHealth[] = [];
   for (const component of wanted) {
-    if (component === "store") components.push(await checkStoreHealth(file, open, clock));
+    if (component === "store")
+      components.push(
+        withStoreWatch(await checkStoreHealth(file, open, clock), options.live?.storage, home),
+      );
     else if (component === "disk")
       components.push(
         options.live?.disk
