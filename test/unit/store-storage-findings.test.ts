@@ -29,6 +29,8 @@ describe("attributing SQLite's integrity messages", () => {
       ["Multiple uses for byte 2032 of page 67", "index", "runs_status"],
       ["Multiple uses for byte 2032 of page 68", "unknown", null],
       ["Freelist: invalid page number 12", "unknown", null],
+      ["table runs: quick_check stopped: database disk image is malformed", "table", "runs"],
+      ["quick_check stopped: database disk image is malformed", "unknown", null],
     ];
     const owners = new Map([[67, "runs_status"]]);
     for (const [message, damage, object] of cases)

@@ -45,40 +45,75 @@ export async function checkStorageFile(
   }
   open.add(connection);
   try {
-    const { messages, complete } = await pragmaCheck(connection, level);
-    if (messages.length === 0) return done([], true, []);
+    const check = await pragmaCheck(connection, level);
+    if (check.messages.length === 0) return done([], true, []);
     const schema = await connection
       .all<SchemaObject>("SELECT type, name, rootpage FROM sqlite_schema")
       .catch(() => []);
-    return done(messages, complete, schema, await pageOwners(connection, messages));
+    const messages = check.stopped
+      ? await tableByTable(connection, check.stopped, schema, check.messages)
+      : check.messages;
+    return done(messages, check.complete, schema, await pageOwners(connection, messages));
   } finally {
     open.delete(connection);
     await connection.close();
   }
 }
 
-/** The check's lines ("ok" left out); `complete` is false when it stopped early or hit its limit. */
+interface PragmaCheck {
+  /** its lines, "ok" left out */
+  messages: string[];
+  /** false when it stopped early or hit its limit */
+  complete: boolean;
+  /** the pragma that stopped on a page it could not read, if one did */
+  stopped?: string;
+}
+
+async function runPragma(
+  connection: WorkerConnection,
+  pragma: string,
+  arg: string,
+): Promise<PragmaCheck> {
+  try {
+    const rows = await connection.all<Record<string, string>>(`PRAGMA ${pragma}(${arg})`);
+    const messages = rows.map((r) => Object.values(r)[0] as string).filter((m) => m !== "ok");
+    return { messages, complete: rows.length < findingsLimit };
+  } catch (error) {
+    // the check itself ran into a page it cannot read (a table's page header, say)
+    if (!isCorruptionError(error)) throw error;
+    return {
+      messages: [`${pragma} stopped: ${(error as Error).message}`],
+      complete: false,
+      stopped: pragma,
+    };
+  }
+}
+
 async function pragmaCheck(
   connection: WorkerConnection,
   level: "quick" | "full",
-): Promise<{ messages: string[]; complete: boolean }> {
-  const run = async (pragma: string): Promise<{ messages: string[]; complete: boolean }> => {
-    try {
-      const rows = await connection.all<Record<string, string>>(
-        `PRAGMA ${pragma}(${findingsLimit})`,
-      );
-      const messages = rows.map((r) => Object.values(r)[0] as string).filter((m) => m !== "ok");
-      return { messages, complete: rows.length < findingsLimit };
-    } catch (error) {
-      // the check itself ran into a page it cannot read (a table's page header, say): damage it
-      // cannot attribute
-      if (!isCorruptionError(error)) throw error;
-      return { messages: [`${pragma} stopped: ${(error as Error).message}`], complete: false };
-    }
-  };
-  const quick = await run("quick_check");
+): Promise<PragmaCheck> {
+  const quick = await runPragma(connection, "quick_check", String(findingsLimit));
   if (quick.messages.length > 0 || level === "quick") return quick;
-  return run("integrity_check");
+  return runPragma(connection, "integrity_check", String(findingsLimit));
+}
+
+/**
+ * A check that stopped names no object; run again table by table (each with its indexes), it
+ * names the tables it stops on ("table runs: quick_check stopped: ...") and what the others find.
+ */
+async function tableByTable(
+  connection: WorkerConnection,
+  pragma: string,
+  schema: readonly SchemaObject[],
+  whole: string[],
+): Promise<string[]> {
+  const messages: string[] = [];
+  for (const table of schema.filter((o) => o.type === "table")) {
+    const check = await runPragma(connection, pragma, `"${table.name.replace(/"/g, '""')}"`);
+    messages.push(...check.messages.map((m) => (check.stopped ? `table ${table.name}: ${m}` : m)));
+  }
+  return messages.length > 0 ? messages : whole;
 }
 
 /** Owners of the pages that messages name without their btree, from one scan of dbstat. */

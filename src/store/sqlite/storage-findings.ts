@@ -61,6 +61,10 @@ export function attribute(
     return byName(schema.find((o) => o.rootpage === root)?.name);
   }
   if (/^Page \d+: never used$/.test(text)) return finding(StorageDamage.freeSpace, null);
+  // a check of one table that stopped on a page it could not read (storage-check.ts)
+  const stopped = /^table (\S+): \w+ stopped: /.exec(text);
+  if (stopped && schema.some((o) => o.type === "table" && o.name === stopped[1]))
+    return finding(StorageDamage.table, stopped[1] as string);
   const page = pageOf(text);
   if (page !== null) return byName(pageOwners.get(page));
   const index = indexMessage.exec(text);
