@@ -30,14 +30,17 @@ export function pagesOf(path: string, object: string): PageInfo[] {
   }
 }
 
-/** Copies every WAL frame into the file and empties the WAL; waits out readers for up to 5 s. */
+/** Copies every WAL frame into the file and empties the WAL; tries for up to 10 s. */
 export function checkpointFully(path: string): void {
   const db = new Database(path, { fileMustExist: true });
+  const pause = new Int32Array(new SharedArrayBuffer(4));
   try {
     db.pragma("busy_timeout = 5000");
-    for (let i = 0; i < 50; i++) {
+    // a live node's readers and commits can make one attempt come back busy: try again a bit later
+    for (let i = 0; i < 500; i++) {
       const [row] = db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number; log: number }[];
       if (row && row.busy === 0 && row.log === 0) return;
+      Atomics.wait(pause, 0, 0, 20);
     }
     throw new Error(`could not checkpoint ${path}: readers kept the WAL busy`);
   } finally {
