@@ -49,6 +49,8 @@ export interface StoreWatchOptions {
   now?: () => number;
 }
 
+const firstCheckMaxMs = 10_000;
+
 export class StoreWatch {
   private current: StoreWatchState;
   private timer: NodeJS.Timeout | undefined;
@@ -82,12 +84,16 @@ export class StoreWatch {
     return this.current.state !== "ok";
   }
 
-  /** Starts watching; the first quick check runs at once, without holding up the node's start. */
+  /**
+   * Starts watching. The first quick check comes one interval after the start, 10 s at most: soon
+   * enough to find damage left by whatever stopped the last node, late enough that it does not
+   * compete with the start itself (recovery of a restarted node is measured in milliseconds).
+   */
   start(): void {
     if (!this.options.store.checkStorage) return;
     this.stopped = false;
     this.unsubscribe = this.options.store.onStorageFault?.((fault) => this.onFault(fault));
-    void this.check("quick");
+    this.schedule(Math.min(this.options.intervalMs, firstCheckMaxMs));
   }
 
   async stop(): Promise<void> {
@@ -124,11 +130,11 @@ export class StoreWatch {
     void this.check("full");
   }
 
-  private schedule(): void {
+  private schedule(ms: number = this.options.intervalMs): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.stopped || this.options.intervalMs <= 0) return;
-    this.timer = setTimeout(() => void this.check("quick"), this.options.intervalMs);
+    this.timer = setTimeout(() => void this.check("quick"), ms);
     this.timer.unref();
   }
 

@@ -65,7 +65,7 @@ function watchOn(store: Store, intervalMs = 0) {
 }
 
 describe("store watch", () => {
-  it("checks at start and on its interval; a whole store stays ok", async () => {
+  it("checks one interval after the start, then on its interval; a whole store stays ok", async () => {
     const s = scriptedStore([]);
     const { watch, changes } = watchOn(s.store, 20);
     watch.start();
@@ -80,8 +80,7 @@ describe("store watch", () => {
     const s = scriptedStore([report([]), report([indexDamage], "full")]);
     const { watch, changes, repaired } = watchOn(s.store);
     watch.start();
-    await until(() => s.calls.length === 1);
-    await until(() => !watch.blocked && s.calls.length === 1);
+    await watch.check("quick");
     s.raise(new Error("database disk image is malformed"));
     expect(watch.blocked).toBe(true);
     await until(() => changes.at(-1) === "ok");
@@ -99,7 +98,8 @@ describe("store watch", () => {
     const s = scriptedStore([report([rowDamage]), report([rowDamage]), report([])]);
     const { watch, changes } = watchOn(s.store);
     watch.start();
-    await until(() => watch.state.state === "damaged");
+    await watch.check("quick");
+    expect(watch.state.state).toBe("damaged");
     s.raise(new Error("database disk image is malformed"));
     expect(s.calls).toEqual(["check:quick"]);
     expect(watch.state).toMatchObject({ reason: "damaged: table runs", findings: [rowDamage] });
@@ -115,7 +115,8 @@ describe("store watch", () => {
     const s = scriptedStore([report([indexDamage])], [report([indexDamage], "full")]);
     const { watch } = watchOn(s.store);
     watch.start();
-    await until(() => watch.state.state === "damaged");
+    await watch.check("quick");
+    expect(watch.state.state).toBe("damaged");
     expect(watch.state.reason).toMatch(/a repair did not help: index runs_status/);
     (s.store as unknown as { checkStorage: () => Promise<never> }).checkStorage = async () => {
       throw new Error("no worker thread");
@@ -123,6 +124,18 @@ describe("store watch", () => {
     await watch.check("quick");
     await watch.stop();
     expect(watch.state.state).toBe("damaged");
+  });
+
+  it("interval 0: no check of its own, but a damaged query still starts one", async () => {
+    const s = scriptedStore([]);
+    const { watch } = watchOn(s.store, 0);
+    watch.start();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.calls).toEqual([]);
+    s.raise(new Error("database disk image is malformed"));
+    await until(() => !watch.blocked);
+    await watch.stop();
+    expect(s.calls).toEqual(["check:full"]);
   });
 
   it("a store without a storage check leaves the watch ok", async () => {
