@@ -15,7 +15,7 @@ export function isCorruptionError(error: unknown): boolean {
 }
 
 const advice =
-  "keel writes nothing more to it until a check finds it whole or a repair makes it so; `keel health` says what to do (stop keel, `keel db restore <newest backup> --yes`, `keel db rebuild-state --apply`, start keel)";
+  "keel writes nothing more to it until a check finds it whole or a repair makes it so. `keel db check` says what is damaged; to recover: stop keel, `keel db restore <newest backup> --yes`, `keel db rebuild-state --apply`, start keel";
 
 export class StorageGuard {
   private fence: StoreError | undefined;
