@@ -22,6 +22,8 @@ const statusByCode: Record<string, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   store_full: 503,
+  // the store file is damaged: nothing is written (or acknowledged) until it is whole again
+  store_corrupt: 503,
   internal: 500,
 };
 

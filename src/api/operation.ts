@@ -7,6 +7,7 @@ import type { DiskThresholds } from "../engine/disk-usage.js";
 import type { Keel } from "../engine/keel.js";
 import type { SourceProblem } from "../engine/scheduler.js";
 import type { WorkerLimitState } from "../engine/worker-limit.js";
+import type { StoreWatchState } from "../engine/store-watch.js";
 import type { TokenRole } from "../store/tokens.js";
 
 /**
@@ -45,6 +46,8 @@ export interface NodeFigures {
   workerDeaths?: readonly WorkerDeath[];
   /** sources whose last tick or scan failed on this node */
   sourceProblems?: readonly SourceProblem[];
+  /** the store watch's state: the last check of the store file, damage, the last repair */
+  storage?: StoreWatchState;
 }
 
 export interface OperationInput<P, Q, B> {

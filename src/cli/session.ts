@@ -78,6 +78,7 @@ export async function openSession(
       killGraceMs: config.isolation.kill_grace_ms,
     },
     disk: diskGuardSettings(config),
+    storeCheckIntervalMs: config.store.check_interval_ms,
     retry: {
       maxAttempts: config.retry.max_attempts,
       baseDelayMs: config.retry.base_delay_ms,

@@ -1,30 +1,41 @@
-import { isStoreFull } from "../core/errors/store-errors.js";
 import type { Logger } from "./logger.js";
 
 /**
- * A write that failed because the disk is full is held here, in memory, and tried again with
- * backoff until space returns: a finished step is never thrown away for want of disk. Any other
- * error is thrown to the caller. `givingUp` (a forced stop) ends the wait with the error.
+ * A write the store refuses for a condition that passes is held here, in memory, and tried again
+ * with backoff: a finished step is never thrown away for want of disk (`store_full`, until space
+ * returns) or while the store file is being checked or repaired (`store_corrupt`: the store refuses
+ * every write while it knows of damage). Any other error is thrown to the caller. `givingUp` (a
+ * stop that cannot wait) ends the wait with the error.
  */
+const waits: Record<string, { held: string; back: string }> = {
+  store_full: {
+    held: "disk full: holding the write and retrying until space returns",
+    back: "disk space is back: held write committed",
+  },
+  store_corrupt: {
+    held: "the store refuses writes while its file is damaged: holding the write until it is repaired",
+    back: "the store is whole again: held write committed",
+  },
+};
+
 export async function writeHolding<T>(
   write: () => Promise<T>,
-  options: { log: () => Logger; givingUp: () => boolean; onHeld?: () => void },
+  options: { log: () => Logger; givingUp: () => boolean; onHeld?: (code: string) => void },
 ): Promise<T> {
   let delay = 25;
-  let warned = false;
+  let heldFor: string | undefined;
   for (;;) {
     try {
       const result = await write();
-      if (warned) options.log().warn("disk space is back: held write committed");
+      if (heldFor) options.log().warn((waits[heldFor] as { back: string }).back);
       return result;
     } catch (error) {
-      if (!isStoreFull(error) || options.givingUp()) throw error;
-      if (!warned)
-        options
-          .log()
-          .warn({ err: error }, "disk full: holding the write and retrying until space returns");
-      warned = true;
-      options.onHeld?.();
+      const code = (error as { code?: unknown }).code;
+      const wait = typeof code === "string" && Object.hasOwn(waits, code) ? waits[code] : undefined;
+      if (!wait || options.givingUp()) throw error;
+      if (heldFor !== code) options.log().warn({ err: error }, wait.held);
+      heldFor = code as string;
+      options.onHeld?.(heldFor);
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, 100);
     }

@@ -35,6 +35,7 @@ import type { CleanupTask } from "./disk-cleanup.js";
 import type { DiskGuardState } from "./disk-guard.js";
 import type { WorkerLimitState } from "./worker-limit.js";
 import type { DeadNode } from "./liveness.js";
+import type { StoreWatchState } from "./store-watch.js";
 import { resolveNodeOptions, type NodeOptions } from "./options.js";
 import { PipelineRegistry } from "./registry.js";
 import { checkSubmitOptions, type SubmitOptions } from "./submit-options.js";
@@ -176,6 +177,11 @@ export class Keel extends EventEmitter<NodeEvents> {
     return this.node?.deadNodes ?? [];
   }
 
+  /** The store watch's state (ok, checking, repairing, damaged, the last repair); undefined without a node. */
+  get storageState(): StoreWatchState | undefined {
+    return this.node?.storageState;
+  }
+
   /** Adds retention tasks the disk guard runs when the data folder fills up (before or after start). */
   addDiskCleanup(...tasks: CleanupTask[]): this {
     this.diskCleanup.push(...tasks);
@@ -201,6 +207,7 @@ export class Keel extends EventEmitter<NodeEvents> {
     node.on("disk", (e) => this.emit("disk", e));
     node.on("diskCleanup", (e) => this.emit("diskCleanup", e));
     node.on("concurrency", (e) => this.emit("concurrency", e));
+    node.on("storage", (e) => this.emit("storage", e));
     node.addDiskCleanup(...this.diskCleanup);
     this.node = node;
     this.telemetry?.watch(node);

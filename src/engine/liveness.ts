@@ -28,6 +28,8 @@ export interface LivenessDeps {
   held: () => { runId: string; epoch: number; claimedAt: number; settled: boolean }[];
   onLost: (runId: string) => void;
   onRecovered: (runIds: string[]) => void;
+  /** true while nothing may be written to the store (its file is being checked or is damaged) */
+  paused?: () => boolean;
 }
 
 /** A node this one declared dead: why, when, and how many of its runs it returned to pending. */
@@ -85,7 +87,7 @@ export class Liveness {
   }
 
   async beat(): Promise<void> {
-    if (this.beating) return;
+    if (this.beating || this.deps.paused?.()) return;
     this.beating = true;
     const startedAt = Date.now();
     this.noteLateness(startedAt);
@@ -191,6 +193,7 @@ export class Liveness {
 
   private async sweepOnce(): Promise<string[]> {
     const { store, log } = this.deps;
+    if (this.deps.paused?.()) return [];
     const now = Date.now();
     const recovered: string[] = [];
     try {

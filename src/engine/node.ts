@@ -19,6 +19,8 @@ import type { Logger } from "./logger.js";
 import type { ResolvedNodeOptions } from "./options.js";
 import type { PipelineRegistry } from "./registry.js";
 import { RunExecution, type RunEnd, type StepEvent } from "./run-execution.js";
+import { StoreWatch, type StoreRepairRecord, type StoreWatchState } from "./store-watch.js";
+import { AuditAction } from "../store/audit.js";
 import { WorkerLimit, type WorkerLimitState } from "./worker-limit.js";
 
 /**
@@ -37,6 +39,8 @@ export interface NodeEvents {
   diskCleanup: [CleanupReport];
   /** the worker limit changed, or CPU pressure began or ended */
   concurrency: [WorkerLimitState];
+  /** the store watch moved between ok, checking, repairing and damaged */
+  storage: [StoreWatchState];
 }
 
 export class KeelNode extends EventEmitter<NodeEvents> {
@@ -50,6 +54,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   private readonly pool: ProcessPool;
   private readonly diskGuard: DiskGuard | undefined;
   private readonly workers: WorkerLimit;
+  /** checks the store file; while it is not ok the node claims nothing */
+  private readonly storeWatch: StoreWatch;
   /** the disk guard's retention tasks; more can be added until the node stops */
   private readonly cleanupTasks: CleanupTask[] = [];
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
@@ -76,7 +82,10 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       freeSlots: () => this.workers.limit - this.executions.size,
       minPriority: () => this.workers.minPriority,
       mayClaim: () =>
-        this.state === "running" && !this.emergency.state.on && !this.diskGuard?.paused,
+        this.state === "running" &&
+        !this.emergency.state.on &&
+        !this.diskGuard?.paused &&
+        !this.storeWatch.blocked,
       dispatch: (claimed) => this.dispatch(claimed),
       onStoreFull: () => void this.diskGuard?.check(),
     });
@@ -105,6 +114,13 @@ export class KeelNode extends EventEmitter<NodeEvents> {
         onCleanup: (report) => this.emit("diskCleanup", report),
       });
     }
+    this.storeWatch = new StoreWatch({
+      store,
+      log,
+      intervalMs: options.storeCheckIntervalMs,
+      onChange: (state) => this.onStorage(state),
+      onRepaired: (repair) => this.auditRepair(repair),
+    });
     this.liveness = new Liveness({
       store,
       log,
@@ -123,6 +139,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
           settled: e.settled,
         })),
       onLost: (runId) => this.executions.get(runId)?.execution.abort("lease_lost"),
+      // nothing is written to a store file while it is checked, repaired, or found damaged
+      paused: () => this.storeWatch.blocked,
       onRecovered: () => this.claimer.wake(),
     });
   }
@@ -158,6 +176,10 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     return this.liveness.deadNodes;
   }
 
+  get storageState(): StoreWatchState {
+    return this.storeWatch.state;
+  }
+
   addDiskCleanup(...tasks: CleanupTask[]): void {
     this.cleanupTasks.push(...tasks);
   }
@@ -185,6 +207,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       void this.emergency.refresh();
       this.claimer.wake();
     });
+    this.storeWatch.start();
     this.liveness.start();
     this.workers.start();
     this.claimer.start();
@@ -208,7 +231,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     await this.claimer.stop();
     this.workers.stop();
     this.unsubscribe?.();
-    if (options.force)
+    // a damaged store commits nothing more: waiting for runs in flight would wait for ever
+    if (options.force || this.storeWatch.state.state === "damaged")
       for (const { execution } of this.executions.values()) execution.abort("stopping");
     await Promise.allSettled([...this.executions.values()].map((e) => e.done));
     // no child outlives its node: forced, they are killed; graceful, idle ones are let go
@@ -218,6 +242,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     this.probes?.stop();
     this.breakers?.stop();
     await this.diskGuard?.stop();
+    await this.storeWatch.stop();
     try {
       await this.store.setNodeState(this.id, "offline", Date.now());
     } catch (error) {
@@ -271,6 +296,30 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       this.log.warn({ actor: state.actor }, "emergency stop off: work resumes");
       this.claimer.wake();
     }
+  }
+
+  private onStorage(state: StoreWatchState): void {
+    if (state.state === "ok") {
+      // leases first (they may be near their end after a long repair), then claims
+      void this.liveness.beat().then(() => this.claimer.wake());
+    }
+    this.emit("storage", state);
+  }
+
+  private async auditRepair(repair: StoreRepairRecord): Promise<void> {
+    await this.store.appendAudit({
+      at: repair.at,
+      actor: "keel:store-watch",
+      action: AuditAction.storeRepair,
+      target: "store",
+      reason: `damaged ${[...new Set(repair.findings.map((f) => f.object ?? f.damage))].join(", ")}`,
+      details: {
+        node: this.id,
+        actions: repair.actions,
+        ms: repair.ms,
+        findings: repair.findings.map((f) => f.message),
+      },
+    });
   }
 
   private dispatch(claimed: ClaimedRun): void {

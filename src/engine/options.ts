@@ -5,6 +5,7 @@ import { InvalidInputError } from "../core/errors/definition-errors.js";
 import type { ProcessIdentity } from "../store/records.js";
 import { defaultPoisonAfter } from "./isolation/poison.js";
 import { ownProcessIdentity } from "./process-identity.js";
+import { checkWhole } from "./option-checks.js";
 import {
   resolveDiskGuardSettings,
   type DiskGuardSettings,
@@ -43,6 +44,11 @@ export interface NodeOptions extends WorkerSettings {
   };
   /** the disk guard (docs/concepts.md#the-disk-guard); false turns it off */
   disk?: DiskGuardSettings | false;
+  /**
+   * how often the node checks its store file page by page (ms, default 300000); 0: only when a
+   * query runs into damage (docs/operations.md#a-store-damaged-while-a-node-runs)
+   */
+  storeCheckIntervalMs?: number;
 }
 
 export interface ResolvedNodeOptions {
@@ -62,7 +68,11 @@ export interface ResolvedNodeOptions {
   readonly capabilities: readonly string[];
   readonly isolation: { readonly poisonAfter: number; readonly killGraceMs: number };
   readonly disk: ResolvedDiskGuardSettings | null;
+  readonly storeCheckIntervalMs: number;
 }
+
+/** A quick pass over a store of a few GB takes seconds of a worker thread: every 5 min is ~1%. */
+export const defaultStoreCheckIntervalMs = 300_000;
 
 /** `home` is the data folder the disk guard watches unless `disk.path` says otherwise. */
 export function resolveNodeOptions(
@@ -88,6 +98,7 @@ export function resolveNodeOptions(
       killGraceMs: options.isolation?.killGraceMs ?? 1000,
     }),
     disk: resolveDiskGuardSettings(options.disk, options.home),
+    storeCheckIntervalMs: options.storeCheckIntervalMs ?? defaultStoreCheckIntervalMs,
   };
   positiveInteger("leaseMs", resolved.leaseMs, 86_400_000);
   positiveInteger("heartbeatMs", resolved.heartbeatMs, 3_600_000);
@@ -95,6 +106,7 @@ export function resolveNodeOptions(
   if (resolved.pidCheckMs !== 0) positiveInteger("pidCheckMs", resolved.pidCheckMs, 3_600_000);
   positiveInteger("isolation.poisonAfter", resolved.isolation.poisonAfter, 1_000_000);
   positiveInteger("isolation.killGraceMs", resolved.isolation.killGraceMs, 3_600_000);
+  checkWhole("storeCheckIntervalMs", resolved.storeCheckIntervalMs, 0, 86_400_000);
   if (resolved.heartbeatMs * 2 > resolved.leaseMs) {
     throw new InvalidInputError(
       `heartbeatMs (${resolved.heartbeatMs}) must be at most half of leaseMs (${resolved.leaseMs}), or live runs would lose their lease`,

@@ -364,12 +364,14 @@ export class RunExecution {
     }
   }
 
-  /** Store writes of the run: held and retried while the disk is full (see held-write.ts). */
+  /** Store writes of the run: held and retried while the disk is full or the store file is being repaired (held-write.ts). */
   private persist<T>(write: () => Promise<T>): Promise<T> {
     return writeHolding(write, {
       log: () => this.log,
       givingUp: () => this.abortReason === "stopping",
-      onHeld: this.deps.onStorageFull,
+      onHeld: (code) => {
+        if (code === "store_full") this.deps.onStorageFull?.();
+      },
     });
   }
 

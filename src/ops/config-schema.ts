@@ -13,9 +13,11 @@ export const configSchema = z
     store: z
       .object({
         durability: z.enum(["normal", "full"]).default("normal"),
+        /** a running node's page-by-page check of the store file (ms); 0: only when a query meets damage */
+        check_interval_ms: z.number().int().min(0).max(86_400_000).default(300_000),
       })
       .strict()
-      .default({ durability: "normal" }),
+      .default({ durability: "normal", check_interval_ms: 300_000 }),
     /** runs in flight: adaptive between min and max, or fixed by concurrency (docs/concepts.md) */
     workers: z
       .object({

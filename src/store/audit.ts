@@ -14,6 +14,8 @@ export const AuditAction = {
   tokenCreate: "token.create",
   tokenRevoke: "token.revoke",
   telemetryClean: "telemetry.clean",
+  /** keel rebuilt damaged indexes of the store by itself (actor keel:store-watch) */
+  storeRepair: "store.repair",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

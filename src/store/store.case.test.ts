@@ -14,6 +14,7 @@ import {
 import { registryCases } from "./store-case/registry.case.test.js";
 import { submitCases } from "./store-case/runs.case.test.js";
 import { sourceCases } from "./store-case/sources.case.test.js";
+import { storageCases } from "./store-case/storage.case.test.js";
 import { tokenCases } from "./store-case/tokens.case.test.js";
 import { telemetryCases } from "./store-case/telemetry.case.test.js";
 import { concurrentWriteCases, writeCases } from "./store-case/writes.case.test.js";
@@ -86,5 +87,6 @@ export function storeConformance(
     telemetryCases(handle);
     breakerCases(handle);
     maintenanceCases(handle);
+    storageCases(handle);
   });
 }

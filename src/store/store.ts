@@ -11,6 +11,7 @@ import type {
 } from "./breakers.js";
 import type { PurgeRequest, PurgeResult, RetryRequest, RetryResult } from "./operator-requests.js";
 import type { IntegrityReport, StateDiff } from "./integrity.js";
+import type { StorageRepair, StorageReport } from "./storage.js";
 import type { SourceDefinition, SourceRecord } from "./sources.js";
 import type { NewToken, TokenRecord } from "./tokens.js";
 import type {
@@ -307,6 +308,22 @@ export interface Store {
    * `rebuilt_from_transitions` transition each, in one transaction. Apply only while no node runs.
    */
   rebuildStates(apply: boolean, actor: string, now: number): Promise<StateDiff[]>;
+
+  /**
+   * Optional: the storage's own check, off the event loop (SQLite: PRAGMA quick_check, and for
+   * `full` integrity_check, on a fresh connection in a worker thread). From a check that finds
+   * damage, or a query that runs into it, until a check finds none, every write is refused with
+   * `store_corrupt`: nothing more is written on a broken file. Reads go on.
+   */
+  checkStorage?(level: "quick" | "full"): Promise<StorageReport>;
+  /**
+   * Optional: repairs what a check found when it is repairable (indexes rebuilt from their tables,
+   * free pages reclaimed; rows are only read), then checks in full; writes resume if that is clean.
+   * An unrepairable report is returned as it is, with nothing done.
+   */
+  repairStorage?(report: StorageReport): Promise<StorageRepair>;
+  /** Optional: a query ran into damaged storage, and writes are refused from now on: check now. */
+  onStorageFault?(listener: (fault: Error) => void): () => void;
 
   /** a hint that work may be waiting; the caller still polls as a safety net */
   onWork(listener: () => void): () => void;

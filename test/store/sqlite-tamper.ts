@@ -1,9 +1,11 @@
 import { Database } from "../../src/store/sqlite/driver.js";
 import type { StoreTamper } from "../../src/store/store-case/maintenance.case.test.js";
+import { damageObject } from "./sqlite-pages.js";
 
 /**
  * The conformance suite's tamper helpers for SQLite: a second connection to the store's file that
- * edits rows by hand, as an operator with the sqlite3 shell (or a bug) would.
+ * edits rows by hand, as an operator with the sqlite3 shell (or a bug) would, and bytes of the
+ * file changed on disk, as a failing disk would.
  */
 export function sqliteTamper(path: string): { tamper: StoreTamper; close: () => void } {
   let db: InstanceType<typeof Database> | undefined;
@@ -29,6 +31,12 @@ export function sqliteTamper(path: string): { tamper: StoreTamper; close: () => 
     },
     async dropRunTransitions(runId) {
       conn().prepare("DELETE FROM transitions WHERE run_id = ? AND step IS NULL").run(runId);
+    },
+    async damageIndex(damage) {
+      damageObject(path, "runs_status", damage === "page" ? "header" : "key");
+    },
+    async damageRows() {
+      damageObject(path, "runs", "header");
     },
   };
   return { tamper, close: () => db?.close() };

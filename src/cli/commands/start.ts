@@ -96,6 +96,7 @@ async function runForeground(
           disk: session.keel.diskState,
           deadNodes: session.keel.deadNodes,
           sourceProblems: session.keel.sourceProblems,
+          storage: session.keel.storageState,
         }),
       });
     } catch (error) {

@@ -8,12 +8,13 @@ import type { DiskGuardState } from "../../engine/disk-guard.js";
 import type { DeadNode } from "../../engine/liveness.js";
 import type { DiskThresholds } from "../../engine/disk-usage.js";
 import type { SourceProblem } from "../../engine/scheduler.js";
+import type { StoreWatchState } from "../../engine/store-watch.js";
 import { checkBreakerHealth } from "./breakers.js";
 import { checkDiskHealth, diskGuardHealth, type StatfsFn } from "./disk.js";
 import { checkNodeHealth, withDeadNodes } from "./node.js";
 import { checkQueueHealth } from "./queue.js";
 import { checkSchedulerHealth } from "./scheduler.js";
-import { checkStoreHealth } from "./store.js";
+import { checkStoreHealth, withStoreWatch } from "./store.js";
 import { worst, type Clock, type ComponentHealth, type HealthStatus } from "./types.js";
 import { workersHealth, type WorkersLive } from "./workers.js";
 
@@ -47,7 +48,7 @@ export interface HealthOptions {
   statfs?: StatfsFn;
   /** keel.yaml's disk thresholds, for a look at the disk without a node (default 80 / 90) */
   diskThresholds?: DiskThresholds;
-  /** what the node answering knows first-hand (its API): disk guard, workers, sources */
+  /** what the node answering knows first-hand (its API): disk guard, workers, sources, store watch */
   live?: LiveNodeState;
 }
 
@@ -57,6 +58,8 @@ export interface LiveNodeState extends WorkersLive {
   deadNodes?: readonly DeadNode[];
   /** sources whose last tick or scan failed on that node */
   sourceProblems?: readonly SourceProblem[];
+  /** its watch of the store file: the last check, damage, the last repair */
+  storage?: StoreWatchState;
 }
 
 /** Runs the checks of this home's node on a read-only connection; never throws for a bad store. */
@@ -71,7 +74,10 @@ export async function checkHealth(
   const open = (): Store => openStore({ home, readonly: true });
   const components: ComponentHealth[] = [];
   for (const component of wanted) {
-    if (component === "store") components.push(await checkStoreHealth(file, open, clock));
+    if (component === "store")
+      components.push(
+        withStoreWatch(await checkStoreHealth(file, open, clock), options.live?.storage, home),
+      );
     else if (component === "disk")
       components.push(
         options.live?.disk

@@ -1,5 +1,8 @@
+import type { StoreWatchState } from "../../engine/store-watch.js";
+import { describeFindings } from "../../store/storage.js";
 import { inspectStoreFile } from "../../store/sqlite/file-check.js";
 import type { Store } from "../../store/store.js";
+import { keelCommand, restoreHint } from "../db-files.js";
 import type { Clock, ComponentHealth } from "./types.js";
 
 /**
@@ -42,4 +45,54 @@ export async function checkStoreHealth(
   } catch (error) {
     return fail(`the store at ${file} does not answer: ${(error as Error).message}`);
   }
+}
+
+/**
+ * What the node's store watch knows first-hand: damage it is checking or repairing, or damage it
+ * cannot repair (with the commands that recover, in order), and otherwise its last check and repair
+ * beside the live look above.
+ */
+export function withStoreWatch(
+  health: ComponentHealth,
+  watch: StoreWatchState | undefined,
+  home: string,
+): ComponentHealth {
+  if (!watch) return health;
+  const details = {
+    ...health.details,
+    state: watch.state,
+    since: watch.since,
+    checkedAt: watch.checkedAt,
+    checkLevel: watch.checkLevel,
+    checkMs: watch.checkMs,
+    intervalMs: watch.intervalMs,
+    findings: watch.findings,
+    lastRepair: watch.lastRepair,
+  };
+  if (watch.state === "ok") {
+    const repaired = watch.lastRepair
+      ? `; repaired itself at ${new Date(watch.lastRepair.at).toISOString()} (${watch.lastRepair.actions.join(", ")})`
+      : "";
+    return { ...health, reason: `${health.reason}${repaired}`, details };
+  }
+  const what = describeFindings(watch.findings);
+  if (watch.state !== "damaged")
+    return {
+      ...health,
+      status: "unhealthy",
+      reason: `${watch.state === "checking" ? watch.reason : `damaged indexes (${what}) are being rebuilt from their tables`}: claiming paused and writes held until the store is whole`,
+      details,
+    };
+  const advice = [
+    keelCommand(home, "stop"),
+    restoreHint(home),
+    keelCommand(home, "db rebuild-state --apply"),
+    keelCommand(home, "start"),
+  ];
+  return {
+    ...health,
+    status: "unhealthy",
+    reason: `the store file is damaged (${what}): the node claims nothing and writes nothing more to it. Recover with \`${advice.join("`, then `")}\``,
+    details: { ...details, advice },
+  };
 }

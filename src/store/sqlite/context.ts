@@ -3,9 +3,11 @@ import type { JsonValue } from "../../core/canonical-json.js";
 import type { Row } from "../rows.js";
 import { asStoreFull } from "./disk-full.js";
 import type { SqliteDb } from "./open.js";
+import { StorageGuard } from "./storage-guard.js";
 
 /**
- * The connection plus a cache of prepared statements: each query is parsed once per process.
+ * The connection plus a cache of prepared statements: each query is parsed once per process. Every
+ * query runs through `read` or `write`, so damage met anywhere fences the file (storage-guard.ts).
  */
 export class SqliteContext {
   private readonly statements = new Map<string, Database.Statement>();
@@ -13,9 +15,14 @@ export class SqliteContext {
   private readonly transaction: Database.Transaction<(fn: () => unknown) => unknown>;
   /** told of each write that failed for a full disk (the store checkpoints to win space back) */
   onFull: (() => void) | undefined;
+  readonly storage: StorageGuard;
 
-  constructor(readonly db: SqliteDb) {
+  constructor(
+    readonly db: SqliteDb,
+    path: string = db.name,
+  ) {
     this.transaction = db.transaction((fn: () => unknown) => fn());
+    this.storage = new StorageGuard(path);
   }
 
   sql(text: string): Database.Statement {
@@ -29,13 +36,25 @@ export class SqliteContext {
 
   /** BEGIN IMMEDIATE: takes the write lock up front, so two processes never deadlock upgrading a read. */
   write<T>(fn: () => T): T {
+    this.storage.assertWritable();
     try {
       return this.transaction.immediate(fn) as T;
     } catch (error) {
       const full = asStoreFull(error);
-      if (!full) throw error;
-      if (full !== error) this.onFull?.();
-      throw full;
+      if (full) {
+        if (full !== error) this.onFull?.();
+        throw full;
+      }
+      throw this.storage.failure(error);
+    }
+  }
+
+  /** Queries that only read: they go on while the file is fenced, but report the damage they meet. */
+  read<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw this.storage.failure(error);
     }
   }
 }

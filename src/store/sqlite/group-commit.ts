@@ -51,9 +51,13 @@ export class GroupCommit {
             outcomes.push({ ok: false, error });
           }
         }
+        // one write ran into a damaged page: the batch is rolled back whole, so nothing more is
+        // committed to the file (and nothing acknowledged that a restore would drop)
+        this.ctx.storage.assertWritable();
       });
     } catch (error) {
-      // the COMMIT itself failed (disk full, locked past the busy timeout): nothing was written
+      // the COMMIT itself failed (disk full, locked past the busy timeout, a damaged file):
+      // nothing was written (context.write has typed a full disk or a damaged file already)
       for (const op of batch) op.reject(error);
       return;
     }

@@ -12,6 +12,7 @@ import type {
 } from "../breakers.js";
 import type { PurgeRequest, PurgeResult, RetryRequest, RetryResult } from "../operator-requests.js";
 import type { IntegrityReport, StateDiff } from "../integrity.js";
+import type { StorageRepair, StorageReport } from "../storage.js";
 import type { SourceDefinition, SourceRecord } from "../sources.js";
 import type { NewToken, TokenRecord } from "../tokens.js";
 import type {
@@ -62,6 +63,9 @@ import { openSqlite, type SqliteDurability } from "./open.js";
 import * as runs from "./runs.js";
 import * as sources from "./sources.js";
 import * as steps from "./steps.js";
+import { checkStorageFile } from "./storage-check.js";
+import { repairStorageFile } from "./storage-repair.js";
+import type { WorkerConnection } from "./worker-connection.js";
 import * as tokens from "./tokens.js";
 import * as telemetry from "./telemetry.js";
 
@@ -85,6 +89,8 @@ export class SqliteStore implements Store {
   private readonly hints = new EventEmitter();
   private changes: ChangeWatch | undefined;
   private checkpointer: Checkpointer | undefined;
+  /** worker-thread connections of storage checks and repairs under way */
+  private readonly offThread = new Set<WorkerConnection>();
   private closed = false;
 
   private constructor(
@@ -117,6 +123,7 @@ export class SqliteStore implements Store {
     this.group.flush();
     this.changes?.stop();
     await this.checkpointer?.stop();
+    await Promise.all([...this.offThread].map((c) => c.close()));
     this.hints.removeAllListeners();
     this.ctx.db.close();
   }
@@ -125,7 +132,7 @@ export class SqliteStore implements Store {
     nodes.registerPipelines(this.ctx, pipelines);
   }
   async listPipelines(): Promise<PipelineRecord[]> {
-    return nodes.listPipelines(this.ctx);
+    return this.ctx.read(() => nodes.listPipelines(this.ctx));
   }
 
   async submitRuns(list: NewRun[]): Promise<SubmitResult[]> {
@@ -134,32 +141,32 @@ export class SqliteStore implements Store {
     return results;
   }
   async getRun(id: string): Promise<RunRecord | undefined> {
-    return runs.getRun(this.ctx, id);
+    return this.ctx.read(() => runs.getRun(this.ctx, id));
   }
   async listRuns(query: RunQuery): Promise<RunPage> {
-    return runs.listRuns(this.ctx, query);
+    return this.ctx.read(() => runs.listRuns(this.ctx, query));
   }
   async countRunsByStatus(): Promise<Record<RunStatus, number>> {
-    return runs.countRunsByStatus(this.ctx);
+    return this.ctx.read(() => runs.countRunsByStatus(this.ctx));
   }
   async listStepResults(runId: string): Promise<StepResultRecord[]> {
-    return runs.listStepResults(this.ctx, runId);
+    return this.ctx.read(() => runs.listStepResults(this.ctx, runId));
   }
   async listTransitions(runId: string): Promise<TransitionRecord[]> {
-    return runs.listTransitions(this.ctx, runId);
+    return this.ctx.read(() => runs.listTransitions(this.ctx, runId));
   }
   async nextDueAt(pipelines: readonly string[], minPriority?: number): Promise<number | null> {
-    return runs.nextDueAt(this.ctx, pipelines, minPriority);
+    return this.ctx.read(() => runs.nextDueAt(this.ctx, pipelines, minPriority));
   }
 
   async registerNode(node: NewNode): Promise<void> {
-    nodes.registerNode(this.ctx, node);
+    this.ctx.write(() => nodes.registerNode(this.ctx, node));
   }
   async setNodeState(nodeId: string, state: NodeState, now: number): Promise<void> {
-    nodes.setNodeState(this.ctx, nodeId, state, now);
+    this.ctx.write(() => nodes.setNodeState(this.ctx, nodeId, state, now));
   }
   async listNodes(): Promise<NodeRecord[]> {
-    return nodes.listNodes(this.ctx);
+    return this.ctx.read(() => nodes.listNodes(this.ctx));
   }
   async heartbeat(nodeId: string, now: number, leaseMs: number): Promise<HeldRun[]> {
     return claims.heartbeat(this.ctx, nodeId, now, leaseMs);
@@ -226,17 +233,17 @@ export class SqliteStore implements Store {
     return this.group.write(() => audit.appendAudit(this.ctx, entry));
   }
   async listAudit(query: AuditQuery): Promise<AuditPage> {
-    return audit.listAudit(this.ctx, query);
+    return this.ctx.read(() => audit.listAudit(this.ctx, query));
   }
 
   async upsertSources(defs: SourceDefinition[], now: number): Promise<void> {
     await this.group.write(() => sources.upsertSources(this.ctx, defs, now));
   }
   async listSources(): Promise<SourceRecord[]> {
-    return sources.listSources(this.ctx);
+    return this.ctx.read(() => sources.listSources(this.ctx));
   }
   async getSource(name: string): Promise<SourceRecord | undefined> {
-    return sources.getSource(this.ctx, name);
+    return this.ctx.read(() => sources.getSource(this.ctx, name));
   }
   async pauseSource(
     name: string,
@@ -262,20 +269,20 @@ export class SqliteStore implements Store {
   }
 
   async listTransitionsAfter(query: TransitionFeedQuery): Promise<TransitionRecord[]> {
-    return runs.listTransitionsAfter(this.ctx, query);
+    return this.ctx.read(() => runs.listTransitionsAfter(this.ctx, query));
   }
   async lastTransitionId(): Promise<number> {
-    return runs.lastTransitionId(this.ctx);
+    return this.ctx.read(() => runs.lastTransitionId(this.ctx));
   }
 
   async createToken(token: NewToken, note?: AuditNote): Promise<TokenRecord> {
     return this.group.write(() => tokens.createToken(this.ctx, token, note));
   }
   async getToken(id: string): Promise<TokenRecord | undefined> {
-    return tokens.getToken(this.ctx, id);
+    return this.ctx.read(() => tokens.getToken(this.ctx, id));
   }
   async listTokens(): Promise<TokenRecord[]> {
-    return tokens.listTokens(this.ctx);
+    return this.ctx.read(() => tokens.listTokens(this.ctx));
   }
   async revokeToken(
     id: string,
@@ -294,7 +301,7 @@ export class SqliteStore implements Store {
       await this.group.write(() => telemetry.addTelemetry(this.ctx, increments));
   }
   async readTelemetry(query: TelemetryQuery): Promise<TelemetryRecord[]> {
-    return telemetry.readTelemetry(this.ctx, query);
+    return this.ctx.read(() => telemetry.readTelemetry(this.ctx, query));
   }
   async deleteTelemetryBefore(
     before: number,
@@ -307,13 +314,13 @@ export class SqliteStore implements Store {
     await this.group.write(() => breakers.upsertBreakers(this.ctx, defs, actor, now));
   }
   async listBreakers(): Promise<BreakerRecord[]> {
-    return recordsByName(this.ctx, "breakers", breakerFromRow);
+    return this.ctx.read(() => recordsByName(this.ctx, "breakers", breakerFromRow));
   }
   async getBreaker(name: string): Promise<BreakerRecord | undefined> {
-    return recordByName(this.ctx, "breakers", name, breakerFromRow);
+    return this.ctx.read(() => recordByName(this.ctx, "breakers", name, breakerFromRow));
   }
   async listBreakerTransitions(query: BreakerHistoryQuery): Promise<BreakerTransitionRecord[]> {
-    return breakers.listBreakerTransitions(this.ctx, query);
+    return this.ctx.read(() => breakers.listBreakerTransitions(this.ctx, query));
   }
   async signalBreaker(
     name: string,
@@ -366,7 +373,7 @@ export class SqliteStore implements Store {
   }
 
   async getSetting(key: string): Promise<JsonValue | undefined> {
-    return nodes.getSetting(this.ctx, key);
+    return this.ctx.read(() => nodes.getSetting(this.ctx, key));
   }
   async setSetting(
     key: string,
@@ -394,9 +401,34 @@ export class SqliteStore implements Store {
     return maintenance.checkIntegrity(this.ctx);
   }
   async rebuildStates(apply: boolean, actor: string, now: number): Promise<StateDiff[]> {
-    const diffs = maintenance.rebuildStates(this.ctx, apply, actor, now);
+    const diffs = this.ctx.read(() => maintenance.rebuildStates(this.ctx, apply, actor, now));
     if (apply && diffs.some((d) => d.rebuilt === "pending")) this.hints.emit("work");
     return diffs;
+  }
+
+  async checkStorage(level: "quick" | "full"): Promise<StorageReport> {
+    if (this.options.path === ":memory:")
+      return { ok: true, level, findings: [], repairable: false, checkedAt: Date.now(), ms: 0 };
+    const report = await checkStorageFile(this.options.path, level, this.offThread);
+    this.recordStorage(report);
+    return report;
+  }
+  async repairStorage(report: StorageReport): Promise<StorageRepair> {
+    // a read-only store (keel db check) never writes, repairs included
+    if (this.options.readonly || !report.repairable)
+      return { repaired: false, actions: [], report, ms: 0 };
+    const repair = await repairStorageFile(this.options.path, report, this.offThread);
+    this.recordStorage(repair.report);
+    return repair;
+  }
+  onStorageFault(listener: (fault: Error) => void): () => void {
+    return this.ctx.storage.onFault(listener);
+  }
+  /** the fence follows the check; lifted, this connection forgets the pages it cached meanwhile */
+  private recordStorage(report: StorageReport): void {
+    const wasFenced = this.ctx.storage.fenced;
+    this.ctx.storage.record(report);
+    if (wasFenced && report.ok && !this.closed) this.ctx.db.pragma("shrink_memory");
   }
 
   onWork(listener: () => void): () => void {

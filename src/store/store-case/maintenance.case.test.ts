@@ -26,6 +26,13 @@ export interface StoreTamper {
   ): Promise<void>;
   addCheckpointOfMissingRun(runId: string, step: string): Promise<void>;
   dropRunTransitions(runId: string): Promise<void>;
+  /**
+   * Optional: garbles one page of the index of runs by status on disk, as a failing disk would:
+   * its page header (the page no longer parses) or one key in it (only a full check sees that).
+   */
+  damageIndex?(damage: "page" | "key"): Promise<void>;
+  /** Optional: garbles the page header of one page of the runs table's rows on disk. */
+  damageRows?(): Promise<void>;
 }
 
 export interface MaintenanceHandle extends StoreHandle {
