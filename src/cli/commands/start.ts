@@ -105,31 +105,8 @@ async function runForeground(
       throw error;
     }
   }
-  const names = session.keel.pipelines.join(", ");
-  if (g.format === "json")
-    printJson({
-      node_id: session.keel.nodeId,
-      pid: process.pid,
-      home,
-      pipelines: session.keel.pipelines,
-      api: api?.url ?? null,
-    });
-  else
-    process.stdout.write(
-      `keel node ${session.keel.nodeId} running [${names}] on ${home} (pid ${process.pid})${
-        api ? `; API ${api.url}` : ""
-      }; Ctrl-C to stop\n`,
-    );
-  if (api) session.keel.log.info({ url: api.url, auth: server.auth }, "api listening");
-  const backups = scheduleBackups(home, session.config.backup, session.keel.log);
-  if (session.usingDemo)
-    session.keel.log.info(
-      "no pipeline modules configured; running the demo pipeline document-analysis",
-    );
-  // the node's own timers are unref'd (it may be embedded in someone's process); this one keeps
-  // the `keel start` process alive while idle
-  const keepAlive = setInterval(() => undefined, 1 << 30);
-  await new Promise<void>((resolve) => {
+  // the signal handlers go in before the ready line: whoever reads that line may signal at once
+  const stopped = new Promise<void>((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals): void => {
       signals += 1;
@@ -151,6 +128,31 @@ async function runForeground(
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   });
+  // the node's own timers are unref'd (it may be embedded in someone's process); this one keeps
+  // the `keel start` process alive while idle
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  const names = session.keel.pipelines.join(", ");
+  if (g.format === "json")
+    printJson({
+      node_id: session.keel.nodeId,
+      pid: process.pid,
+      home,
+      pipelines: session.keel.pipelines,
+      api: api?.url ?? null,
+    });
+  else
+    process.stdout.write(
+      `keel node ${session.keel.nodeId} running [${names}] on ${home} (pid ${process.pid})${
+        api ? `; API ${api.url}` : ""
+      }; Ctrl-C to stop\n`,
+    );
+  if (api) session.keel.log.info({ url: api.url, auth: server.auth }, "api listening");
+  const backups = scheduleBackups(home, session.config.backup, session.keel.log);
+  if (session.usingDemo)
+    session.keel.log.info(
+      "no pipeline modules configured; running the demo pipeline document-analysis",
+    );
+  await stopped;
   clearInterval(keepAlive);
   backups?.stop();
   removePidfile(home);
