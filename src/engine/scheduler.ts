@@ -38,7 +38,6 @@ export class Scheduler {
   private stopped = false;
   /** files a watch source already submitted from this node (the store's key decides across nodes) */
   private readonly seenFiles = new Map<string, Set<string>>();
-  private readonly scanErrors = new Map<string, string>();
   /** the last failure per source (tick or scan), cleared by its next success */
   private readonly failures = new Map<string, SourceProblem>();
 
@@ -176,14 +175,12 @@ export class Scheduler {
       }
       const now = Date.now();
       await this.store.recordTick(def.name, now, now + watchPollMs);
-      this.scanErrors.delete(def.name);
       this.failures.delete(def.name);
     } catch (error) {
       // once per distinct failure, not every 500 ms (a missing directory stays missing)
       const message = (error as Error).message;
-      if (this.scanErrors.get(def.name) !== message)
+      if (this.failures.get(def.name)?.error !== message)
         this.log.error({ source: def.name, dir, err: error }, "watch source scan failed");
-      this.scanErrors.set(def.name, message);
       this.failed(def.name, error);
     } finally {
       this.armWatch(def, watchPollMs);
