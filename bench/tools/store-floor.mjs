@@ -1,0 +1,51 @@
+// The store's own cost per run, no engine at all: SqliteStore claims B runs, starts and completes
+// each, B runs in lockstep, as a node at concurrency B would at best. MODE=3c: claim, start and
+// complete each their own group commit; 2c: start and complete share one; 1c: the next claim too.
+//   npm run build && MODE=3c B=10 N=20000 node bench/tools/store-floor.mjs
+// It tells what any engine on this store can reach at most (see "Where keel's time goes").
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SqliteStore } from "../../dist/src/store/sqlite/sqlite-store.js";
+import { newRunId, newTraceId } from "../../dist/src/core/ids.js";
+const N = Number(process.env.N ?? 20000), B = Number(process.env.B ?? 10);
+const dir = mkdtempSync(join(tmpdir(), "floor-"));
+const store = SqliteStore.open({ path: join(dir, "keel.db") });
+const stop = store.onWork(() => {}); // starts the checkpointer like a node does
+const now = Date.now();
+await store.registerNode({ id: "n1", host: "h", pid: process.pid, capabilities: [], version: "x", now });
+for (let i = 0; i < N; i += 1000) {
+  await store.submitRuns(Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({ id: newRunId(), pipeline: "noop", pipelineVersion: "v1", input: { i: i + j }, priority: 0, idempotencyKey: null, source: "bench", traceId: newTraceId(), seed: 1, scheduledFor: now, createdAt: now, actor: "bench" })));
+}
+const t0 = performance.now();
+let done = 0;
+const MODE = process.env.MODE ?? "3c";
+const claim = () => store.claimRuns({ nodeId: "n1", limit: B, leaseMs: 30000, now: Date.now(), pipelines: ["noop"] });
+const start = (c) => store.startStep(c.lease, "noop", 1, "pending", Date.now());
+const complete = (c) => store.completeStep(c.lease, { step: "noop", output: null, outputHash: "x", attempt: 1, startedAt: Date.now(), finishedAt: Date.now() }, null);
+if (MODE === "1c") {
+  // one commit per batch: start+complete of this batch and the claim of the next share it
+  let claimed = await claim();
+  while (claimed.length > 0) {
+    const next = claim();
+    // claim runs after the completes in the same transaction only if queued after them:
+    // queue completes first
+    await Promise.all([...claimed.map((c) => start(c).then(() => {})), ...claimed.map(complete)]);
+    done += claimed.length;
+    claimed = await next;
+  }
+} else {
+  while (done < N) {
+    const claimed = await claim();
+    if (claimed.length === 0) break;
+    if (MODE === "2c") await Promise.all([...claimed.map(start), ...claimed.map(complete)]);
+    else {
+      await Promise.all(claimed.map(start));
+      await Promise.all(claimed.map(complete));
+    }
+    done += claimed.length;
+  }
+}
+const ms = performance.now() - t0;
+console.log(JSON.stringify({ MODE, B, done, ms: +ms.toFixed(0), us_per_run: +((ms * 1000) / done).toFixed(1), runs_per_s: Math.round(done / ms * 1000) }));
+stop(); await store.close(); rmSync(dir, { recursive: true, force: true });
