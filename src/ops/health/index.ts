@@ -72,6 +72,9 @@ export async function checkHealth(
   // KEEL_STORE, when set, names the file the node uses: the one to look at
   const file = sqlitePathFor({ home }) ?? storePathFor(home);
   const open = (): Store => openStore({ home, readonly: true });
+  // read once: every component that cares judges the same pidfile
+  const pid = readLivePid(home);
+  const look: StoreLook = { file, open, pid, clock, live: options.live };
   const components: ComponentHealth[] = [];
   for (const component of wanted) {
     if (component === "store")
@@ -84,17 +87,12 @@ export async function checkHealth(
           ? diskGuardHealth(options.live.disk)
           : checkDiskHealth(existsSync(home) ? home : "/", options.statfs, options.diskThresholds),
       );
-    else if (component === "workers")
-      components.push(workersHealth(options.live, readLivePid(home), clock()));
+    else if (component === "workers") components.push(workersHealth(options.live, pid, clock()));
     else if (component === "node")
       components.push(
-        withDeadNodes(
-          await withStore(component, file, open, home, clock, options.live),
-          options.live?.deadNodes,
-          clock(),
-        ),
+        withDeadNodes(await withStore(component, look), options.live?.deadNodes, clock()),
       );
-    else components.push(await withStore(component, file, open, home, clock, options.live));
+    else components.push(await withStore(component, look));
   }
   return {
     status: worst(components.map((c) => c.status)),
@@ -104,15 +102,19 @@ export async function checkHealth(
   };
 }
 
+/** What the components read from the store share: its file, a way to open it, the live pid. */
+interface StoreLook {
+  file: string;
+  open: () => Store;
+  pid: number | null;
+  clock: Clock;
+  live: LiveNodeState | undefined;
+}
+
 async function withStore(
   component: "node" | "queue" | "breakers" | "scheduler",
-  file: string,
-  open: () => Store,
-  home: string,
-  clock: Clock,
-  live: LiveNodeState | undefined,
+  { file, open, pid, clock, live }: StoreLook,
 ): Promise<ComponentHealth> {
-  const pid = readLivePid(home);
   if (component === "node" && pid === null)
     return checkNodeHealth({ pid, nodes: [], host: hostname(), now: clock() });
   if (inspectStoreFile(file).kind !== "ok") {
