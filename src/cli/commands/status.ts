@@ -52,7 +52,7 @@ export function registerStatus(program: Command, global: () => GlobalOptions): v
 
   const health = program
     .command("health")
-    .description("health of store, node, queue and disk; exit 0 healthy, 1 degraded, 2 unhealthy")
+    .description("health per component (listed below); exit 0 healthy, 1 degraded, 2 unhealthy")
     .option("--verbose", "add each component's figures")
     .addHelpText(
       "after",
