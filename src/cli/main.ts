@@ -81,6 +81,11 @@ Environment: KEEL_HOME, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEEL_<SECTION>_
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {
+  // `keel ... | head`: a reader that has seen enough closes the pipe; stop quietly, as cat does
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(ExitCode.ok);
+    throw error;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { keelCli } from "./keel-cli.js";
+import { spawn } from "node:child_process";
+import { cliEnv, keelCli } from "./keel-cli.js";
+import { keelBin } from "./node-process.js";
 
 const doc = JSON.stringify({
   name: "tiny",
@@ -153,6 +155,21 @@ describe("keel CLI", () => {
     const result = keelCli(home, ["jobs", "show", "run_00000000000000000000000000"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/not_found.*run_00000000000000000000000000/);
+  });
+
+  it("ends quietly with exit 0 when its reader closes the pipe (keel ... | head)", async () => {
+    const home = mkdtempSync(join(tmpdir(), "keel-cli-pipe-"));
+    const child = spawn(process.execPath, [keelBin, "--home", home, "health", "--help"], {
+      env: cliEnv({}),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    // closed before the command has started: its first write meets EPIPE
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
   });
 
   it("prints help with examples and environment variables", () => {

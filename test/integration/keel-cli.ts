@@ -9,7 +9,7 @@ export interface CliResult {
   stderr: string;
 }
 
-function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+export function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   // KEEL_STORE from the caller's shell must not point these commands at another store
   return { ...process.env, KEEL_LOG_LEVEL: "warn", KEEL_STORE: "", ...env };
 }
