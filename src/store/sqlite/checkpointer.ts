@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { driverPackage } from "./driver.js";
-import { walLimitBytes, type SqliteDb } from "./open.js";
+import { walFreeShare, walLimitBytes, walLimitFor, walMaxBytes, type SqliteDb } from "./open.js";
 
 /**
  * Moves WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside whichever
@@ -13,15 +13,19 @@ import { walLimitBytes, type SqliteDb } from "./open.js";
  * A PASSIVE checkpoint cannot reset the WAL while the node writes without pause (a backlog
  * draining): the WAL then only grows, and on a small disk it takes the space the database file
  * needs to absorb it, after which nothing can be written again. So the worker also looks at the
- * WAL's size every `tickMs` and, past `walLimitBytes`, runs a TRUNCATE checkpoint (writers wait a
- * moment; the file goes back to zero bytes). Should the node's writes keep the worker from the
- * write lock, SQLite's own checkpoint stays on at twice that size as the backstop. After a write
+ * WAL's size every `tickMs` and, past its limit, runs a TRUNCATE checkpoint (writers wait a
+ * moment; the file goes back to zero bytes). The limit is a 32nd of the disk's free space, between
+ * 1 and 16 MiB (`walLimitFor`), read with statfs on each tick: 1 MiB on a small or nearly full
+ * disk, and on a roomy one few enough cuts that the node's writes rarely wait. Should the node's
+ * writes keep the worker from the write lock, SQLite's own checkpoint stays on at twice the limit
+ * as the backstop (the worker tells the node when the limit changes). After a write
  * failed for a full disk, the worker tries TRUNCATE every tick until one succeeds, so the WAL's
  * space returns as soon as the disk has room for the database to grow.
  */
 const workerSource = `
 const { parentPort, workerData } = require("node:worker_threads");
-const { statSync } = require("node:fs");
+const { statSync, statfsSync } = require("node:fs");
+const { dirname } = require("node:path");
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 // a TRUNCATE holds the write lock while it waits for readers, and the node's writes wait with
@@ -31,13 +35,30 @@ const wal = workerData.path + "-wal";
 let last = 0;
 let quietUntil = 0;
 let reclaiming = false;
+let limitBytes = workerData.minBytes;
 const walBytes = () => { try { return statSync(wal).size; } catch { return 0; } };
+const walLimitFor = ${walLimitFor.toString()};
+// an unreadable disk counts as a small one
+function currentLimit() {
+  try {
+    const fs = statfsSync(dirname(workerData.path));
+    const free = Number(fs.bavail) * Number(fs.bsize);
+    return walLimitFor(free, workerData.minBytes, workerData.maxBytes, workerData.freeShare);
+  } catch {
+    return workerData.minBytes;
+  }
+}
 function tick() {
   const now = Date.now();
-  const big = now >= quietUntil && walBytes() > workerData.limitBytes;
+  const limit = currentLimit();
+  if (limit !== limitBytes) { limitBytes = limit; parentPort.postMessage({ limitBytes }); }
+  const big = now >= quietUntil && walBytes() > limitBytes;
   if (!big && !reclaiming && now - last < workerData.intervalMs) return;
   last = now;
   try {
+    // a big WAL is first copied without blocking anyone, so the TRUNCATE that then holds the
+    // node's writes has only the last few commits left to copy
+    if (big && !reclaiming) db.pragma("wal_checkpoint(PASSIVE)");
     const [result] = db.pragma(big || reclaiming ? "wal_checkpoint(TRUNCATE)" : "wal_checkpoint(PASSIVE)");
     // a reader (a backup) or the node's own write kept the WAL from being cut: do not hold up the
     // node's writes every tick while it lasts; the backstop covers the interval
@@ -78,18 +99,30 @@ export class Checkpointer {
           path: this.path,
           intervalMs: this.intervalMs,
           tickMs: this.tickMs,
-          limitBytes: walLimitBytes,
+          minBytes: walLimitBytes,
+          maxBytes: walMaxBytes,
+          freeShare: walFreeShare,
         },
       });
     } catch {
       return; // keep SQLite's automatic checkpoint
     }
-    const pageSize = this.db.pragma("page_size", { simple: true }) as number;
-    this.db.pragma(`wal_autocheckpoint = ${Math.ceil((2 * walLimitBytes) / pageSize)}`);
+    this.setBackstop(walLimitBytes);
     this.worker.unref();
-    this.worker.on("message", (message) => message === "reclaimed" && this.onReclaimed());
+    this.worker.on("message", (message: unknown) => {
+      if (message === "reclaimed") this.onReclaimed();
+      else if (typeof message === "object" && message !== null && "limitBytes" in message)
+        this.setBackstop((message as { limitBytes: number }).limitBytes);
+    });
     this.worker.on("error", () => this.fallBack());
     this.worker.on("exit", () => this.fallBack());
+  }
+
+  /** SQLite's own checkpoint at twice the worker's limit: it runs only if the worker falls behind */
+  private setBackstop(limitBytes: number): void {
+    if (!this.db.open || !this.worker) return;
+    const pageSize = this.db.pragma("page_size", { simple: true }) as number;
+    this.db.pragma(`wal_autocheckpoint = ${Math.ceil((2 * limitBytes) / pageSize)}`);
   }
 
   /** A write failed for a full disk: give the WAL's space back as soon as a checkpoint can. */

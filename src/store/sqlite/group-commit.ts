@@ -11,10 +11,25 @@ interface PendingWrite {
   reject: (error: unknown) => void;
 }
 
+/** how long a batch that met a busy lock is tried again, like the connection's busy_timeout */
+const busyRetryMs = 5000;
+
+/**
+ * A lock that SQLite gave up on without waiting: the checkpoint thread resetting the WAL between
+ * this connection's read snapshot and its write lock (SQLITE_BUSY_SNAPSHOT and kin). The batch
+ * was rolled back whole, so it can simply run again.
+ */
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
+}
+
 export class GroupCommit {
   private queue: PendingWrite[] = [];
   private scheduled = false;
   private lastBatch = 0;
+  /** when the batch being retried first met a busy lock */
+  private busySince: number | undefined;
 
   constructor(private readonly ctx: SqliteContext) {}
 
@@ -56,11 +71,21 @@ export class GroupCommit {
         this.ctx.storage.assertWritable();
       });
     } catch (error) {
+      const now = Date.now();
+      if (isBusy(error) && now - (this.busySince ??= now) < busyRetryMs) {
+        // nothing was written: run the same batch again in a moment, ahead of newer writes
+        this.queue = [...batch, ...this.queue];
+        this.scheduled = true;
+        setTimeout(() => this.flush(), 1);
+        return;
+      }
+      this.busySince = undefined;
       // the COMMIT itself failed (disk full, locked past the busy timeout, a damaged file):
       // nothing was written (context.write has typed a full disk or a damaged file already)
       for (const op of batch) op.reject(error);
       return;
     }
+    this.busySince = undefined;
     batch.forEach((op, i) => {
       const outcome = outcomes[i] as (typeof outcomes)[number];
       if (outcome.ok) op.resolve(outcome.value);

@@ -22,11 +22,30 @@ export interface SqliteOpenOptions {
 export type SqliteDb = Database;
 
 /**
- * The most the WAL may hold before it is checkpointed and cut back (see checkpointer.ts), and the
- * size a reset WAL file is truncated to: a burst of writes must not keep disk space that the
- * database file needs to absorb the WAL, or a small disk that filled once stays full.
+ * The WAL's size limits (see checkpointer.ts). A reset WAL file is truncated to `walLimitBytes`,
+ * and on a small or nearly full disk the WAL is cut back past it: a burst of writes must not keep
+ * disk space that the database file needs to absorb the WAL, or a disk that filled once stays
+ * full. With room to spare the limit grows with the free space, up to `walMaxBytes`: each cut
+ * makes the node's writes wait for a checkpoint, which at 1 MiB came every few milliseconds of a
+ * draining backlog and halved its throughput.
  */
 export const walLimitBytes = 1024 * 1024;
+export const walMaxBytes = 16 * 1024 * 1024;
+/** the WAL may take this share of the free space before it is cut back */
+export const walFreeShare = 1 / 32;
+
+/**
+ * The limit for a disk with `freeBytes` free: a share of it, between the two bounds. Self-contained
+ * (no module names inside): the checkpoint thread runs this very function from its source text.
+ */
+export function walLimitFor(
+  freeBytes: number,
+  min: number = walLimitBytes,
+  max: number = walMaxBytes,
+  share: number = walFreeShare,
+): number {
+  return Math.min(max, Math.max(min, Math.floor(freeBytes * share)));
+}
 
 export function openSqlite(options: SqliteOpenOptions): SqliteDb {
   const { path } = options;

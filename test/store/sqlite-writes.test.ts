@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { newRunId, newTraceId } from "../../src/core/ids.js";
+import { Database } from "../../src/store/sqlite/driver.js";
+import { walLimitBytes, walLimitFor, walMaxBytes } from "../../src/store/sqlite/open.js";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+
+/** How the SQLite store commits: the group commit under a lock it cannot take, the WAL's limit. */
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "keel-sqlite-writes-"));
+  onTestFinished(({ task }) => {
+    if (task.result?.state === "pass") rmSync(dir, { recursive: true, force: true });
+    else console.warn(`kept ${dir} of the failed test "${task.name}"`);
+  });
+  return dir;
+}
+
+function newRun(pipeline: string) {
+  const now = Date.now();
+  return {
+    id: newRunId(),
+    pipeline,
+    pipelineVersion: "v1",
+    input: {},
+    priority: 0,
+    idempotencyKey: null,
+    source: "test",
+    traceId: newTraceId(),
+    seed: 1,
+    scheduledFor: now,
+    createdAt: now,
+    actor: "test",
+  };
+}
+
+describe("group commit", () => {
+  it("runs a batch again when SQLite gives up on the lock at once, and loses nothing", async () => {
+    const path = join(tempDir(), "keel.db");
+    const store = SqliteStore.open({ path });
+    onTestFinished(() => store.close());
+    // what the checkpoint thread's WAL reset can cause: SQLITE_BUSY with no wait in between
+    (store as unknown as { ctx: { db: Database } }).ctx.db.pragma("busy_timeout = 0");
+    const other = new Database(path);
+    onTestFinished(() => other.close());
+    other.prepare("BEGIN IMMEDIATE").run();
+    setTimeout(() => other.prepare("COMMIT").run(), 60);
+    const started = Date.now();
+    const results = await store.submitRuns([newRun("p"), newRun("p")]);
+    expect(results.map((r) => r.created)).toEqual([true, true]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(50);
+    expect(await store.countRunsByStatus()).toMatchObject({ pending: 2 });
+  });
+});
+
+describe("the WAL's limit", () => {
+  it("is a 32nd of the free space, never under 1 MiB nor over the most", () => {
+    const mib = 1024 * 1024;
+    expect(walLimitFor(8 * mib)).toBe(walLimitBytes); // a small tmpfs: cut back early
+    expect(walLimitFor(0)).toBe(walLimitBytes);
+    expect(walLimitFor(320 * mib)).toBe(10 * mib);
+    expect(walLimitFor(80 * 1024 * mib)).toBe(walMaxBytes);
+  });
+});
