@@ -77,7 +77,12 @@ export interface RunPage {
 
 export interface ClaimRequest {
   nodeId: string;
-  limit: number;
+  /**
+   * How many runs to claim at most. A function is asked when the claim is written (the store may
+   * queue it to share a commit), so slots freed by runs whose last write goes in the same commit
+   * are filled too.
+   */
+  limit: number | (() => number);
   leaseMs: number;
   now: number;
   pipelines: readonly string[];
@@ -100,6 +105,19 @@ export interface Checkpoint {
   finishedAt: number;
   /** served by the step's fallback: `cause` says why (breaker_open:<name>, max_attempts...) */
   degraded?: { cause: string };
+  /** the attempt's start, when it was not written on its own: recorded here first, at startedAt */
+  start?: StepStart;
+}
+
+/**
+ * The start of a step attempt that finished before its start was written (the engine writes a
+ * start on its own only for a step still running a turn later): the same "started" transition,
+ * written in the same fenced write as the attempt's outcome.
+ */
+export interface StepStart {
+  /** the step's status before this attempt: pending, or failed for a retry */
+  from: "pending" | "failed";
+  at: number;
 }
 
 export interface StepFailure {
@@ -109,6 +127,8 @@ export interface StepFailure {
   /** the run's new failed-attempt counts, this failure included */
   stepAttempts: Record<string, number>;
   at: number;
+  /** the attempt's start, when it was not written on its own */
+  start?: StepStart;
 }
 
 export interface NewNode {

@@ -28,17 +28,28 @@ export function startStep(
 ): void {
   ctx.write(() => {
     const traceId = fence(ctx, lease, "updated_at = ?", [now]);
-    insertTransition(ctx, {
-      runId: lease.runId,
-      step,
-      from,
-      to: "running",
-      reason: "started",
-      actor: lease.nodeId,
-      at: now,
-      traceId,
-      details: { attempt },
-    });
+    insertStarted(ctx, lease, step, attempt, { from, at: now }, traceId);
+  });
+}
+
+function insertStarted(
+  ctx: SqliteContext,
+  lease: Lease,
+  step: string,
+  attempt: number,
+  start: { from: string; at: number },
+  traceId: string,
+): void {
+  insertTransition(ctx, {
+    runId: lease.runId,
+    step,
+    from: start.from,
+    to: "running",
+    reason: "started",
+    actor: lease.nodeId,
+    at: start.at,
+    traceId,
+    details: { attempt },
   });
 }
 
@@ -58,6 +69,7 @@ export function completeStep(
           [JSON.stringify(runOutput), cp.finishedAt, cp.finishedAt],
         )
       : fence(ctx, lease, "updated_at = ?", [cp.finishedAt]);
+    if (cp.start) insertStarted(ctx, lease, cp.step, cp.attempt, cp.start, traceId);
     ctx
       .sql(
         "INSERT INTO step_results (run_id, step, output, output_hash, attempt, node_id, started_at, finished_at, degraded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -110,6 +122,8 @@ export function recordStepFailure(ctx: SqliteContext, lease: Lease, failure: Ste
       "attempts = attempts + 1, step_attempts = ?, error = ?, updated_at = ?",
       [JSON.stringify(failure.stepAttempts), JSON.stringify(failure.error), failure.at],
     );
+    if (failure.start)
+      insertStarted(ctx, lease, failure.step, failure.attempt, failure.start, traceId);
     insertTransition(ctx, {
       runId: lease.runId,
       step: failure.step,

@@ -57,6 +57,16 @@ export function claimCases(h: StoreHandle): void {
       expect(await claim(h.store, { limit: 10 })).toEqual([]);
     });
 
+    it("asks a limit given as a function when the claim is written", async () => {
+      await submitMany(h.store, 5);
+      let free = 1;
+      const claiming = claim(h.store, { limit: () => free });
+      free = 4; // slots freed after the claim was asked for, before it was written
+      expect(await claiming).toHaveLength(4);
+      expect(await claim(h.store, { limit: () => 0 })).toEqual([]);
+      expect(await h.store.countRunsByStatus()).toMatchObject({ pending: 1, running: 4 });
+    });
+
     it("claims nothing with a limit of 0 or no pipelines", async () => {
       const run = await submit(h.store);
       expect(await claim(h.store, { limit: 0 })).toEqual([]);

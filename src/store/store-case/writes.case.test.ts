@@ -159,6 +159,53 @@ export function writeCases(h: StoreHandle): void {
       ]);
     });
 
+    it("completeStep with the attempt's start writes the start first, in the same write", async () => {
+      const { run, lease } = await claimedRun(h.store);
+      const cp = checkpoint("a", { start: { from: "pending", at: NOW + 100 } });
+      await h.store.completeStep(lease, cp, { done: true });
+      const steps = (await h.store.listTransitions(run.id)).slice(-3);
+      expect(steps).toMatchObject([
+        { step: "a", from: "pending", to: "running", reason: "started", at: NOW + 100 },
+        { step: "a", from: "running", to: "succeeded", reason: "checkpoint", at: NOW + 200 },
+        { step: null, from: "running", to: "succeeded", reason: "completed", at: NOW + 200 },
+      ]);
+      expect(steps[0]).toMatchObject({
+        actor: NODE_A,
+        traceId: run.traceId,
+        details: { attempt: 1 },
+      });
+      expect(await h.store.getRun(run.id)).toMatchObject({ status: "succeeded" });
+    });
+
+    it("recordStepFailure with the attempt's start writes the start first", async () => {
+      const { run, lease } = await claimedRun(h.store);
+      await h.store.recordStepFailure(lease, {
+        ...failure("a", 2, NOW + 40),
+        start: { from: "failed", at: NOW + 30 },
+      });
+      expect((await h.store.listTransitions(run.id)).slice(-2)).toMatchObject([
+        {
+          step: "a",
+          from: "failed",
+          to: "running",
+          reason: "started",
+          at: NOW + 30,
+          details: { attempt: 2 },
+        },
+        { step: "a", from: "running", to: "failed", reason: "econnreset", at: NOW + 40 },
+      ]);
+    });
+
+    it("a start carried by a write under a lost lease is not written either", async () => {
+      const { run, lease } = await claimedRun(h.store);
+      await h.store.releaseNodeRuns(NODE_A, "node_offline", NOW + 50);
+      const before = await h.store.listTransitions(run.id);
+      await expect(
+        h.store.completeStep(lease, checkpoint("a", { start: { from: "pending", at: NOW + 60 } })),
+      ).rejects.toMatchObject({ code: "lease_lost" });
+      expect(await h.store.listTransitions(run.id)).toEqual(before);
+    });
+
     it("rescheduleRun puts the run back to pending until its new time", async () => {
       const { run, lease } = await claimedRun(h.store);
       await h.store.recordStepFailure(lease, failure("a", 1, NOW + 20));
