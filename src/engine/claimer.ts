@@ -70,16 +70,18 @@ export class Claimer {
         const free = this.deps.freeSlots();
         if (free <= 0) return;
         const now = Date.now();
+        // counted again when the claim is written: runs finishing in this turn hand on their slots
+        let asked = free;
         const claimed = await store.claimRuns({
           nodeId: this.deps.nodeId,
-          limit: free,
+          limit: () => (asked = this.deps.mayClaim() ? Math.max(0, this.deps.freeSlots()) : 0),
           leaseMs: this.deps.leaseMs,
           now,
           pipelines: this.deps.pipelines(),
           minPriority: this.deps.minPriority?.(),
         });
         for (const c of claimed) this.deps.dispatch(c);
-        if (claimed.length < free) {
+        if (claimed.length < asked || asked === 0) {
           if (!this.stopped) await this.armDueTimer(now);
           return;
         }

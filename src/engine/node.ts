@@ -79,7 +79,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       leaseMs,
       pollMs,
       pipelines: () => registry.names(),
-      freeSlots: () => this.workers.limit - this.executions.size,
+      freeSlots: () => this.workers.limit - this.busyExecutions(),
       minPriority: () => this.workers.minPriority,
       mayClaim: () =>
         this.state === "running" &&
@@ -322,6 +322,13 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     });
   }
 
+  /** runs that still hold a slot: those whose last write is queued hand theirs on */
+  private busyExecutions(): number {
+    let busy = 0;
+    for (const { execution } of this.executions.values()) if (!execution.winding) busy++;
+    return busy;
+  }
+
   private dispatch(claimed: ClaimedRun): void {
     const pipeline = this.registry.get(claimed.run.pipeline);
     if (!pipeline) {
@@ -358,6 +365,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
         this.emit("progress", { runId: id, pipeline: claimed.run.pipeline, bytes }),
       runStep: isolatedSteps(pipeline).length > 0 ? isolatedRunner(this.pool, pipeline) : undefined,
       poisonAfter: this.options.isolation.poisonAfter,
+      onFinishing: () => this.claimer.wake(),
     });
     const finished = execution.execute().finally(() => {
       if (this.executions.get(runId)?.execution === execution) this.executions.delete(runId);

@@ -8,7 +8,7 @@ import { TransientError } from "../core/errors/transient-error.js";
 import type { AnyStep, Pipeline } from "../core/pipeline.js";
 import { resolveRetryPolicy, type RetryPolicy } from "../core/retry.js";
 import type { ErrorInfo, Lease, RunRecord } from "../store/records.js";
-import type { ClaimedRun, Store } from "../store/store.js";
+import type { ClaimedRun, StepStart, Store } from "../store/store.js";
 import type { Admission, BreakerBoard } from "./breakers.js";
 import { decideFailure, retriesExhausted, worseFailure, type Failure } from "./failure-decision.js";
 import { writeHolding } from "./held-write.js";
@@ -56,6 +56,8 @@ export interface ExecutionDeps {
   runStep?: typeof runStep;
   /** worker crashes of one run before it is quarantined as `poison` (isolation.poison_after) */
   poisonAfter?: number;
+  /** the run's last write is queued: its slot is free for the next claim */
+  onFinishing?: () => void;
 }
 
 export class RunExecution {
@@ -71,6 +73,7 @@ export class RunExecution {
   private deferral: Extract<Admission, { ok: false }> | undefined;
   private abortReason: AbortReason | undefined;
   private finished = false;
+  private finishing = false;
   private end: RunEnd = null;
   private readonly checkpointWrites = new Set<Promise<void>>();
 
@@ -97,6 +100,11 @@ export class RunExecution {
   /** the end this execution wrote, once execute() settled */
   get ended(): RunEnd {
     return this.end;
+  }
+
+  /** true once the run's final write is queued: it runs no step any more and needs no slot */
+  get winding(): boolean {
+    return this.finishing || this.finished;
   }
 
   /** true once the run's final write is committed: a heartbeat no longer needs to find it */
@@ -165,13 +173,34 @@ export class RunExecution {
         return;
       }
     }
-    await this.persist(() =>
-      this.deps.store.startStep(this.lease, step.name, attempt, from, Date.now()),
-    );
-    this.emitStep(step, "running", attempt);
     const startedAt = Date.now();
+    // The start is written on its own only for a step still running a turn later; a step done
+    // sooner (most are) has its start written with its outcome: one fenced write, not two.
+    let startWrite: Promise<void> | undefined;
+    const timer = setImmediate(() => {
+      if (this.abortReason) return;
+      startWrite = this.persist(() =>
+        this.deps.store.startStep(this.lease, step.name, attempt, from, startedAt),
+      ).then(
+        () => this.emitStep(step, "running", attempt),
+        (error: unknown) => {
+          // another node holds the run now: stop the step rather than finish it for nothing
+          if (error instanceof LeaseLostError) this.abort("lease_lost");
+          throw error;
+        },
+      );
+      startWrite.catch(() => {}); // rethrown below, once the step has returned
+    });
     const clock = performance.now();
-    const outcome = await (this.deps.runStep ?? runStep)(this.stepRequest(step, attempt));
+    let outcome: Awaited<ReturnType<typeof runStep>>;
+    try {
+      outcome = await (this.deps.runStep ?? runStep)(this.stepRequest(step, attempt));
+    } finally {
+      clearImmediate(timer);
+    }
+    if (startWrite) await startWrite;
+    else this.emitStep(step, "running", attempt);
+    const start: StepStart | undefined = startWrite ? undefined : { from, at: startedAt };
     if (this.abortReason) return;
     const ms = Math.round((performance.now() - clock) * 1000) / 1000;
     const cls = outcome.ok ? undefined : classifyError(outcome.error);
@@ -181,10 +210,10 @@ export class RunExecution {
         !cls ? { ok: true } : cls.retryable ? { ok: false, code: cls.code } : null,
       );
     if (outcome.ok) {
-      await this.checkpoint(step, attempt, outcome.output, startedAt, ms);
+      await this.checkpoint(step, attempt, outcome.output, startedAt, ms, undefined, start);
       return;
     }
-    const next = await this.recordFailure(step, attempt, outcome.error, ms);
+    const next = await this.recordFailure(step, attempt, outcome.error, ms, start);
     if (retriesExhausted(next) && step.fallback) {
       const cause = `${next.reason}:${next.error.code}`;
       if (await this.serveFallback(step, attempt, "failed", outcome.error, cause)) return;
@@ -235,6 +264,7 @@ export class RunExecution {
     startedAt: number,
     ms: number,
     degraded?: { cause: string },
+    start?: StepStart,
   ): Promise<void> {
     // decided synchronously, so two sibling steps finishing together cannot both miss being last
     const last = !this.failure && this.done.size + 1 === this.pipeline.steps.length;
@@ -247,11 +277,12 @@ export class RunExecution {
       startedAt,
       finishedAt: Date.now(),
       ...(degraded ? { degraded } : {}),
+      ...(start ? { start } : {}),
     };
     if (last) {
       // the run may succeed only after every sibling checkpoint is committed
       await Promise.allSettled(this.checkpointWrites);
-      await this.persist(() =>
+      await this.finalWrite(() =>
         this.deps.store.completeStep(this.lease, checkpoint, this.runOutput()),
       );
       this.finished = true;
@@ -273,6 +304,7 @@ export class RunExecution {
     attempt: number,
     error: Error,
     ms: number,
+    start?: StepStart,
   ): Promise<Failure> {
     const cls = classifyError(error);
     const info: ErrorInfo = {
@@ -291,6 +323,7 @@ export class RunExecution {
         error: info,
         stepAttempts,
         at: Date.now(),
+        ...(start ? { start } : {}),
       }),
     );
     this.emitStep(step, "failed", attempt, { ms, error: info });
@@ -343,25 +376,36 @@ export class RunExecution {
     const now = Date.now();
     const { store } = this.deps;
     if (this.abortReason === "stopping") {
-      await this.persist(() => store.returnRun(this.lease, "node_stopping", now));
+      await this.finalWrite(() => store.returnRun(this.lease, "node_stopping", now));
     } else if (this.abortReason === "emergency") {
-      await this.persist(() => store.returnRun(this.lease, "emergency_stop", now));
+      await this.finalWrite(() => store.returnRun(this.lease, "emergency_stop", now));
     } else if (this.abortReason) {
       return; // cancelled or lost: the run is no longer ours to write
     } else if (this.failure?.kind === "retry") {
       const at = now + this.failure.delayMs;
-      await this.persist(() => store.rescheduleRun(this.lease, at, "retry_scheduled", now));
+      await this.finalWrite(() => store.rescheduleRun(this.lease, at, "retry_scheduled", now));
     } else if (this.failure?.kind === "quarantine") {
       const { reason, error } = this.failure;
-      await this.persist(() => store.quarantineRun(this.lease, reason, error, now));
+      await this.finalWrite(() => store.quarantineRun(this.lease, reason, error, now));
       this.end = { status: "quarantined", quarantineReason: reason };
     } else if (this.deferral) {
       const { breaker, until } = this.deferral;
-      await this.persist(() => store.deferRun(this.lease, breaker, until, now));
+      await this.finalWrite(() => store.deferRun(this.lease, breaker, until, now));
     } else if (this.done.size < this.pipeline.steps.length) {
       // the emergency stop held back the remaining steps: give the run back as it is
-      await this.persist(() => store.returnRun(this.lease, "emergency_stop", now));
+      await this.finalWrite(() => store.returnRun(this.lease, "emergency_stop", now));
     }
+  }
+
+  /**
+   * The run's last write. Once it is queued the run executes nothing more, so the node may claim
+   * the next run for its slot at once: that claim then shares the write's commit.
+   */
+  private finalWrite(write: () => Promise<void>): Promise<void> {
+    const written = this.persist(write);
+    this.finishing = true;
+    this.deps.onFinishing?.();
+    return written;
   }
 
   /** Store writes of the run: held and retried while the disk is full or the store file is being repaired (held-write.ts). */

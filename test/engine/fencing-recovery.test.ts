@@ -6,7 +6,14 @@ import pino from "pino";
 import { describe, expect, it, vi } from "vitest";
 import { LeaseLostError } from "../../src/core/errors/run-errors.js";
 import { pipeline, step, type Keel } from "../../src/index.js";
-import { claimAsNode, describeTransitions, gate, until, useHarness } from "./helpers.js";
+import {
+  claimAsNode,
+  describeTransitions,
+  gate,
+  stepStartWritten,
+  until,
+  useHarness,
+} from "./helpers.js";
 
 const h = useHarness();
 
@@ -58,8 +65,10 @@ describe("fencing", () => {
         ...slowLiveness,
       });
       const completeA = vi.spyOn(a.store, "completeStep");
+      const aRunning = stepStartWritten(a, "work");
       const run = await a.submit(p, {});
       await aStarted.promise;
+      await aRunning;
       const aDone = settledOn(a, run.id);
 
       // the lease is taken over: A's runs go back to pending, B claims the run and completes it

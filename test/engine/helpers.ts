@@ -162,6 +162,22 @@ export function heldStep(h: Harness, name: string) {
   return { step: held, started, release };
 }
 
+/**
+ * Resolves once `k` has written the start of an attempt of `stepName` (its "running" event): a step
+ * still running a turn after it began has its start written on its own, before it finishes.
+ */
+export function stepStartWritten(k: Keel, stepName: string): Promise<void> {
+  return new Promise((resolve) => {
+    const on = (e: { step: string; status: string }): void => {
+      if (e.step === stepName && e.status === "running") {
+        k.off("step", on);
+        resolve();
+      }
+    };
+    k.on("step", on);
+  });
+}
+
 /** Resolves when the signal aborts (or at once if it already did). */
 export function abortedPromise(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

@@ -2,7 +2,14 @@
 // and gives their runs back for another node.
 import { describe, expect, it } from "vitest";
 import { pipeline, step } from "../../src/index.js";
-import { abortedPromise, describeTransitions, gate, sleep, useHarness } from "./helpers.js";
+import {
+  abortedPromise,
+  describeTransitions,
+  gate,
+  sleep,
+  stepStartWritten,
+  useHarness,
+} from "./helpers.js";
 
 const h = useHarness();
 
@@ -89,8 +96,10 @@ describe("stop()", () => {
     });
     const p = pipeline("forced", [s, later]);
     const k = await h.start({ pipelines: [p] });
+    const running = stepStartWritten(k, "s");
     const run = await k.submit(p, {});
     await started.promise;
+    await running;
 
     await k.stop({ force: true });
     expect(signals[0]?.aborted).toBe(true);
