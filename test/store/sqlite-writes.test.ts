@@ -43,7 +43,9 @@ describe("group commit", () => {
     // what the checkpoint thread's WAL reset can cause: SQLITE_BUSY with no wait in between
     (store as unknown as { ctx: { db: Database } }).ctx.db.pragma("busy_timeout = 0");
     const other = new Database(path);
-    onTestFinished(() => other.close());
+    onTestFinished(() => {
+      other.close();
+    });
     other.prepare("BEGIN IMMEDIATE").run();
     setTimeout(() => other.prepare("COMMIT").run(), 60);
     const started = Date.now();
