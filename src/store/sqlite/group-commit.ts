@@ -7,6 +7,8 @@ import type { SqliteContext } from "./context.js";
  */
 interface PendingWrite {
   fn: () => unknown;
+  /** fn is all-or-nothing by itself (it runs its own context.write): no savepoint around it */
+  atomic: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -33,9 +35,14 @@ export class GroupCommit {
 
   constructor(private readonly ctx: SqliteContext) {}
 
-  write<T>(fn: () => T): Promise<T> {
+  /**
+   * Queues `fn` for the next commit. `atomic`: fn wraps all its statements in context.write
+   * already, so the savepoint the batch would put around it is one too many (the hot writes of a
+   * run: claim, step start, checkpoint, failure).
+   */
+  write<T>(fn: () => T, atomic = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ fn, atomic, resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         // Under load, wait one turn of the event loop so concurrent writers share the commit;
@@ -58,7 +65,7 @@ export class GroupCommit {
       this.ctx.write(() => {
         for (const op of batch) {
           try {
-            outcomes.push({ ok: true, value: this.ctx.write(op.fn) });
+            outcomes.push({ ok: true, value: op.atomic ? op.fn() : this.ctx.write(op.fn) });
           } catch (error) {
             // SQLite may roll the whole transaction back by itself (disk full, I/O error): then
             // the writes before this one are gone too, and none may be acknowledged

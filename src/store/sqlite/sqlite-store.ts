@@ -173,7 +173,7 @@ export class SqliteStore implements Store {
   }
 
   async claimRuns(request: ClaimRequest): Promise<ClaimedRun[]> {
-    return this.group.write(() => claims.claimRuns(this.ctx, request));
+    return this.group.write(() => claims.claimRuns(this.ctx, request), true);
   }
   async startStep(
     lease: Lease,
@@ -182,13 +182,13 @@ export class SqliteStore implements Store {
     from: "pending" | "failed",
     now: number,
   ): Promise<void> {
-    await this.group.write(() => steps.startStep(this.ctx, lease, step, attempt, from, now));
+    await this.group.write(() => steps.startStep(this.ctx, lease, step, attempt, from, now), true);
   }
   async completeStep(lease: Lease, checkpoint: Checkpoint, runOutput?: JsonValue): Promise<void> {
-    await this.group.write(() => steps.completeStep(this.ctx, lease, checkpoint, runOutput));
+    await this.group.write(() => steps.completeStep(this.ctx, lease, checkpoint, runOutput), true);
   }
   async recordStepFailure(lease: Lease, failure: StepFailure): Promise<void> {
-    await this.group.write(() => steps.recordStepFailure(this.ctx, lease, failure));
+    await this.group.write(() => steps.recordStepFailure(this.ctx, lease, failure), true);
   }
   async rescheduleRun(
     lease: Lease,
