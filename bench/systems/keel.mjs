@@ -172,7 +172,7 @@ export const crashVariants = [
     label: "dead node on another host (lease expiry), default lease_ms 5000",
     variant: { otherHost: true },
     notes:
-      "child started in its own UTS namespace (unshare --uts) with another hostname, so the pid check cannot apply: recovery waits for the lease",
+      "child started in its own UTS and pid namespaces (unshare --uts --pid) with another hostname, so the pid check cannot apply: recovery waits for the lease",
   },
   {
     label: "dead node on another host (lease expiry), lease_ms 1000, heartbeat_ms 250",
@@ -199,8 +199,14 @@ export function holdChild(ctx, concurrency) {
   if (v.otherHost) {
     return {
       command: "unshare",
+      // a pid namespace of its own: nodes judge each other's pids only within one pid namespace
+      // (same kernel, same space), so another host name alone no longer hides the dead process.
+      // --kill-child: the SIGKILL the harness sends to unshare reaches the node at once
       args: [
         "--uts",
+        "--pid",
+        "--fork",
+        "--kill-child",
         "sh",
         "-c",
         'hostname keel-bench-other-host && exec "$0" "$@"',
