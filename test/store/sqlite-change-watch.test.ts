@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { ChangeWatch } from "../../src/store/sqlite/change-watch.js";
+
+/** How a node hears of another process's commit on its SQLite file. */
+describe("change watch", () => {
+  it("looks again when a WAL write came before the commit it belongs to was complete", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "keel-change-watch-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, "keel.db");
+    writeFileSync(`${path}-wal`, "");
+    // the commit completes (data_version moves) only after the first look at its WAL write
+    let version = 1;
+    let looks = 0;
+    let committing = false;
+    const dataVersion = (): number => {
+      if (committing && ++looks > 1) version = 2;
+      return version;
+    };
+    const heard: number[] = [];
+    const started = Date.now();
+    // the poll alone would take 10 s: only the watch can hear this commit within the test
+    const watch = new ChangeWatch(
+      path,
+      dataVersion,
+      () => heard.push(Date.now() - started),
+      10_000,
+    );
+    watch.start();
+    onTestFinished(() => watch.stop());
+    committing = true;
+    writeFileSync(`${path}-wal`, "frames");
+    const deadline = Date.now() + 2000;
+    while (heard.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(heard).toHaveLength(1);
+    expect(looks).toBeGreaterThanOrEqual(2);
+  });
+});
