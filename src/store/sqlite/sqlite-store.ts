@@ -76,6 +76,8 @@ export interface SqliteStoreOptions {
   changePollMs?: number;
   /** reads only, never migrates: for checks beside a live node (writes fail) */
   readonly?: boolean;
+  /** how long a write waits for another process's lock before it fails (5000 ms) */
+  busyTimeoutMs?: number;
 }
 
 /**
@@ -107,6 +109,7 @@ export class SqliteStore implements Store {
       path: options.path,
       durability: options.durability ?? "normal",
       readonly: options.readonly,
+      busyTimeoutMs: options.busyTimeoutMs,
     });
     try {
       if (!options.readonly) migrateSqlite(db);
