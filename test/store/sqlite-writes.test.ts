@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { newRunId, newTraceId } from "../../src/core/ids.js";
 import { Database } from "../../src/store/sqlite/driver.js";
-import { walLimitBytes, walLimitFor, walMaxBytes } from "../../src/store/sqlite/open.js";
+import { Checkpointer } from "../../src/store/sqlite/checkpointer.js";
+import {
+  freeBytes,
+  openSqlite,
+  walLimitBytes,
+  walLimitFor,
+  walMaxBytes,
+} from "../../src/store/sqlite/open.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 
 /** How the SQLite store commits: the group commit under a lock it cannot take, the WAL's limit. */
@@ -63,5 +70,25 @@ describe("the WAL's limit", () => {
     expect(walLimitFor(0)).toBe(walLimitBytes);
     expect(walLimitFor(320 * mib)).toBe(10 * mib);
     expect(walLimitFor(80 * 1024 * mib)).toBe(walMaxBytes);
+  });
+
+  it("is read by the checkpoint thread, which sets the node's backstop and reset size from it", async () => {
+    const dir = tempDir();
+    const db = openSqlite({ path: join(dir, "keel.db") });
+    const checkpointer = new Checkpointer(db, join(dir, "keel.db"));
+    onTestFinished(async () => {
+      await checkpointer.stop();
+      db.close();
+    });
+    checkpointer.start();
+    const limit = walLimitFor(freeBytes(dir));
+    const pageSize = db.pragma("page_size", { simple: true }) as number;
+    const deadline = Date.now() + 3000;
+    while (db.pragma("journal_size_limit", { simple: true }) !== limit && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(db.pragma("journal_size_limit", { simple: true })).toBe(limit);
+    expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(
+      Math.ceil((2 * limit) / pageSize),
+    );
   });
 });

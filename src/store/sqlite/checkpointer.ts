@@ -1,7 +1,14 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { driverPackage } from "./driver.js";
-import { walFreeShare, walLimitBytes, walLimitFor, walMaxBytes, type SqliteDb } from "./open.js";
+import {
+  freeBytes,
+  walFreeShare,
+  walLimitBytes,
+  walLimitFor,
+  walMaxBytes,
+  type SqliteDb,
+} from "./open.js";
 
 /**
  * Moves WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside whichever
@@ -38,15 +45,10 @@ let reclaiming = false;
 let limitBytes = workerData.minBytes;
 const walBytes = () => { try { return statSync(wal).size; } catch { return 0; } };
 const walLimitFor = ${walLimitFor.toString()};
-// an unreadable disk counts as a small one
+const freeBytes = ${freeBytes.toString()};
 function currentLimit() {
-  try {
-    const fs = statfsSync(dirname(workerData.path));
-    const free = Number(fs.bavail) * Number(fs.bsize);
-    return walLimitFor(free, workerData.minBytes, workerData.maxBytes, workerData.freeShare);
-  } catch {
-    return workerData.minBytes;
-  }
+  const free = freeBytes(dirname(workerData.path), statfsSync);
+  return walLimitFor(free, workerData.minBytes, workerData.maxBytes, workerData.freeShare);
 }
 function tick() {
   const now = Date.now();

@@ -97,7 +97,8 @@ const shortWaitMs = 2;
 const shortWaitStepMs = 0.05;
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
-function isBusy(error: unknown): boolean {
+/** a lock SQLite gave up on (SQLITE_BUSY and its extended codes) */
+export function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" && code.startsWith("SQLITE_BUSY");
 }

@@ -1,4 +1,4 @@
-import type { SqliteContext } from "./context.js";
+import { isBusy, type SqliteContext } from "./context.js";
 
 /**
  * Group commit: writes asked for in the same turn of the event loop share one transaction, each
@@ -15,16 +15,6 @@ interface PendingWrite {
 
 /** how long a batch that met a busy lock is tried again, like the connection's busy_timeout */
 const busyRetryMs = 5000;
-
-/**
- * A lock that SQLite gave up on without waiting: the checkpoint thread resetting the WAL between
- * this connection's read snapshot and its write lock (SQLITE_BUSY_SNAPSHOT and kin). The batch
- * was rolled back whole, so it can simply run again.
- */
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
-}
 
 export class GroupCommit {
   private queue: PendingWrite[] = [];
@@ -80,7 +70,9 @@ export class GroupCommit {
     } catch (error) {
       const now = Date.now();
       if (isBusy(error) && now - (this.busySince ??= now) < busyRetryMs) {
-        // nothing was written: run the same batch again in a moment, ahead of newer writes
+        // a lock SQLite gave up on without waiting (the checkpoint thread resetting the WAL
+        // between the read snapshot and the write lock): nothing was written, so run the same
+        // batch again in a moment, ahead of newer writes
         this.queue = [...batch, ...this.queue];
         this.scheduled = true;
         setTimeout(() => this.flush(), 1);

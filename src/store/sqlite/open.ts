@@ -47,10 +47,14 @@ export function walLimitFor(
   return Math.min(max, Math.max(min, Math.floor(freeBytes * share)));
 }
 
-/** free space of the filesystem holding `dir`; 0 (the smallest limit) when it cannot be read */
-export function freeBytes(dir: string): number {
+/**
+ * Free space of the filesystem holding `dir`; 0 (the smallest limit) when it cannot be read.
+ * Self-contained too: the checkpoint thread runs it from its source text and passes its own
+ * statfsSync (an imported name may be renamed by whatever compiled this file).
+ */
+export function freeBytes(dir: string, statfs: typeof statfsSync = statfsSync): number {
   try {
-    const fs = statfsSync(dir);
+    const fs = statfs(dir);
     return Number(fs.bavail) * Number(fs.bsize);
   } catch {
     return 0;
