@@ -1,14 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ChangeWatch } from "../../src/store/sqlite/change-watch.js";
+import { tempDir } from "./sqlite-fixtures.js";
 
 /** How a node hears of another process's commit on its SQLite file. */
 describe("change watch", () => {
   it("looks again when a WAL write came before the commit it belongs to was complete", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "keel-change-watch-"));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = tempDir("change-watch");
     const path = join(dir, "keel.db");
     writeFileSync(`${path}-wal`, "");
     // the commit completes (data_version moves) only after the first look at its WAL write

@@ -1,10 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 import { StoreError } from "../../src/core/errors/store-errors.js";
-import { newRunId, newTraceId } from "../../src/core/ids.js";
 import { Database } from "../../src/store/sqlite/driver.js";
 import {
   assertStoreFileUsable,
@@ -13,36 +11,15 @@ import {
 } from "../../src/store/sqlite/file-check.js";
 import { backupSqliteFile, verifyStoreCopy } from "../../src/store/sqlite/file-copy.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { newRun, tempDir as sqliteTempDir } from "./sqlite-fixtures.js";
 
 /** The SQLite store file itself: header checks, online copies, read-only opens. */
-// each test's folder is removed when it passed, kept (and printed) when it failed
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "keel-sqlite-files-"));
-  onTestFinished(({ task }) => {
-    if (task.result?.state === "pass") rmSync(dir, { recursive: true, force: true });
-    else console.warn(`kept ${dir} of the failed test "${task.name}"`);
-  });
-  return dir;
-}
+const tempDir = (): string => sqliteTempDir("sqlite-files");
 
 async function storeWithRuns(path: string, count: number): Promise<SqliteStore> {
   const store = SqliteStore.open({ path });
-  const now = Date.now();
   await store.submitRuns(
-    Array.from({ length: count }, (_, i) => ({
-      id: newRunId(),
-      pipeline: "p",
-      pipelineVersion: "v",
-      input: { i, text: "x".repeat(500) },
-      priority: 0,
-      idempotencyKey: null,
-      source: "test",
-      traceId: newTraceId(),
-      seed: 1,
-      scheduledFor: now,
-      createdAt: now,
-      actor: "test",
-    })),
+    Array.from({ length: count }, (_, i) => newRun({ input: { i, text: "x".repeat(500) } })),
   );
   return store;
 }

@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { newRunId, newTraceId } from "../../src/core/ids.js";
 import { Database } from "../../src/store/sqlite/driver.js";
 import { Checkpointer } from "../../src/store/sqlite/checkpointer.js";
 import {
@@ -13,34 +10,10 @@ import {
   walMaxBytes,
 } from "../../src/store/sqlite/open.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { newRun, tempDir as sqliteTempDir } from "./sqlite-fixtures.js";
 
 /** How the SQLite store commits: the group commit under a lock it cannot take, the WAL's limit. */
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "keel-sqlite-writes-"));
-  onTestFinished(({ task }) => {
-    if (task.result?.state === "pass") rmSync(dir, { recursive: true, force: true });
-    else console.warn(`kept ${dir} of the failed test "${task.name}"`);
-  });
-  return dir;
-}
-
-function newRun(pipeline: string) {
-  const now = Date.now();
-  return {
-    id: newRunId(),
-    pipeline,
-    pipelineVersion: "v1",
-    input: {},
-    priority: 0,
-    idempotencyKey: null,
-    source: "test",
-    traceId: newTraceId(),
-    seed: 1,
-    scheduledFor: now,
-    createdAt: now,
-    actor: "test",
-  };
-}
+const tempDir = (): string => sqliteTempDir("sqlite-writes");
 
 describe("group commit", () => {
   it("runs a batch again when SQLite gives up on the lock at once, and loses nothing", async () => {
@@ -56,7 +29,7 @@ describe("group commit", () => {
     other.prepare("BEGIN IMMEDIATE").run();
     setTimeout(() => other.prepare("COMMIT").run(), 60);
     const started = Date.now();
-    const results = await store.submitRuns([newRun("p"), newRun("p")]);
+    const results = await store.submitRuns([newRun(), newRun()]);
     expect(results.map((r) => r.created)).toEqual([true, true]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(50);
     expect(await store.countRunsByStatus()).toMatchObject({ pending: 2 });
