@@ -1,7 +1,12 @@
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { Database } from "../../src/store/sqlite/driver.js";
-import { Checkpointer } from "../../src/store/sqlite/checkpointer.js";
+import {
+  Checkpointer,
+  cutWal,
+  type WalCheckpointResult,
+} from "../../src/store/sqlite/checkpointer.js";
 import {
   freeBytes,
   openSqlite,
@@ -53,15 +58,96 @@ describe("the WAL's limit", () => {
       await checkpointer.stop();
       db.close();
     });
+    // the opener set both from the free space already: only the thread can set them again
+    db.pragma("journal_size_limit = 4096");
+    db.pragma("wal_autocheckpoint = 1");
     checkpointer.start();
     const limit = walLimitFor(freeBytes(dir));
     const pageSize = db.pragma("page_size", { simple: true }) as number;
     const deadline = Date.now() + 3000;
-    while (db.pragma("journal_size_limit", { simple: true }) !== limit && Date.now() < deadline)
+    while (db.pragma("journal_size_limit", { simple: true }) !== 2 * limit && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 10));
-    expect(db.pragma("journal_size_limit", { simple: true })).toBe(limit);
+    // a restarted WAL file keeps up to twice the limit: cutting it on every restart stalled writes
+    expect(db.pragma("journal_size_limit", { simple: true })).toBe(2 * limit);
     expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(
       Math.ceil((2 * limit) / pageSize),
     );
+  });
+});
+
+describe("cutting a big WAL back", () => {
+  type Mode = "PASSIVE" | "RESTART" | "TRUNCATE";
+  /** a writer and the checkpoint's own connection on one file, its WAL 60 commits long */
+  function walOf60Commits() {
+    const path = join(tempDir(), "keel.db");
+    const writer = new Database(path);
+    writer.pragma("journal_mode = WAL");
+    writer.pragma("wal_autocheckpoint = 0");
+    writer.exec("CREATE TABLE t (x BLOB)");
+    const insert = writer.prepare("INSERT INTO t VALUES (randomblob(6000))");
+    for (let i = 0; i < 60; i++) insert.run();
+    const own = new Database(path);
+    onTestFinished(() => {
+      own.close();
+      writer.close();
+    });
+    const pageSize = writer.pragma("page_size", { simple: true }) as number;
+    const framesNow = (): number =>
+      (own.pragma("wal_checkpoint(PASSIVE)") as WalCheckpointResult[])[0]!.log;
+    return { path, writer, insert, own, pageSize, framesNow };
+  }
+
+  /** the checkpoint's calls, with the writer's commit running across the passes it is told to */
+  function checkpointWith(
+    wal: ReturnType<typeof walOf60Commits>,
+    writesDuringPass: (pass: number) => boolean,
+  ) {
+    const modes: Mode[] = [];
+    const checkpoint = (mode: Mode): WalCheckpointResult => {
+      modes.push(mode);
+      // begun before the checkpoint looks and committed after it: frames it could not copy
+      const writing = mode === "PASSIVE" && writesDuringPass(modes.length);
+      if (writing) {
+        wal.writer.exec("BEGIN IMMEDIATE");
+        wal.insert.run();
+      }
+      const [result] = wal.own.pragma(`wal_checkpoint(${mode})`) as WalCheckpointResult[];
+      if (writing) wal.writer.exec("COMMIT");
+      return result!;
+    };
+    return { modes, checkpoint };
+  }
+
+  it("copies without holding up writes until a pass finds nothing new; the next write starts over", () => {
+    const wal = walOf60Commits();
+    const { modes, checkpoint } = checkpointWith(wal, (pass) => pass === 1);
+    const options = { pageSize: wal.pageSize, limitBytes: 16 * wal.pageSize, passes: 4 };
+    const result = cutWal(checkpoint, { ...options, truncate: false, copyFirst: true });
+    expect(modes).toEqual(["PASSIVE", "PASSIVE", "PASSIVE"]);
+    expect(result).toMatchObject({ busy: 0 });
+    expect(result.log).toBe(result.checkpointed);
+    wal.insert.run();
+    // the WAL began again: only that commit's frames are in it
+    expect(wal.framesNow()).toBeLessThan(5);
+  });
+
+  it("cuts a WAL that grows during every pass with RESTART, after which it starts over", () => {
+    const wal = walOf60Commits();
+    const { modes, checkpoint } = checkpointWith(wal, () => true);
+    const options = { pageSize: wal.pageSize, limitBytes: 16 * wal.pageSize, passes: 4 };
+    const result = cutWal(checkpoint, { ...options, truncate: false, copyFirst: true });
+    expect(modes).toEqual(["PASSIVE", "PASSIVE", "PASSIVE", "PASSIVE", "RESTART"]);
+    expect(result).toMatchObject({ busy: 0 });
+    wal.insert.run();
+    expect(wal.framesNow()).toBeLessThan(5);
+  });
+
+  it("cuts the file to zero bytes where space is short", () => {
+    const wal = walOf60Commits();
+    const { modes, checkpoint } = checkpointWith(wal, () => false);
+    const options = { pageSize: wal.pageSize, limitBytes: 16 * wal.pageSize, passes: 4 };
+    cutWal(checkpoint, { ...options, truncate: true, copyFirst: true });
+    expect(modes).toEqual(["PASSIVE", "TRUNCATE"]);
+    expect(statSync(`${wal.path}-wal`).size).toBe(0);
   });
 });

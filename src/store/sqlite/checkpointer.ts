@@ -7,6 +7,7 @@ import {
   walLimitBytes,
   walLimitFor,
   walMaxBytes,
+  setWalBounds,
   type SqliteDb,
 } from "./open.js";
 
@@ -20,10 +21,10 @@ import {
  * A PASSIVE checkpoint cannot reset the WAL while the node writes without pause (a backlog
  * draining): the WAL then only grows, and on a small disk it takes the space the database file
  * needs to absorb it, after which nothing can be written again. So the worker also looks at the
- * WAL's size every `tickMs` and, past its limit, runs a TRUNCATE checkpoint (writers wait a
- * moment; the file goes back to zero bytes). The limit is a 32nd of the disk's free space, between
- * 1 and 16 MiB (`walLimitFor`), read with statfs on each tick: 1 MiB on a small or nearly full
- * disk, and on a roomy one few enough cuts that the node's writes rarely wait. Should the node's
+ * WAL's size every `tickMs` and, past its limit, brings it back to its start (`cutWal`). The limit
+ * is a 32nd of the disk's free space, between 1 and 16 MiB (`walLimitFor`), read with statfs on
+ * each tick: 1 MiB on a small or nearly full disk, and on a roomy one few enough cuts that the
+ * node's writes rarely wait. Should the node's
  * writes keep the worker from the write lock, SQLite's own checkpoint stays on at twice the limit
  * as the backstop (the worker tells the node when the limit changes). After a write
  * failed for a full disk, the worker tries TRUNCATE every tick until one succeeds, so the WAL's
@@ -43,6 +44,7 @@ let last = 0;
 let quietUntil = 0;
 let reclaiming = false;
 let limitBytes = workerData.minBytes;
+let cutAtBytes = -1;
 const walBytes = () => { try { return statSync(wal).size; } catch { return 0; } };
 const walLimitFor = ${walLimitFor.toString()};
 const freeBytes = ${freeBytes.toString()};
@@ -50,25 +52,37 @@ function currentLimit() {
   const free = freeBytes(dirname(workerData.path), statfsSync);
   return walLimitFor(free, workerData.minBytes, workerData.maxBytes, workerData.freeShare);
 }
+const pageSize = db.pragma("page_size", { simple: true });
+const cutWal = ${cutWal.toString()};
+function shrink() {
+  const checkpoint = (mode) => db.pragma("wal_checkpoint(" + mode + ")")[0];
+  return cutWal(checkpoint, {
+    pageSize,
+    limitBytes,
+    passes: workerData.passes,
+    truncate: reclaiming || limitBytes <= workerData.minBytes,
+    copyFirst: !reclaiming,
+  });
+}
 function tick() {
   const now = Date.now();
   const limit = currentLimit();
   if (limit !== limitBytes) { limitBytes = limit; parentPort.postMessage({ limitBytes }); }
-  const big = now >= quietUntil && walBytes() > limitBytes;
+  // a WAL restarted from its start keeps its file's size until it outgrows it: a file that has
+  // not changed since the last cut holds nothing new to copy
+  const size = walBytes();
+  const big = now >= quietUntil && size > limitBytes && size !== cutAtBytes;
   if (!big && !reclaiming && now - last < workerData.intervalMs) return;
   last = now;
   try {
-    // a big WAL is first copied without blocking anyone, so the RESTART or TRUNCATE that then
-    // holds the node's writes has only the last few commits left to copy. Only where space is
-    // short (the limit at its floor) or being won back is the file cut to zero: cutting 16 MiB
-    // took 11 ms with the node's writes waiting, and the node's next commit grew it again
-    if (big && !reclaiming) db.pragma("wal_checkpoint(PASSIVE)");
-    const cut = reclaiming || limitBytes <= workerData.minBytes ? "TRUNCATE" : "RESTART";
-    const [result] = db.pragma(big || reclaiming ? "wal_checkpoint(" + cut + ")" : "wal_checkpoint(PASSIVE)");
+    const [result] = big || reclaiming ? [shrink()] : db.pragma("wal_checkpoint(PASSIVE)");
     // a reader (a backup) or the node's own write kept the WAL from being cut: do not hold up the
     // node's writes every tick while it lasts; the backstop covers the interval
     if (result.busy === 1) quietUntil = now + workerData.intervalMs;
-    else if (reclaiming) { reclaiming = false; parentPort.postMessage("reclaimed"); }
+    else {
+      if (big) cutAtBytes = size;
+      if (reclaiming) { reclaiming = false; parentPort.postMessage("reclaimed"); }
+    }
   } catch {
     // SQLITE_FULL: the database file could not grow to take the WAL's pages; try again next tick
     reclaiming = true;
@@ -80,6 +94,52 @@ parentPort.on("message", (message) => {
   if (message === "stop") { clearInterval(timer); db.close(); process.exit(0); }
 });
 `;
+
+export interface WalCheckpointResult {
+  busy: number;
+  log: number;
+  checkpointed: number;
+}
+
+export interface WalCutOptions {
+  pageSize: number;
+  limitBytes: number;
+  /** PASSIVE passes before RESTART */
+  passes: number;
+  /** cut the file to zero bytes (space is short or being won back) */
+  truncate: boolean;
+  /** copy without blocking before a TRUNCATE (not while winning space back: it failed already) */
+  copyFirst: boolean;
+}
+
+/**
+ * Brings a big WAL back to its start. PASSIVE checkpoints, which never hold up a write, copy it
+ * until one finds nothing new since the last: the next write then starts the WAL over by itself.
+ * Each pass copies what arrived during the one before, so under a steady rate of submits this
+ * settles in two or three passes. Only a WAL that keeps growing without pause (a backlog
+ * draining) is cut with RESTART, which holds every write (the node's, a producer's submit) while
+ * it copies the last commits and syncs: 4-25 ms here, the slowest enqueue-to-start from another
+ * process while it was the only way. Where space is short or being won back, TRUNCATE cuts the
+ * file to zero bytes. Self-contained: the checkpoint thread runs it from its source text.
+ */
+export function cutWal(
+  checkpoint: (mode: "PASSIVE" | "RESTART" | "TRUNCATE") => WalCheckpointResult,
+  options: WalCutOptions,
+): WalCheckpointResult {
+  if (options.truncate) {
+    if (options.copyFirst) checkpoint("PASSIVE");
+    return checkpoint("TRUNCATE");
+  }
+  let previous = -1;
+  for (let pass = 0; pass < options.passes; pass++) {
+    const result = checkpoint("PASSIVE");
+    const settled = result.busy === 0 && result.log === result.checkpointed;
+    const small = result.log * options.pageSize <= options.limitBytes;
+    if (settled && (result.log === previous || small)) return result;
+    previous = result.log;
+  }
+  return checkpoint("RESTART");
+}
 
 export class Checkpointer {
   private worker: Worker | undefined;
@@ -107,6 +167,7 @@ export class Checkpointer {
           minBytes: walLimitBytes,
           maxBytes: walMaxBytes,
           freeShare: walFreeShare,
+          passes: 4,
         },
       });
     } catch {
@@ -123,16 +184,10 @@ export class Checkpointer {
     this.worker.on("exit", () => this.fallBack());
   }
 
-  /**
-   * SQLite's own checkpoint at twice the worker's limit: it runs only if the worker falls behind.
-   * A restarted WAL is cut back to the limit, not below: the node's commit that restarts it would
-   * otherwise truncate a file of up to 16 MiB on the event loop, and then grow it again.
-   */
+  /** SQLite's own checkpoint at twice the worker's limit: it runs only if the worker falls behind */
   private setBackstop(limitBytes: number): void {
     if (!this.db.open || !this.worker) return;
-    const pageSize = this.db.pragma("page_size", { simple: true }) as number;
-    this.db.pragma(`wal_autocheckpoint = ${Math.ceil((2 * limitBytes) / pageSize)}`);
-    this.db.pragma(`journal_size_limit = ${limitBytes}`);
+    setWalBounds(this.db, limitBytes);
   }
 
   /** A write failed for a full disk: give the WAL's space back as soon as a checkpoint can. */

@@ -61,6 +61,19 @@ export function freeBytes(dir: string, statfs: typeof statfsSync = statfsSync): 
   }
 }
 
+/**
+ * What a connection does with a WAL past `limitBytes` (the node's checkpoint thread keeps it
+ * under that): SQLite's own checkpoint runs only at twice the limit, and a WAL file restarted
+ * from its start is cut back to twice the limit, not below. A cut on every restart cost the
+ * writer that restarted it an ftruncate of 5-25 ms (with its lock held: a producer's submit, or
+ * the node's event loop), and the next commits only grew the file again.
+ */
+export function setWalBounds(db: SqliteDb, limitBytes: number): void {
+  const pageSize = db.pragma("page_size", { simple: true }) as number;
+  db.pragma(`wal_autocheckpoint = ${Math.ceil((2 * limitBytes) / pageSize)}`);
+  db.pragma(`journal_size_limit = ${2 * limitBytes}`);
+}
+
 export function openSqlite(options: SqliteOpenOptions): SqliteDb {
   const { path } = options;
   if (path !== ":memory:") {
@@ -92,9 +105,7 @@ export function openSqlite(options: SqliteOpenOptions): SqliteDb {
     // under that, and at SQLite's default (4 MiB) every commit of the producer ran a checkpoint
     // of its own once a node let the WAL grow past it (2.5 ms per submit instead of 0.5).
     if (!options.readonly && options.durability !== "full" && path !== ":memory:") {
-      const pageSize = db.pragma("page_size", { simple: true }) as number;
-      const limit = walLimitFor(freeBytes(dirname(path)));
-      db.pragma(`wal_autocheckpoint = ${Math.ceil((2 * limit) / pageSize)}`);
+      setWalBounds(db, walLimitFor(freeBytes(dirname(path))));
     }
     db.pragma("temp_store = MEMORY");
     db.pragma("cache_size = -16000");
