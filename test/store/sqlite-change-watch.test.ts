@@ -36,4 +36,38 @@ describe("change watch", () => {
     expect(heard).toHaveLength(1);
     expect(looks).toBeGreaterThanOrEqual(2);
   });
+
+  it("looks again soon after a new miss even while an older miss waits for a late look", async () => {
+    const dir = tempDir("change-watch");
+    const path = join(dir, "keel.db");
+    writeFileSync(`${path}-wal`, "");
+    let version = 1;
+    let looksSinceCommit = 0;
+    let committing = false;
+    const dataVersion = (): number => {
+      if (committing && ++looksSinceCommit > 1) version = 2;
+      return version;
+    };
+    const heard: number[] = [];
+    // the older miss looks again after 1 ms, then only after 3 s
+    const watch = new ChangeWatch(
+      path,
+      dataVersion,
+      () => heard.push(Date.now()),
+      10_000,
+      [1, 3000],
+    );
+    watch.start();
+    onTestFinished(() => watch.stop());
+    writeFileSync(`${path}-wal`, "a write of this process");
+    await new Promise((r) => setTimeout(r, 100));
+    const committed = Date.now();
+    committing = true;
+    writeFileSync(`${path}-wal`, "another process's commit, complete after the first look");
+    const deadline = Date.now() + 2500;
+    while (heard.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(heard).toHaveLength(1);
+    // heard by the new miss's own 1 ms look, not by the older one's 3 s look
+    expect(heard[0]! - committed).toBeLessThan(2000);
+  });
 });

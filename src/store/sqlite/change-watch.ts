@@ -11,14 +11,18 @@ import { basename, dirname } from "node:path";
  * The events come from the commit's writes to the -wal file, but a commit is complete only once
  * its header in the shared-memory index is written, which makes no event: a check made between
  * the two sees no change, and that commit waited for the interval (1-2 % of another process's
- * submits, the p99 of its enqueue-to-start). So an event that finds no change looks again 1 ms
- * later, and once more 5 ms after that.
+ * submits, the p99 of its enqueue-to-start). So an event that finds no change looks again 1, 2,
+ * 3, 5, 8 and 13 ms after it (a commit that restarts the WAL syncs its header in between), and a
+ * newer miss starts that over: a commit's writes that came while an older recheck waited for its
+ * 5 ms step were heard only then (the slowest 1 % of another process's submits).
  */
-const recheckAfterMs = [1, 5];
+const recheckDefaultMs = [1, 2, 3, 5, 8, 13];
 export class ChangeWatch {
   private timer: NodeJS.Timeout | undefined;
   private watcher: FSWatcher | undefined;
   private recheck: NodeJS.Timeout | undefined;
+  private recheckDue = 0;
+  private lastMissAt = 0;
   private last = 0;
 
   constructor(
@@ -26,6 +30,8 @@ export class ChangeWatch {
     private readonly dataVersion: () => number,
     private readonly onChange: () => void,
     private readonly pollMs: number,
+    /** when a miss is looked at again, in ms after it */
+    private readonly recheckAtMs: readonly number[] = recheckDefaultMs,
   ) {}
 
   start(): void {
@@ -37,7 +43,7 @@ export class ChangeWatch {
     const wal = `${basename(this.path)}-wal`;
     try {
       this.watcher = watch(dirname(this.path), { persistent: false }, (_event, file) => {
-        if (file === wal && !this.check()) this.recheckSoon(0);
+        if (file === wal && !this.check()) this.missed();
       });
       this.watcher.on("error", () => this.stopWatching());
     } catch {
@@ -68,14 +74,26 @@ export class ChangeWatch {
   }
 
   /** one recheck pending at most: a busy file sends events far faster than this */
-  private recheckSoon(step: number): void {
-    const delay = recheckAfterMs[step];
-    if (this.recheck || delay === undefined || !this.timer) return;
-    this.recheck = setTimeout(() => {
-      this.recheck = undefined;
-      if (!this.check()) this.recheckSoon(step + 1);
-    }, delay);
+  private missed(): void {
+    const now = performance.now();
+    this.lastMissAt = now;
+    const due = now + (this.recheckAtMs[0] ?? 1);
+    if (!this.recheck || this.recheckDue > due) this.recheckAt(due, now);
+  }
+
+  private recheckAt(due: number, now: number): void {
+    if (this.recheck) clearTimeout(this.recheck);
+    this.recheckDue = due;
+    this.recheck = setTimeout(() => this.recheckNow(), Math.max(1, due - now));
     this.recheck.unref();
+  }
+
+  private recheckNow(): void {
+    this.recheck = undefined;
+    if (!this.timer || this.check()) return;
+    const now = performance.now();
+    const next = this.recheckAtMs.find((at) => this.lastMissAt + at > now);
+    if (next !== undefined) this.recheckAt(this.lastMissAt + next, now);
   }
 
   private stopWatching(): void {
