@@ -31,34 +31,37 @@ export interface StepRunInput {
 export type StepRunOutcome = { ok: true; output: JsonValue } | { ok: false; error: Error };
 
 export async function runStep(req: StepRunInput): Promise<StepRunOutcome> {
-  const controller = new AbortController();
-  const onRunAbort = (): void => controller.abort(req.runSignal.reason);
-  if (req.runSignal.aborted) onRunAbort();
-  else req.runSignal.addEventListener("abort", onRunAbort, { once: true });
+  // Without a timeout the step's signal is the run's own: it fires for the same reasons, and a
+  // controller with two listeners per step was a twentieth of a no-op run's time
+  let signal = req.runSignal;
   let timer: NodeJS.Timeout | undefined;
+  let onRunAbort: (() => void) | undefined;
   if (req.timeoutMs !== undefined) {
+    const controller = new AbortController();
+    onRunAbort = (): void => controller.abort(req.runSignal.reason);
+    if (req.runSignal.aborted) onRunAbort();
+    else req.runSignal.addEventListener("abort", onRunAbort, { once: true });
     timer = setTimeout(
       () => controller.abort(new StepTimeoutError(req.step.name, req.timeoutMs as number)),
       req.timeoutMs,
     );
+    signal = controller.signal;
   }
-  const ctx = stepContext(req, controller.signal);
+  const ctx = stepContext(req, signal);
   try {
     const value = await Promise.race([
       invoke(req.fn ?? req.step.run, ctx, req.input),
-      aborted(controller.signal),
+      aborted(signal),
     ]);
     return { ok: true, output: checkOutput(req.step.name, value) };
   } catch (thrown) {
     return {
       ok: false,
-      error: controller.signal.aborted
-        ? coerceError(controller.signal.reason)
-        : coerceError(thrown),
+      error: signal.aborted ? coerceError(signal.reason) : coerceError(thrown),
     };
   } finally {
     if (timer) clearTimeout(timer);
-    req.runSignal.removeEventListener("abort", onRunAbort);
+    if (onRunAbort) req.runSignal.removeEventListener("abort", onRunAbort);
   }
 }
 
@@ -95,11 +98,24 @@ export async function invoke(
   return fn(ctx, input);
 }
 
+/**
+ * One promise per signal that rejects when it fires, shared by every step racing it: steps
+ * without a timeout race the run's own signal, and a listener each would stay on it until the run
+ * ended.
+ */
+const abortions = new WeakMap<AbortSignal, Promise<never>>();
 function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-  });
+  let promise = abortions.get(signal);
+  if (!promise) {
+    promise = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+    // raced, never awaited alone: its rejection is handled by each race
+    promise.catch(() => {});
+    abortions.set(signal, promise);
+  }
+  return promise;
 }
 
 export function checkOutput(step: string, value: unknown): JsonValue {
