@@ -24,11 +24,11 @@ import {
  * WAL's size every `tickMs` and, past its limit, brings it back to its start (`cutWal`). The limit
  * is a 32nd of the disk's free space, between 1 and 16 MiB (`walLimitFor`), read with statfs on
  * each tick: 1 MiB on a small or nearly full disk, and on a roomy one few enough cuts that the
- * node's writes rarely wait. Should the node's
- * writes keep the worker from the write lock, SQLite's own checkpoint stays on at twice the limit
- * as the backstop (the worker tells the node when the limit changes). After a write
- * failed for a full disk, the worker tries TRUNCATE every tick until one succeeds, so the WAL's
- * space returns as soon as the disk has room for the database to grow.
+ * node's writes rarely wait. Should the node's writes keep the worker from the write lock,
+ * SQLite's own checkpoint stays on at twice the limit as the backstop (the worker tells the node
+ * when the limit changes). After a write failed for a full disk, the worker tries TRUNCATE every
+ * tick until one succeeds, so the WAL's space returns as soon as the disk has room for the
+ * database to grow.
  */
 const workerSource = `
 const { parentPort, workerData } = require("node:worker_threads");
@@ -94,6 +94,9 @@ parentPort.on("message", (message) => {
   if (message === "stop") { clearInterval(timer); db.close(); process.exit(0); }
 });
 `;
+
+/** PASSIVE passes over a big WAL before it is cut with RESTART (see cutWal) */
+const walCutPasses = 4;
 
 export interface WalCheckpointResult {
   busy: number;
@@ -167,7 +170,7 @@ export class Checkpointer {
           minBytes: walLimitBytes,
           maxBytes: walMaxBytes,
           freeShare: walFreeShare,
-          passes: 4,
+          passes: walCutPasses,
         },
       });
     } catch {
