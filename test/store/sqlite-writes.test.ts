@@ -97,11 +97,15 @@ describe("cutting a big WAL back", () => {
     return { path, writer, insert, own, pageSize, framesNow };
   }
 
-  /** the checkpoint's calls, with the writer's commit running across the passes it is told to */
-  function checkpointWith(
+  /**
+   * cutWal over that WAL, a limit of 16 pages and 4 passes, with the writer's commit running
+   * across the passes it is told to; the checkpoint modes it used, in order
+   */
+  function cut(
     wal: ReturnType<typeof walOf60Commits>,
     writesDuringPass: (pass: number) => boolean,
-  ) {
+    truncate = false,
+  ): { modes: Mode[]; result: WalCheckpointResult } {
     const modes: Mode[] = [];
     const checkpoint = (mode: Mode): WalCheckpointResult => {
       modes.push(mode);
@@ -115,14 +119,14 @@ describe("cutting a big WAL back", () => {
       if (writing) wal.writer.exec("COMMIT");
       return result!;
     };
-    return { modes, checkpoint };
+    const options = { pageSize: wal.pageSize, limitBytes: 16 * wal.pageSize, passes: 4 };
+    const result = cutWal(checkpoint, { ...options, truncate, copyFirst: true });
+    return { modes, result };
   }
 
   it("copies without holding up writes until a pass finds nothing new; the next write starts over", () => {
     const wal = walOf60Commits();
-    const { modes, checkpoint } = checkpointWith(wal, (pass) => pass === 1);
-    const options = { pageSize: wal.pageSize, limitBytes: 16 * wal.pageSize, passes: 4 };
-    const result = cutWal(checkpoint, { ...options, truncate: false, copyFirst: true });
+    const { modes, result } = cut(wal, (pass) => pass === 1);
     expect(modes).toEqual(["PASSIVE", "PASSIVE", "PASSIVE"]);
     expect(result).toMatchObject({ busy: 0 });
     expect(result.log).toBe(result.checkpointed);
@@ -133,9 +137,7 @@ describe("cutting a big WAL back", () => {
 
   it("cuts a WAL that grows during every pass with RESTART, after which it starts over", () => {
     const wal = walOf60Commits();
-    const { modes, checkpoint } = checkpointWith(wal, () => true);
-    const options = { pageSize: wal.pageSize, limitBytes: 16 * wal.pageSize, passes: 4 };
-    const result = cutWal(checkpoint, { ...options, truncate: false, copyFirst: true });
+    const { modes, result } = cut(wal, () => true);
     expect(modes).toEqual(["PASSIVE", "PASSIVE", "PASSIVE", "PASSIVE", "RESTART"]);
     expect(result).toMatchObject({ busy: 0 });
     wal.insert.run();
@@ -144,9 +146,7 @@ describe("cutting a big WAL back", () => {
 
   it("cuts the file to zero bytes where space is short", () => {
     const wal = walOf60Commits();
-    const { modes, checkpoint } = checkpointWith(wal, () => false);
-    const options = { pageSize: wal.pageSize, limitBytes: 16 * wal.pageSize, passes: 4 };
-    cutWal(checkpoint, { ...options, truncate: true, copyFirst: true });
+    const { modes } = cut(wal, () => false, true);
     expect(modes).toEqual(["PASSIVE", "TRUNCATE"]);
     expect(statSync(`${wal.path}-wal`).size).toBe(0);
   });
