@@ -205,6 +205,17 @@ export async function until<T>(
   }
 }
 
+/** The whole trail, as describeTransitions shows it, of a run of two steps a -> b that succeed. */
+export const twoStepTrail = [
+  "run:-->pending:submitted",
+  "run:pending->running:claimed",
+  "a:pending->running:started",
+  "a:running->succeeded:checkpoint",
+  "b:pending->running:started",
+  "b:running->succeeded:checkpoint",
+  "run:running->succeeded:completed",
+];
+
 /** A compact view of transitions: "step:from->to:reason" (step "run" for the run itself). */
 export function describeTransitions(transitions: TransitionRecord[]): string[] {
   return transitions.map((t) => `${t.step ?? "run"}:${t.from ?? "-"}->${t.to}:${t.reason}`);

@@ -14,6 +14,16 @@ import {
   type StoreHandle,
 } from "./helpers.case.test.js";
 
+/** The transition of attempt 2 of step a started at NOW + 30, after attempt 1 failed. */
+const retryStarted = {
+  step: "a",
+  from: "failed",
+  to: "running",
+  reason: "started",
+  at: NOW + 30,
+  details: { attempt: 2 },
+};
+
 /** Writes of the lease holder: each changes the run and appends its transitions, in order. */
 export function writeCases(h: StoreHandle): void {
   describe("writes under a valid lease", () => {
@@ -42,14 +52,7 @@ export function writeCases(h: StoreHandle): void {
       await h.store.recordStepFailure(lease, failure("a", 1, NOW + 20));
       await h.store.startStep(lease, "a", 2, "failed", NOW + 30);
       const last = (await h.store.listTransitions(run.id)).at(-1);
-      expect(last).toMatchObject({
-        step: "a",
-        from: "failed",
-        to: "running",
-        reason: "started",
-        at: NOW + 30,
-        details: { attempt: 2 },
-      });
+      expect(last).toMatchObject(retryStarted);
     });
 
     it("completeStep records the checkpoint and keeps the run running", async () => {
@@ -184,14 +187,7 @@ export function writeCases(h: StoreHandle): void {
         start: { from: "failed", at: NOW + 30 },
       });
       expect((await h.store.listTransitions(run.id)).slice(-2)).toMatchObject([
-        {
-          step: "a",
-          from: "failed",
-          to: "running",
-          reason: "started",
-          at: NOW + 30,
-          details: { attempt: 2 },
-        },
+        retryStarted,
         { step: "a", from: "running", to: "failed", reason: "econnreset", at: NOW + 40 },
       ]);
     });
