@@ -18,6 +18,8 @@ export class SqliteContext {
   readonly storage: StorageGuard;
 
   private readonly busyTimeoutMs: number;
+  /** inside a shared transaction that runs its writes without savepoints (group-commit.ts) */
+  private flat = false;
 
   constructor(
     readonly db: SqliteDb,
@@ -40,6 +42,7 @@ export class SqliteContext {
   /** BEGIN IMMEDIATE: takes the write lock up front, so two processes never deadlock upgrading a read. */
   write<T>(fn: () => T): T {
     this.storage.assertWritable();
+    if (this.flat && this.db.inTransaction) return fn();
     try {
       return this.db.inTransaction
         ? (this.transaction.immediate(fn) as T)
@@ -83,6 +86,23 @@ export class SqliteContext {
     return run();
   }
 
+  /**
+   * Runs `fn` inside the current transaction with nested writes joined to it instead of each in a
+   * savepoint. A savepoint copies every page its write touches into a sub-journal first, which
+   * was about 5 % of a node's time draining a queue. An error inside rolls back only as far as
+   * the caller decides (the group commit rolls the whole transaction back and runs its writes
+   * again, each in its own savepoint).
+   */
+  joined<T>(fn: () => T): T {
+    const outer = this.flat;
+    this.flat = true;
+    try {
+      return fn();
+    } finally {
+      this.flat = outer;
+    }
+  }
+
   /** Queries that only read: they go on while the file is fenced, but report the damage they meet. */
   read<T>(fn: () => T): T {
     try {
@@ -91,6 +111,20 @@ export class SqliteContext {
       throw this.storage.failure(error);
     }
   }
+}
+
+const columnNames = new WeakMap<Database.Statement, string[]>();
+
+/** The row object of a statement run with `.raw(true)`: its values keyed by its column names. */
+export function rowFromValues(statement: Database.Statement, values: unknown[]): Row {
+  let names = columnNames.get(statement);
+  if (!names) {
+    names = statement.columns().map((c) => c.name);
+    columnNames.set(statement, names);
+  }
+  const row: Row = {};
+  for (let i = 0; i < names.length; i++) row[names[i] as string] = values[i];
+  return row;
 }
 
 const shortWaitMs = 2;

@@ -412,6 +412,27 @@ export function concurrentWriteCases(h: StoreHandle): void {
       ]);
     });
 
+    it("a write that fails after its first change keeps none of it, and the writes beside it commit", async () => {
+      const good = await claimedRun(h.store);
+      const twice = await claimedRun(h.store);
+      await h.store.completeStep(twice.lease, checkpoint("a"));
+      const before = await snapshot(h.store, twice.run.id);
+      const results = await Promise.allSettled([
+        h.store.completeStep(good.lease, checkpoint("a")),
+        // the fence finishes the run, then the checkpoint of a is found stored already
+        h.store.completeStep(twice.lease, checkpoint("a"), { done: true }),
+        h.store.startStep(good.lease, "b", 1, "pending", NOW + 20),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect(await snapshot(h.store, twice.run.id)).toEqual(before);
+      expect((await h.store.listTransitions(good.run.id)).map((t) => t.reason)).toEqual([
+        "submitted",
+        "claimed",
+        "checkpoint",
+        "started",
+      ]);
+    });
+
     it("every acknowledged write is visible to the next read", async () => {
       const runs = await Promise.all(Array.from({ length: 20 }, () => claimedRun(h.store)));
       await Promise.all(runs.map((r) => h.store.completeStep(r.lease, checkpoint("a"), { a: 1 })));
