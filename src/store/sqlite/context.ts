@@ -11,7 +11,7 @@ import { StorageGuard } from "./storage-guard.js";
  */
 export class SqliteContext {
   private readonly statements = new Map<string, Database.Statement>();
-  // one transaction wrapper for every write; nested calls become savepoints
+  // one transaction wrapper for every write; nested calls become savepoints (except when joined)
   private readonly transaction: Database.Transaction<(fn: () => unknown) => unknown>;
   /** told of each write that failed for a full disk (the store checkpoints to win space back) */
   onFull: (() => void) | undefined;
