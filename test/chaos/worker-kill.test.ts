@@ -66,9 +66,12 @@ describe("worker kills", () => {
       }
     }
     const lastKill = performance.now();
-    // recovered: the pool is whole again (the killed child replaced and listening) and steps complete
+    // recovered: the pool is whole again (every killed child seen dead and replaced, the new ones
+    // listening) and steps complete; a child whose exit is not seen yet still counts as alive
+    const killedPids = new Set(killed.map((x) => x.pid));
     const whole = (): boolean =>
-      k.workerProcesses.filter((w) => w.state !== "starting").length === 4;
+      k.workerProcesses.filter((w) => w.state !== "starting" && !killedPids.has(w.pid)).length ===
+      4;
     await until(() => whole() && stepsSinceKill > 0, {
       timeoutMs: 5000,
       message: "the pool whole again and a step done within 5 s of the last kill",
