@@ -24,16 +24,18 @@ let done = 0;
 const MODE = process.env.MODE ?? "3c";
 const claim = () => store.claimRuns({ nodeId: "n1", limit: B, leaseMs: 30000, now: Date.now(), pipelines: ["noop"] });
 const start = (c) => store.startStep(c.lease, "noop", 1, "pending", Date.now());
-const complete = (c) => store.completeStep(c.lease, { step: "noop", output: null, outputHash: "x", attempt: 1, startedAt: Date.now(), finishedAt: Date.now() }, null);
+// folded: the step's start written with its checkpoint, as the engine writes a step done in a turn
+const checkpointOf = (folded) => {
+  const t = Date.now();
+  const cp = { step: "noop", output: null, outputHash: "x", attempt: 1, startedAt: t, finishedAt: t };
+  return folded ? { ...cp, start: { from: "pending", at: t } } : cp;
+};
+const complete = (c) => store.completeStep(c.lease, checkpointOf(false), null);
+const completeFolded = (c) => store.completeStep(c.lease, checkpointOf(true), null);
 if (MODE === "1e") {
-  const folded = (c) => {
-    const t = Date.now();
-    const cp = { step: "noop", output: null, outputHash: "x", attempt: 1, startedAt: t, finishedAt: t, start: { from: "pending", at: t } };
-    return store.completeStep(c.lease, cp, null);
-  };
   let claimed = await claim();
   while (claimed.length > 0) {
-    const writes = claimed.map(folded);
+    const writes = claimed.map(completeFolded);
     const next = claim();
     await Promise.all(writes);
     done += claimed.length;

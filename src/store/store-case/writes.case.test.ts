@@ -390,6 +390,16 @@ export function writeCases(h: StoreHandle): void {
 
 /** Writes issued together (as a node's workers do) stay independent: one rejected write takes no other with it. */
 export function concurrentWriteCases(h: StoreHandle): void {
+  /** the good run's checkpoint of a and start of b, issued around a failing write, committed */
+  const expectGoodWrites = async (runId: string): Promise<void> => {
+    expect((await h.store.listTransitions(runId)).map((t) => t.reason)).toEqual([
+      "submitted",
+      "claimed",
+      "checkpoint",
+      "started",
+    ]);
+  };
+
   describe("concurrent writes", () => {
     it("a rejected write issued alongside valid ones leaves them committed", async () => {
       const good = await claimedRun(h.store);
@@ -404,12 +414,7 @@ export function concurrentWriteCases(h: StoreHandle): void {
       expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: "lease_lost" });
       expect((await h.store.listStepResults(good.run.id)).map((s) => s.step)).toEqual(["a"]);
       expect(await h.store.listStepResults(stale.run.id)).toEqual([]);
-      expect((await h.store.listTransitions(good.run.id)).map((t) => t.reason)).toEqual([
-        "submitted",
-        "claimed",
-        "checkpoint",
-        "started",
-      ]);
+      await expectGoodWrites(good.run.id);
     });
 
     it("a write that fails after its first change keeps none of it, and the writes beside it commit", async () => {
@@ -425,12 +430,7 @@ export function concurrentWriteCases(h: StoreHandle): void {
       ]);
       expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
       expect(await snapshot(h.store, twice.run.id)).toEqual(before);
-      expect((await h.store.listTransitions(good.run.id)).map((t) => t.reason)).toEqual([
-        "submitted",
-        "claimed",
-        "checkpoint",
-        "started",
-      ]);
+      await expectGoodWrites(good.run.id);
     });
 
     it("every acknowledged write is visible to the next read", async () => {
