@@ -3,6 +3,7 @@ import type { ClaimedRun, Store } from "../store/store.js";
 import { resolveBreakers, type BreakerOptions } from "./breaker-options.js";
 import { BreakerProbes } from "./breaker-probes.js";
 import { BreakerBoard } from "./breakers.js";
+import { ClaimAhead } from "./claim-ahead.js";
 import { Claimer } from "./claimer.js";
 import { quarantinePurgeTask, type CleanupReport, type CleanupTask } from "./disk-cleanup.js";
 import { DiskGuard, type DiskGuardState } from "./disk-guard.js";
@@ -21,6 +22,7 @@ import type { PipelineRegistry } from "./registry.js";
 import { RunExecution, type RunEnd, type StepEvent } from "./run-execution.js";
 import { StoreWatch, type StoreRepairRecord, type StoreWatchState } from "./store-watch.js";
 import { AuditAction } from "../store/audit.js";
+import { LeaseLostError } from "../core/errors/run-errors.js";
 import { WorkerLimit, type WorkerLimitState } from "./worker-limit.js";
 
 /**
@@ -43,9 +45,18 @@ export interface NodeEvents {
   storage: [StoreWatchState];
 }
 
+/** how often runs claimed ahead are looked at for one held too long (ms) */
+const staleCheckMs = 250;
+
 export class KeelNode extends EventEmitter<NodeEvents> {
-  private readonly executions = new Map<string, { execution: RunExecution; done: Promise<void> }>();
+  private readonly executions = new Map<
+    string,
+    { execution: RunExecution; done: Promise<void>; startedAt: number }
+  >();
   private readonly claimer: Claimer;
+  /** runs claimed beyond the free slots, waiting for one (claim-ahead.ts) */
+  private readonly ahead: ClaimAhead;
+  private staleTimer: NodeJS.Timeout | undefined;
   private readonly liveness: Liveness;
   private readonly emergency: EmergencyWatch;
   private breakers: BreakerBoard | undefined;
@@ -72,6 +83,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     super();
     this.setMaxListeners(0);
     const { nodeId, leaseMs, pollMs, heartbeatMs, host, pidCheckMs } = options;
+    this.ahead = new ClaimAhead(options.workers.claimAhead);
     this.claimer = new Claimer({
       store,
       log,
@@ -79,7 +91,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       leaseMs,
       pollMs,
       pipelines: () => registry.names(),
-      freeSlots: () => this.workers.limit - this.busyExecutions(),
+      freeSlots: () => this.roomToClaim(),
       minPriority: () => this.workers.minPriority,
       mayClaim: () =>
         this.state === "running" &&
@@ -96,6 +108,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       log,
     });
     this.workers = new WorkerLimit(options.workers, log, (state) => {
+      this.startHeld();
       this.claimer.wake();
       this.emit("concurrency", state);
     });
@@ -131,14 +144,24 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       heartbeatMs,
       pollMs,
       pidCheckMs,
-      held: () =>
-        [...this.executions.values()].map(({ execution: e }) => ({
+      held: () => [
+        ...[...this.executions.values()].map(({ execution: e }) => ({
           runId: e.run.id,
           epoch: e.lease.epoch,
           claimedAt: e.claimedAt,
           settled: e.settled,
         })),
-      onLost: (runId) => this.executions.get(runId)?.execution.abort("lease_lost"),
+        ...this.ahead.runs.map(({ claimed, claimedAt }) => ({
+          runId: claimed.run.id,
+          epoch: claimed.lease.epoch,
+          claimedAt,
+          settled: false,
+        })),
+      ],
+      onLost: (runId) => {
+        this.ahead.drop(runId);
+        this.executions.get(runId)?.execution.abort("lease_lost");
+      },
       // nothing is written to a store file while it is checked, repaired, or found damaged
       paused: () => this.storeWatch.blocked,
       onRecovered: () => this.claimer.wake(),
@@ -211,6 +234,11 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     this.liveness.start();
     this.workers.start();
     this.claimer.start();
+    this.staleTimer = setInterval(() => {
+      const stale = this.ahead.takeStale(Date.now());
+      if (stale.length > 0) void this.giveBack(stale, "claimed_ahead_unstarted");
+    }, staleCheckMs);
+    this.staleTimer.unref();
     this.log.info(
       {
         node: this.id,
@@ -229,6 +257,9 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     }
     this.state = "stopping";
     await this.claimer.stop();
+    clearInterval(this.staleTimer);
+    // runs claimed ahead are not in flight: graceful or forced, they go back at once
+    await this.giveBack(this.ahead.takeAll(), "node_stopping");
     this.workers.stop();
     this.unsubscribe?.();
     // a damaged store commits nothing more: waiting for runs in flight would wait for ever
@@ -271,6 +302,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
 
   /** Aborts a run in flight here (after the store recorded its cancel). */
   abortRun(runId: string): void {
+    if (this.ahead.drop(runId)) return;
     this.executions.get(runId)?.execution.abort("cancelled");
   }
 
@@ -292,6 +324,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       );
       if (state.abort)
         for (const { execution } of this.executions.values()) execution.abort("emergency");
+      void this.giveBack(this.ahead.takeAll(), "emergency_stop");
     } else {
       this.log.warn({ actor: state.actor }, "emergency stop off: work resumes");
       this.claimer.wake();
@@ -329,7 +362,57 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     return busy;
   }
 
+  /** free slots, plus the runs to claim ahead of them while runs are short */
+  private roomToClaim(): number {
+    const limit = this.workers.limit;
+    let busy = 0;
+    let newest = -Infinity;
+    for (const { execution, startedAt } of this.executions.values())
+      if (!execution.winding) {
+        busy++;
+        newest = Math.max(newest, startedAt);
+      }
+    // slots all taken by runs that are not finishing: the mean of past runs no longer tells
+    const stuckMs = busy >= limit ? performance.now() - newest : 0;
+    return Math.max(0, limit - busy) + this.ahead.room(limit, stuckMs);
+  }
+
+  /** Runs a claimed run now if a slot is free, else holds it until one is. */
   private dispatch(claimed: ClaimedRun): void {
+    if (this.ahead.size === 0 && this.busyExecutions() < this.workers.limit) {
+      this.execute(claimed);
+      return;
+    }
+    this.ahead.hold(claimed, Date.now());
+    this.startHeld();
+  }
+
+  /** Starts held runs in the slots free now, oldest first. */
+  private startHeld(): void {
+    if (this.state !== "running" || this.emergency.state.on) return;
+    while (this.ahead.size > 0 && this.busyExecutions() < this.workers.limit)
+      this.execute(this.ahead.next() as ClaimedRun);
+  }
+
+  /** Gives runs claimed ahead back to pending; a run given back nowhere is found by the heartbeat. */
+  private async giveBack(runs: ClaimedRun[], reason: string): Promise<void> {
+    if (runs.length === 0) return;
+    const now = Date.now();
+    await Promise.all(
+      runs.map((claimed) =>
+        this.store.returnRun(claimed.lease, reason, now).catch((error: unknown) => {
+          if (error instanceof LeaseLostError) return;
+          this.log.warn(
+            { err: error, runId: claimed.run.id },
+            "could not give back a run claimed ahead; the heartbeat gives it back",
+          );
+        }),
+      ),
+    );
+    if (this.state === "running") this.claimer.wake();
+  }
+
+  private execute(claimed: ClaimedRun): void {
     const pipeline = this.registry.get(claimed.run.pipeline);
     if (!pipeline) {
       this.log.error(
@@ -365,16 +448,22 @@ export class KeelNode extends EventEmitter<NodeEvents> {
         this.emit("progress", { runId: id, pipeline: claimed.run.pipeline, bytes }),
       runStep: isolatedSteps(pipeline).length > 0 ? isolatedRunner(this.pool, pipeline) : undefined,
       poisonAfter: this.options.isolation.poisonAfter,
-      onFinishing: () => this.claimer.wake(),
+      onFinishing: () => {
+        this.ahead.recordRun(performance.now() - startedAt);
+        this.startHeld();
+        this.claimer.wake();
+      },
     });
+    const startedAt = performance.now();
     const finished = execution.execute().finally(() => {
       if (this.executions.get(runId)?.execution === execution) this.executions.delete(runId);
       this.emit("settled", { runId, pipeline: claimed.run.pipeline, ended: execution.ended });
+      this.startHeld();
       this.claimer.wake();
     });
     const done = previous
       ? Promise.allSettled([previous.done, finished]).then(() => undefined)
       : finished;
-    this.executions.set(runId, { execution, done });
+    this.executions.set(runId, { execution, done, startedAt });
   }
 }

@@ -7,6 +7,7 @@ import {
   type PressureSample,
 } from "./adaptive-concurrency.js";
 import { findCpuStat } from "./cgroup-cpu.js";
+import type { ClaimAheadSettings } from "./claim-ahead.js";
 
 /**
  * How many runs a node has in flight. `concurrency` fixes the number and turns adaptation off;
@@ -23,6 +24,13 @@ export interface WorkerSettings {
   deferBelowPriority?: number;
   /** the adaptive controller's knobs (docs/concepts.md#adaptive-concurrency) */
   adaptive?: AdaptiveTuning;
+  /**
+   * the most runs claimed beyond the free slots while runs are short (claim-ahead.ts,
+   * docs/concepts.md#claiming-ahead); default 3 x the most runs in flight; 0: off
+   */
+  claimAhead?: number;
+  /** the wait a run claimed ahead should expect before it starts (ms, default 50) */
+  claimAheadWaitMs?: number;
 }
 
 export interface AdaptiveTuning {
@@ -50,7 +58,12 @@ export interface ResolvedWorkerSettings {
   readonly tuning: Readonly<Omit<ControllerSettings, "min" | "max">>;
   readonly cgroupStat: string | null;
   readonly sample: (() => Omit<PressureSample, "at">) | undefined;
+  readonly claimAhead: ClaimAheadSettings;
 }
+
+/** claim-ahead's defaults: measured on drains of no-op runs (bench/README.md) */
+export const defaultClaimAheadFactor = 3;
+export const defaultClaimAheadWaitMs = 50;
 
 export const defaultMaxWorkers = (): number => Math.min(availableParallelism(), 8);
 
@@ -77,6 +90,13 @@ export function resolveWorkerSettings(options: WorkerSettings): ResolvedWorkerSe
   checkWhole("adaptive.growAfterMs", tuning.growAfterMs, 0, 3_600_000);
   const sampleMs = t.sampleMs ?? 250;
   checkWhole("adaptive.sampleMs", sampleMs, 10, 60_000);
+  const most = fixed ?? max;
+  const claimAhead = Object.freeze({
+    max: options.claimAhead ?? Math.min(defaultClaimAheadFactor * most, 10_000),
+    waitMs: options.claimAheadWaitMs ?? defaultClaimAheadWaitMs,
+  });
+  checkWhole("claimAhead", claimAhead.max, 0, 10_000);
+  checkWhole("claimAheadWaitMs", claimAhead.waitMs, 1, 60_000);
   return Object.freeze({
     fixed,
     min: fixed ?? min,
@@ -86,5 +106,6 @@ export function resolveWorkerSettings(options: WorkerSettings): ResolvedWorkerSe
     tuning,
     cgroupStat: fixed !== null || t.cgroupStat === false ? null : (t.cgroupStat ?? findCpuStat()),
     sample: t.sample,
+    claimAhead,
   });
 }

@@ -33,5 +33,7 @@ export function workerSettings(config: Pick<KeelConfig, "workers">): WorkerSetti
     minWorkers: w.min_workers,
     maxWorkers: w.max_workers,
     deferBelowPriority: w.defer_below_priority,
+    claimAhead: w.claim_ahead,
+    claimAheadWaitMs: w.claim_ahead_wait_ms,
   };
 }

@@ -139,12 +139,24 @@ describe("workers health", () => {
       minWorkers: 1,
       maxWorkers: undefined,
       deferBelowPriority: undefined,
+      claimAhead: undefined,
+      claimAheadWaitMs: 50,
     });
     const set = loadConfig(undefined, {
       KEEL_WORKERS_MAX_WORKERS: "6",
       KEEL_WORKERS_DEFER_BELOW_PRIORITY: "-1",
+      KEEL_WORKERS_CLAIM_AHEAD: "0",
+      KEEL_WORKERS_CLAIM_AHEAD_WAIT_MS: "20",
     });
-    expect(workerSettings(set)).toMatchObject({ maxWorkers: 6, deferBelowPriority: -1 });
+    expect(workerSettings(set)).toMatchObject({
+      maxWorkers: 6,
+      deferBelowPriority: -1,
+      claimAhead: 0,
+      claimAheadWaitMs: 20,
+    });
+    expect(() => loadConfig(undefined, { KEEL_WORKERS_CLAIM_AHEAD: "-3" })).toThrow(
+      /workers\.claim_ahead/,
+    );
     expect(() =>
       loadConfig(undefined, { KEEL_WORKERS_MIN_WORKERS: "5", KEEL_WORKERS_MAX_WORKERS: "2" }),
     ).toThrow(/workers\.min_workers: min_workers \(5\) must not be above max_workers \(2\)/);
