@@ -34,6 +34,8 @@ export interface NodeFigures {
   /** the most runs in flight at once (the fixed concurrency or the adaptive maximum) */
   concurrency: number;
   busy: number;
+  /** runs claimed ahead of a free slot (optional for callers that never claim ahead) */
+  claimedAhead?: number;
   /** child processes running isolated steps (optional for callers that have none) */
   workerProcesses?: WorkerProcess[];
   /** the worker limit now, its bounds, CPU pressure and the last change */

@@ -86,11 +86,16 @@ export class ClaimAhead {
     return true;
   }
 
-  /** takes out the runs held since before `now - staleMs` */
+  /**
+   * Takes out the runs held since before `now - staleMs`. Each counts as a run of `staleMs` in the
+   * mean: the runs ahead of it were slower than the mean said, and claiming as many again would
+   * only hold the next ones as long.
+   */
   takeStale(now: number): ClaimedRun[] {
     const cutoff = now - this.staleMs;
     let count = 0;
     while (count < this.held.length && (this.held[count] as HeldAhead).claimedAt < cutoff) count++;
+    for (let i = 0; i < count; i++) this.recordRun(this.staleMs);
     return this.held.splice(0, count).map((h) => h.claimed);
   }
 

@@ -162,6 +162,11 @@ export class Keel extends EventEmitter<NodeEvents> {
     return this.node?.inFlight ?? 0;
   }
 
+  /** runs this instance's node holds claimed ahead of a free slot (shown as running in the store) */
+  get claimedAhead(): number {
+    return this.node?.claimedAhead ?? 0;
+  }
+
   /** The worker limit now (fixed or adaptive), CPU pressure and the last change; undefined without a node. */
   get concurrencyState(): WorkerLimitState | undefined {
     return this.node?.workerState;

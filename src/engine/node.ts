@@ -176,6 +176,11 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     return this.executions.size;
   }
 
+  /** runs claimed beyond the free slots, waiting for one (docs/concepts.md#claiming-ahead) */
+  get claimedAhead(): number {
+    return this.ahead.size;
+  }
+
   /** the pool's child processes (isolated steps), busy or idle */
   get workerProcesses(): WorkerProcess[] {
     return this.pool.processes;

@@ -50,6 +50,16 @@ describe("ClaimAhead", () => {
     expect(ahead.size).toBe(0);
   });
 
+  it("counts a run given back stale as a slow run, so fewer are held next", () => {
+    const ahead = new ClaimAhead({ max: 30, waitMs: 50 });
+    ahead.recordRun(1);
+    expect(ahead.room(10)).toBe(30);
+    ahead.hold(claimed("a"), 0);
+    ahead.takeStale(1500);
+    // mean 1 + 0.1 x (1000 - 1) = 100.9 ms: 10 x 50 / 100.9
+    expect(ahead.room(10)).toBe(4);
+  });
+
   it("defaults to three times the most runs in flight and refuses bad values by name", () => {
     expect(resolveWorkerSettings({ concurrency: 10 }).claimAhead).toEqual({ max: 30, waitMs: 50 });
     expect(resolveWorkerSettings({ concurrency: 4, claimAhead: 0 }).claimAhead.max).toBe(0);

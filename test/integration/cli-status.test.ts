@@ -78,7 +78,12 @@ describe("keel status and health", () => {
       expect(report.store.bytes).toBeGreaterThan(0);
       expect(report.oldest_pending).toBeNull();
       // the node answers through its API: its live workers
-      expect(report.workers).toMatchObject({ node_id: report.node.node_id, pid, busy: 0 });
+      expect(report.workers).toMatchObject({
+        node_id: report.node.node_id,
+        pid,
+        busy: 0,
+        claimed_ahead: 0,
+      });
       expect(report.workers.idle).toBe(report.workers.limit);
       expect(report.workers.uptime_ms).toBeGreaterThanOrEqual(0);
       expect(report.sources).toEqual([]);

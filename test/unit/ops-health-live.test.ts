@@ -92,6 +92,11 @@ describe("workers health", () => {
       status: "healthy",
       reason: "0 busy, up to 1 runs at once (adaptive, 1-4)",
     });
+    expect(workersHealth({ workers: calm, busy: 1, claimedAhead: 3 }, 42, NOW)).toMatchObject({
+      status: "healthy",
+      reason: "1 busy, 3 claimed ahead, up to 1 runs at once (adaptive, 1-4)",
+      details: { busy: 1, claimedAhead: 3 },
+    });
   });
 
   it("a worker process death is shown for a minute, however it died", () => {

@@ -48,6 +48,7 @@ function workers(ctx: OperationContext, now: number) {
     limit,
     busy: ctx.node.busy,
     idle: Math.max(0, limit - ctx.node.busy),
+    claimed_ahead: ctx.node.claimedAhead ?? 0,
     uptime_ms: now - ctx.node.startedAt,
     // the pool's child processes for isolated steps (docs/pipelines.md#process-isolation)
     pids: processes.map((p) => p.pid),

@@ -90,6 +90,7 @@ async function runForeground(
           startedAt,
           concurrency: session.keel.concurrencyState?.max ?? 0,
           busy: session.keel.inFlight,
+          claimedAhead: session.keel.claimedAhead,
           workerProcesses: session.keel.workerProcesses,
           workerDeaths: session.keel.workerDeaths,
           workers: session.keel.concurrencyState,

@@ -9,6 +9,8 @@ export const recentDeathMs = 60_000;
 export interface WorkersLive {
   workers?: WorkerLimitState;
   busy?: number;
+  /** runs claimed ahead of a free slot */
+  claimedAhead?: number;
   workerProcesses?: readonly WorkerProcess[];
   workerDeaths?: readonly WorkerDeath[];
 }
@@ -48,6 +50,7 @@ export function workersHealth(
     max,
     adaptive,
     busy: live.busy ?? null,
+    claimedAhead: live.claimedAhead ?? null,
     pressure: pressure.active,
     pressureReason: pressure.reason,
     deferring,
@@ -75,7 +78,8 @@ export function workersHealth(
   if (last) problems.push(describeDeath(last, recent.length, now));
   if (problems.length > 0)
     return { component: "workers", status: "degraded", reason: problems.join("; "), details };
-  const busy = live.busy === undefined ? "" : `${live.busy} busy, `;
+  const ahead = live.claimedAhead ? `${live.claimedAhead} claimed ahead, ` : "";
+  const busy = live.busy === undefined ? "" : `${live.busy} busy, ${ahead}`;
   const children = processes.length > 0 ? `, ${processes.length} worker processes` : "";
   return {
     component: "workers",
