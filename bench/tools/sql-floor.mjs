@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteStore } from "../../dist/src/store/sqlite/sqlite-store.js";
 import { openSqlite } from "../../dist/src/store/sqlite/open.js";
-import { newRunId, newTraceId } from "../../dist/src/core/ids.js";
+import { queueNoopRuns } from "./queued-runs.mjs";
 
 const N = Number(process.env.N ?? 20000);
 const B = Number(process.env.B ?? 10);
@@ -29,24 +29,7 @@ const path = join(dir, "keel.db");
 
 // the schema and the queued runs, as keel makes them
 const store = SqliteStore.open({ path });
-const now = Date.now();
-for (let i = 0; i < N; i += 1000) {
-  const batch = Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({
-    id: newRunId(),
-    pipeline: "noop",
-    pipelineVersion: "v1",
-    input: { i: i + j },
-    priority: 0,
-    idempotencyKey: null,
-    source: "bench",
-    traceId: newTraceId(),
-    seed: 1,
-    scheduledFor: now,
-    createdAt: now,
-    actor: "bench",
-  }));
-  await store.submitRuns(batch);
-}
+await queueNoopRuns(store, N);
 await store.close();
 
 const db = openSqlite({ path, durability: "normal" });

@@ -9,25 +9,39 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteStore } from "../../dist/src/store/sqlite/sqlite-store.js";
-import { newRunId, newTraceId } from "../../dist/src/core/ids.js";
-const N = Number(process.env.N ?? 20000), B = Number(process.env.B ?? 10);
+import { queueNoopRuns } from "./queued-runs.mjs";
+const N = Number(process.env.N ?? 20000),
+  B = Number(process.env.B ?? 10);
 const dir = mkdtempSync(join(tmpdir(), "floor-"));
 const store = SqliteStore.open({ path: join(dir, "keel.db") });
 const stop = store.onWork(() => {}); // starts the checkpointer like a node does
 const now = Date.now();
-await store.registerNode({ id: "n1", host: "h", pid: process.pid, capabilities: [], version: "x", now });
-for (let i = 0; i < N; i += 1000) {
-  await store.submitRuns(Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({ id: newRunId(), pipeline: "noop", pipelineVersion: "v1", input: { i: i + j }, priority: 0, idempotencyKey: null, source: "bench", traceId: newTraceId(), seed: 1, scheduledFor: now, createdAt: now, actor: "bench" })));
-}
+await store.registerNode({
+  id: "n1",
+  host: "h",
+  pid: process.pid,
+  capabilities: [],
+  version: "x",
+  now,
+});
+await queueNoopRuns(store, N, now);
 const t0 = performance.now();
 let done = 0;
 const MODE = process.env.MODE ?? "3c";
-const claim = () => store.claimRuns({ nodeId: "n1", limit: B, leaseMs: 30000, now: Date.now(), pipelines: ["noop"] });
+const claim = () =>
+  store.claimRuns({ nodeId: "n1", limit: B, leaseMs: 30000, now: Date.now(), pipelines: ["noop"] });
 const start = (c) => store.startStep(c.lease, "noop", 1, "pending", Date.now());
 // folded: the step's start written with its checkpoint, as the engine writes a step done in a turn
 const checkpointOf = (folded) => {
   const t = Date.now();
-  const cp = { step: "noop", output: null, outputHash: "x", attempt: 1, startedAt: t, finishedAt: t };
+  const cp = {
+    step: "noop",
+    output: null,
+    outputHash: "x",
+    attempt: 1,
+    startedAt: t,
+    finishedAt: t,
+  };
   return folded ? { ...cp, start: { from: "pending", at: t } } : cp;
 };
 const complete = (c) => store.completeStep(c.lease, checkpointOf(false), null);
@@ -65,5 +79,16 @@ if (MODE === "1e") {
   }
 }
 const ms = performance.now() - t0;
-console.log(JSON.stringify({ MODE, B, done, ms: +ms.toFixed(0), us_per_run: +((ms * 1000) / done).toFixed(1), runs_per_s: Math.round(done / ms * 1000) }));
-stop(); await store.close(); rmSync(dir, { recursive: true, force: true });
+console.log(
+  JSON.stringify({
+    MODE,
+    B,
+    done,
+    ms: +ms.toFixed(0),
+    us_per_run: +((ms * 1000) / done).toFixed(1),
+    runs_per_s: Math.round((done / ms) * 1000),
+  }),
+);
+stop();
+await store.close();
+rmSync(dir, { recursive: true, force: true });

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { SqliteStore } from "../../dist/src/store/sqlite/sqlite-store.js";
 import { openSqlite } from "../../dist/src/store/sqlite/open.js";
-import { newRunId, newTraceId } from "../../dist/src/core/ids.js";
+import { queueNoopRuns } from "./queued-runs.mjs";
 
 /** the hot statements of a drain on one connection: `turn` finishes held runs and claims k more */
 function drainSql(path) {
@@ -213,24 +213,7 @@ if (!isMainThread) {
 
   async function fill(file) {
     const store = SqliteStore.open({ path: file });
-    const now = Date.now();
-    for (let i = 0; i < N; i += 1000)
-      await store.submitRuns(
-        Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({
-          id: newRunId(),
-          pipeline: "noop",
-          pipelineVersion: "v1",
-          input: { i: i + j },
-          priority: 0,
-          idempotencyKey: null,
-          source: "bench",
-          traceId: newTraceId(),
-          seed: 1,
-          scheduledFor: now,
-          createdAt: now,
-          actor: "bench",
-        })),
-      );
+    await queueNoopRuns(store, N);
     await store.close();
   }
 }
