@@ -93,11 +93,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       pipelines: () => registry.names(),
       freeSlots: () => this.roomToClaim(),
       minPriority: () => this.workers.minPriority,
-      mayClaim: () =>
-        this.state === "running" &&
-        !this.emergency.state.on &&
-        !this.diskGuard?.paused &&
-        !this.storeWatch.blocked,
+      mayClaim: () => this.mayClaim(),
       dispatch: (claimed) => this.dispatch(claimed),
       onStoreFull: () => void this.diskGuard?.check(),
     });
@@ -121,7 +117,10 @@ export class KeelNode extends EventEmitter<NodeEvents> {
         log,
         tasks: () => this.cleanupTasks,
         onChange: (state) => {
-          if (state.state !== "paused") this.claimer.wake();
+          if (state.state !== "paused") {
+            this.startHeld();
+            this.claimer.wake();
+          }
           this.emit("disk", state);
         },
         onCleanup: (report) => this.emit("diskCleanup", report),
@@ -332,6 +331,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       void this.giveBack(this.ahead.takeAll(), "emergency_stop");
     } else {
       this.log.warn({ actor: state.actor }, "emergency stop off: work resumes");
+      this.startHeld();
       this.claimer.wake();
     }
   }
@@ -339,7 +339,10 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   private onStorage(state: StoreWatchState): void {
     if (state.state === "ok") {
       // leases first (they may be near their end after a long repair), then claims
-      void this.liveness.beat().then(() => this.claimer.wake());
+      void this.liveness.beat().then(() => {
+        this.startHeld();
+        this.claimer.wake();
+      });
     }
     this.emit("storage", state);
   }
@@ -367,6 +370,16 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     return busy;
   }
 
+  /** false while stopping, on an emergency stop, with the disk guard paused or the store blocked */
+  private mayClaim(): boolean {
+    return (
+      this.state === "running" &&
+      !this.emergency.state.on &&
+      !this.diskGuard?.paused &&
+      !this.storeWatch.blocked
+    );
+  }
+
   /** free slots, plus the runs to claim ahead of them while runs are short */
   private roomToClaim(): number {
     const limit = this.workers.limit;
@@ -392,9 +405,13 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     this.startHeld();
   }
 
-  /** Starts held runs in the slots free now, oldest first. */
+  /**
+   * Starts held runs in the slots free now, oldest first. Not while the node may not claim (a
+   * paused disk guard, a store being checked or repaired): a held run has not started, and if
+   * the pause outlasts it, it goes back to pending for whoever can run it.
+   */
   private startHeld(): void {
-    if (this.state !== "running" || this.emergency.state.on) return;
+    if (!this.mayClaim()) return;
     while (this.ahead.size > 0 && this.busyExecutions() < this.workers.limit)
       this.execute(this.ahead.next() as ClaimedRun);
   }

@@ -2,11 +2,11 @@
 // more than its concurrency at once, and gives held runs back when they wait too long, when it
 // stops, and on an emergency stop; a cancelled held run never starts.
 import { describe, expect, it } from "vitest";
-import { pipeline, step, type Keel } from "../../src/index.js";
+import { pipeline, step, type Keel, type KeelOptions } from "../../src/index.js";
 import { ClaimAhead } from "../../src/engine/claim-ahead.js";
 import { resolveWorkerSettings } from "../../src/engine/worker-options.js";
 import type { ClaimedRun } from "../../src/store/store.js";
-import { describeTransitions, gate, sleep, until, useHarness } from "./helpers.js";
+import { describeTransitions, fakeDisk, gate, sleep, until, useHarness } from "./helpers.js";
 
 const h = useHarness();
 
@@ -126,9 +126,7 @@ describe("a node claiming ahead", () => {
  * 20 short runs, then one that blocks its slot until `release`, then 10 short ones: a node at
  * concurrency 1 that claims ahead holds some of the last ten while the blocking one runs.
  */
-async function heldBehindABlockedRun(
-  options: { claimAheadWaitMs?: number; heartbeatMs?: number; leaseMs?: number } = {},
-) {
+async function heldBehindABlockedRun(options: KeelOptions = {}) {
   const blocked = gate();
   const release = gate();
   h.onCleanup(() => release.open());
@@ -246,5 +244,28 @@ describe("runs claimed ahead", () => {
     const cancelled = await k.get(first!.id);
     expect(cancelled?.status).toBe("cancelled");
     expect(ran).not.toContain((cancelled?.input as { i: number }).i);
+  });
+
+  it("do not start while the disk guard pauses claiming, and go back if the pause lasts", async () => {
+    const disk = fakeDisk(50);
+    const { k, held, ran, release, runs } = await heldBehindABlockedRun({
+      disk: { statfs: disk.statfs, intervalMs: 20 },
+    });
+    disk.percent = 93;
+    await until(() => k.diskState?.state === "paused", { message: "the guard paused" });
+    release.open();
+    expect((await k.wait(runs[20]!.id, { timeoutMs: 5000 })).status).toBe("succeeded");
+    // its slot is free, but the held runs wait out the pause, then go back
+    await until(async () => (await k.get(held[0]!.id))?.status === "pending", {
+      message: "held runs given back during the pause",
+    });
+    expect(ran.filter((i) => i > 20)).toEqual([]);
+    expect(describeTransitions((await k.inspect(held[0]!.id)).transitions)).toContain(
+      "run:running->pending:claimed_ahead_unstarted",
+    );
+    disk.percent = 60;
+    await until(async () => (await k.store.countRunsByStatus()).succeeded === 31, {
+      message: "every run done once the disk has room",
+    });
   });
 });

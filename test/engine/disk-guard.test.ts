@@ -8,29 +8,8 @@ import { StoreError } from "../../src/core/errors/store-errors.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { CleanupReport, CleanupTask } from "../../src/engine/disk-cleanup.js";
 import { DiskGuard, type DiskGuardState } from "../../src/engine/disk-guard.js";
-import {
-  defaultDiskThresholds,
-  diskUsage,
-  nextDiskState,
-  type DiskStats,
-} from "../../src/engine/disk-usage.js";
-import { heldStep, silentLogger, sleep, until, useHarness } from "./helpers.js";
-
-/** A filesystem of 1000 blocks of 4 KiB whose fullness a test sets. */
-function fakeDisk(percent = 50) {
-  const disk = {
-    percent,
-    calls: 0,
-    fail: null as Error | null,
-    statfs: (): DiskStats => {
-      disk.calls++;
-      if (disk.fail) throw disk.fail;
-      const free = Math.round(1000 * (1 - disk.percent / 100));
-      return { bsize: 4096, blocks: 1000, bfree: free, bavail: free };
-    },
-  };
-  return disk;
-}
+import { defaultDiskThresholds, diskUsage, nextDiskState } from "../../src/engine/disk-usage.js";
+import { fakeDisk, heldStep, silentLogger, sleep, until, useHarness } from "./helpers.js";
 
 function guardOn(disk: ReturnType<typeof fakeDisk>, tasks: CleanupTask[] = [], clock = { t: 0 }) {
   const changes: DiskGuardState[] = [];

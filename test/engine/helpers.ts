@@ -9,6 +9,7 @@ import { keel, step, type Keel, type KeelOptions } from "../../src/index.js";
 import type { TransitionRecord } from "../../src/index.js";
 import type { ProcessIdentity } from "../../src/store/records.js";
 import type { ClaimedRun, Store } from "../../src/store/store.js";
+import type { DiskStats } from "../../src/engine/disk-usage.js";
 
 /** Quiet by default; KEEL_TEST_LOG=debug shows the engine's logs. */
 export const silentLogger = pino({ level: process.env.KEEL_TEST_LOG ?? "silent" });
@@ -119,6 +120,22 @@ export function useHarness(): Harness {
     },
   };
   return harness;
+}
+
+/** A filesystem of 1000 blocks of 4 KiB whose fullness a test sets (the disk guard's statfs). */
+export function fakeDisk(percent = 50) {
+  const disk = {
+    percent,
+    calls: 0,
+    fail: null as Error | null,
+    statfs: (): DiskStats => {
+      disk.calls++;
+      if (disk.fail) throw disk.fail;
+      const free = Math.round(1000 * (1 - disk.percent / 100));
+      return { bsize: 4096, blocks: 1000, bfree: free, bavail: free };
+    },
+  };
+  return disk;
 }
 
 /** A promise opened from outside. */
