@@ -117,7 +117,7 @@ function printStatus(report: StatusJson, verbose: boolean): void {
   const w = report.workers;
   process.stdout.write(
     w
-      ? `workers: ${w.busy} busy, ${w.idle} idle of ${w.limit} (up ${seconds(w.uptime_ms)})\n`
+      ? `workers: ${w.busy} busy, ${w.idle} idle of ${w.limit}${w.claimed_ahead ? `, ${w.claimed_ahead} runs claimed ahead` : ""} (up ${seconds(w.uptime_ms)})\n`
       : "workers: - (no node answers)\n",
   );
   process.stdout.write("\nnodes\n");
