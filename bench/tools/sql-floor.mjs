@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { SqliteStore } from "../../dist/src/store/sqlite/sqlite-store.js";
 import { openSqlite } from "../../dist/src/store/sqlite/open.js";
 import { queueNoopRuns } from "./queued-runs.mjs";
+import { prepareDrainStatements, transitionColumns } from "./drain-statements.mjs";
 
 const N = Number(process.env.N ?? 20000);
 const B = Number(process.env.B ?? 10);
@@ -50,37 +51,8 @@ db.pragma("wal_autocheckpoint = 0");
 db.pragma("journal_size_limit = -1");
 
 const node = `bench-host-${process.pid}-a1b2c3`;
-const trColumns = "run_id, step, from_status, to_status, reason, actor, at, trace_id, details";
 const st = {
-  ids: db
-    .prepare(
-      `SELECT id FROM runs INDEXED BY runs_claim WHERE status = 'pending' AND scheduled_for <= ?
-         AND pipeline IN (SELECT value FROM json_each(?)) AND priority >= ?
-       ORDER BY priority DESC, scheduled_for, id LIMIT ?`,
-    )
-    .pluck(),
-  claim: db.prepare(
-    `UPDATE runs SET status = 'running', node_id = ?, lease_epoch = lease_epoch + 1, lease_expires_at = ?,
-       started_at = coalesce(started_at, ?), updated_at = ? WHERE id = ? RETURNING *`,
-  ),
-  transition: db.prepare(
-    `INSERT INTO transitions (${trColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ),
-  checkpoints: db.prepare(
-    "SELECT * FROM step_results WHERE run_id IN (SELECT value FROM json_each(?))",
-  ),
-  finish: db
-    .prepare(
-      `UPDATE runs SET status = 'succeeded', output = ?, error = NULL, node_id = NULL, lease_expires_at = NULL,
-         finished_at = ?, updated_at = ? WHERE id = ? AND node_id = ? AND lease_epoch = ? AND status = 'running'
-       RETURNING trace_id`,
-    )
-    .pluck(),
-  stepResult: db.prepare(
-    "INSERT INTO step_results (run_id, step, output, output_hash, attempt, node_id, started_at, finished_at, degraded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-  ),
-  begin: db.prepare("BEGIN IMMEDIATE"),
-  commit: db.prepare("COMMIT"),
+  ...prepareDrainStatements(db),
   savepoint: db.prepare("SAVEPOINT w"),
   release: db.prepare("RELEASE w"),
 };
@@ -94,7 +66,7 @@ const literal = new Map();
 const buffered = [];
 const multi = new Map();
 const viaJson = db.prepare(
-  `INSERT INTO transitions (${trColumns}) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3,
+  `INSERT INTO transitions (${transitionColumns}) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3,
      value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8 FROM json_each(?)`,
 );
 function transition(runId, step, from, to, reason, actor, at, traceId, details) {
@@ -105,7 +77,7 @@ function transition(runId, step, from, to, reason, actor, at, traceId, details) 
     if (!statement) {
       const stepSql = step === null ? "NULL" : `'${step}'`;
       statement = db.prepare(
-        `INSERT INTO transitions (${trColumns}) VALUES (?, ${stepSql}, '${from}', '${to}', '${reason}', ?, ?, ?, ?)`,
+        `INSERT INTO transitions (${transitionColumns}) VALUES (?, ${stepSql}, '${from}', '${to}', '${reason}', ?, ?, ?, ?)`,
       );
       literal.set(reason, statement);
     }
@@ -122,7 +94,7 @@ function flushTransitions() {
     let statement = multi.get(n);
     if (!statement) {
       const rows = Array(n).fill("(?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
-      statement = db.prepare(`INSERT INTO transitions (${trColumns}) VALUES ${rows}`);
+      statement = db.prepare(`INSERT INTO transitions (${transitionColumns}) VALUES ${rows}`);
       multi.set(n, statement);
     }
     statement.run(buffered.flat());

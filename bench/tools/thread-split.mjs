@@ -16,47 +16,14 @@ import { isMainThread, parentPort, Worker, workerData } from "node:worker_thread
 import { SqliteStore } from "../../dist/src/store/sqlite/sqlite-store.js";
 import { openSqlite } from "../../dist/src/store/sqlite/open.js";
 import { queueNoopRuns } from "./queued-runs.mjs";
+import { prepareDrainStatements } from "./drain-statements.mjs";
 
 /** the hot statements of a drain on one connection: `turn` finishes held runs and claims k more */
 function drainSql(path) {
   const db = openSqlite({ path, durability: "normal" });
   const node = "bench-host-1-a1b2c3";
-  const columns = "run_id, step, from_status, to_status, reason, actor, at, trace_id, details";
-  const st = {
-    ids: db
-      .prepare(
-        `SELECT id FROM runs INDEXED BY runs_claim WHERE status = 'pending' AND scheduled_for <= ?
-           AND pipeline IN (SELECT value FROM json_each(?)) AND priority >= ?
-         ORDER BY priority DESC, scheduled_for, id LIMIT ?`,
-      )
-      .pluck(),
-    claim: db
-      .prepare(
-        `UPDATE runs SET status = 'running', node_id = ?, lease_epoch = lease_epoch + 1,
-           lease_expires_at = ?, started_at = coalesce(started_at, ?), updated_at = ?
-         WHERE id = ? RETURNING *`,
-      )
-      .raw(true),
-    transition: db.prepare(
-      `INSERT INTO transitions (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    checkpoints: db.prepare(
-      "SELECT * FROM step_results WHERE run_id IN (SELECT value FROM json_each(?))",
-    ),
-    finish: db
-      .prepare(
-        `UPDATE runs SET status = 'succeeded', output = ?, error = NULL, node_id = NULL,
-           lease_expires_at = NULL, finished_at = ?, updated_at = ?
-         WHERE id = ? AND node_id = ? AND lease_epoch = ? AND status = 'running' RETURNING trace_id`,
-      )
-      .pluck(),
-    stepResult: db.prepare(
-      `INSERT INTO step_results (run_id, step, output, output_hash, attempt, node_id, started_at,
-         finished_at, degraded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    begin: db.prepare("BEGIN IMMEDIATE"),
-    commit: db.prepare("COMMIT"),
-  };
+  const st = prepareDrainStatements(db);
+  st.claim.raw(true);
   const names = st.claim.columns().map((c) => c.name);
   const epochAt = names.indexOf("lease_epoch");
   const traceAt = names.indexOf("trace_id");
