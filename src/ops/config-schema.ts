@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { checkCron } from "../engine/sources.js";
 import { parseDurationMs } from "../core/duration.js";
+import { defaultClaimAheadWaitMs } from "../engine/worker-options.js";
 
 /**
  * keel.yaml, as a schema. Keys are snake_case in the file; every key can be overridden by an
@@ -31,10 +32,10 @@ export const configSchema = z
         /** runs claimed beyond the free slots while runs are short; default 3 x max; 0: off */
         claim_ahead: z.number().int().min(0).max(10_000).optional(),
         /** the wait a run claimed ahead should expect before it starts (ms) */
-        claim_ahead_wait_ms: z.number().int().min(1).max(60_000).default(50),
+        claim_ahead_wait_ms: z.number().int().min(1).max(60_000).default(defaultClaimAheadWaitMs),
       })
       .strict()
-      .default({ min_workers: 1, claim_ahead_wait_ms: 50 })
+      .default({ min_workers: 1, claim_ahead_wait_ms: defaultClaimAheadWaitMs })
       .superRefine((w, ctx) => {
         if (w.max_workers !== undefined && w.min_workers > w.max_workers)
           ctx.addIssue({
