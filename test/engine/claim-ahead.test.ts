@@ -108,6 +108,29 @@ describe("a node claiming ahead", () => {
     expect(await k.store.countRunsByStatus()).toMatchObject({ running: 0, pending: 0 });
   });
 
+  it("two nodes claiming ahead on one store run every run once", async () => {
+    const executed = new Map<number, number>();
+    const p = pipeline("shared-short", [
+      step("s", (_ctx, input: { i: number }) => {
+        executed.set(input.i, (executed.get(input.i) ?? 0) + 1);
+        return null;
+      }),
+    ]);
+    const a = await h.start({ pipelines: [p], concurrency: 2 });
+    const b = await h.start({ pipelines: [p], concurrency: 2 });
+    await a.submitMany(
+      p,
+      Array.from({ length: 600 }, (_, i) => ({ i })),
+    );
+    await until(async () => (await b.store.countRunsByStatus()).succeeded === 600, {
+      timeoutMs: 30_000,
+      message: "600 runs done",
+    });
+    expect(executed.size).toBe(600);
+    expect([...executed.values()].filter((n) => n !== 1)).toEqual([]);
+    expect(await a.store.countRunsByStatus()).toMatchObject({ pending: 0, running: 0 });
+  });
+
   it("with claimAhead 0 holds no run beyond its slot", async () => {
     let k!: Keel;
     const { p, seen } = counting(() => k);
