@@ -26,7 +26,7 @@ export interface WorkerSettings {
   adaptive?: AdaptiveTuning;
   /**
    * the most runs claimed beyond the free slots while runs are short (claim-ahead.ts,
-   * docs/concepts.md#claiming-ahead); default 3 x the most runs in flight; 0: off
+   * docs/concepts.md#claiming-ahead); default 3 x the most runs in flight, at least 32; 0: off
    */
   claimAhead?: number;
   /** the wait a run claimed ahead should expect before it starts (ms, default 50) */
@@ -61,8 +61,12 @@ export interface ResolvedWorkerSettings {
   readonly claimAhead: ClaimAheadSettings;
 }
 
-/** claim-ahead's defaults: measured on drains of no-op runs (bench/README.md) */
+/**
+ * claim-ahead's defaults, measured on drains of no-op runs (bench/README.md): the SQL of a run
+ * stops getting cheaper at about 30-50 runs per commit, so a node of few slots holds at least 32
+ */
 export const defaultClaimAheadFactor = 3;
+export const defaultClaimAheadFloor = 32;
 export const defaultClaimAheadWaitMs = 50;
 
 export const defaultMaxWorkers = (): number => Math.min(availableParallelism(), 8);
@@ -92,7 +96,9 @@ export function resolveWorkerSettings(options: WorkerSettings): ResolvedWorkerSe
   checkWhole("adaptive.sampleMs", sampleMs, 10, 60_000);
   const most = fixed ?? max;
   const claimAhead = Object.freeze({
-    max: options.claimAhead ?? Math.min(defaultClaimAheadFactor * most, 10_000),
+    max:
+      options.claimAhead ??
+      Math.min(Math.max(defaultClaimAheadFactor * most, defaultClaimAheadFloor), 10_000),
     waitMs: options.claimAheadWaitMs ?? defaultClaimAheadWaitMs,
   });
   checkWhole("claimAhead", claimAhead.max, 0, 10_000);

@@ -60,8 +60,9 @@ describe("ClaimAhead", () => {
     expect(ahead.room(10)).toBe(4);
   });
 
-  it("defaults to three times the most runs in flight and refuses bad values by name", () => {
-    expect(resolveWorkerSettings({ concurrency: 10 }).claimAhead).toEqual({ max: 30, waitMs: 50 });
+  it("defaults to three times the most runs in flight, at least 32, and refuses bad values by name", () => {
+    expect(resolveWorkerSettings({ concurrency: 20 }).claimAhead).toEqual({ max: 60, waitMs: 50 });
+    expect(resolveWorkerSettings({ concurrency: 1 }).claimAhead.max).toBe(32);
     expect(resolveWorkerSettings({ concurrency: 4, claimAhead: 0 }).claimAhead.max).toBe(0);
     expect(() => resolveWorkerSettings({ claimAhead: -1 })).toThrow(
       "claimAhead must be a whole number from 0 to 10000, got -1",
