@@ -149,7 +149,9 @@ describe("checkpoints and transitions", () => {
     const y = step("y", { after: [z] }, () => 2);
     const x = step("x", { after: [y] }, () => 3);
     const p = pipeline("same-ms", [z, y, x]);
-    const k = await h.start({ pipelines: [p] });
+    // no runs claimed ahead: the commits between a run's steps then carry few runs and take well
+    // under a millisecond, so some steps share one (with 30 runs in a commit none did on CI)
+    const k = await h.start({ pipelines: [p], claimAhead: 0 });
     const runs = await Promise.all(Array.from({ length: 30 }, () => k.submit(p, {})));
     let ties = 0;
     for (const run of runs) {
