@@ -238,11 +238,14 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     this.liveness.start();
     this.workers.start();
     this.claimer.start();
-    this.staleTimer = setInterval(() => {
-      const stale = this.ahead.takeStale(Date.now());
-      if (stale.length > 0) void this.giveBack(stale, "claimed_ahead_unstarted");
-    }, staleCheckMs);
-    this.staleTimer.unref();
+    // nothing is ever held with claiming ahead off: no timer to look for stale runs
+    if (this.options.workers.claimAhead.max > 0) {
+      this.staleTimer = setInterval(() => {
+        const stale = this.ahead.takeStale(Date.now());
+        if (stale.length > 0) void this.giveBack(stale, "claimed_ahead_unstarted");
+      }, staleCheckMs);
+      this.staleTimer.unref();
+    }
     this.log.info(
       {
         node: this.id,

@@ -106,7 +106,7 @@ export function resolveWorkerSettings(options: WorkerSettings): ResolvedWorkerSe
   return Object.freeze({
     fixed,
     min: fixed ?? min,
-    max: fixed ?? max,
+    max: most,
     deferBelowPriority: defer,
     sampleMs,
     tuning,
