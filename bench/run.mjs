@@ -10,7 +10,8 @@ import { benchDir, ensureBuilt, machine } from "./lib/common.mjs";
 const usage = `usage: node bench/run.mjs [--quick] [--only SYSTEMS] [--cases NUMBERS] [--no-report]
   --quick          smaller n and shorter caps (about 2-3 minutes in all)
   --only LIST      systems: keel, bullmq, pg-boss, graphile-worker (or an entry id such as
-                   keel-full, pg-boss-fastpoll; "raw" selects only case 6's raw stores)
+                   keel-full, bullmq-aof, pg-boss-fastpoll; "raw" selects only case 6's raw
+                   stores)
   --cases LIST     case numbers: 1 enqueue, 2 processing, 3 latency, 4 multi-step,
                    5 crash recovery, 6 raw store limit (default: all)
   --no-report      do not rewrite bench/README.md's results section and results/latest.svg
@@ -98,7 +99,7 @@ if (args.reportFrom) {
 ensureInstalled();
 ensureBuilt();
 
-const { selectEntries, selectedModules } = await import("./systems/index.mjs");
+const { selectEntries, selectedModules, shutdownAdapters } = await import("./systems/index.mjs");
 const { setMode, collectedResults } = await import("./lib/results.mjs");
 const report = await import("./lib/report.mjs");
 const cases = {
@@ -143,6 +144,8 @@ for (const number of args.cases) {
     await c.run({ entries, quick: args.quick });
   }
 }
+
+await shutdownAdapters();
 
 const results = collectedResults();
 if (args.report && results.length > 0) {

@@ -407,10 +407,13 @@ function storeHint(r) {
     return r.variant === "durability full"
       ? "SQLite, fsync per commit: survives power loss"
       : "SQLite, synchronous=NORMAL: survives kill -9, not power loss";
-  if (r.system === "bullmq")
-    return /appendonly no/.test(r.store) && /save ""/.test(r.store)
-      ? "Redis without persistence: lost on Redis restart"
-      : "Redis";
+  if (r.system === "bullmq") {
+    if (/appendonly no/.test(r.store) && /save ""/.test(r.store))
+      return "Redis without persistence: lost on Redis restart";
+    if (/appendfsync everysec/.test(r.store))
+      return "Redis AOF everysec: survives kill -9, not power loss";
+    return "Redis";
+  }
   return "PostgreSQL, fsync per commit: survives power loss";
 }
 

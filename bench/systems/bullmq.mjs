@@ -1,51 +1,102 @@
-// BullMQ on this machine's Redis. Each case gets its own key prefix; its keys are deleted after.
+// BullMQ on this machine's Redis, or on a Redis the harness starts with AOF (the persistence
+// BullMQ's production guide recommends). Each case gets its own key prefix; its keys are deleted
+// after.
 import { FlowProducer, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { createRequire } from "node:module";
 import { redisConnection, tag } from "../lib/common.mjs";
+import { startRedis, stopAllRedis } from "../lib/redis-server.mjs";
 
 export const name = "bullmq";
 const require = createRequire(import.meta.url);
 const QUEUE = "bench";
 
-let redisInfo;
-async function serverInfo() {
-  if (redisInfo) return redisInfo;
-  const r = new Redis({ ...redisConnection, lazyConnect: true });
+/**
+ * Redis servers by `variant.redis`: absent, this machine's (BENCH_REDIS_URL); "aof-everysec", one
+ * the harness starts with `appendonly yes`, `appendfsync everysec` and `maxmemory-policy
+ * noeviction`, as BullMQ's "Going to production" guide says to run Redis.
+ */
+const servers = {
+  "aof-everysec": [
+    "--appendonly",
+    "yes",
+    "--appendfsync",
+    "everysec",
+    "--maxmemory-policy",
+    "noeviction",
+  ],
+};
+const startedServers = new Map();
+
+async function connectionFor(variant = {}) {
+  if (!variant.redis) return redisConnection;
+  const settings = servers[variant.redis];
+  if (!settings) throw new Error(`bullmq adapter: unknown redis variant ${variant.redis}`);
+  if (!startedServers.has(variant.redis))
+    startedServers.set(variant.redis, startRedis(variant.redis, settings));
+  return (await startedServers.get(variant.redis)).connection;
+}
+
+/** Worker options: the variant without the choice of server */
+function workerOptions(variant = {}) {
+  const { redis: _server, ...options } = variant;
+  return options;
+}
+
+const redisInfo = new Map();
+async function serverInfo(connection) {
+  const key = `${connection.host}:${connection.port}`;
+  if (redisInfo.has(key)) return redisInfo.get(key);
+  const r = new Redis({ ...connection, lazyConnect: true });
   await r.connect();
   const server = await r.info("server");
-  const save = await r.config("GET", "save");
-  const aof = await r.config("GET", "appendonly");
+  const [, save] = await r.config("GET", "save");
+  const [, appendonly] = await r.config("GET", "appendonly");
+  const [, appendfsync] = await r.config("GET", "appendfsync");
   await r.quit();
-  redisInfo = {
+  const info = {
     version: /redis_version:(\S+)/.exec(server)?.[1] ?? "?",
-    save: save[1] === "" ? '""' : save[1],
-    appendonly: aof[1],
+    save: save === "" ? '""' : save,
+    appendonly,
+    appendfsync,
   };
-  return redisInfo;
+  redisInfo.set(key, info);
+  return info;
 }
 
-export async function info() {
-  const r = await serverInfo();
-  const persistent = r.save !== '""' || r.appendonly === "yes";
-  return {
-    version: require("bullmq/package.json").version,
-    store: `Redis ${r.version} (save ${r.save}, appendonly ${r.appendonly})`,
-    durability: persistent
-      ? `Redis persistence: save ${r.save}, appendonly ${r.appendonly}`
-      : 'none: this Redis runs without persistence (save "", appendonly no): an acknowledged enqueue is lost on a Redis restart',
-  };
+export async function info(variant = {}) {
+  const r = await serverInfo(await connectionFor(variant));
+  const aof = r.appendonly === "yes" ? `, appendfsync ${r.appendfsync}` : "";
+  const store = `Redis ${r.version} (save ${r.save}, appendonly ${r.appendonly}${aof})`;
+  let durability;
+  if (r.appendonly === "yes" && r.appendfsync === "everysec")
+    durability =
+      "Redis AOF, appendfsync everysec: survives a Redis or process crash (kill -9), not power loss / OS crash (up to 1 s may be lost)";
+  else if (r.appendonly === "yes") durability = `Redis AOF, appendfsync ${r.appendfsync}`;
+  else if (r.save !== '""')
+    durability = `Redis snapshots only (save ${r.save}): writes since the last snapshot are lost on a Redis restart`;
+  else
+    durability =
+      'none: this Redis runs without persistence (save "", appendonly no): an acknowledged enqueue is lost on a Redis restart';
+  return { version: require("bullmq/package.json").version, store, durability };
 }
 
-/** variant: worker options (lockDuration, stalledInterval) for the crash case; defaults otherwise */
+/** variant: `redis` picks the server; the rest are worker options (lockDuration, stalledInterval) */
 export async function setup({ variant = {} } = {}) {
-  return attach({ prefix: `bench-${tag()}`, variant });
+  return attach({ prefix: `bench-${tag()}`, variant, connection: await connectionFor(variant) });
 }
 
+/** config is JSON (the producer and crash children get it on their command line) */
 export async function attach(config) {
-  const queue = new Queue(QUEUE, { connection: redisConnection, prefix: config.prefix });
+  const queue = new Queue(QUEUE, { connection: config.connection, prefix: config.prefix });
   await queue.waitUntilReady();
   return { config, queue, workers: [], flow: null };
+}
+
+/** stops the Redis servers this process started */
+export async function shutdown() {
+  startedServers.clear();
+  await stopAllRedis();
 }
 
 export async function detach(ctx) {
@@ -62,10 +113,10 @@ export async function enqueueBulk(ctx, list) {
 
 function startWorker(ctx, concurrency, processor) {
   const worker = new Worker(QUEUE, processor, {
-    connection: redisConnection,
+    connection: ctx.config.connection,
     prefix: ctx.config.prefix,
     concurrency,
-    ...ctx.config.variant,
+    ...workerOptions(ctx.config.variant),
   });
   worker.on("error", (err) => process.stderr.write(`bullmq worker error: ${err.message}\n`));
   ctx.workers.push(worker);
@@ -97,11 +148,11 @@ export async function teardown(ctx) {
   await Promise.all(ctx.workers.map((w) => w.close()));
   if (ctx.flow) await ctx.flow.close();
   await ctx.queue.close();
-  await deleteKeys(`${ctx.config.prefix}:*`);
+  await deleteKeys(ctx.config.connection, `${ctx.config.prefix}:*`);
 }
 
-async function deleteKeys(pattern) {
-  const r = new Redis({ ...redisConnection, lazyConnect: true });
+async function deleteKeys(connection, pattern) {
+  const r = new Redis({ ...connection, lazyConnect: true });
   await r.connect();
   let cursor = "0";
   do {
@@ -120,7 +171,7 @@ export const chainShape =
 export const STEPS = 11;
 
 export async function enqueueChains(ctx, runs) {
-  ctx.flow = new FlowProducer({ connection: redisConnection, prefix: ctx.config.prefix });
+  ctx.flow = new FlowProducer({ connection: ctx.config.connection, prefix: ctx.config.prefix });
   const flows = runs.map((run) => {
     let node = { name: "step0", queueName: QUEUE, data: { run, i: 0 } };
     for (let i = 1; i < STEPS; i++)

@@ -10,6 +10,14 @@ export const entries = [
     cases: [1, 2],
   },
   { id: "bullmq", module: "bullmq", variant: {}, variantLabel: "default" },
+  {
+    // the persistence BullMQ's production guide recommends, on a Redis the harness starts
+    id: "bullmq-aof",
+    module: "bullmq",
+    variant: { redis: "aof-everysec" },
+    variantLabel: "Redis AOF everysec",
+    cases: [1, 2, 3, 4],
+  },
   { id: "pg-boss", module: "pg-boss", variant: {}, variantLabel: "default" },
   {
     id: "pg-boss-fastpoll",
@@ -47,4 +55,9 @@ const loaded = new Map();
 export async function loadAdapter(module) {
   if (!loaded.has(module)) loaded.set(module, await import(`./${module}.mjs`));
   return loaded.get(module);
+}
+
+/** what adapters started for the run (bullmq's own Redis servers) is stopped */
+export async function shutdownAdapters() {
+  for (const adapter of loaded.values()) await adapter.shutdown?.();
 }

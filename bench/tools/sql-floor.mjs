@@ -12,6 +12,7 @@
 //   objects   the claim's RETURNING * read as row objects (the store reads it raw, as arrays)
 //   lit       transition statements with their constant columns written as literals
 //   tmulti    a commit's transitions in one multi-row INSERT; tset: in one INSERT ... json_each
+//   notrans   no transition rows at all: what the audit trail costs, as an upper bound
 // PAGES=1 also prints the WAL frames per commit by table or index (dbstat).
 // Compare variants in alternating runs of this script: this machine's speed moves by 2x in a day.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -70,6 +71,7 @@ const viaJson = db.prepare(
      value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8 FROM json_each(?)`,
 );
 function transition(runId, step, from, to, reason, actor, at, traceId, details) {
+  if (V.has("notrans")) return;
   if (V.has("tmulti") || V.has("tset")) {
     buffered.push([runId, step, from, to, reason, actor, at, traceId, details]);
   } else if (V.has("lit")) {
