@@ -14,6 +14,7 @@ import { decideFailure, retriesExhausted, worseFailure, type Failure } from "./f
 import { writeHolding } from "./held-write.js";
 import { isPoisoned } from "./isolation/poison.js";
 import type { Logger } from "./logger.js";
+import { RunStop } from "./run-stop.js";
 import { runStep, type StepRunInput } from "./step-runner.js";
 
 /**
@@ -64,7 +65,7 @@ export class RunExecution {
   readonly run: RunRecord;
   readonly lease: Lease;
   readonly claimedAt = Date.now();
-  private readonly controller = new AbortController();
+  private readonly stopSwitch = new RunStop();
   private readonly done = new Map<string, JsonValue>();
   private readonly stepAttempts: Record<string, number>;
   private runLog: Logger | undefined;
@@ -115,7 +116,7 @@ export class RunExecution {
   abort(reason: AbortReason): void {
     if (this.abortReason || this.finished) return;
     this.abortReason = reason;
-    this.controller.abort(new TransientError(`run ${this.run.id} stopped: ${reason}`, reason));
+    this.stopSwitch.stop(new TransientError(`run ${this.run.id} stopped: ${reason}`, reason));
   }
 
   async execute(): Promise<void> {
@@ -366,7 +367,7 @@ export class RunExecution {
       seed: this.run.seed,
       input: this.inputFor(step),
       timeoutMs: step.timeout ?? this.pipeline.options.timeout,
-      runSignal: this.controller.signal,
+      runStop: this.stopSwitch,
       log: () => this.log.child({ step: step.name, attempt }),
       onProgress: (bytes) => this.deps.onProgress(this.run.id, bytes),
     };

@@ -3,6 +3,7 @@ import { coerceError } from "../core/errors/coerce-error.js";
 import { BadOutputError, StepTimeoutError } from "../core/errors/run-errors.js";
 import type { AnyStep } from "../core/pipeline.js";
 import type { StepContext, StepLogger } from "../core/step-context.js";
+import type { RunStop } from "./run-stop.js";
 
 /**
  * Runs one step function once: builds its context, enforces its timeout, and turns what it
@@ -19,8 +20,8 @@ export interface StepRunInput {
   seed: number;
   input: unknown;
   timeoutMs: number | undefined;
-  /** aborted when the whole run stops (cancel, lost lease, forced stop) */
-  runSignal: AbortSignal;
+  /** fires when the whole run stops (cancel, lost lease, forced stop) */
+  runStop: RunStop;
   /** made on first use: most steps never log, and a child logger per step is not free */
   log: () => StepLogger;
   onProgress: (bytes: number) => void;
@@ -31,44 +32,45 @@ export interface StepRunInput {
 export type StepRunOutcome = { ok: true; output: JsonValue } | { ok: false; error: Error };
 
 export async function runStep(req: StepRunInput): Promise<StepRunOutcome> {
-  // Without a timeout the step's signal is the run's own: it fires for the same reasons, and a
-  // controller with two listeners per step was a twentieth of a no-op run's time
-  let signal = req.runSignal;
+  const run = req.runStop;
+  // Without a timeout the step's signal is the run's own, made only if the step reads it, and
+  // the step races the run's one stop promise: no controller or listener per step.
+  let ownSignal: AbortSignal | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let onRunAbort: (() => void) | undefined;
+  let onRunStop: (() => void) | undefined;
   if (req.timeoutMs !== undefined) {
     const controller = new AbortController();
-    onRunAbort = (): void => controller.abort(req.runSignal.reason);
-    if (req.runSignal.aborted) onRunAbort();
-    else req.runSignal.addEventListener("abort", onRunAbort, { once: true });
+    ownSignal = controller.signal;
+    onRunStop = (): void => controller.abort(run.reason);
+    if (run.stopRequested) onRunStop();
+    else run.signal.addEventListener("abort", onRunStop, { once: true });
     timer = setTimeout(
       () => controller.abort(new StepTimeoutError(req.step.name, req.timeoutMs as number)),
       req.timeoutMs,
     );
-    signal = controller.signal;
   }
-  const ctx = stepContext(req, signal);
+  const stepSignal = ownSignal;
+  const ctx = stepContext(req, stepSignal ? () => stepSignal : () => run.signal);
   try {
     const value = await Promise.race([
       invoke(req.fn ?? req.step.run, ctx, req.input),
-      aborted(signal),
+      ownSignal ? aborted(ownSignal) : run.whenStopped,
     ]);
     return { ok: true, output: checkOutput(req.step.name, value) };
   } catch (thrown) {
-    return {
-      ok: false,
-      error: signal.aborted ? coerceError(signal.reason) : coerceError(thrown),
-    };
+    const stopped = ownSignal ? ownSignal.aborted : run.stopRequested;
+    const reason = ownSignal ? (ownSignal.reason as unknown) : run.reason;
+    return { ok: false, error: coerceError(stopped ? reason : thrown) };
   } finally {
     if (timer) clearTimeout(timer);
-    if (onRunAbort) req.runSignal.removeEventListener("abort", onRunAbort);
+    if (onRunStop) run.signal.removeEventListener("abort", onRunStop);
   }
 }
 
 /** What the step function sees; the same inline and in an isolated step's child process. */
 export function stepContext(
-  req: Omit<StepRunInput, "input" | "timeoutMs" | "runSignal" | "fn">,
-  signal: AbortSignal,
+  req: Omit<StepRunInput, "input" | "timeoutMs" | "runStop" | "fn">,
+  signalOf: () => AbortSignal,
 ): StepContext {
   let log: StepLogger | undefined;
   return {
@@ -79,7 +81,9 @@ export function stepContext(
     attempt: req.attempt,
     runInput: req.runInput,
     seed: req.seed,
-    signal,
+    get signal() {
+      return signalOf();
+    },
     get log() {
       return (log ??= req.log());
     },
@@ -98,23 +102,14 @@ export async function invoke(
   return fn(ctx, input);
 }
 
-/**
- * One promise per signal that rejects when it fires, shared by every step racing it: steps
- * without a timeout race the run's own signal, and a listener each would stay on it until the run
- * ended.
- */
-const abortions = new WeakMap<AbortSignal, Promise<never>>();
+/** rejects when the step's own signal (its timeout, or its run stopping) fires */
 function aborted(signal: AbortSignal): Promise<never> {
-  let promise = abortions.get(signal);
-  if (!promise) {
-    promise = new Promise<never>((_, reject) => {
-      if (signal.aborted) reject(signal.reason);
-      else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-    });
-    // raced, never awaited alone: its rejection is handled by each race
-    promise.catch(() => {});
-    abortions.set(signal, promise);
-  }
+  const promise = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+  // raced, never awaited alone: its rejection is handled by the race
+  promise.catch(() => {});
   return promise;
 }
 

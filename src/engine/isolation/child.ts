@@ -53,7 +53,7 @@ async function run(task: StepTask): Promise<void> {
         log: () => forwardingLogger(task.id),
         onProgress: (bytes) => send({ type: "progress", id: task.id, bytes }),
       },
-      controller.signal,
+      () => controller.signal,
     );
     // unlike inline, wait for the function itself: a child is free again only once its step is
     // done, and one that ignores its signal past the grace is killed by the node
