@@ -38,12 +38,10 @@ export function observe(histogram: LatencyHistogram, ms: number, count = 1): voi
   histogram[bucket] = (histogram[bucket] ?? 0) + count;
 }
 
-/** A new histogram holding the counts of both. */
-export function mergeHistograms(a: LatencyHistogram, b: LatencyHistogram): LatencyHistogram {
-  const merged: LatencyHistogram = { ...a };
-  for (const [bucket, count] of Object.entries(b))
-    merged[Number(bucket)] = (merged[Number(bucket)] ?? 0) + count;
-  return merged;
+/** Adds the counts of `from` to `into` (in place); returns `into`. */
+export function addHistogram(into: LatencyHistogram, from: LatencyHistogram): LatencyHistogram {
+  for (const bucket in from) into[bucket] = (into[bucket] ?? 0) + (from[bucket] as number);
+  return into;
 }
 
 /** The 1-based rank of percentile `p` among `n` sorted values (0.07 * 100 is 7.000000000000001). */

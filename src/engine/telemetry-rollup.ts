@@ -1,4 +1,4 @@
-import { mergeHistograms } from "../core/latency-histogram.js";
+import { addHistogram } from "../core/latency-histogram.js";
 import type { TelemetryIncrement } from "../store/telemetry.js";
 
 /**
@@ -14,7 +14,9 @@ export class TelemetryRollup {
   }
 
   add(inc: TelemetryIncrement): void {
-    const key = JSON.stringify([inc.minute, inc.pipeline, inc.step, inc.kind, inc.label]);
+    // joined by a character no pipeline or step name may hold, the free-form label last: one
+    // key per tuple, and cheaper than the JSON array every step's latency paid for
+    const key = `${inc.minute}\u0000${inc.pipeline}\u0000${inc.step}\u0000${inc.kind}\u0000${inc.label}`;
     const held = this.rows.get(key);
     if (!held) {
       this.rows.set(key, { ...inc, histogram: inc.histogram && { ...inc.histogram } });
@@ -23,9 +25,10 @@ export class TelemetryRollup {
     held.count += inc.count;
     held.total += inc.total;
     if (inc.max !== null) held.max = held.max === null ? inc.max : Math.max(held.max, inc.max);
+    // the held histogram is this rollup's own copy: counts are added in place
     if (inc.histogram)
       held.histogram = held.histogram
-        ? mergeHistograms(held.histogram, inc.histogram)
+        ? addHistogram(held.histogram, inc.histogram)
         : { ...inc.histogram };
   }
 

@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
+import { createHash } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import {
   canonicalJson,
@@ -106,6 +107,20 @@ describe("toJsonData accepts JSON data", () => {
         const shuffled = toJsonData(shuffleKeys(v as JsonValue, () => it.next().value as number));
         expect(canonicalJson(shuffled)).toBe(canonicalJson(v as JsonValue));
         expect(hashJson(shuffled)).toBe(hashJson(v as JsonValue));
+      }),
+    );
+  });
+
+  it("hashJson is the SHA-256 of the canonical text, short texts (remembered) and long alike", () => {
+    const sha = (text: string): string => createHash("sha256").update(text).digest("hex");
+    // more distinct short values than are remembered, each asked for twice
+    for (let round = 0; round < 2; round++)
+      for (let i = 0; i < 3000; i++) expect(hashJson({ i })).toBe(sha(`{"i":${i}}`));
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        const value = toJsonData(v);
+        expect(hashJson(value)).toBe(sha(canonicalJson(value)));
+        expect(hashJson(value)).toBe(sha(canonicalJson(value)));
       }),
     );
   });

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import {
   bucketOf,
   bucketUpperMs,
-  mergeHistograms,
+  addHistogram,
   nearestRank,
   observe,
   overflowBucket,
@@ -54,7 +54,7 @@ describe("latency histogram", () => {
           const all = parts.flat();
           fc.pre(all.length > 0);
           // as nodes and minutes would: one histogram each, merged afterwards
-          const merged = parts.map(histogramOf).reduce(mergeHistograms, {});
+          const merged = parts.map(histogramOf).reduce(addHistogram, {});
           const sorted = [...all].sort((a, b) => a - b);
           const exact = sorted[nearestRank(p, sorted.length) - 1] as number;
           const max = sorted.at(-1) as number;
