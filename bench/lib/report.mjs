@@ -49,12 +49,16 @@ export function markdown(results, machine, run) {
   out.push("");
   out.push(machineTable(machine));
   out.push("");
+  // one row per store setting: a variant on another server or durability gets its own
   const systems = new Map();
-  for (const r of results) if (!systems.has(r.system)) systems.set(r.system, r);
+  for (const r of results) {
+    const key = `${r.system}\u0000${r.store}`;
+    if (!systems.has(key)) systems.set(key, r);
+  }
   out.push(
     table(
       ["system", "version", "store", "durability as run"],
-      [...systems.values()].map((r) => [r.system, r.version, r.store, r.durability]),
+      [...systems.values()].map((r) => [label(r), r.version, r.store, r.durability]),
     ),
   );
   out.push("");
