@@ -9,6 +9,8 @@ export default tseslint.config(
       "dist/",
       "node_modules/",
       "bench/node_modules/",
+      // scratch of the benchmark tools (copied builds, homes): never part of the source
+      "bench/.work/",
       "console/dist/",
       "coverage/",
       // Plain JavaScript (scripts/*.mjs, bin/*.js, this file) is not linted.
