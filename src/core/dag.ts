@@ -100,11 +100,16 @@ function topologicalOrder(
   return order;
 }
 
+/** What readySteps asks of its sets: a Set, or a Map keyed by step name, taken as it is. */
+interface NameLookup {
+  has(name: string): boolean;
+}
+
 /** Steps whose dependencies are all done and that are neither done nor in flight. */
 export function readySteps(
   nodes: readonly DagNode[],
-  done: ReadonlySet<string>,
-  inFlight: ReadonlySet<string>,
+  done: NameLookup,
+  inFlight: NameLookup,
 ): string[] {
   return nodes
     .filter((n) => !done.has(n.name) && !inFlight.has(n.name) && n.after.every((d) => done.has(d)))

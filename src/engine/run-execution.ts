@@ -148,7 +148,7 @@ export class RunExecution {
     const inFlight = new Map<string, Promise<void>>();
     for (;;) {
       if (!this.failure && !this.deferral && !this.abortReason && !this.deps.halted()) {
-        for (const name of readySteps(nodes, new Set(this.done.keys()), new Set(inFlight.keys()))) {
+        for (const name of readySteps(nodes, this.done, inFlight)) {
           const step = nodes.find((s) => s.name === name) as AnyStep;
           const task = this.runOne(step).finally(() => inFlight.delete(name));
           inFlight.set(name, task);

@@ -1,6 +1,5 @@
 import type { EventEmitter } from "node:events";
 import { InvalidInputError } from "../core/errors/definition-errors.js";
-import { observe, type LatencyHistogram } from "../core/latency-histogram.js";
 import {
   minuteOf,
   telemetryIncrement,
@@ -76,9 +75,9 @@ export class TelemetryRecorder {
   }
 
   stepSucceeded(pipeline: string, step: string, ms: number): void {
-    const histogram: LatencyHistogram = {};
-    observe(histogram, ms);
-    this.add(pipeline, step, "latency", "", { total: ms, max: ms, histogram });
+    if (this.stopped) return;
+    this.pending.addLatency(minuteOf(this.clock()), pipeline, step, ms);
+    this.arm();
   }
 
   stepFailed(pipeline: string, step: string, code: string): void {

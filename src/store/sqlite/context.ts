@@ -113,18 +113,25 @@ export class SqliteContext {
   }
 }
 
-const columnNames = new WeakMap<Database.Statement, string[]>();
+const rowBuilders = new WeakMap<Database.Statement, (values: unknown[]) => Row>();
 
-/** The row object of a statement run with `.raw(true)`: its values keyed by its column names. */
+/**
+ * The row object of a statement run with `.raw(true)`: its values keyed by its column names. The
+ * builder is compiled once per statement into one object literal, so every row has the same
+ * fixed shape; added key by key, a row of the runs table's 26 columns went to a slow dictionary
+ * object, twice the bytes of a claim and its own share of the collector's time.
+ */
 export function rowFromValues(statement: Database.Statement, values: unknown[]): Row {
-  let names = columnNames.get(statement);
-  if (!names) {
-    names = statement.columns().map((c) => c.name);
-    columnNames.set(statement, names);
+  let build = rowBuilders.get(statement);
+  if (!build) {
+    const fields = statement
+      .columns()
+      .map((c, i) => `${JSON.stringify(c.name)}: v[${i}]`)
+      .join(", ");
+    build = new Function("v", `return { ${fields} };`) as (values: unknown[]) => Row;
+    rowBuilders.set(statement, build);
   }
-  const row: Row = {};
-  for (let i = 0; i < names.length; i++) row[names[i] as string] = values[i];
-  return row;
+  return build(values);
 }
 
 const shortWaitMs = 2;
