@@ -19,30 +19,49 @@ export class NotJsonError extends Error {
 
 /** Validates `value` as JSON data. `undefined` at the top becomes null; inside objects it is dropped, as JSON.stringify does. */
 export function toJsonData(value: unknown): JsonValue {
-  return check(value === undefined ? null : value, "$", new Set());
+  return item(value === undefined ? null : value, "$", undefined, undefined);
 }
 
-function check(value: unknown, path: string, seen: Set<object>): JsonValue {
+/**
+ * One value at `parent` + `key`. The path is spelled out only for an error or an object to go
+ * into, and the cycle set made at the first object: most outputs are small, and a path string per
+ * property and a set per call were most of what checking one cost.
+ */
+function item(
+  value: unknown,
+  parent: string,
+  key: string | number | undefined,
+  seen: Set<object> | undefined,
+): JsonValue {
   switch (typeof value) {
     case "string":
     case "boolean":
       return value;
     case "number":
-      if (!Number.isFinite(value)) throw new NotJsonError(path, `a non-finite number (${value})`);
+      if (!Number.isFinite(value))
+        throw new NotJsonError(pathOf(parent, key), `a non-finite number (${value})`);
       return value;
     case "bigint":
-      throw new NotJsonError(path, "a BigInt (convert it to a string or number)");
+      throw new NotJsonError(pathOf(parent, key), "a BigInt (convert it to a string or number)");
     case "function":
-      throw new NotJsonError(path, "a function");
+      throw new NotJsonError(pathOf(parent, key), "a function");
     case "symbol":
-      throw new NotJsonError(path, "a symbol");
+      throw new NotJsonError(pathOf(parent, key), "a symbol");
     case "undefined":
-      throw new NotJsonError(path, "undefined");
+      throw new NotJsonError(pathOf(parent, key), "undefined");
     case "object":
       break;
   }
   if (value === null) return null;
-  const obj = value as object;
+  return object(value as object, pathOf(parent, key), seen ?? new Set());
+}
+
+function pathOf(parent: string, key: string | number | undefined): string {
+  if (key === undefined) return parent;
+  return typeof key === "number" ? `${parent}[${key}]` : `${parent}.${key}`;
+}
+
+function object(obj: object, path: string, seen: Set<object>): JsonValue {
   if (seen.has(obj)) throw new NotJsonError(path, "a circular reference");
   if (obj instanceof Date) {
     if (Number.isNaN(obj.getTime())) throw new NotJsonError(path, "an invalid Date");
@@ -52,9 +71,7 @@ function check(value: unknown, path: string, seen: Set<object>): JsonValue {
   try {
     // Array.from, not map: holes of a sparse array become null, as in JSON.stringify
     if (Array.isArray(obj))
-      return Array.from(obj, (item, i) =>
-        check(item === undefined ? null : item, `${path}[${i}]`, seen),
-      );
+      return Array.from(obj, (value, i) => item(value === undefined ? null : value, path, i, seen));
     const proto = Object.getPrototypeOf(obj);
     if (proto !== Object.prototype && proto !== null) {
       const name = (obj as { constructor?: { name?: string } }).constructor?.name ?? "unknown";
@@ -68,15 +85,20 @@ function check(value: unknown, path: string, seen: Set<object>): JsonValue {
       }
     }
     const out: Record<string, JsonValue> = {};
-    for (const [key, item] of Object.entries(obj)) {
-      if (item === undefined) continue;
-      // defineProperty, not assignment: a "__proto__" key (JSON.parse makes one) stays an own key
-      Object.defineProperty(out, key, {
-        value: check(item, `${path}.${key}`, seen),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+    for (const key of Object.keys(obj)) {
+      const value = (obj as Record<string, unknown>)[key];
+      if (value === undefined) continue;
+      const checked = item(value, path, key, seen);
+      // a "__proto__" key (JSON.parse makes one) must stay an own key: assignment would set the
+      // prototype instead; every other key is assigned, which keeps the object fast
+      if (key === "__proto__")
+        Object.defineProperty(out, key, {
+          value: checked,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else out[key] = checked;
     }
     return out;
   } finally {
