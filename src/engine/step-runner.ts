@@ -35,36 +35,45 @@ export async function runStep(req: StepRunInput): Promise<StepRunOutcome> {
   const run = req.runStop;
   // Without a timeout the step's signal is the run's own, made only if the step reads it, and
   // the step races the run's one stop promise: no controller or listener per step.
-  let ownSignal: AbortSignal | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let onRunStop: (() => void) | undefined;
-  if (req.timeoutMs !== undefined) {
-    const controller = new AbortController();
-    ownSignal = controller.signal;
-    onRunStop = (): void => controller.abort(run.reason);
-    if (run.stopRequested) onRunStop();
-    else run.signal.addEventListener("abort", onRunStop, { once: true });
-    timer = setTimeout(
-      () => controller.abort(new StepTimeoutError(req.step.name, req.timeoutMs as number)),
-      req.timeoutMs,
-    );
-  }
-  const stepSignal = ownSignal;
-  const ctx = stepContext(req, stepSignal ? () => stepSignal : () => run.signal);
+  const own =
+    req.timeoutMs === undefined ? undefined : timeoutSignal(req.step.name, req.timeoutMs, run);
+  const ctx = stepContext(req, own ? () => own.signal : () => run.signal);
   try {
     const value = await Promise.race([
       invoke(req.fn ?? req.step.run, ctx, req.input),
-      ownSignal ? aborted(ownSignal) : run.whenStopped,
+      own ? aborted(own.signal) : run.whenStopped,
     ]);
     return { ok: true, output: checkOutput(req.step.name, value) };
   } catch (thrown) {
-    const stopped = ownSignal ? ownSignal.aborted : run.stopRequested;
-    const reason = ownSignal ? (ownSignal.reason as unknown) : run.reason;
+    const stopped = own ? own.signal.aborted : run.stopRequested;
+    const reason = own ? (own.signal.reason as unknown) : run.reason;
     return { ok: false, error: coerceError(stopped ? reason : thrown) };
   } finally {
-    if (timer) clearTimeout(timer);
-    if (onRunStop) run.signal.removeEventListener("abort", onRunStop);
+    own?.dispose();
   }
+}
+
+/** A step's own signal: fired by its timeout or by its run stopping, whichever comes first. */
+function timeoutSignal(
+  step: string,
+  timeoutMs: number,
+  run: RunStop,
+): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onRunStop = (): void => controller.abort(run.reason);
+  if (run.stopRequested) onRunStop();
+  else run.signal.addEventListener("abort", onRunStop, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new StepTimeoutError(step, timeoutMs)),
+    timeoutMs,
+  );
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      run.signal.removeEventListener("abort", onRunStop);
+    },
+  };
 }
 
 /** What the step function sees; the same inline and in an isolated step's child process. */
