@@ -10,7 +10,15 @@ export function entriesFor(entries, caseNumber) {
 
 export async function describe(entry) {
   const adapter = await loadAdapter(entry.module);
-  const meta = await adapter.info(entry.variant);
+  let meta;
+  try {
+    meta = await adapter.info(entry.variant);
+  } catch (error) {
+    // the entry's own server could not be reached or started: each of its measurements then
+    // records an error line (its setup fails the same way) and the run goes on
+    process.stderr.write(`bench: ${entry.id}: ${error.message}\n`);
+    meta = { version: "?", store: `unavailable: ${error.message}`, durability: "unknown" };
+  }
   return {
     adapter,
     base: {

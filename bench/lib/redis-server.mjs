@@ -49,14 +49,18 @@ export async function startRedis(label, settings) {
   );
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr += chunk));
-  const exited = once(child, "exit").then(() => true);
-  const failed = once(child, "error").then(([error]) => error);
+  // one settled promise for both ends: events.once(child, "exit") would reject on "error" too,
+  // and that rejection would go unhandled
+  const ended = new Promise((resolve) => {
+    child.once("error", (error) => resolve(error));
+    child.once("exit", () => resolve(true));
+  });
   const server = { child, dir };
   started.add(server);
   const connection = { host: "127.0.0.1", port };
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const early = await Promise.race([failed, exited, sleep(50).then(() => null)]);
+    const early = await Promise.race([ended, sleep(50).then(() => null)]);
     if (early instanceof Error) {
       started.delete(server);
       removeDir(dir);
