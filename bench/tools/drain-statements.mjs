@@ -40,3 +40,54 @@ export function prepareDrainStatements(db) {
     commit: db.prepare("COMMIT"),
   };
 }
+
+/**
+ * The four transition rows of a drained one-step run, as the arguments of the `transition`
+ * statement: the claim's, then the three its finish writes, with the details keel's store writes.
+ */
+export const drainTransitions = {
+  claimed: (id, node, at, traceId, epoch) => [
+    id,
+    null,
+    "pending",
+    "running",
+    "claimed",
+    node,
+    at,
+    traceId,
+    `{"epoch":${epoch}}`,
+  ],
+  started: (id, node, at, traceId) => [
+    id,
+    "noop",
+    "pending",
+    "running",
+    "started",
+    node,
+    at,
+    traceId,
+    '{"attempt":1}',
+  ],
+  checkpoint: (id, node, at, traceId) => [
+    id,
+    "noop",
+    "running",
+    "succeeded",
+    "checkpoint",
+    node,
+    at,
+    traceId,
+    '{"attempt":1,"ms":0}',
+  ],
+  completed: (id, node, at, traceId) => [
+    id,
+    null,
+    "running",
+    "succeeded",
+    "completed",
+    node,
+    at,
+    traceId,
+    null,
+  ],
+};

@@ -21,7 +21,11 @@ import { join } from "node:path";
 import { SqliteStore } from "../../dist/src/store/sqlite/sqlite-store.js";
 import { openSqlite } from "../../dist/src/store/sqlite/open.js";
 import { queueNoopRuns } from "./queued-runs.mjs";
-import { prepareDrainStatements, transitionColumns } from "./drain-statements.mjs";
+import {
+  drainTransitions,
+  prepareDrainStatements,
+  transitionColumns,
+} from "./drain-statements.mjs";
 
 const N = Number(process.env.N ?? 20000);
 const B = Number(process.env.B ?? 10);
@@ -125,22 +129,12 @@ for (;;) {
     const at = Date.now();
     const traceId = st.finish.get(JSON.stringify({ ok: 1 }), at, at, run.id, node, run.epoch);
     lap("finish");
-    transition(run.id, "noop", "pending", "running", "started", node, at, traceId, '{"attempt":1}');
+    transition(...drainTransitions.started(run.id, node, at, traceId));
     lap("transitions");
     st.stepResult.run(run.id, "noop", "null", "hash", 1, node, at, at, 0);
     lap("step_results");
-    transition(
-      run.id,
-      "noop",
-      "running",
-      "succeeded",
-      "checkpoint",
-      node,
-      at,
-      traceId,
-      '{"attempt":1,"ms":0}',
-    );
-    transition(run.id, null, "running", "succeeded", "completed", node, at, traceId, null);
+    transition(...drainTransitions.checkpoint(run.id, node, at, traceId));
+    transition(...drainTransitions.completed(run.id, node, at, traceId));
     lap("transitions");
     if (savepoints) {
       st.release.run();
@@ -159,17 +153,7 @@ for (;;) {
   });
   lap("claim_update");
   for (const run of claimed)
-    transition(
-      run.id,
-      null,
-      "pending",
-      "running",
-      "claimed",
-      node,
-      at,
-      run.traceId,
-      `{"epoch":${run.epoch}}`,
-    );
+    transition(...drainTransitions.claimed(run.id, node, at, run.traceId, run.epoch));
   lap("transitions");
   st.checkpoints.all(JSON.stringify(ids));
   lap("claim_ids");

@@ -16,7 +16,7 @@ import { isMainThread, parentPort, Worker, workerData } from "node:worker_thread
 import { SqliteStore } from "../../dist/src/store/sqlite/sqlite-store.js";
 import { openSqlite } from "../../dist/src/store/sqlite/open.js";
 import { queueNoopRuns } from "./queued-runs.mjs";
-import { prepareDrainStatements } from "./drain-statements.mjs";
+import { drainTransitions, prepareDrainStatements } from "./drain-statements.mjs";
 
 /** the hot statements of a drain on one connection: `turn` finishes held runs and claims k more */
 function drainSql(path) {
@@ -34,36 +34,16 @@ function drainSql(path) {
       const [id, epoch] = [finished[i], finished[i + 1]];
       const at = Date.now();
       const trace = st.finish.get('{"noop":null}', at, at, id, node, epoch);
-      st.transition.run(
-        id,
-        "noop",
-        "pending",
-        "running",
-        "started",
-        node,
-        at,
-        trace,
-        '{"attempt":1}',
-      );
+      st.transition.run(...drainTransitions.started(id, node, at, trace));
       st.stepResult.run(id, "noop", "null", "hash", 1, node, at, at, 0);
-      st.transition.run(id, "noop", "running", "succeeded", "checkpoint", node, at, trace, "{}");
-      st.transition.run(id, null, "running", "succeeded", "completed", node, at, trace, null);
+      st.transition.run(...drainTransitions.checkpoint(id, node, at, trace));
+      st.transition.run(...drainTransitions.completed(id, node, at, trace));
     }
     const at = Date.now();
     const ids = k > 0 ? st.ids.all(at, '["noop"]', -1e9, k) : [];
     const rows = ids.map((id) => st.claim.get(node, at + 5000, at, at, id));
     for (const row of rows)
-      st.transition.run(
-        row[0],
-        null,
-        "pending",
-        "running",
-        "claimed",
-        node,
-        at,
-        row[traceAt],
-        `{"epoch":${row[epochAt]}}`,
-      );
+      st.transition.run(...drainTransitions.claimed(row[0], node, at, row[traceAt], row[epochAt]));
     if (rows.length > 0) st.checkpoints.all(JSON.stringify(ids));
     st.commit.run();
     return rows;
