@@ -3,7 +3,9 @@
 // change of a few percent from this machine's drift (its speed moves by 2x within a day).
 //   cp -r dist bench/.work/dist-before     # before the change; then change, npm run build
 //   node bench/tools/drain-ab.mjs bench/.work/dist-before dist
-//   N=20000 C=10 ROUNDS=5 node bench/tools/drain-ab.mjs <dist-a> [<dist-b>]
+//   N=20000 C=10 ROUNDS=5 node bench/tools/drain-ab.mjs <dist-a> [<dist-b> ...]
+// A build may carry keel options after `::`, to compare settings of one build:
+//   node bench/tools/drain-ab.mjs 'dist::{"claimAhead":32}' 'dist::{"claimAhead":150}'
 // Each drain: N no-op single-step runs submitted, then a node at concurrency C started and timed
 // to the last `settled`. A copied dist/ finds its packages through bench/.work/node_modules, which
 // this links to the repository's node_modules. Prints one JSON line per drain and the medians.
@@ -18,10 +20,11 @@ const C = Number(process.env.C ?? 10);
 
 if (process.argv[2] === "--child") {
   const dist = process.argv[3];
+  const extra = JSON.parse(process.argv[4] ?? "{}");
   const { keel, pipeline, step } = await import(pathToFileURL(join(dist, "src", "index.js")).href);
   const home = mkdtempSync(join(workDir, "drain-ab-"));
   const noop = pipeline("noop", [step("noop", async () => null)]);
-  const k = keel({ home, pipelines: [noop], concurrency: C });
+  const k = keel({ home, pipelines: [noop], concurrency: C, ...extra });
   for (let i = 0; i < N; i += 1000)
     await k.submitMany(
       noop,
@@ -47,10 +50,14 @@ if (process.argv[2] === "--child") {
   process.exit(0);
 }
 
-const dists = process.argv.slice(2).map((d) => resolve(d));
-if (dists.length === 0 || dists.some((d) => !existsSync(join(d, "src", "index.js")))) {
+const dists = process.argv.slice(2);
+const split = (spec) => {
+  const at = spec.indexOf("::");
+  return at < 0 ? [resolve(spec), "{}"] : [resolve(spec.slice(0, at)), spec.slice(at + 2)];
+};
+if (dists.length === 0 || dists.some((d) => !existsSync(join(split(d)[0], "src", "index.js")))) {
   process.stderr.write(
-    "usage: node bench/tools/drain-ab.mjs <dist-a> [<dist-b>]  (each a built dist/ folder)\n",
+    "usage: node bench/tools/drain-ab.mjs <dist-a> [<dist-b> ...]  (each a built dist/ folder, optionally ::{keel options})\n",
   );
   process.exit(64);
 }
@@ -63,7 +70,7 @@ for (let round = 0; round < rounds; round++) {
   // alternate which build goes first, so neither always drains on the warmer machine
   const order = round % 2 === 0 ? dists : [...dists].reverse();
   for (const dist of order) {
-    const r = spawnSync(process.execPath, [process.argv[1], "--child", dist], {
+    const r = spawnSync(process.execPath, [process.argv[1], "--child", ...split(dist)], {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -74,11 +81,17 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+// the machine's speed drifts between rounds more than between neighbours in one round: each
+// build's runs/s over the first build's in the same round, then the median of those ratios
+const first = seen.get(dists[0]);
 for (const [dist, lines] of seen)
   process.stdout.write(
     `${JSON.stringify({
       dist,
       median_runs_per_s: median(lines.map((l) => l.runs_per_s)),
       median_cpu_us_per_run: median(lines.map((l) => l.cpu_us_per_run)),
+      median_ratio_to_first: +median(
+        lines.map((l, i) => l.runs_per_s / first[i].runs_per_s),
+      ).toFixed(3),
     })}\n`,
   );

@@ -8,6 +8,7 @@
 // VARIANT (comma-separated), each a change to measure against the store as it is:
 //   sp        each run's writes in a savepoint, as a group commit that isolates every write
 //   pstatus   runs_status as a partial index without running runs; nostatus: no runs_status
+//   cstatus   runs_status holding only pending, cancelled and quarantined runs
 //   nodue     no runs_due index;  noauto: transitions without AUTOINCREMENT
 //   objects   the claim's RETURNING * read as row objects (the store reads it raw, as arrays)
 //   lit       transition statements with their constant columns written as literals
@@ -44,6 +45,10 @@ if (V.has("pstatus"))
     "DROP INDEX runs_status; CREATE INDEX runs_status ON runs (status, id) WHERE status <> 'running';",
   );
 if (V.has("nostatus")) db.exec("DROP INDEX runs_status;");
+if (V.has("cstatus"))
+  db.exec(
+    "DROP INDEX runs_status; CREATE INDEX runs_status ON runs (status, id) WHERE status IN ('pending', 'cancelled', 'quarantined');",
+  );
 if (V.has("nodue")) db.exec("DROP INDEX runs_due;");
 if (V.has("noauto"))
   db.exec(`CREATE TABLE t2 (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, step TEXT, from_status TEXT,
