@@ -53,6 +53,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     string,
     { execution: RunExecution; done: Promise<void>; startedAt: number }
   >();
+  /** executions not winding down yet: the slots taken (see busyExecutions) */
+  private slotsHeld = 0;
   private readonly claimer: Claimer;
   /** runs claimed beyond the free slots, waiting for one (claim-ahead.ts) */
   private readonly ahead: ClaimAhead;
@@ -366,11 +368,13 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     });
   }
 
-  /** runs that still hold a slot: those whose last write is queued hand theirs on */
+  /**
+   * runs that still hold a slot: those whose last write is queued hand theirs on. Counted as they
+   * go, not by a walk over the executions: it is read on every dispatch, and with a commit of a
+   * hundred runs or more in flight the executions still winding down outnumber the slots.
+   */
   private busyExecutions(): number {
-    let busy = 0;
-    for (const { execution } of this.executions.values()) if (!execution.winding) busy++;
-    return busy;
+    return this.slotsHeld;
   }
 
   /** false while stopping, on an emergency stop, with the disk guard paused or the store blocked */
@@ -386,16 +390,17 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   /** free slots, plus the runs to claim ahead of them while runs are short */
   private roomToClaim(): number {
     const limit = this.workers.limit;
-    let busy = 0;
+    const busy = this.busyExecutions();
+    // slots all taken by runs that are not finishing: the mean of past runs no longer tells
+    const stuckMs = busy >= limit ? performance.now() - this.newestBusyStart() : 0;
+    return Math.max(0, limit - busy) + this.ahead.room(limit, stuckMs);
+  }
+
+  private newestBusyStart(): number {
     let newest = -Infinity;
     for (const { execution, startedAt } of this.executions.values())
-      if (!execution.winding) {
-        busy++;
-        newest = Math.max(newest, startedAt);
-      }
-    // slots all taken by runs that are not finishing: the mean of past runs no longer tells
-    const stuckMs = busy >= limit ? performance.now() - newest : 0;
-    return Math.max(0, limit - busy) + this.ahead.room(limit, stuckMs);
+      if (!execution.winding) newest = Math.max(newest, startedAt);
+    return newest;
   }
 
   /** Runs a claimed run now if a slot is free, else holds it until one is. */
@@ -454,6 +459,13 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     // untrack the new one (which would leave it out of cancel, heartbeat checks and stop()).
     const previous = this.executions.get(runId);
     previous?.execution.abort("lease_lost");
+    let holdsSlot = true;
+    this.slotsHeld++;
+    const handOnSlot = (): void => {
+      if (!holdsSlot) return;
+      holdsSlot = false;
+      this.slotsHeld--;
+    };
     const execution = new RunExecution(claimed, pipeline, {
       store: this.store,
       log: this.log,
@@ -474,6 +486,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       runStep: isolatedSteps(pipeline).length > 0 ? isolatedRunner(this.pool, pipeline) : undefined,
       poisonAfter: this.options.isolation.poisonAfter,
       onFinishing: () => {
+        handOnSlot();
         this.ahead.recordRun(performance.now() - startedAt);
         this.startHeld();
         this.claimer.wake();
@@ -481,6 +494,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     });
     const startedAt = performance.now();
     const finished = execution.execute().finally(() => {
+      handOnSlot();
       if (this.executions.get(runId)?.execution === execution) this.executions.delete(runId);
       this.emit("settled", { runId, pipeline: claimed.run.pipeline, ended: execution.ended });
       this.startHeld();
