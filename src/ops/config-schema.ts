@@ -29,7 +29,7 @@ export const configSchema = z
         max_workers: z.number().int().min(1).max(10_000).optional(),
         /** while under CPU pressure, runs of lower priority are not claimed */
         defer_below_priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
-        /** runs claimed beyond the free slots while runs are short; default 3 x max, at least 32; 0: off */
+        /** runs claimed beyond the free slots while runs are short; default 3 x max, at least 128; 0: off */
         claim_ahead: z.number().int().min(0).max(10_000).optional(),
         /** the wait a run claimed ahead should expect before it starts (ms) */
         claim_ahead_wait_ms: z.number().int().min(1).max(60_000).default(defaultClaimAheadWaitMs),

@@ -60,9 +60,10 @@ describe("ClaimAhead", () => {
     expect(ahead.room(10)).toBe(4);
   });
 
-  it("defaults to three times the most runs in flight, at least 32, and refuses bad values by name", () => {
-    expect(resolveWorkerSettings({ concurrency: 20 }).claimAhead).toEqual({ max: 60, waitMs: 50 });
-    expect(resolveWorkerSettings({ concurrency: 1 }).claimAhead.max).toBe(32);
+  it("defaults to three times the most runs in flight, at least 128, and refuses bad values by name", () => {
+    expect(resolveWorkerSettings({ concurrency: 50 }).claimAhead).toEqual({ max: 150, waitMs: 50 });
+    expect(resolveWorkerSettings({ concurrency: 20 }).claimAhead.max).toBe(128);
+    expect(resolveWorkerSettings({ concurrency: 1 }).claimAhead.max).toBe(128);
     expect(resolveWorkerSettings({ concurrency: 4, claimAhead: 0 }).claimAhead.max).toBe(0);
     expect(() => resolveWorkerSettings({ claimAhead: -1 })).toThrow(
       "claimAhead must be a whole number from 0 to 10000, got -1",
