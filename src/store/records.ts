@@ -106,4 +106,9 @@ export interface Lease {
   runId: string;
   nodeId: string;
   epoch: number;
+  /**
+   * the run's trace id (it never changes), when the holder has it: a claim's lease carries it, so
+   * a fenced write need not read it back for the transitions it writes
+   */
+  traceId?: string;
 }

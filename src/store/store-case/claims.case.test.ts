@@ -29,7 +29,12 @@ export function claimCases(h: StoreHandle): void {
       };
       expect(claimed).toEqual({
         run: expected,
-        lease: { runId: submitted.id, nodeId: NODE_A, epoch: submitted.leaseEpoch + 1 },
+        lease: {
+          runId: submitted.id,
+          nodeId: NODE_A,
+          epoch: submitted.leaseEpoch + 1,
+          traceId: submitted.traceId,
+        },
         checkpoints: [],
       });
       expect(await h.store.getRun(submitted.id)).toEqual(expected);
@@ -142,6 +147,7 @@ export function claimCases(h: StoreHandle): void {
         runId: first.run.id,
         nodeId: NODE_A,
         epoch: first.lease.epoch + 2,
+        traceId: first.run.traceId,
       });
       expect((await h.store.getRun(first.run.id))?.leaseEpoch).toBe(third.lease.epoch);
       const claims = (await h.store.listTransitions(first.run.id)).filter(

@@ -99,25 +99,63 @@ const leasedWrites: Record<string, (store: Store, lease: Lease) => Promise<void>
   returnRun: (store, lease) => store.returnRun(lease, "stopping", AT),
 };
 
+/** a lease as a node's heartbeat makes it (runId, nodeId, epoch), without the claim's trace id */
+function withoutTraceId({ traceId, ...lease }: Lease): Lease {
+  expect(traceId).toEqual(expect.any(String));
+  return lease;
+}
+
 export function fencingCases(h: StoreHandle): void {
   describe("writes under a stale lease", () => {
     for (const [how, makeStale] of Object.entries(staleLeases)) {
       describe(`with ${how}`, () => {
         for (const [name, write] of Object.entries(leasedWrites)) {
-          it(`${name} throws LeaseLostError and changes nothing`, async () => {
-            const lease = await makeStale(h.store);
-            const before = await snapshot(h.store, lease.runId);
-            const error = await expectKeelError(
-              write(h.store, lease),
-              LeaseLostError,
-              "lease_lost",
-            );
-            expect(error.details).toMatchObject({ runId: lease.runId, epoch: lease.epoch });
-            expect(await snapshot(h.store, lease.runId)).toEqual(before);
-          });
+          for (const form of ["claim's lease", "lease without its trace id"])
+            it(`${name} throws LeaseLostError and changes nothing (${form})`, async () => {
+              const stale = await makeStale(h.store);
+              const lease = form === "claim's lease" ? stale : withoutTraceId(stale);
+              const before = await snapshot(h.store, lease.runId);
+              const error = await expectKeelError(
+                write(h.store, lease),
+                LeaseLostError,
+                "lease_lost",
+              );
+              expect(error.details).toMatchObject({ runId: lease.runId, epoch: lease.epoch });
+              expect(await snapshot(h.store, lease.runId)).toEqual(before);
+            });
         }
       });
     }
+  });
+
+  describe("writes under a good lease", () => {
+    it("write the same rows with the claim's lease and with one without its trace id", async () => {
+      const written = [];
+      for (const strip of [false, true]) {
+        const { run, lease } = await claimedRun(h.store);
+        const use = strip ? withoutTraceId(lease) : lease;
+        await h.store.startStep(use, "a", 1, "pending", NOW + 10);
+        await h.store.recordStepFailure(use, failure("a", 1, NOW + 20));
+        await h.store.completeStep(
+          use,
+          checkpoint("b", {
+            startedAt: NOW + 30,
+            finishedAt: NOW + 40,
+            start: { from: "pending", at: NOW + 30 },
+          }),
+          { done: true },
+        );
+        const transitions = await h.store.listTransitions(run.id);
+        expect(new Set(transitions.map((t) => t.traceId))).toEqual(new Set([run.traceId]));
+        const after = await h.store.getRun(run.id);
+        expect(after).toMatchObject({ status: "succeeded", output: { done: true }, nodeId: null });
+        written.push({
+          transitions: transitions.map(({ id: _, runId: __, traceId: ___, ...t }) => t),
+          steps: (await h.store.listStepResults(run.id)).map(({ runId: _, ...s }) => s),
+        });
+      }
+      expect(written[1]).toEqual(written[0]);
+    });
   });
 
   describe("cancelRun", () => {
