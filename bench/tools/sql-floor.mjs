@@ -10,7 +10,8 @@
 //   pstatus   runs_status as a partial index without running runs; nostatus: no runs_status
 //   cstatus   runs_status holding only pending, cancelled and quarantined runs
 //   nodue     no runs_due index;  noauto: transitions without AUTOINCREMENT
-//   objects   the claim's RETURNING * read as row objects (the store reads it raw, as arrays)
+//   returning the claim's UPDATE ... RETURNING * and the finish's RETURNING trace_id, as the
+//             store ran them before 2026-12-05 (it now reads the rows first and updates without)
 //   lit       transition statements with their constant columns written as literals
 //   tmulti    a commit's transitions in one multi-row INSERT; tset: in one INSERT ... json_each
 //   notrans   no transition rows at all: what the audit trail costs, as an upper bound
@@ -23,7 +24,9 @@ import { SqliteStore } from "../../dist/src/store/sqlite/sqlite-store.js";
 import { openSqlite } from "../../dist/src/store/sqlite/open.js";
 import { queueNoopRuns } from "./queued-runs.mjs";
 import {
+  claimDrainRuns,
   drainTransitions,
+  finishDrainRun,
   prepareDrainStatements,
   transitionColumns,
 } from "./drain-statements.mjs";
@@ -66,11 +69,7 @@ const st = {
   savepoint: db.prepare("SAVEPOINT w"),
   release: db.prepare("RELEASE w"),
 };
-const raw = !V.has("objects");
-if (raw) st.claim.raw(true);
-const claimColumns = st.claim.columns().map((c) => c.name);
-const epochAt = claimColumns.indexOf("lease_epoch");
-const traceAt = claimColumns.indexOf("trace_id");
+const returning = V.has("returning");
 
 const literal = new Map();
 const buffered = [];
@@ -132,7 +131,7 @@ for (;;) {
   for (const run of held) {
     if (savepoints) st.savepoint.run();
     const at = Date.now();
-    const traceId = st.finish.get(JSON.stringify({ ok: 1 }), at, at, run.id, node, run.epoch);
+    const traceId = finishDrainRun(st, run, node, at, JSON.stringify({ ok: 1 }), returning);
     lap("finish");
     transition(...drainTransitions.started(run.id, node, at, traceId));
     lap("transitions");
@@ -148,20 +147,13 @@ for (;;) {
   }
   if (savepoints) st.savepoint.run();
   const at = Date.now();
-  const ids = st.ids.all(at, '["noop"]', -1e9, B);
-  lap("claim_ids");
-  const claimed = ids.map((id) => {
-    const row = st.claim.get(node, at + 5000, at, at, id);
-    return raw
-      ? { id: row[0], epoch: row[epochAt], traceId: row[traceAt] }
-      : { id: row.id, epoch: row.lease_epoch, traceId: row.trace_id };
-  });
-  lap("claim_update");
+  const claimed = claimDrainRuns(st, node, at, B, returning);
+  lap("claim");
   for (const run of claimed)
     transition(...drainTransitions.claimed(run.id, node, at, run.traceId, run.epoch));
   lap("transitions");
-  st.checkpoints.all(JSON.stringify(ids));
-  lap("claim_ids");
+  st.checkpoints.all(JSON.stringify(claimed.map((run) => run.id)));
+  lap("claim");
   if (savepoints) {
     st.release.run();
     lap("savepoints");

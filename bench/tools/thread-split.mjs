@@ -16,37 +16,49 @@ import { isMainThread, parentPort, Worker, workerData } from "node:worker_thread
 import { SqliteStore } from "../../dist/src/store/sqlite/sqlite-store.js";
 import { openSqlite } from "../../dist/src/store/sqlite/open.js";
 import { queueNoopRuns } from "./queued-runs.mjs";
-import { drainTransitions, prepareDrainStatements } from "./drain-statements.mjs";
+import {
+  claimDrainRuns,
+  drainTransitions,
+  finishDrainRun,
+  prepareDrainStatements,
+} from "./drain-statements.mjs";
 
 /** the hot statements of a drain on one connection: `turn` finishes held runs and claims k more */
 function drainSql(path) {
   const db = openSqlite({ path, durability: "normal" });
   const node = "bench-host-1-a1b2c3";
   const st = prepareDrainStatements(db);
-  st.claim.raw(true);
-  const names = st.claim.columns().map((c) => c.name);
-  const epochAt = names.indexOf("lease_epoch");
-  const traceAt = names.indexOf("trace_id");
+  /** the trace ids of the runs claimed and not finished yet (the store's lease carries it) */
+  const traces = new Map();
+  const names = st.pick.columns().map((c) => c.name);
   /** finished: [id, epoch, id, epoch, ...] */
   function turn(finished, k) {
     st.begin.run();
     for (let i = 0; i < finished.length; i += 2) {
       const [id, epoch] = [finished[i], finished[i + 1]];
       const at = Date.now();
-      const trace = st.finish.get('{"noop":null}', at, at, id, node, epoch);
+      const trace = finishDrainRun(
+        st,
+        { id, epoch, traceId: traces.get(id) },
+        node,
+        at,
+        '{"noop":null}',
+      );
+      traces.delete(id);
       st.transition.run(...drainTransitions.started(id, node, at, trace));
       st.stepResult.run(id, "noop", "null", "hash", 1, node, at, at, 0);
       st.transition.run(...drainTransitions.checkpoint(id, node, at, trace));
       st.transition.run(...drainTransitions.completed(id, node, at, trace));
     }
     const at = Date.now();
-    const ids = k > 0 ? st.ids.all(at, '["noop"]', -1e9, k) : [];
-    const rows = ids.map((id) => st.claim.get(node, at + 5000, at, at, id));
-    for (const row of rows)
-      st.transition.run(...drainTransitions.claimed(row[0], node, at, row[traceAt], row[epochAt]));
-    if (rows.length > 0) st.checkpoints.all(JSON.stringify(ids));
+    const claimed = k > 0 ? claimDrainRuns(st, node, at, k) : [];
+    for (const run of claimed) {
+      traces.set(run.id, run.traceId);
+      st.transition.run(...drainTransitions.claimed(run.id, node, at, run.traceId, run.epoch));
+    }
+    if (claimed.length > 0) st.checkpoints.all(JSON.stringify(claimed.map((run) => run.id)));
     st.commit.run();
-    return rows;
+    return claimed.map((run) => run.row);
   }
   return { turn, names, close: () => db.close() };
 }
