@@ -20,6 +20,8 @@ export class SqliteContext {
   private readonly busyTimeoutMs: number;
   /** inside a shared transaction that runs its writes without savepoints (group-commit.ts) */
   private flat = false;
+  /** the last transition id handed out in the current transaction; read anew in each one */
+  private lastTransitionId: number | undefined;
 
   constructor(
     readonly db: SqliteDb,
@@ -44,9 +46,10 @@ export class SqliteContext {
     this.storage.assertWritable();
     if (this.flat && this.db.inTransaction) return fn();
     try {
-      return this.db.inTransaction
-        ? (this.transaction.immediate(fn) as T)
-        : this.beginSoon(() => this.transaction.immediate(fn) as T);
+      if (this.db.inTransaction) return this.transaction.immediate(fn) as T;
+      // another process may have written transitions since this connection's last transaction
+      this.lastTransitionId = undefined;
+      return this.beginSoon(() => this.transaction.immediate(fn) as T);
     } catch (error) {
       const full = asStoreFull(error);
       if (full) {
@@ -101,6 +104,22 @@ export class SqliteContext {
     } finally {
       this.flat = outer;
     }
+  }
+
+  /**
+   * The id for a new transition: above the newest row and above the high-water a purge leaves
+   * (migration 008), so no id is ever handed out twice, even after the newest rows were purged.
+   * Read once per transaction (the transaction holds the write lock, so no one else hands out ids
+   * meanwhile); an id taken in a savepoint that rolls back is skipped, never reused.
+   */
+  nextTransitionId(): number {
+    this.lastTransitionId ??= (
+      this.sql(
+        `SELECT max(coalesce((SELECT max(id) FROM transitions), 0),
+                    coalesce((SELECT high_water FROM transition_ids), 0)) AS id`,
+      ).get() as { id: number }
+    ).id;
+    return ++this.lastTransitionId;
   }
 
   /** Queries that only read: they go on while the file is fenced, but report the damage they meet. */
@@ -159,9 +178,10 @@ export interface TransitionInput {
 export function insertTransition(ctx: SqliteContext, t: TransitionInput): void {
   ctx
     .sql(
-      "INSERT INTO transitions (run_id, step, from_status, to_status, reason, actor, at, trace_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO transitions (id, run_id, step, from_status, to_status, reason, actor, at, trace_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .run(
+      ctx.nextTransitionId(),
       t.runId,
       t.step,
       t.from,

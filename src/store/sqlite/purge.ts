@@ -29,6 +29,12 @@ export function purgeRuns(ctx: SqliteContext, req: PurgeRequest): PurgeResult {
     ).map((r) => r.id as string);
     if (req.dryRun) return { ids, count: ids.length, dryRun: true };
     const list = JSON.stringify(ids);
+    // the ids of the transitions deleted here are never handed out again (context.ts)
+    ctx
+      .sql(
+        "UPDATE transition_ids SET high_water = max(high_water, coalesce((SELECT max(id) FROM transitions), 0))",
+      )
+      .run();
     ctx.sql("DELETE FROM step_results WHERE run_id IN (SELECT value FROM json_each(?))").run(list);
     ctx.sql("DELETE FROM transitions WHERE run_id IN (SELECT value FROM json_each(?))").run(list);
     // the status test again: a purge can never take anything but a quarantined run with it

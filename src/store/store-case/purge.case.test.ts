@@ -37,6 +37,23 @@ const request = (overrides: Partial<PurgeRequest> = {}): PurgeRequest => ({
 
 export function purgeCases(h: StoreHandle): void {
   describe("purgeRuns", () => {
+    it("never lets a transition id be handed out again, though the newest transitions were purged", async () => {
+      const older = await quarantinedAt(h.store, NOW + DAY, "max_attempts");
+      const newest = await quarantinedAt(h.store, NOW + DAY, "max_attempts");
+      const seen = await h.store.listTransitionsAfter({ afterId: 0, limit: 1000 });
+      const highest = Math.max(...seen.map((t) => t.id));
+      expect((await h.store.listTransitions(newest.id)).at(-1)?.id).toBe(highest);
+      expect(await h.store.lastTransitionId()).toBe(highest);
+      await h.store.purgeRuns(request({ dryRun: false }));
+      expect(await h.store.getRun(older.id)).toBeUndefined();
+      expect(await h.store.lastTransitionId()).toBeLessThan(highest);
+      // a feed reader that had read up to `highest` must see what comes next
+      const next = await runInStatus(h.store, "pending");
+      const fresh = await h.store.listTransitionsAfter({ afterId: highest, limit: 10 });
+      expect(fresh.map((t) => [t.runId, t.reason])).toEqual([[next.id, "submitted"]]);
+      expect(fresh[0]?.id).toBeGreaterThan(highest);
+    });
+
     it("deletes quarantined runs with their checkpoints and transitions, and nothing else", async () => {
       const others: RunSnapshot[] = [];
       for (const status of runStatuses.filter((s) => s !== "quarantined")) {
