@@ -8,6 +8,10 @@ export const transitionColumns =
   "run_id, step, from_status, to_status, reason, actor, at, trace_id, details";
 
 export function prepareDrainStatements(db) {
+  const runColumns = db
+    .prepare("SELECT * FROM runs LIMIT 0")
+    .columns()
+    .map((c) => c.name);
   return {
     pick: db
       .prepare(
@@ -59,6 +63,12 @@ export function prepareDrainStatements(db) {
       `INSERT INTO step_results (run_id, step, output, output_hash, attempt, node_id, started_at,
          finished_at, degraded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    /** where a runs row (as `pick` and `returning.claim` read it) holds these columns */
+    columns: {
+      idAt: runColumns.indexOf("id"),
+      epochAt: runColumns.indexOf("lease_epoch"),
+      traceAt: runColumns.indexOf("trace_id"),
+    },
     begin: db.prepare("BEGIN IMMEDIATE"),
     commit: db.prepare("COMMIT"),
   };
@@ -120,8 +130,7 @@ export const drainTransitions = {
  * they are after the claim's UPDATE (lease_epoch bumped). `returning`: with the earlier statements.
  */
 export function claimDrainRuns(st, node, at, limit, returning = false) {
-  const names = st.pick.columns().map((c) => c.name);
-  const [idAt, epochAt, traceAt] = ["id", "lease_epoch", "trace_id"].map((n) => names.indexOf(n));
+  const { idAt, epochAt, traceAt } = st.columns;
   if (returning) {
     const ids = st.returning.ids.all(at, '["noop"]', -1e9, limit);
     return ids.map((id) => {

@@ -31,7 +31,6 @@ export function claimRuns(ctx: SqliteContext, req: ClaimRequest): ClaimedRun[] {
       req.minPriority ?? lowestPriority,
       limit,
     ) as unknown[][];
-    if (picked.length === 0) return [];
     const claim = ctx.sql(
       `UPDATE runs SET status = 'running', node_id = ?, lease_epoch = lease_epoch + 1, lease_expires_at = ?,
         started_at = coalesce(started_at, ?), updated_at = ?
@@ -51,12 +50,8 @@ export function claimRuns(ctx: SqliteContext, req: ClaimRequest): ClaimedRun[] {
       rows.push(row);
     }
     if (rows.length === 0) return [];
-    const runs = rows
-      .map(runFromRow)
-      .sort(
-        (a, b) =>
-          b.priority - a.priority || a.scheduledFor - b.scheduledFor || (a.id < b.id ? -1 : 1),
-      );
+    // in the SELECT's order: priority, then due time, then id
+    const runs = rows.map(runFromRow);
     for (const run of runs) {
       insertTransition(ctx, {
         runId: run.id,
