@@ -1,6 +1,9 @@
+import { IllegalTransitionError } from "./errors/run-errors.js";
+
 /**
  * Run and step statuses, and the one table of legal transitions. The store refuses any write
- * whose (from, to) pair is not listed here.
+ * whose (from, to) pair is not listed here: every backend calls `assertTransition` before it
+ * records a status change (a repair that restores the status the trail records is the exception).
  */
 export const RunStatus = {
   pending: "pending",
@@ -57,6 +60,29 @@ export function isLegalRunTransition(from: RunStatus, to: RunStatus): boolean {
 
 export function isLegalStepTransition(from: StepStatus, to: StepStatus): boolean {
   return stepTransitions[from]?.includes(to) ?? false;
+}
+
+/**
+ * Throws IllegalTransitionError unless (from, to) is in the table. `from` null is a run being
+ * created, which may only start pending; a step is never created by a transition.
+ */
+export function assertTransition(
+  kind: "run" | "step",
+  from: string | null,
+  to: string,
+  runId?: string,
+): void {
+  const legal =
+    from === null
+      ? kind === "run" && to === RunStatus.pending
+      : kind === "run"
+        ? isRunStatus(from) && isRunStatus(to) && isLegalRunTransition(from, to)
+        : isStepStatus(from) && isStepStatus(to) && isLegalStepTransition(from, to);
+  if (!legal) throw new IllegalTransitionError(kind, from ?? "(new)", to, runId);
+}
+
+export function isStepStatus(value: unknown): value is StepStatus {
+  return typeof value === "string" && (stepStatuses as string[]).includes(value);
 }
 
 export function isRunStatus(value: unknown): value is RunStatus {

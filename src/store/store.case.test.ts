@@ -17,6 +17,7 @@ import { sourceCases } from "./store-case/sources.case.test.js";
 import { storageCases } from "./store-case/storage.case.test.js";
 import { tokenCases } from "./store-case/tokens.case.test.js";
 import { telemetryCases } from "./store-case/telemetry.case.test.js";
+import { transitionCases } from "./store-case/transitions.case.test.js";
 import { concurrentWriteCases, writeCases } from "./store-case/writes.case.test.js";
 import type { Store } from "./store.js";
 
@@ -87,6 +88,7 @@ export function storeConformance(
     telemetryCases(handle);
     breakerCases(handle);
     maintenanceCases(handle);
+    transitionCases(handle);
     storageCases(handle);
   });
 }

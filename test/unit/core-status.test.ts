@@ -1,6 +1,8 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
+import { IllegalTransitionError } from "../../src/core/errors/run-errors.js";
 import {
+  assertTransition,
   isLegalRunTransition,
   isLegalStepTransition,
   isRunStatus,
@@ -173,5 +175,32 @@ describe("step transitions", () => {
         }
       }),
     );
+  });
+});
+
+describe("assertTransition, the store's one check", () => {
+  it("lets every listed pair through and throws IllegalTransitionError for every other", () => {
+    for (const from of runStatuses)
+      for (const to of runStatuses) {
+        const check = () => assertTransition("run", from, to, "run_1");
+        if (expectedRun[from].includes(to)) expect(check).not.toThrow();
+        else expect(check).toThrow(IllegalTransitionError);
+      }
+    for (const from of stepStatuses)
+      for (const to of stepStatuses) {
+        const check = () => assertTransition("step", from, to);
+        if (expectedStep[from].includes(to)) expect(check).not.toThrow();
+        else expect(check).toThrow(IllegalTransitionError);
+      }
+  });
+
+  it("creates runs pending only, never steps, and refuses statuses it does not know", () => {
+    expect(() => assertTransition("run", null, "pending")).not.toThrow();
+    expect(() => assertTransition("run", null, "running")).toThrow(
+      /illegal run transition \(new\) -> running/,
+    );
+    expect(() => assertTransition("step", null, "pending")).toThrow(IllegalTransitionError);
+    expect(() => assertTransition("run", "pending", "done")).toThrow(/pending -> done/);
+    expect(() => assertTransition("step", "failed", "succeeded", "run_9")).toThrow(/for run_9/);
   });
 });

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { JsonValue } from "../../core/canonical-json.js";
+import { assertTransition } from "../../core/status.js";
 import type { Row } from "../rows.js";
 import { asStoreFull } from "./disk-full.js";
 import type { SqliteDb } from "./open.js";
@@ -175,7 +176,17 @@ export interface TransitionInput {
   details?: JsonValue | null;
 }
 
-export function insertTransition(ctx: SqliteContext, t: TransitionInput): void {
+/**
+ * Records a status change, after the one check of the transition table (core/status.ts): an
+ * illegal pair throws and the caller's transaction rolls back whatever it already changed.
+ * `restore` is the integrity repair's, which sets back the status the trail already records.
+ */
+export function insertTransition(
+  ctx: SqliteContext,
+  t: TransitionInput,
+  restore?: "restore",
+): void {
+  if (!restore) assertTransition(t.step === null ? "run" : "step", t.from, t.to, t.runId);
   ctx
     .sql(
       "INSERT INTO transitions (id, run_id, step, from_status, to_status, reason, actor, at, trace_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -162,15 +162,19 @@ function applyDiff(ctx: SqliteContext, diff: StateDiff, actor: string, now: numb
       diff.runId,
       diff.stored,
     ) as { trace_id: string };
-  insertTransition(ctx, {
-    runId: diff.runId,
-    step: null,
-    from: diff.stored,
-    to: diff.rebuilt,
-    reason: rebuiltReason,
-    actor,
-    at: now,
-    traceId: row.trace_id,
-    details: { code: diff.code, last_transition: diff.lastTransition },
-  });
+  insertTransition(
+    ctx,
+    {
+      runId: diff.runId,
+      step: null,
+      from: diff.stored,
+      to: diff.rebuilt,
+      reason: rebuiltReason,
+      actor,
+      at: now,
+      traceId: row.trace_id,
+      details: { code: diff.code, last_transition: diff.lastTransition },
+    },
+    "restore",
+  );
 }

@@ -1,7 +1,7 @@
 import type { JsonValue } from "../../core/canonical-json.js";
 import { InvalidInputError, NotFoundError } from "../../core/errors/definition-errors.js";
 import { IllegalTransitionError } from "../../core/errors/run-errors.js";
-import type { RunStatus } from "../../core/status.js";
+import { RunStatus, StepStatus, terminalRunStatuses } from "../../core/status.js";
 import { AuditAction, type AuditNote } from "../audit.js";
 import type { RetryRequest, RetryResult } from "../operator-requests.js";
 import type { RunRecord } from "../records.js";
@@ -15,8 +15,6 @@ import { cancelRun as cancelOnly, getRun } from "./runs.js";
  * writes its transitions and its audit entry in the same transaction as the change; a refused
  * change writes nothing.
  */
-const retryableFrom: ReadonlySet<RunStatus> = new Set(["quarantined", "cancelled", "succeeded"]);
-
 export function cancelRun(
   ctx: SqliteContext,
   runId: string,
@@ -46,7 +44,9 @@ export function retryRun(ctx: SqliteContext, runId: string, req: RetryRequest): 
   return ctx.write(() => {
     const run = getRun(ctx, runId);
     if (!run) throw new NotFoundError("run", runId);
-    if (!retryableFrom.has(run.status))
+    // the table also lets a running run go back to pending, but that is its holder's move (a
+    // retry scheduled, a lease lost): an operator restarts only runs that finished
+    if (!terminalRunStatuses.has(run.status))
       throw new IllegalTransitionError(
         "run",
         run.status,
@@ -75,11 +75,11 @@ export function retryRun(ctx: SqliteContext, runId: string, req: RetryRequest): 
     );
     const row = ctx
       .sql(
-        `UPDATE runs SET status = 'pending', step_attempts = ?, quarantine_reason = NULL, error = NULL, output = NULL,
+        `UPDATE runs SET status = ?, step_attempts = ?, quarantine_reason = NULL, error = NULL, output = NULL,
           finished_at = NULL, scheduled_for = ?, node_id = NULL, lease_expires_at = NULL, lease_epoch = lease_epoch + 1,
           updated_at = ? WHERE id = ? RETURNING *`,
       )
-      .get(JSON.stringify(stepAttempts), req.now, req.now, runId) as Row;
+      .get(RunStatus.pending, JSON.stringify(stepAttempts), req.now, req.now, runId) as Row;
     const details: Record<string, JsonValue> = {
       note: req.note,
       fromStep: req.fromStep ?? null,
@@ -91,7 +91,7 @@ export function retryRun(ctx: SqliteContext, runId: string, req: RetryRequest): 
       ...transition,
       step: null,
       from: run.status,
-      to: "pending",
+      to: RunStatus.pending,
       reason: "operator_retry",
       details,
     });
@@ -99,20 +99,24 @@ export function retryRun(ctx: SqliteContext, runId: string, req: RetryRequest): 
       insertTransition(ctx, {
         ...transition,
         step,
-        from: "succeeded",
-        to: "pending",
+        from: StepStatus.succeeded,
+        to: StepStatus.pending,
         reason: "cleared",
       });
     // steps left failed or running (cancelled mid-flight) go back to pending too, so each step's
     // trail reads pending -> running again when it is claimed
     for (const { step, to } of lastStepStates(ctx, runId)) {
-      if (kept.has(step) || cleared.includes(step) || (to !== "failed" && to !== "running"))
+      if (
+        kept.has(step) ||
+        cleared.includes(step) ||
+        (to !== StepStatus.failed && to !== StepStatus.running)
+      )
         continue;
       insertTransition(ctx, {
         ...transition,
         step,
         from: to,
-        to: "pending",
+        to: StepStatus.pending,
         reason: "operator_retry",
       });
     }

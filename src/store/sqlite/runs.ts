@@ -1,6 +1,5 @@
-import { IllegalTransitionError } from "../../core/errors/run-errors.js";
 import { NotFoundError } from "../../core/errors/definition-errors.js";
-import { isLegalRunTransition, runStatuses, type RunStatus } from "../../core/status.js";
+import { assertTransition, RunStatus, runStatuses } from "../../core/status.js";
 import type { RunRecord, StepResultRecord, TransitionRecord } from "../records.js";
 import { runFromRow, runIdFloor, stepResultFromRow, transitionFromRow, type Row } from "../rows.js";
 import type { NewRun, RunPage, RunQuery, SubmitResult, TransitionFeedQuery } from "../store.js";
@@ -160,8 +159,7 @@ export function cancelRun(
   return ctx.write(() => {
     const run = getRun(ctx, runId);
     if (!run) throw new NotFoundError("run", runId);
-    if (!isLegalRunTransition(run.status, "cancelled"))
-      throw new IllegalTransitionError("run", run.status, "cancelled", runId);
+    assertTransition("run", run.status, RunStatus.cancelled, runId);
     const row = ctx
       .sql(
         `UPDATE runs SET status = 'cancelled', node_id = NULL, lease_expires_at = NULL, lease_epoch = lease_epoch + 1,

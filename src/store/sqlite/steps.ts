@@ -1,5 +1,6 @@
 import { LeaseLostError } from "../../core/errors/run-errors.js";
 import type { JsonValue } from "../../core/canonical-json.js";
+import { RunStatus, StepStatus } from "../../core/status.js";
 import type { ErrorInfo, Lease } from "../records.js";
 import type { Checkpoint, StepFailure } from "../store.js";
 import { insertTransition, type SqliteContext } from "./context.js";
@@ -11,10 +12,8 @@ import { insertTransition, type SqliteContext } from "./context.js";
 function fence(ctx: SqliteContext, lease: Lease, set: string, params: unknown[]): string {
   // without RETURNING: it made SQLite's UPDATE about half again as costly (10-14 against 6-10 us)
   const { changes } = ctx
-    .sql(
-      `UPDATE runs SET ${set} WHERE id = ? AND node_id = ? AND lease_epoch = ? AND status = 'running'`,
-    )
-    .run(...params, lease.runId, lease.nodeId, lease.epoch);
+    .sql(`UPDATE runs SET ${set} WHERE id = ? AND node_id = ? AND lease_epoch = ? AND status = ?`)
+    .run(...params, lease.runId, lease.nodeId, lease.epoch, RunStatus.running);
   if (changes === 0) throw new LeaseLostError(lease.runId, lease.epoch);
   // a claim's lease carries the trace id; a lease the heartbeat made again from the store does not
   return (
@@ -49,7 +48,7 @@ function insertStarted(
     runId: lease.runId,
     step,
     from: start.from,
-    to: "running",
+    to: StepStatus.running,
     reason: "started",
     actor: lease.nodeId,
     at: start.at,
@@ -70,8 +69,8 @@ export function completeStep(
       ? fence(
           ctx,
           lease,
-          "status = 'succeeded', output = ?, error = NULL, node_id = NULL, lease_expires_at = NULL, finished_at = ?, updated_at = ?",
-          [JSON.stringify(runOutput), cp.finishedAt, cp.finishedAt],
+          "status = ?, output = ?, error = NULL, node_id = NULL, lease_expires_at = NULL, finished_at = ?, updated_at = ?",
+          [RunStatus.succeeded, JSON.stringify(runOutput), cp.finishedAt, cp.finishedAt],
         )
       : fence(ctx, lease, "updated_at = ?", [cp.finishedAt]);
     if (cp.start) insertStarted(ctx, lease, cp.step, cp.attempt, cp.start, traceId);
@@ -94,8 +93,8 @@ export function completeStep(
     insertTransition(ctx, {
       runId: lease.runId,
       step: cp.step,
-      from: "running",
-      to: "succeeded",
+      from: StepStatus.running,
+      to: StepStatus.succeeded,
       reason: cp.degraded ? "fallback" : "checkpoint",
       actor: lease.nodeId,
       at: cp.finishedAt,
@@ -108,8 +107,8 @@ export function completeStep(
       insertTransition(ctx, {
         runId: lease.runId,
         step: null,
-        from: "running",
-        to: "succeeded",
+        from: RunStatus.running,
+        to: RunStatus.succeeded,
         reason: "completed",
         actor: lease.nodeId,
         at: cp.finishedAt,
@@ -132,8 +131,8 @@ export function recordStepFailure(ctx: SqliteContext, lease: Lease, failure: Ste
     insertTransition(ctx, {
       runId: lease.runId,
       step: failure.step,
-      from: "running",
-      to: "failed",
+      from: StepStatus.running,
+      to: StepStatus.failed,
       reason: failure.error.code,
       actor: lease.nodeId,
       at: failure.at,
@@ -151,7 +150,8 @@ function leaveRunning(
   ctx: SqliteContext,
   lease: Lease,
   change: {
-    to: "pending" | "quarantined";
+    to: typeof RunStatus.pending | typeof RunStatus.quarantined;
+    /** the other columns it sets, each followed by ", " */
     set: string;
     params: unknown[];
     reason: string;
@@ -163,13 +163,13 @@ function leaveRunning(
     const traceId = fence(
       ctx,
       lease,
-      `${change.set}, node_id = NULL, lease_expires_at = NULL, updated_at = ?`,
-      [...change.params, change.now],
+      `status = ?, ${change.set}node_id = NULL, lease_expires_at = NULL, updated_at = ?`,
+      [change.to, ...change.params, change.now],
     );
     insertTransition(ctx, {
       runId: lease.runId,
       step: null,
-      from: "running",
+      from: RunStatus.running,
       to: change.to,
       reason: change.reason,
       actor: lease.nodeId,
@@ -188,9 +188,9 @@ export function rescheduleRun(
   now: number,
 ): void {
   leaveRunning(ctx, lease, {
-    to: "pending",
+    to: RunStatus.pending,
     // a retry waits its own delay: no breaker may make it due early
-    set: "status = 'pending', scheduled_for = ?, deferred_by = NULL",
+    set: "scheduled_for = ?, deferred_by = NULL, ",
     params: [scheduledFor],
     reason,
     now,
@@ -211,8 +211,8 @@ export function deferRun(
     const closed = state === "closed";
     const at = closed ? now : until;
     leaveRunning(ctx, lease, {
-      to: "pending",
-      set: "status = 'pending', scheduled_for = ?, deferred_by = ?",
+      to: RunStatus.pending,
+      set: "scheduled_for = ?, deferred_by = ?, ",
       params: [at, closed ? null : breaker],
       reason: `breaker_open:${breaker}`,
       now,
@@ -229,8 +229,8 @@ export function quarantineRun(
   now: number,
 ): void {
   leaveRunning(ctx, lease, {
-    to: "quarantined",
-    set: "status = 'quarantined', quarantine_reason = ?, error = ?, finished_at = ?",
+    to: RunStatus.quarantined,
+    set: "quarantine_reason = ?, error = ?, finished_at = ?, ",
     params: [reason, JSON.stringify(error), now],
     reason,
     now,
@@ -239,5 +239,5 @@ export function quarantineRun(
 }
 
 export function returnRun(ctx: SqliteContext, lease: Lease, reason: string, now: number): void {
-  leaveRunning(ctx, lease, { to: "pending", set: "status = 'pending'", params: [], reason, now });
+  leaveRunning(ctx, lease, { to: RunStatus.pending, set: "", params: [], reason, now });
 }

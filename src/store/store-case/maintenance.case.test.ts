@@ -41,7 +41,7 @@ export interface MaintenanceHandle extends StoreHandle {
 
 const LATER = NOW + 60_000;
 
-function tamperOf(h: MaintenanceHandle, t: TestContext): StoreTamper {
+export function tamperOf(h: MaintenanceHandle, t: TestContext): StoreTamper {
   if (!h.tamper) t.skip("this backend offers no tamper helpers");
   return h.tamper as StoreTamper;
 }
