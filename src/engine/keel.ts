@@ -93,6 +93,8 @@ export class Keel extends EventEmitter<NodeEvents> {
     this.log = options.logger ?? createLogger();
     this.ownsStore = !options.store;
     this.store = options.store ?? openStore({ home: options.home, durability: options.durability });
+    if (this.store.schemaWarning)
+      this.log.warn({ code: "store_schema_ahead" }, this.store.schemaWarning);
     this.sourceDefs = (options.sources ?? []).map(sourceDefinition);
     if (options.telemetry !== false)
       this.telemetry = new TelemetryRecorder(

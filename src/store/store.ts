@@ -158,6 +158,12 @@ export interface TransitionFeedQuery {
 
 export interface Store {
   readonly backend: "sqlite" | "postgres";
+  /**
+   * Set when the schema is ahead of this code by non-breaking migrations only (a newer node
+   * upgraded the store): this node may keep running and logs it at start. A breaking one is
+   * refused at open instead (store_too_new).
+   */
+  readonly schemaWarning: string | null;
   close(): Promise<void>;
 
   registerPipelines(pipelines: PipelineRecord[]): Promise<void>;

@@ -1,9 +1,10 @@
 import { statSync } from "node:fs";
 import { StoreError } from "../../core/errors/store-errors.js";
 import { isKeelError } from "../../core/errors/keel-error.js";
-import { loadMigrations, pendingMigrations, type AppliedMigration } from "../migration-files.js";
+import { loadMigrations, pendingMigrations } from "../migration-files.js";
 import { Database } from "./driver.js";
 import { inspectStoreFile } from "./file-check.js";
+import { readLedger } from "./migrate.js";
 
 /**
  * Copies of the store file, for backup and restore. The copy is made through SQLite (never a
@@ -67,9 +68,7 @@ export function verifyStoreCopy(path: string): StoreCopyInfo {
     );
     const absent = keelTables.filter((t) => !tables.has(t));
     if (absent.length > 0) throw invalid(path, `no ${absent.join(", ")} table: not a keel store`);
-    const applied = db
-      .prepare("SELECT version, checksum FROM schema_migrations ORDER BY version")
-      .all() as AppliedMigration[];
+    const applied = readLedger(db);
     pendingMigrations(loadMigrations(migrationsFolder), applied);
     const runs = (db.prepare("SELECT count(*) AS n FROM runs").get() as { n: number }).n;
     const schemaVersion = applied.at(-1)?.version ?? 0;

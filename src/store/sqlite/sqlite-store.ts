@@ -94,12 +94,15 @@ export class SqliteStore implements Store {
   /** worker-thread connections of storage checks and repairs under way */
   private readonly offThread = new Set<WorkerConnection>();
   private closed = false;
+  readonly schemaWarning: string | null;
 
   private constructor(
     ctx: SqliteContext,
     private readonly options: SqliteStoreOptions,
+    schemaWarning: string | null = null,
   ) {
     this.ctx = ctx;
+    this.schemaWarning = schemaWarning;
     this.group = new GroupCommit(ctx);
     this.hints.setMaxListeners(0);
   }
@@ -111,13 +114,14 @@ export class SqliteStore implements Store {
       readonly: options.readonly,
       busyTimeoutMs: options.busyTimeoutMs,
     });
+    let warning: string | null = null;
     try {
-      if (!options.readonly) migrateSqlite(db);
+      if (!options.readonly) warning = migrateSqlite(db).warning;
     } catch (error) {
       db.close();
       throw error;
     }
-    return new SqliteStore(new SqliteContext(db), options);
+    return new SqliteStore(new SqliteContext(db), options, warning);
   }
 
   async close(): Promise<void> {

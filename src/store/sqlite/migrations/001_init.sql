@@ -1,3 +1,4 @@
+-- keel: breaking
 -- keel store schema, version 1. Times are epoch milliseconds.
 CREATE TABLE runs (
   id TEXT PRIMARY KEY,

@@ -1,3 +1,4 @@
+-- keel: breaking
 -- keel store schema, version 2: the operators' audit log. Append-only: each row is written in
 -- the transaction of the change it records (cancel, retry, purge...). Times are epoch milliseconds.
 CREATE TABLE audit_log (

@@ -1,3 +1,4 @@
+-- keel: non-breaking
 -- keel store schema, version 3: sources, the producers of runs (cron, interval, watch, manual). A node
 -- upserts its configured sources at start; `paused` belongs to operators and survives restarts.
 -- A tick creates its run once across nodes through the runs' (pipeline, idempotency_key) unique

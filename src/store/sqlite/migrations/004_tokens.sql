@@ -1,3 +1,4 @@
+-- keel: breaking
 -- keel store schema, version 4: API tokens. Only a SHA-256 of each secret is kept (the secret is
 -- 32 random bytes, so a slow hash adds nothing); the id is public and part of the token text, so a
 -- lookup is by primary key and the comparison of hashes runs in constant time in code.

@@ -1,3 +1,4 @@
+-- keel: non-breaking
 -- keel store schema, version 5: telemetry rollups, shared by every node of the store. One row per
 -- (minute, pipeline, step, kind, label); nodes add to it with an upsert that adds count and total,
 -- keeps the larger max_ms and merges histogram bucket by bucket, so any range is read by summing

@@ -1,3 +1,4 @@
+-- keel: breaking
 -- keel store schema, version 6: circuit breakers shared by every node of the store, the history of
 -- their state changes, degraded checkpoints, and runs deferred by an open breaker. A node upserts
 -- the policy of the breakers it knows; the state columns change only through the breaker state

@@ -1,3 +1,4 @@
+-- keel: breaking
 -- Transition ids without AUTOINCREMENT. AUTOINCREMENT wrote sqlite_sequence on every insert, a
 -- quarter of the cost of a transition row (bench/README.md). The ids must still never be handed
 -- out twice: the event feed pages by `id > cursor`, and a purge may delete the newest rows. So the
