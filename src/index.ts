@@ -20,6 +20,10 @@ export {
   coerceError,
   classifyError,
   BreakerOpenError,
+  KeelErrorCode,
+  isKeelError,
+  isPermanentError,
+  isTransientError,
 } from "./core/errors/index.js";
 export { BreakerState } from "./core/breaker.js";
 export type { BreakerOptions } from "./engine/breaker-options.js";

@@ -1,3 +1,4 @@
+import type { KeelErrorCode } from "../core/errors/codes.js";
 import { isKeelError } from "../core/errors/keel-error.js";
 
 /**
@@ -8,7 +9,11 @@ export interface ErrorBody {
   error: { code: string; message: string; details: Record<string, unknown> };
 }
 
-const statusByCode: Record<string, number> = {
+/**
+ * The status of every code keel gives an error; the compiler makes a new code pick one here.
+ * 422: the request was understood but cannot be done now or as asked.
+ */
+const statusByCode: Record<KeelErrorCode, number> = {
   invalid_input: 400,
   invalid_pipeline: 400,
   unknown_pipeline: 400,
@@ -25,7 +30,38 @@ const statusByCode: Record<string, number> = {
   // the store file is damaged: nothing is written (or acknowledged) until it is whole again
   store_corrupt: 503,
   internal: 500,
+  invalid_config: 422,
+  wait_timeout: 422,
+  permanent: 422,
+  transient: 422,
+  bad_output: 422,
+  timeout: 422,
+  cancelled: 422,
+  lease_lost: 422,
+  breaker_open: 422,
+  worker_crashed: 422,
+  worker_start_failed: 422,
+  non_error_thrown: 422,
+  already_started: 422,
+  node_stopping: 422,
+  node_running: 422,
+  port_in_use: 422,
+  api_error: 422,
+  api_unreachable: 422,
+  store_error: 422,
+  store_missing: 422,
+  store_busy: 422,
+  store_too_new: 422,
+  store_unavailable: 422,
+  unsupported_store: 422,
+  migration_changed: 422,
+  migrations_invalid: 422,
+  migrations_missing: 422,
+  backup_invalid: 422,
 };
+
+/** a step's own code (a PermanentError's `parse_error`), relayed: the caller's to look at */
+const stepCodeStatus = 422;
 
 export function errorBody(
   code: string,
@@ -36,7 +72,7 @@ export function errorBody(
 }
 
 /** fastify's own errors (bad JSON, wrong content type, body too large) as keel's codes */
-const fastifyCodes: Record<string, string> = {
+const fastifyCodes: Record<string, KeelErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported_media_type",
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: "bad_request",
   FST_ERR_CTP_EMPTY_JSON_BODY: "bad_request",
@@ -48,14 +84,14 @@ const fastifyCodes: Record<string, string> = {
 
 export function toHttpError(error: unknown): { status: number; body: ErrorBody } {
   if (isKeelError(error)) {
-    // an error with a code the table does not know is still the caller's to fix, not a crash
-    const status = statusByCode[error.code] ?? 422;
+    const status = Object.hasOwn(statusByCode, error.code)
+      ? statusByCode[error.code as KeelErrorCode]
+      : stepCodeStatus;
     return { status, body: errorBody(error.code, error.message, error.details) };
   }
   const e = error as { code?: string; statusCode?: number; message?: string };
   const mapped = e.code ? fastifyCodes[e.code] : undefined;
-  if (mapped)
-    return { status: statusByCode[mapped]!, body: errorBody(mapped, e.message ?? mapped) };
+  if (mapped) return { status: statusByCode[mapped], body: errorBody(mapped, e.message ?? mapped) };
   const status = e.statusCode ?? (error instanceof SyntaxError ? 400 : 500);
   if (status >= 400 && status < 500)
     return {

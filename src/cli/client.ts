@@ -8,6 +8,7 @@ import { openStore, resolveHome, sqlitePathFor } from "../store/open-store.js";
 import { inspectStoreFile } from "../store/sqlite/file-check.js";
 import { SqliteStore } from "../store/sqlite/sqlite-store.js";
 import { KeelError } from "../core/errors/keel-error.js";
+import { KeelErrorCode } from "../core/errors/codes.js";
 import { keel, type Keel } from "../engine/keel.js";
 import { readApiAddress } from "../api/address.js";
 import { parseInput, type Operation } from "../api/operation.js";
@@ -102,7 +103,8 @@ export function apiError(response: Response, text: string, what: string): KeelEr
     // not keel's JSON (a proxy's page): the status says enough
   }
   return new KeelError(
-    error?.code ?? "api_error",
+    // the node's code, relayed as it named it (a newer node may know codes this one does not)
+    (error?.code ?? KeelErrorCode.apiError) as KeelErrorCode,
     error?.message ?? `${what} answered ${response.status}`,
     {
       details: { ...error?.details, status: response.status },

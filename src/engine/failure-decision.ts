@@ -1,5 +1,6 @@
 import type { ErrorClass } from "../core/errors/classify.js";
-import { TransientError } from "../core/errors/transient-error.js";
+import { KeelErrorCode } from "../core/errors/codes.js";
+import { isTransientError } from "../core/errors/transient-error.js";
 import { backoffDelayMs, type RetryPolicy } from "../core/retry.js";
 import type { ErrorInfo } from "../store/records.js";
 
@@ -21,16 +22,16 @@ export function decideFailure(
   if (!cls.retryable)
     return {
       kind: "quarantine",
-      reason: cls.code === "bad_output" ? "bad_output" : `permanent:${cls.code}`,
+      reason: cls.code === KeelErrorCode.badOutput ? "bad_output" : `permanent:${cls.code}`,
       error: info,
     };
   if (attempt >= policy.maxAttempts)
     return {
       kind: "quarantine",
-      reason: cls.code === "timeout" ? "timeout" : "max_attempts",
+      reason: cls.code === KeelErrorCode.timeout ? "timeout" : "max_attempts",
       error: info,
     };
-  const hinted = error instanceof TransientError ? error.nextRetryDelayMs : undefined;
+  const hinted = isTransientError(error) ? error.nextRetryDelayMs : undefined;
   return { kind: "retry", delayMs: hinted ?? backoffDelayMs(policy, attempt), error: info };
 }
 

@@ -1,3 +1,5 @@
+import type { KeelErrorCode } from "../core/errors/codes.js";
+import { isKeelError } from "../core/errors/keel-error.js";
 import type { Logger } from "./logger.js";
 
 /**
@@ -7,7 +9,7 @@ import type { Logger } from "./logger.js";
  * every write while it knows of damage). Any other error is thrown to the caller. `givingUp` (a
  * stop that cannot wait) ends the wait with the error.
  */
-const waits: Record<string, { held: string; back: string }> = {
+const waits: Partial<Record<KeelErrorCode, { held: string; back: string }>> = {
   store_full: {
     held: "disk full: holding the write and retrying until space returns",
     back: "disk space is back: held write committed",
@@ -20,21 +22,21 @@ const waits: Record<string, { held: string; back: string }> = {
 
 export async function writeHolding<T>(
   write: () => Promise<T>,
-  options: { log: () => Logger; givingUp: () => boolean; onHeld?: (code: string) => void },
+  options: { log: () => Logger; givingUp: () => boolean; onHeld?: (code: KeelErrorCode) => void },
 ): Promise<T> {
   let delay = 25;
-  let heldFor: string | undefined;
+  let heldFor: KeelErrorCode | undefined;
   for (;;) {
     try {
       const result = await write();
       if (heldFor) options.log().warn((waits[heldFor] as { back: string }).back);
       return result;
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      const wait = typeof code === "string" && Object.hasOwn(waits, code) ? waits[code] : undefined;
-      if (!wait || options.givingUp()) throw error;
+      const code = isKeelError(error) ? (error.code as KeelErrorCode) : undefined;
+      const wait = code && Object.hasOwn(waits, code) ? waits[code] : undefined;
+      if (!code || !wait || options.givingUp()) throw error;
       if (heldFor !== code) options.log().warn({ err: error }, wait.held);
-      heldFor = code as string;
+      heldFor = code;
       options.onHeld?.(heldFor);
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, 100);

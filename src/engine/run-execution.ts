@@ -2,6 +2,7 @@ import type { JsonValue } from "../core/canonical-json.js";
 import { hashJson } from "../core/canonical-json.js";
 import { readySteps } from "../core/dag.js";
 import { BreakerOpenError } from "../core/errors/breaker-open-error.js";
+import { KeelErrorCode } from "../core/errors/codes.js";
 import { classifyError } from "../core/errors/classify.js";
 import { LeaseLostError } from "../core/errors/run-errors.js";
 import { TransientError } from "../core/errors/transient-error.js";
@@ -333,7 +334,7 @@ export class RunExecution {
     // a run that keeps killing its worker process is not retried once more: poison
     if (
       next.kind === "retry" &&
-      cls.code === "worker_crashed" &&
+      cls.code === KeelErrorCode.workerCrashed &&
       (await isPoisoned(this.deps.store, this.run.id, this.deps.poisonAfter))
     )
       return { kind: "quarantine", reason: "poison", error: info };
@@ -415,7 +416,7 @@ export class RunExecution {
       log: () => this.log,
       givingUp: () => this.abortReason === "stopping",
       onHeld: (code) => {
-        if (code === "store_full") this.deps.onStorageFull?.();
+        if (code === KeelErrorCode.storeFull) this.deps.onStorageFull?.();
       },
     });
   }

@@ -1,5 +1,7 @@
 import type { EventEmitter } from "node:events";
+import { KeelErrorCode } from "../core/errors/codes.js";
 import { InvalidInputError } from "../core/errors/definition-errors.js";
+import { hasKeelCode } from "../core/errors/keel-error.js";
 import {
   minuteOf,
   telemetryIncrement,
@@ -154,7 +156,7 @@ export class TelemetryRecorder {
       this.failing = false;
     } catch (error) {
       // a batch the store refuses as invalid would be refused forever: drop it, say so
-      if ((error as { code?: unknown }).code === "invalid_input") {
+      if (hasKeelCode(error, KeelErrorCode.invalidInput)) {
         this.log.warn({ err: error, rows: batch.length }, "telemetry batch refused; dropped");
         return;
       }

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { InvalidInputError } from "../core/errors/definition-errors.js";
 import { StoreError } from "../core/errors/store-errors.js";
+import type { KeelErrorCode } from "../core/errors/codes.js";
 import { isKeelError } from "../core/errors/keel-error.js";
 import { inspectStoreFile } from "../store/sqlite/file-check.js";
 import {
@@ -104,7 +105,7 @@ async function checkedCopy(from: string, temp: string): Promise<StoreCopyInfo> {
   } catch (error) {
     // name the file the operator gave, not the temp copy
     if (isKeelError(error))
-      throw new StoreError(error.code, error.message.replace(temp, from), error);
+      throw new StoreError(error.code as KeelErrorCode, error.message.replace(temp, from), error);
     throw error;
   }
 }

@@ -197,9 +197,9 @@ describe("classifyError", () => {
 describe("KeelError", () => {
   it("carries code, retryable, details, cause and its class name", () => {
     const cause = new Error("root");
-    const e = new KeelError("some_code", "msg", { cause, details: { a: 1 } });
+    const e = new KeelError("store_busy", "msg", { cause, details: { a: 1 } });
     expect(e).toMatchObject({
-      code: "some_code",
+      code: "store_busy",
       retryable: false,
       details: { a: 1 },
       cause,
@@ -208,7 +208,7 @@ describe("KeelError", () => {
     });
     expect(isKeelError(e)).toBe(true);
     expect(isKeelError(new Error("x"))).toBe(false);
-    expect("cause" in new KeelError("c", "m")).toBe(false);
+    expect("cause" in new KeelError("internal", "m")).toBe(false);
   });
 
   it("messages name what went wrong", () => {
@@ -219,5 +219,27 @@ describe("KeelError", () => {
       'unknown pipeline "etl" (known pipelines: a, b)',
     );
     expect(new UnknownPipelineError("etl", []).message).toContain("no pipeline is registered yet");
+  });
+});
+
+describe("error guards by marker, not instanceof", () => {
+  it("recognise an error of another copy of keel by its markers and code", async () => {
+    const { hasKeelCode, isKeelError, isPermanentError, isTransientError, KeelErrorCode } =
+      await import("../../src/core/errors/index.js");
+    const { isStoreFull } = await import("../../src/core/errors/store-errors.js");
+    // what another copy's StoreError looks like to this one: an Error with the markers
+    const foreignFull = Object.assign(new Error("disk full"), {
+      isKeelError: true,
+      code: "store_full",
+    });
+    expect(isKeelError(foreignFull)).toBe(true);
+    expect(isStoreFull(foreignFull)).toBe(true);
+    expect(hasKeelCode(foreignFull, KeelErrorCode.storeCorrupt)).toBe(false);
+    expect(isPermanentError(Object.assign(foreignFull, { isPermanentError: true }))).toBe(true);
+    expect(isTransientError(foreignFull)).toBe(false);
+    // a look-alike without the marker, or not an Error at all, is not keel's
+    expect(isKeelError(Object.assign(new Error("x"), { code: "store_full" }))).toBe(false);
+    expect(isKeelError({ isKeelError: true, code: "store_full" })).toBe(false);
+    expect(new Set(Object.values(KeelErrorCode)).size).toBe(Object.keys(KeelErrorCode).length);
   });
 });

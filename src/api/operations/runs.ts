@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { KeelErrorCode } from "../../core/errors/codes.js";
 import { NotFoundError } from "../../core/errors/definition-errors.js";
+import { hasKeelCode } from "../../core/errors/keel-error.js";
 import { terminalRunStatuses } from "../../core/status.js";
 import { cancelJob, retryJob } from "../../ops/run-operations.js";
 import { none, noBody, operation } from "../operation.js";
@@ -94,7 +96,7 @@ export const waitRun = operation({
     try {
       return runJson(await keel.wait(params.id, { timeoutMs: query.timeout_ms }));
     } catch (error) {
-      if ((error as { code?: string }).code !== "wait_timeout") throw error;
+      if (!hasKeelCode(error, KeelErrorCode.waitTimeout)) throw error;
       const run = await keel.get(params.id);
       if (!run) throw new NotFoundError("run", params.id);
       return runJson(run);

@@ -1,10 +1,11 @@
-import { KeelError } from "./keel-error.js";
+import { isKeelError, KeelError } from "./keel-error.js";
 
 /**
  * A step was not run because a breaker it uses is open (or half-open with no trial slot left):
  * the `cause` a fallback receives. Retryable: the dependency is expected back.
  */
 export class BreakerOpenError extends KeelError {
+  readonly isBreakerOpenError = true;
   readonly breaker: string;
 
   constructor(breaker: string, reason: string | null) {
@@ -18,5 +19,7 @@ export class BreakerOpenError extends KeelError {
 }
 
 export function isBreakerOpenError(value: unknown): value is BreakerOpenError {
-  return value instanceof BreakerOpenError;
+  return (
+    isKeelError(value) && (value as { isBreakerOpenError?: unknown }).isBreakerOpenError === true
+  );
 }

@@ -1,3 +1,4 @@
+export * from "./codes.js";
 export * from "./keel-error.js";
 export * from "./permanent-error.js";
 export * from "./transient-error.js";

@@ -1,7 +1,7 @@
 import { classifyError } from "./classify.js";
 import { isKeelError } from "./keel-error.js";
 import { PermanentError } from "./permanent-error.js";
-import { TransientError } from "./transient-error.js";
+import { isTransientError, TransientError } from "./transient-error.js";
 
 /**
  * An error as plain data, to cross a process boundary (an isolated step's child to its node) with
@@ -27,7 +27,7 @@ export function serializeError(error: Error): SerializedError {
     code: cls.code,
     retryable: cls.retryable,
     details: isKeelError(error) ? plainDetails(error.details) : {},
-    nextRetryDelayMs: error instanceof TransientError ? error.nextRetryDelayMs : undefined,
+    nextRetryDelayMs: isTransientError(error) ? error.nextRetryDelayMs : undefined,
   };
 }
 

@@ -1,13 +1,14 @@
-import { KeelError } from "./keel-error.js";
+import { KeelErrorCode } from "./codes.js";
+import { hasKeelCode, KeelError } from "./keel-error.js";
 
 /** The store cannot be opened or used: missing, corrupt, newer than this code, locked. */
 export class StoreError extends KeelError {
-  constructor(code: string, message: string, cause?: unknown, retryable = false) {
+  constructor(code: KeelErrorCode, message: string, cause?: unknown, retryable = false) {
     super(code, message, { cause, retryable });
   }
 }
 
 /** A write failed because the disk holding the store is full: a condition to wait out, not a bug. */
 export function isStoreFull(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === "store_full";
+  return hasKeelCode(error, KeelErrorCode.storeFull);
 }

@@ -2,6 +2,7 @@ import { pathToFileURL } from "node:url";
 import { classifyError } from "../../core/errors/classify.js";
 import { coerceError } from "../../core/errors/coerce-error.js";
 import { KeelError } from "../../core/errors/keel-error.js";
+import type { KeelErrorCode } from "../../core/errors/codes.js";
 import { PermanentError } from "../../core/errors/permanent-error.js";
 import { deserializeError, serializeError } from "../../core/errors/serialized-error.js";
 import { isPipeline, type AnyStep } from "../../core/pipeline.js";
@@ -103,7 +104,8 @@ function importModule(task: StepTask): Promise<Record<string, unknown>> {
       const cause = coerceError(thrown);
       const cls = classifyError(cause);
       throw new KeelError(
-        cls.code,
+        // the classifier's verdict, relayed: a step's own code passes through as it was thrown
+        cls.code as KeelErrorCode,
         `pipeline "${task.pipeline}": its module ${task.module} failed to load in a worker process: ${cause.message}`,
         { retryable: cls.retryable, cause },
       );

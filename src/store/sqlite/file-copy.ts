@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { StoreError } from "../../core/errors/store-errors.js";
-import { isKeelError } from "../../core/errors/keel-error.js";
+import { KeelErrorCode } from "../../core/errors/codes.js";
+import { hasKeelCode } from "../../core/errors/keel-error.js";
 import { loadMigrations, pendingMigrations } from "../migration-files.js";
 import { Database } from "./driver.js";
 import { inspectStoreFile } from "./file-check.js";
@@ -76,7 +77,7 @@ export function verifyStoreCopy(path: string): StoreCopyInfo {
     return { integrity: "ok", schemaVersion, runs, bytes: statSync(path).size };
   } catch (error) {
     if (db.open) db.close();
-    if (isKeelError(error) && error.code === "backup_invalid") throw error;
+    if (hasKeelCode(error, KeelErrorCode.backupInvalid)) throw error;
     throw invalid(path, (error as Error).message, error);
   }
 }

@@ -1,0 +1,56 @@
+/**
+ * Every code keel itself gives an error: the CLI, the API (api/errors.ts maps each one to a status,
+ * checked by the compiler) and the store speak these. A step's PermanentError or TransientError
+ * may carry a code of its own (`parse_error`); those name the step's failure class, not keel's.
+ */
+export const KeelErrorCode = {
+  // caller's input
+  invalidInput: "invalid_input",
+  invalidPipeline: "invalid_pipeline",
+  unknownPipeline: "unknown_pipeline",
+  invalidConfig: "invalid_config",
+  notFound: "not_found",
+  illegalTransition: "illegal_transition",
+  notQuarantined: "not_quarantined",
+  waitTimeout: "wait_timeout",
+  // HTTP
+  badRequest: "bad_request",
+  unauthorized: "unauthorized",
+  forbidden: "forbidden",
+  methodNotAllowed: "method_not_allowed",
+  payloadTooLarge: "payload_too_large",
+  unsupportedMediaType: "unsupported_media_type",
+  internal: "internal",
+  // a run's steps
+  permanent: "permanent",
+  transient: "transient",
+  badOutput: "bad_output",
+  timeout: "timeout",
+  cancelled: "cancelled",
+  leaseLost: "lease_lost",
+  breakerOpen: "breaker_open",
+  workerCrashed: "worker_crashed",
+  workerStartFailed: "worker_start_failed",
+  nonErrorThrown: "non_error_thrown",
+  // the node
+  alreadyStarted: "already_started",
+  nodeStopping: "node_stopping",
+  nodeRunning: "node_running",
+  portInUse: "port_in_use",
+  apiError: "api_error",
+  apiUnreachable: "api_unreachable",
+  // the store
+  storeError: "store_error",
+  storeMissing: "store_missing",
+  storeBusy: "store_busy",
+  storeCorrupt: "store_corrupt",
+  storeFull: "store_full",
+  storeTooNew: "store_too_new",
+  storeUnavailable: "store_unavailable",
+  unsupportedStore: "unsupported_store",
+  migrationChanged: "migration_changed",
+  migrationsInvalid: "migrations_invalid",
+  migrationsMissing: "migrations_missing",
+  backupInvalid: "backup_invalid",
+} as const;
+export type KeelErrorCode = (typeof KeelErrorCode)[keyof typeof KeelErrorCode];
