@@ -19,7 +19,11 @@ import type { TokenRecord } from "../store/tokens.js";
  * ever added. Times are ISO 8601 strings in UTC, or null.
  */
 export function isoTime(ms: number | null | undefined): string | null {
-  return ms === null || ms === undefined ? null : new Date(ms).toISOString();
+  if (ms === null || ms === undefined) return null;
+  const date = new Date(ms);
+  // a time no calendar holds (a row edited by hand, or stored before inputs were range-checked)
+  // is shown as such, so one bad row never takes a listing down; `keel db check` reports it
+  return Number.isNaN(date.getTime()) ? `invalid time (${String(ms)})` : date.toISOString();
 }
 
 /** The stable JSON shape of a run (docs/cli.md). */
