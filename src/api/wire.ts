@@ -11,6 +11,7 @@ import type { RetryResult } from "../store/operator-requests.js";
 import type { RunRecord, StepResultRecord, TransitionRecord } from "../store/records.js";
 import type { SourceRecord } from "../store/sources.js";
 import type { RunPage } from "../store/store.js";
+import { elidedFields, type ElidedField, type RunSummary } from "../store/run-summary.js";
 import type { TokenRecord } from "../store/tokens.js";
 
 /**
@@ -26,8 +27,16 @@ export function isoTime(ms: number | null | undefined): string | null {
   return Number.isNaN(date.getTime()) ? `invalid time (${String(ms)})` : date.toISOString();
 }
 
-/** The stable JSON shape of a run (docs/cli.md). */
-export function runJson(run: RunRecord) {
+/**
+ * The stable JSON shape of a run (docs/cli.md). In a list page a big input or output is replaced
+ * by a marker with its size and a big error is cut (docs/api.md#summaries); `elided` names them.
+ */
+export function runJson(run: RunRecord | RunSummary) {
+  const elided = "elided" in run && run.elided ? run.elided : {};
+  const shown = <T>(field: Exclude<ElidedField, "error">, value: T) => {
+    const bytes = elided[field];
+    return bytes === undefined ? value : { $elided: true as const, bytes };
+  };
   return {
     id: run.id,
     pipeline: run.pipeline,
@@ -40,9 +49,11 @@ export function runJson(run: RunRecord) {
     idempotency_key: run.idempotencyKey,
     trace_id: run.traceId,
     quarantine_reason: run.quarantineReason,
+    // a big error is cut, not replaced: its code, step and message stay readable in a list
     error: run.error,
-    input: run.input,
-    output: run.output,
+    input: shown("input", run.input),
+    output: shown("output", run.output),
+    elided: elidedFields.filter((f) => elided[f] !== undefined),
     node_id: run.nodeId,
     scheduled_for: isoTime(run.scheduledFor),
     created_at: isoTime(run.createdAt),
