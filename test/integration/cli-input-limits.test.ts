@@ -88,5 +88,9 @@ describe("CLI input limits", () => {
     expect(report.problems).toContainEqual(
       expect.objectContaining({ code: "unrenderable_run", run_id: run.id }),
     );
+    // and the run can still be cancelled, whole: the answer renders too
+    const cancelled = keelJson(home, ["jobs", "cancel", run.id, "--reason", "a time out of range"]);
+    expect(cancelled.status).toBe("cancelled");
+    expect(cancelled.scheduled_for).toMatch(/^invalid time/);
   });
 });
