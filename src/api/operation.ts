@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { KeelError } from "../core/errors/keel-error.js";
+import { depthMessage, nestsDeeperThan } from "../core/json-depth.js";
 import type { WorkerDeath, WorkerProcess } from "../engine/isolation/pool.js";
 import type { DiskGuardState } from "../engine/disk-guard.js";
 import type { DeadNode } from "../engine/liveness.js";
@@ -113,12 +114,27 @@ export class InvalidRequestError extends KeelError {
   }
 }
 
+/** The fields of `value` (or "" for the value itself) nested deeper than the limit. */
+function deepFields(value: unknown): string[] {
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    return nestsDeeperThan(value) ? [""] : [];
+  return Object.entries(value as object)
+    .filter(([, field]) => nestsDeeperThan(field))
+    .map(([key]) => key);
+}
+
 export function parseInput<P, Q, B>(
   op: Pick<Operation<P, Q, B, unknown>, "params" | "query" | "body">,
   raw: { params?: unknown; query?: unknown; body?: unknown },
 ): OperationInput<P, Q, B> {
   const issues: InvalidIssue[] = [];
   const part = <T>(where: InputPart, schema: z.ZodType<T>, value: unknown): T => {
+    // before the schema, whose checks recurse: a deep value is refused without walking it all
+    const deep = deepFields(value);
+    if (deep.length > 0) {
+      for (const path of deep) issues.push({ in: where, path, message: depthMessage() });
+      return undefined as T;
+    }
     const result = schema.safeParse(value);
     if (result.success) return result.data;
     for (const issue of result.error.issues)

@@ -11,6 +11,7 @@ import type { RetryResult } from "../store/operator-requests.js";
 import type { RunRecord, StepResultRecord, TransitionRecord } from "../store/records.js";
 import type { SourceRecord } from "../store/sources.js";
 import type { RunPage } from "../store/store.js";
+import { elidedFields, type ElidedField, type RunSummary } from "../store/run-summary.js";
 import type { TokenRecord } from "../store/tokens.js";
 
 /**
@@ -19,11 +20,23 @@ import type { TokenRecord } from "../store/tokens.js";
  * ever added. Times are ISO 8601 strings in UTC, or null.
  */
 export function isoTime(ms: number | null | undefined): string | null {
-  return ms === null || ms === undefined ? null : new Date(ms).toISOString();
+  if (ms === null || ms === undefined) return null;
+  const date = new Date(ms);
+  // a time no calendar holds (a row edited by hand, or stored before inputs were range-checked)
+  // is shown as such, so one bad row never takes a listing down; `keel db check` reports it
+  return Number.isNaN(date.getTime()) ? `invalid time (${String(ms)})` : date.toISOString();
 }
 
-/** The stable JSON shape of a run (docs/cli.md). */
-export function runJson(run: RunRecord) {
+/**
+ * The stable JSON shape of a run (docs/cli.md). In a list page a big input or output is replaced
+ * by a marker with its size and a big error is cut (docs/api.md#summaries); `elided` names them.
+ */
+export function runJson(run: RunRecord | RunSummary) {
+  const elided = "elided" in run && run.elided ? run.elided : {};
+  const shown = <T>(field: Exclude<ElidedField, "error">, value: T) => {
+    const bytes = elided[field];
+    return bytes === undefined ? value : { $elided: true as const, bytes };
+  };
   return {
     id: run.id,
     pipeline: run.pipeline,
@@ -36,9 +49,11 @@ export function runJson(run: RunRecord) {
     idempotency_key: run.idempotencyKey,
     trace_id: run.traceId,
     quarantine_reason: run.quarantineReason,
+    // a big error is cut, not replaced: its code, step and message stay readable in a list
     error: run.error,
-    input: run.input,
-    output: run.output,
+    input: shown("input", run.input),
+    output: shown("output", run.output),
+    elided: elidedFields.filter((f) => elided[f] !== undefined),
     node_id: run.nodeId,
     scheduled_for: isoTime(run.scheduledFor),
     created_at: isoTime(run.createdAt),

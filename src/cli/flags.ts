@@ -1,5 +1,6 @@
 import { namePattern } from "../core/dag.js";
 import { parseSince } from "../core/duration.js";
+import { depthMessage, nestsDeeperThan } from "../core/json-depth.js";
 import { isRunStatus, runStatuses, type RunStatus } from "../core/status.js";
 import { InvalidArgumentError } from "commander";
 
@@ -33,13 +34,16 @@ export function sinceFlag(value: string): number {
 
 export function jsonFlag(flag: string): (value: string) => unknown {
   return (value) => {
+    let parsed: unknown;
     try {
-      return JSON.parse(value) as unknown;
+      parsed = JSON.parse(value) as unknown;
     } catch (error) {
       throw new InvalidArgumentError(
         `${flag} is not valid JSON (${(error as Error).message}); quote it for your shell, e.g. ${flag} '{"text":"hello"}'`,
       );
     }
+    if (nestsDeeperThan(parsed)) throw new InvalidArgumentError(`${flag} is ${depthMessage()}`);
+    return parsed;
   };
 }
 

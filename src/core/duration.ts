@@ -1,5 +1,7 @@
 /**
- * Operator time words: `500ms`, `30s`, `30m`, `24h`, `7d`, or an ISO-8601 time.
+ * Operator time words: `500ms`, `30s`, `30m`, `24h`, `7d`, or an ISO-8601 time. Every one is
+ * range-checked here, before anything is written: a duration is at most 100 years and a time lies
+ * between 1970 and 9999, so every stored time can be shown as an ISO string.
  */
 const units: Record<string, number> = {
   ms: 1,
@@ -10,25 +12,48 @@ const units: Record<string, number> = {
   w: 604_800_000,
 };
 
+/** 36500d: the longest duration any input may give */
+export const maxDurationMs = 36_500 * 86_400_000;
+/** the earliest and latest time an input may name: 1970-01-01 and 9999-12-31T23:59:59.999Z */
+export const minTimeMs = 0;
+export const maxTimeMs = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+export const timeRangeText = "between 1970-01-01 and 9999-12-31";
+export const durationRangeText = "from 0ms to 36500d (100 years)";
+
+const durationPattern = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$/;
+
 export function parseDurationMs(text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$/.exec(text);
+  const match = durationPattern.exec(text);
   if (!match)
     throw new RangeError(
       `"${text}" is not a duration; use a number and a unit, like 500ms, 30s, 30m, 24h or 7d`,
     );
-  return Math.round(Number(match[1]) * (units[match[2] as string] as number));
+  const ms = Math.round(Number(match[1]) * (units[match[2] as string] as number));
+  if (!(ms <= maxDurationMs))
+    throw new RangeError(`"${text}" is too long: a duration must be ${durationRangeText}`);
+  return ms;
 }
 
-/** `--since 24h` means "24 hours before now"; an ISO time means itself. Returns epoch ms. */
+/** Throws unless `ms` is a time an input may name (see timeRangeText). */
+export function checkTime(ms: number, what: string): number {
+  if (!Number.isFinite(ms) || ms < minTimeMs || ms > maxTimeMs)
+    throw new RangeError(`${what} must be a time ${timeRangeText}`);
+  return ms;
+}
+
+/**
+ * `--since 24h` means "24 hours before now"; an ISO time means itself. Returns epoch ms. A since
+ * before 1970 (a long duration) means since the start: nothing is older.
+ */
 export function parseSince(text: string, now: number = Date.now()): number {
-  if (/^\s*\d+(?:\.\d+)?\s*(ms|s|m|h|d|w)\s*$/.test(text)) return now - parseDurationMs(text);
-  return parseTime(text, "--since", "30m, 24h, 7d");
+  if (durationPattern.test(text)) return Math.max(minTimeMs, now - parseDurationMs(text));
+  return checkTime(parseTime(text, "--since", "30m, 24h, 7d"), `--since "${text}"`);
 }
 
 /** `--at 2026-12-01T09:00:00Z` or `--at 10m` (ten minutes from now). Returns epoch ms. */
 export function parseAt(text: string, now: number = Date.now()): number {
-  if (/^\s*\d+(?:\.\d+)?\s*(ms|s|m|h|d|w)\s*$/.test(text)) return now + parseDurationMs(text);
-  return parseTime(text, "--at", "10m, 2h");
+  if (durationPattern.test(text)) return checkTime(now + parseDurationMs(text), `--at "${text}"`);
+  return checkTime(parseTime(text, "--at", "10m, 2h"), `--at "${text}"`);
 }
 
 function parseTime(text: string, flag: string, examples: string): number {
@@ -37,7 +62,7 @@ function parseTime(text: string, flag: string, examples: string): number {
     iso.test(text.trim()) && realCalendarDay(text.trim()) ? Date.parse(text.trim()) : Number.NaN;
   if (Number.isNaN(ms)) {
     throw new RangeError(
-      `${flag} "${text}" is neither a duration (${examples}) nor an ISO time (2026-11-23T09:00:00Z)`,
+      `${flag} "${text}" is neither a duration (${examples}) nor an ISO time (2026-11-23T09:00:00Z) ${timeRangeText}`,
     );
   }
   return ms;

@@ -1,5 +1,5 @@
 import { InvalidInputError } from "../core/errors/definition-errors.js";
-import { parseAt } from "../core/duration.js";
+import { maxTimeMs, minTimeMs, parseAt, timeRangeText } from "../core/duration.js";
 
 /** Options of submit(), checked once with messages that name the field. */
 export interface SubmitOptions {
@@ -47,13 +47,15 @@ export function checkSubmitOptions(options: SubmitOptions): CheckedSubmitOptions
 function resolveAt(at: SubmitOptions["at"]): number | undefined {
   if (at === undefined) return undefined;
   if (at instanceof Date) {
-    if (Number.isNaN(at.getTime()))
-      throw new InvalidInputError("at is an invalid Date", { field: "at" });
+    if (Number.isNaN(at.getTime()) || at.getTime() < minTimeMs || at.getTime() > maxTimeMs)
+      throw new InvalidInputError(`at must be a valid Date ${timeRangeText}`, { field: "at" });
     return at.getTime();
   }
   if (typeof at === "number") {
-    if (!Number.isFinite(at) || at < 0)
-      throw new InvalidInputError("at must be epoch milliseconds", { field: "at" });
+    if (!Number.isFinite(at) || at < minTimeMs || at > maxTimeMs)
+      throw new InvalidInputError(`at must be epoch milliseconds ${timeRangeText}`, {
+        field: "at",
+      });
     return at;
   }
   try {

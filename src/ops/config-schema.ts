@@ -1,7 +1,11 @@
 import { z } from "zod";
 import { checkCron } from "../engine/sources.js";
-import { parseDurationMs } from "../core/duration.js";
+import { maxDurationMs, parseDurationMs } from "../core/duration.js";
 import { defaultClaimAheadWaitMs } from "../engine/worker-options.js";
+
+const dayMs = 86_400_000;
+/** a node's backup timer is a setInterval, whose longest wait is 2^31-1 ms (24.8 days) */
+const maxBackupEveryMs = 24 * dayMs;
 
 /**
  * keel.yaml, as a schema. Keys are snake_case in the file; every key can be overridden by an
@@ -46,9 +50,9 @@ export const configSchema = z
       }),
     node: z
       .object({
-        lease_ms: z.number().int().min(100).default(5000),
-        heartbeat_ms: z.number().int().min(50).default(1000),
-        poll_ms: z.number().int().min(10).default(1000),
+        lease_ms: z.number().int().min(100).max(dayMs).default(5000),
+        heartbeat_ms: z.number().int().min(50).max(dayMs).default(1000),
+        poll_ms: z.number().int().min(10).max(dayMs).default(1000),
         /** how often same-host nodes' pids are looked up (no store access); 0: at each poll only */
         pid_check_ms: z
           .number()
@@ -70,9 +74,9 @@ export const configSchema = z
     retry: z
       .object({
         max_attempts: z.number().int().min(1).default(3),
-        base_delay_ms: z.number().min(0).default(1000),
+        base_delay_ms: z.number().min(0).max(maxDurationMs).default(1000),
         multiplier: z.number().min(1).default(2),
-        max_delay_ms: z.number().min(0).default(60_000),
+        max_delay_ms: z.number().min(0).max(maxDurationMs).default(60_000),
       })
       .strict()
       .default({ max_attempts: 3, base_delay_ms: 1000, multiplier: 2, max_delay_ms: 60_000 }),
@@ -90,7 +94,9 @@ export const configSchema = z
     backup: z
       .object({
         cron: z.string().min(1).optional(),
-        every: z.union([z.string().min(1), z.number().int().min(1000)]).optional(),
+        every: z
+          .union([z.string().min(1), z.number().int().min(1000).max(maxBackupEveryMs)])
+          .optional(),
         timezone: z.string().min(1).optional(),
         keep: z.number().int().min(1).max(10_000).default(7),
       })
@@ -111,7 +117,11 @@ export const configSchema = z
           }
         if (typeof b.every === "string")
           try {
-            if (parseDurationMs(b.every) < 1000) throw new Error("backup.every must be 1s or more");
+            const ms = parseDurationMs(b.every);
+            if (ms < 1000 || ms > maxBackupEveryMs)
+              throw new Error(
+                "backup.every must be 1s or more and at most 24d (use cron for a longer cycle)",
+              );
           } catch (error) {
             ctx.addIssue({ code: "custom", path: ["every"], message: (error as Error).message });
           }
@@ -208,7 +218,9 @@ export const configSchema = z
           .object({
             pipeline: z.string().min(1),
             cron: z.string().min(1).optional(),
-            every: z.union([z.string().min(1), z.number().int().min(10)]).optional(),
+            every: z
+              .union([z.string().min(1), z.number().int().min(10).max(maxDurationMs)])
+              .optional(),
             input: z.json().optional(),
             timezone: z.string().min(1).optional(),
             /** a directory, relative to the config file: each new file submits a run */

@@ -1,3 +1,4 @@
+import { maxTimeMs, minTimeMs, timeRangeText } from "../core/duration.js";
 import { InvalidInputError } from "../core/errors/definition-errors.js";
 import { TelemetryRollup } from "../engine/telemetry-rollup.js";
 import type { Store } from "../store/store.js";
@@ -43,8 +44,10 @@ export function resolveRange(range: TelemetryRange): ResolvedRange {
     ["since", since],
     ["until", until],
   ] as const)
-    if (!Number.isFinite(value))
-      throw new InvalidInputError(`${field} must be a time (epoch ms)`, { field });
+    if (!Number.isFinite(value) || value < minTimeMs || value > maxTimeMs)
+      throw new InvalidInputError(`${field} must be a time (epoch ms) ${timeRangeText}`, {
+        field,
+      });
   if (since >= until)
     throw new InvalidInputError(
       `since (${new Date(since).toISOString()}) must be before until (${new Date(until).toISOString()})`,

@@ -15,6 +15,8 @@ export const IntegrityCode = {
   runningWithoutLease: "running_without_lease",
   /** a run with no run transition at all: its status cannot be rebuilt */
   runWithoutTransitions: "run_without_transitions",
+  /** a run with a time outside 1970..9999 or a value that is not JSON: listings show a marker */
+  unrenderableRun: "unrenderable_run",
 } as const;
 export type IntegrityCode = (typeof IntegrityCode)[keyof typeof IntegrityCode];
 

@@ -11,6 +11,7 @@ import type {
 } from "./breakers.js";
 import type { PurgeRequest, PurgeResult, RetryRequest, RetryResult } from "./operator-requests.js";
 import type { IntegrityReport, StateDiff } from "./integrity.js";
+import type { RunSummary } from "./run-summary.js";
 import type { StorageRepair, StorageReport } from "./storage.js";
 import type { SourceDefinition, SourceRecord } from "./sources.js";
 import type { NewToken, TokenRecord } from "./tokens.js";
@@ -71,7 +72,8 @@ export interface RunQuery {
 }
 
 export interface RunPage {
-  runs: RunRecord[];
+  /** summaries: big values left out (run-summary.ts); the page may end early, see nextCursor */
+  runs: RunSummary[];
   nextCursor: string | null;
 }
 

@@ -1,6 +1,12 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { parseAt, parseDurationMs, parseSince } from "../../src/core/duration.js";
+import {
+  maxDurationMs,
+  maxTimeMs,
+  parseAt,
+  parseDurationMs,
+  parseSince,
+} from "../../src/core/duration.js";
 
 const NOW = Date.parse("2026-11-23T12:00:00.000Z");
 const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
@@ -56,7 +62,9 @@ describe("parseDurationMs", () => {
   it("is number times unit, for any number and unit", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1_000_000 }), unitArb, (n, unit) => {
-        expect(parseDurationMs(`${n}${unit}`)).toBe(n * unitMs[unit]);
+        if (n * unitMs[unit] > maxDurationMs)
+          expect(() => parseDurationMs(`${n}${unit}`)).toThrow(/36500d/);
+        else expect(parseDurationMs(`${n}${unit}`)).toBe(n * unitMs[unit]);
       }),
     );
   });
@@ -68,6 +76,7 @@ describe("parseDurationMs", () => {
         fc.integer({ min: 0, max: 999 }),
         unitArb,
         (i, frac, unit) => {
+          fc.pre((i + 1) * unitMs[unit] <= maxDurationMs);
           const ms = parseDurationMs(`${i}.${frac}${unit}`);
           expect(Number.isInteger(ms)).toBe(true);
           expect(Math.abs(ms - Number(`${i}.${frac}`) * unitMs[unit])).toBeLessThanOrEqual(0.5);
@@ -147,6 +156,8 @@ describe("parseAt", () => {
         unitArb,
         fc.integer({ min: 0, max: 2 ** 40 }),
         (n, unit, now) => {
+          // inside the ranges: a duration of at most 100 years, a since after 1970
+          fc.pre(n * unitMs[unit] <= Math.min(maxDurationMs, now));
           const text = `${n}${unit}`;
           expect(parseAt(text, now) - now).toBe(now - parseSince(text, now));
         },
@@ -168,4 +179,24 @@ describe("parseAt", () => {
       );
     });
   }
+});
+
+describe("ranges: checked before anything is written", () => {
+  it("refuses a duration over 36500d, naming the range", () => {
+    expect(parseDurationMs("36500d")).toBe(maxDurationMs);
+    for (const text of ["36501d", "999999999d", "99999999999d", "5300w"])
+      expect(() => parseDurationMs(text)).toThrow(/from 0ms to 36500d/);
+  });
+
+  it("refuses an --at or --since outside 1970..9999, naming the range", () => {
+    for (const text of ["999999999d", "0000-01-01", "1969-12-31T23:59:59Z"])
+      expect(() => parseAt(text, NOW)).toThrow(/36500d|between 1970-01-01 and 9999-12-31/);
+    expect(() => parseSince("99999999999d", NOW)).toThrow(/36500d/);
+    expect(() => parseSince("1900-01-01", NOW)).toThrow(/between 1970-01-01 and 9999-12-31/);
+    expect(parseAt("9999-12-31T23:59:59.999Z", NOW)).toBe(maxTimeMs);
+  });
+
+  it("takes a long since back to 1970 at the earliest", () => {
+    expect(parseSince("36500d", NOW)).toBe(0);
+  });
 });

@@ -42,6 +42,11 @@ describe("scheduled backups (backup: in keel.yaml)", () => {
       expect(check("backup:\n  cron: '0 * * * *'\n  every: 1h\n")).toThrow(/both cron and every/);
       expect(check("backup:\n  cron: 'not a cron'\n")).toThrow(/backup\.cron/);
       expect(check("backup:\n  every: 10ms\n")).toThrow(/1s or more/);
+      // a longer wait overflows the node's timer, which would then fire every millisecond
+      expect(check("backup:\n  every: 30d\n")).toThrow(/at most 24d/);
+      expect(check("backup:\n  every: 3000000000\n")).toThrow(/backup\.every/);
+      expect(check("node:\n  poll_ms: 99999999999\n")).toThrow(/node\.poll_ms/);
+      expect(check("retry:\n  max_delay_ms: 1e300\n")).toThrow(/retry\.max_delay_ms/);
       expect(check("backup:\n  evry: 1h\n")).toThrow(/did you mean "every"/);
       expect(check("backup:\n  every: 1h\n  keep: 48\n")().backup).toEqual({
         every: "1h",

@@ -45,6 +45,9 @@ describe("sources in keel.yaml", () => {
       loadConfig(configFile(`sources:\n  s:\n    pipeline: p\n    every: soon\n`), {}),
     ).toThrow(/sources\.s\.every: source "s": "soon" is not a duration/);
     expect(() =>
+      loadConfig(configFile(`sources:\n  s:\n    pipeline: p\n    every: 99999999999d\n`), {}),
+    ).toThrow(/sources\.s\.every: .*36500d/);
+    expect(() =>
       loadConfig(configFile(`sources:\n  s:\n    pipeline: p\n    crn: "* * * * *"\n`), {}),
     ).toThrow(/sources\.s\.crn: unknown key "crn"; did you mean "cron"\?/);
   });

@@ -24,7 +24,11 @@ export function registerJobs(program: Command, global: () => GlobalOptions): voi
       statusFlag,
     )
     .option("--pipeline <name>", "only this pipeline")
-    .option("--since <when>", "created since: 30m, 24h, 7d or an ISO time", sinceFlag)
+    .option(
+      "--since <when>",
+      "created since: 30m, 24h, 7d (at most 36500d) or an ISO time",
+      sinceFlag,
+    )
     .option("--limit <n>", "at most this many (default 50)", intFlag("--limit", 1, 1000), 50)
     .option("--cursor <id>", "continue after this run id (next_cursor of the previous page)")
     .addHelpText(

@@ -15,13 +15,20 @@ export function registerSubmit(program: Command, global: () => GlobalOptions): v
     .command("submit")
     .description("submit a run of a pipeline")
     .argument("<pipeline>", "pipeline name")
-    .requiredOption("--input <json>", "the run's input, as JSON", jsonFlag("--input"))
+    .requiredOption(
+      "--input <json>",
+      "the run's input, as JSON (nested at most 64 levels)",
+      jsonFlag("--input"),
+    )
     .option(
       "--priority <n>",
       "higher runs first (default 0)",
       intFlag("--priority", -1_000_000, 1_000_000),
     )
-    .option("--at <time>", "run no earlier than: an ISO time, or a delay like 10m")
+    .option(
+      "--at <time>",
+      "run no earlier than: an ISO time (1970 to 9999), or a delay like 10m (at most 36500d)",
+    )
     .option("--idempotency-key <key>", "a second submit with the same key returns the first run")
     .option("--wait", "wait until the run ends; exit 1 unless it succeeded")
     .addHelpText(

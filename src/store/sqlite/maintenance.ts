@@ -8,6 +8,7 @@ import {
   type StateDiff,
 } from "../integrity.js";
 import { insertTransition, type SqliteContext } from "./context.js";
+import { unrenderableRuns } from "./unrenderable-runs.js";
 
 /**
  * keel's own invariants, checked and repaired. The check only reads, so it runs on a read-only
@@ -99,6 +100,12 @@ export function checkIntegrity(ctx: SqliteContext): IntegrityReport {
         row.id,
       );
   }
+  for (const row of guarded("reading runs' times and values", [], () => unrenderableRuns(ctx)))
+    add(
+      IntegrityCode.unrenderableRun,
+      `run ${row.id} has ${row.what} that keel cannot show; listings mark it, \`keel jobs cancel ${row.id}\` or a purge removes it`,
+      row.id,
+    );
   const schemaVersion = guarded("reading schema_migrations", 0, () => {
     const row = ctx.sql("SELECT max(version) AS v FROM schema_migrations").get() as {
       v: number | null;

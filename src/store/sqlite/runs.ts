@@ -1,8 +1,8 @@
 import { NotFoundError } from "../../core/errors/definition-errors.js";
 import { assertTransition, RunStatus, runStatuses } from "../../core/status.js";
 import type { RunRecord, StepResultRecord, TransitionRecord } from "../records.js";
-import { runFromRow, runIdFloor, stepResultFromRow, transitionFromRow, type Row } from "../rows.js";
-import type { NewRun, RunPage, RunQuery, SubmitResult, TransitionFeedQuery } from "../store.js";
+import { runFromRow, stepResultFromRow, transitionFromRow, type Row } from "../rows.js";
+import type { NewRun, SubmitResult, TransitionFeedQuery } from "../store.js";
 import { insertTransition, type SqliteContext } from "./context.js";
 
 /** Submitting, reading, listing and cancelling runs. */
@@ -58,31 +58,6 @@ function submitOne(ctx: SqliteContext, run: NewRun): SubmitResult {
 export function getRun(ctx: SqliteContext, id: string): RunRecord | undefined {
   const row = ctx.sql("SELECT * FROM runs WHERE id = ?").get(id) as Row | undefined;
   return row ? runFromRow(row) : undefined;
-}
-
-export function listRuns(ctx: SqliteContext, query: RunQuery): RunPage {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (query.status) (where.push("status = ?"), params.push(query.status));
-  if (query.pipeline) (where.push("pipeline = ?"), params.push(query.pipeline));
-  if (query.quarantineReason)
-    // a reason is only set on quarantined runs; the literal lets SQLite use the partial index
-    (where.push("status = 'quarantined' AND quarantine_reason = ?"),
-      params.push(query.quarantineReason));
-  if (query.since !== undefined) (where.push("id >= ?"), params.push(runIdFloor(query.since)));
-  if (query.cursor) (where.push("id < ?"), params.push(query.cursor));
-  // without statistics SQLite prefers runs_pipeline for status + pipeline, and then walks every
-  // run of the pipeline with another status (85 ms over a million runs); the status index walks
-  // only the runs of that status, newest first (2 ms)
-  const index = query.quarantineReason
-    ? "INDEXED BY runs_quarantine"
-    : query.status
-      ? "INDEXED BY runs_status"
-      : "";
-  const sql = `SELECT * FROM runs ${index} ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
-  const rows = ctx.sql(sql).all(...params, query.limit + 1) as Row[];
-  const runs = rows.slice(0, query.limit).map(runFromRow);
-  return { runs, nextCursor: rows.length > query.limit ? (runs.at(-1)?.id ?? null) : null };
 }
 
 export function countRunsByStatus(ctx: SqliteContext): Record<RunStatus, number> {

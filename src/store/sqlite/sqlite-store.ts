@@ -61,6 +61,7 @@ import * as operatorRuns from "./operator-runs.js";
 import * as purge from "./purge.js";
 import { openSqlite, type SqliteDurability } from "./open.js";
 import * as runs from "./runs.js";
+import { listRuns } from "./run-list.js";
 import * as sources from "./sources.js";
 import * as steps from "./steps.js";
 import { checkStorageFile } from "./storage-check.js";
@@ -151,7 +152,7 @@ export class SqliteStore implements Store {
     return this.ctx.read(() => runs.getRun(this.ctx, id));
   }
   async listRuns(query: RunQuery): Promise<RunPage> {
-    return this.ctx.read(() => runs.listRuns(this.ctx, query));
+    return this.ctx.read(() => listRuns(this.ctx, query));
   }
   async countRunsByStatus(): Promise<Record<RunStatus, number>> {
     return this.ctx.read(() => runs.countRunsByStatus(this.ctx));

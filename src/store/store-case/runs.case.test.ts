@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { JsonValue } from "../../core/canonical-json.js";
 import { runStatuses, type RunStatus } from "../../core/status.js";
 import type { RunRecord } from "../records.js";
+import { pageBudgetBytes, summaryValueBytes } from "../run-summary.js";
 import type { RunQuery, Store } from "../store.js";
 import {
   NOW,
@@ -179,6 +180,29 @@ export function submitCases(h: StoreHandle): void {
   });
 
   describe("listRuns and countRunsByStatus", () => {
+    it("lists summaries: values over summaryValueBytes left out with their size, whole in getRun", async () => {
+      const small = await submit(h.store, { input: { text: "x".repeat(100) } });
+      const big = await submit(h.store, { input: { text: "y".repeat(summaryValueBytes) } });
+      const bytes = JSON.stringify(big.input).length;
+      const page = await h.store.listRuns({ limit: 10 });
+      const listed = (id: string) => page.runs.find((r) => r.id === id);
+      expect(listed(small.id)).toEqual(small);
+      expect(listed(big.id)).toEqual({ ...big, input: null, elided: { input: bytes } });
+      expect((await h.store.getRun(big.id))?.input).toEqual(big.input);
+    });
+
+    it("ends a page early once its values pass the byte budget, and the cursor goes on", async () => {
+      // each input just under the elision size: carried in full, so the budget counts them
+      const input = { text: "z".repeat(summaryValueBytes - 20) };
+      const runs = await submitMany(h.store, Math.ceil((2 * pageBudgetBytes) / summaryValueBytes), {
+        input,
+      });
+      const pages = await allPages(h.store, { limit: 1000 });
+      expect(pages.length).toBeGreaterThan(1);
+      expect(pages[0]!.length).toBeLessThan(runs.length);
+      expect(pages.flat().map((r) => r.id)).toEqual(newestFirst(runs));
+    });
+
     it("lists newest first", async () => {
       const runs: RunRecord[] = [];
       for (let i = 0; i < 5; i++) runs.push(await submit(h.store, { createdAt: NOW + i }));
