@@ -12,8 +12,18 @@ export function redactOutput<T>(value: T): T {
   return redact(value) as T;
 }
 
+// the API's own routes, quoted in its messages ("no route GET /v1/x"), are not the machine's
+const API_ROUTE = /(\/v1\/[^\s"'`]*|\/health\b)/;
+
+function redactText(text: string): string {
+  return text
+    .split(API_ROUTE)
+    .map((part, i) => (i % 2 === 1 ? part : redactPathText(part)))
+    .join("");
+}
+
 function redact(value: unknown): unknown {
-  if (typeof value === "string") return redactPathText(value);
+  if (typeof value === "string") return redactText(value);
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map(redact);
   // a Date or Buffer is not the plain JSON this is for: leave it to the serializer

@@ -58,10 +58,20 @@ describe("keel's error shape on every error", () => {
     const missing = await fetch(`${api.url}/v1/nothing-here`, { headers: admin() });
     expect(missing.status).toBe(404);
     expectKeelError(await missing.json(), "not_found");
+    // the route is quoted as asked, not cut by path redaction
+    expect(
+      (
+        (await fetch(`${api.url}/v1/a/b/c`, { headers: admin() }).then((r) => r.json())) as {
+          error: { message: string };
+        }
+      ).error.message,
+    ).toMatch(/no route GET \/v1\/a\/b\/c;/);
     const wrong = await fetch(`${api.url}/v1/runs`, { method: "DELETE", headers: admin() });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("allow")).toBe("GET, HEAD, POST");
-    expectKeelError(await wrong.json(), "method_not_allowed");
+    const wrongBody = (await wrong.json()) as { error: { message: string } };
+    expectKeelError(wrongBody, "method_not_allowed");
+    expect(wrongBody.error.message).toMatch(/^\/v1\/runs takes GET, HEAD, POST, not DELETE/);
     const param = await fetch(`${api.url}/v1/runs/run_x/cancel`, { headers: admin() });
     expect(param.status).toBe(405);
     expect(param.headers.get("allow")).toBe("POST");

@@ -74,6 +74,24 @@ describe("path redaction on the API", () => {
     expect(shown.error.stack).toMatch(/…\/redaction\.test\.ts:\d+:\d+/);
   });
 
+  it("the event stream redacts its transitions too", async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${api.url}/v1/events?run=${runId}&after=0`, {
+      headers: { authorization: `Bearer ${viewer}` },
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    let text = "";
+    while (!text.includes('"to":"quarantined"')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    controller.abort();
+    expect(text).toMatch(/"to":"quarantined"/);
+    expectNoPaths(text, "/v1/events");
+  });
+
   it("health and status name no folder, and /health without a token says only statuses", async () => {
     for (const path of [
       "/v1/health?verbose=true",
