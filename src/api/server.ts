@@ -72,6 +72,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     frameworkErrors,
     clientErrorHandler,
     ...(options.https ? { https: options.https } : {}),
+    // one instance type for HTTP and HTTPS: no route depends on which server carries it
   }) as unknown as FastifyInstance;
   const redact = options.redactPaths ?? true;
   // bodies are JSON; any other type is 415, not text handed to an operation's schema
