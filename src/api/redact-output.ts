@@ -1,10 +1,9 @@
 import { redactPathText } from "../engine/redact-paths.js";
 
 /**
- * An API answer (or the same JSON the CLI prints) under security.path_redaction: every path keel
- * itself puts there (error messages and stacks, health and status details, the home) is cut to
- * `…/<file name>`. What a user gave or a step returned (`input`, `output`, `idempotency_key`) is
- * data, returned as it is stored.
+ * An API answer under security.path_redaction: every path keel itself puts there (error messages
+ * and stacks, health and status details, the home) is cut to `…/<file name>`. What a user gave or
+ * a step returned (`input`, `output`, `idempotency_key`) is data, returned as it is stored.
  */
 const USER_DATA = new Set(["input", "output", "idempotency_key"]);
 

@@ -148,8 +148,6 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
         ),
       );
   });
-  if (redact)
-    app.addHook("preSerialization", async (_request, _reply, payload) => redactOutput(payload));
 
   // who is asking, from the headers alone: a request that fails here is answered before its
   // body is read, so an unauthenticated client cannot make the node parse a megabyte
@@ -159,6 +157,13 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     const role = (request.routeOptions.config as { role?: TokenRole | null } | undefined)?.role;
     if (role) callers.set(request, await auth.authorize(request, role));
   });
+  // the admin (the CLI on the machine, with admin.token) may read the machine's files anyway and
+  // needs the paths of a restore command whole; every other reader gets them redacted
+  const redactFor = (request: FastifyRequest): boolean =>
+    redact && callers.get(request)?.role !== "admin";
+  app.addHook("preSerialization", async (request, _reply, payload) =>
+    redactFor(request) ? redactOutput(payload) : payload,
+  );
   const callerOf = (request: FastifyRequest): Caller => {
     const caller = callers.get(request);
     // every route with a role went through the hook; a route without one never gets here
@@ -222,7 +227,14 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
           .code(400)
           .send(errorBody("invalid_input", `query: ${issues[0]!.message}`, { issues }));
       }
-      await streamEvents(options.keel, request, reply, query.data, closing.signal, redact);
+      await streamEvents(
+        options.keel,
+        request,
+        reply,
+        query.data,
+        closing.signal,
+        redactFor(request),
+      );
       return reply;
     },
   );
@@ -231,7 +243,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     const verbose = (request.query as Record<string, unknown>).verbose === "true";
     // a load balancer needs the status; reasons and figures (paths, pids) need a token
     const full = !options.auth || request.headers.authorization !== undefined || verbose;
-    if (full) await auth.authorize(request, "viewer");
+    if (full) callers.set(request, await auth.authorize(request, "viewer"));
     const report = await checkHealth(options.home, { live: options.node?.() });
     return reply
       .code(report.status === "unhealthy" ? 503 : 200)

@@ -12,7 +12,6 @@ import { keel, type Keel } from "../engine/keel.js";
 import { readApiAddress } from "../api/address.js";
 import { parseInput, type Operation } from "../api/operation.js";
 import type { ErrorBody } from "../api/errors.js";
-import { redactOutput } from "../api/redact-output.js";
 import { cliActor } from "./actor.js";
 import { openSession, type GlobalOptions } from "./session.js";
 
@@ -70,7 +69,6 @@ export async function connect(g: GlobalOptions, options: ConnectOptions = {}): P
   const local = async (): Promise<StoreClient> => {
     const client = options.readOnly ? StoreClient.readOnly(home) : await StoreClient.open(g, home);
     client.diskThresholds = diskThresholds(config);
-    client.redactPaths = config.security.path_redaction;
     return client;
   };
   const api = apiEndpoint(g, home);
@@ -117,8 +115,6 @@ class StoreClient implements Client {
   readonly api = null;
   /** keel.yaml's, for a look at the disk with no node to ask */
   diskThresholds: DiskThresholds | undefined;
-  /** security.path_redaction: the same JSON as the node's API would answer */
-  redactPaths = true;
   private constructor(
     private readonly keel: Keel,
     private readonly home: string,
@@ -149,11 +145,10 @@ class StoreClient implements Client {
       Object.entries(input.query ?? {}).filter(([, value]) => value !== undefined),
     );
     const parsed = parseInput(op, { ...input, query });
-    const result = await op.run(
+    return op.run(
       { keel: this.keel, home: this.home, actor: cliActor(), diskThresholds: this.diskThresholds },
       parsed,
     );
-    return this.redactPaths ? redactOutput(result) : result;
   }
 
   close(): Promise<void> {

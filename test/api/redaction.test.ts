@@ -74,6 +74,19 @@ describe("path redaction on the API", () => {
     expect(shown.error.stack).toMatch(/…\/redaction\.test\.ts:\d+:\d+/);
   });
 
+  it("an operator token is redacted too; the admin token (the CLI on the machine) is not", async () => {
+    const operator = (await createApiToken(k.store, { name: "o", role: "operator", actor: "t" }))
+      .token;
+    expectNoPaths((await get(`/v1/runs/${runId}`, operator)).text, "operator");
+    const admin = (await createApiToken(k.store, { name: "a", role: "admin", actor: "t" })).token;
+    const whole = JSON.parse((await get(`/v1/runs/${runId}`, admin)).text) as {
+      error: { message: string; stack: string };
+    };
+    expect(whole.error.message).toBe(`cannot open ${join(tmpdir(), "secret-folder", "input.csv")}`);
+    expect(whole.error.stack).toContain(process.cwd());
+    expect(JSON.parse((await get("/health", admin)).text).home).toBe(home);
+  });
+
   it("the event stream redacts its transitions too", async () => {
     const controller = new AbortController();
     const res = await fetch(`${api.url}/v1/events?run=${runId}&after=0`, {

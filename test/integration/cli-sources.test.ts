@@ -49,8 +49,7 @@ describe("keel sources", () => {
         "hourly",
         "inbox",
       ]);
-      // security.path_redaction (on by default): the folder's name, not the folders above it
-      expect(listed.sources[2]).toMatchObject({ kind: "watch", watch: "…/inbox" });
+      expect(listed.sources[2]).toMatchObject({ kind: "watch", watch: join(home, "inbox") });
       expect(listed.sources[1]).toMatchObject({
         kind: "cron",
         cron: "0 * * * *",
