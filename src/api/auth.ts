@@ -7,7 +7,9 @@ import { roleAllows, verifyApiToken } from "../ops/tokens.js";
 /**
  * Who is asking, from `Authorization: Bearer keel_...`. A missing or bad token is 401, a token of
  * too low a role 403. The audit log names the token (`token:<name>`), and the person behind a CLI
- * when it says so in `X-Keel-Actor`.
+ * when it says so in `X-Keel-Actor`. A client (by IP) whose tokens failed `max` times within the
+ * window is answered 429 with Retry-After until the window ends, whatever token it sends then:
+ * checking a token is what a guesser needs.
  */
 const TOUCH_EVERY_MS = 60_000;
 const ACTOR_PATTERN = /^[A-Za-z0-9:._@/-]{1,64}$/;
@@ -17,27 +19,35 @@ export interface Caller {
   role: TokenRole;
 }
 
+/** @fastify/rate-limit's limiter: counts a failure, or (increment: false) only reads the count */
+export type FailureLimiter = (
+  request: FastifyRequest,
+  options?: { increment?: boolean },
+) => Promise<{ isAllowed: boolean; remaining?: number; ttlInSeconds?: number }>;
+
 export class Authenticator {
   private readonly touched = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
     /** false only on loopback, when the config turns tokens off */
-    private readonly required: boolean,
+    readonly required: boolean,
+    private readonly failures?: FailureLimiter,
   ) {}
 
   async authorize(request: FastifyRequest, need: TokenRole): Promise<Caller> {
     const onBehalf = actorHeader(request);
     if (!this.required) return { actor: onBehalf ?? "local", role: "admin" };
+    await this.refuseIfLimited(request);
     const header = request.headers.authorization;
     const match = typeof header === "string" ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match)
-      throw new KeelError(
-        "unauthorized",
+      throw await this.failed(
+        request,
         "this needs a token: send `Authorization: Bearer <token>` (create one with `keel tokens create`)",
       );
     const token = await verifyApiToken(this.store, match[1]!);
-    if (!token) throw new KeelError("unauthorized", "the token is unknown, revoked or malformed");
+    if (!token) throw await this.failed(request, "the token is unknown, revoked or malformed");
     if (!roleAllows(token.role, need))
       throw new KeelError(
         "forbidden",
@@ -49,6 +59,22 @@ export class Authenticator {
       actor: onBehalf ? `token:${token.name}/${onBehalf}` : `token:${token.name}`,
       role: token.role,
     };
+  }
+
+  private async refuseIfLimited(request: FastifyRequest): Promise<void> {
+    const state = await this.failures?.(request, { increment: false });
+    if (!state || state.isAllowed || (state.remaining ?? 1) > 0) return;
+    const after = Math.max(1, state.ttlInSeconds ?? 1);
+    throw new KeelError(
+      "too_many_requests",
+      `too many failed authentications from ${request.ip}; try again in ${after} s with a valid token`,
+      { details: { retry_after_s: after } },
+    );
+  }
+
+  private async failed(request: FastifyRequest, message: string): Promise<KeelError> {
+    await this.failures?.(request);
+    return new KeelError("unauthorized", message);
   }
 
   private touch(token: TokenRecord): void {

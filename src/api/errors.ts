@@ -24,8 +24,12 @@ const statusByCode: Record<KeelErrorCode, number> = {
   method_not_allowed: 405,
   illegal_transition: 409,
   not_quarantined: 409,
+  request_timeout: 408,
   payload_too_large: 413,
+  uri_too_long: 414,
   unsupported_media_type: 415,
+  too_many_requests: 429,
+  headers_too_large: 431,
   store_full: 503,
   // the store file is damaged: nothing is written (or acknowledged) until it is whole again
   store_corrupt: 503,
@@ -80,13 +84,17 @@ const fastifyCodes: Record<string, KeelErrorCode> = {
   FST_ERR_CTP_INVALID_TYPE: "bad_request",
   FST_ERR_BAD_URL: "bad_request",
   FST_ERR_ASYNC_CONSTRAINT: "bad_request",
+  FST_ERR_MAX_PARAM_LENGTH: "uri_too_long",
 };
+
+/** The status of a code keel answers with; a step's own code (not keel's) is 422. */
+export function statusOf(code: string): number {
+  return Object.hasOwn(statusByCode, code) ? statusByCode[code as KeelErrorCode] : stepCodeStatus;
+}
 
 export function toHttpError(error: unknown): { status: number; body: ErrorBody } {
   if (isKeelError(error)) {
-    const status = Object.hasOwn(statusByCode, error.code)
-      ? statusByCode[error.code as KeelErrorCode]
-      : stepCodeStatus;
+    const status = statusOf(error.code);
     return { status, body: errorBody(error.code, error.message, error.details) };
   }
   const e = error as { code?: string; statusCode?: number; message?: string };

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Keel } from "../engine/keel.js";
+import { redactOutput } from "./redact-output.js";
 import { transitionJson } from "./wire.js";
 
 /**
@@ -24,6 +25,8 @@ export async function streamEvents(
   query: EventsQuery,
   /** aborted when the server closes: the stream ends so the close does not wait on it */
   closing: AbortSignal,
+  /** security.path_redaction: the stream bypasses the reply's serialization, so it redacts here */
+  redact = true,
 ): Promise<void> {
   const lastEventId = Number(request.headers["last-event-id"]);
   let cursor =
@@ -63,7 +66,9 @@ export async function streamEvents(
         runId: query.run,
       });
       for (const t of batch) {
-        out.write(`id: ${t.id}\nevent: transition\ndata: ${JSON.stringify(transitionJson(t))}\n\n`);
+        out.write(
+          `id: ${t.id}\nevent: transition\ndata: ${JSON.stringify(redact ? redactOutput(transitionJson(t)) : transitionJson(t))}\n\n`,
+        );
         cursor = t.id;
       }
       if (batch.length > 0) lastWrite = Date.now();

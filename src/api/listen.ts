@@ -1,16 +1,18 @@
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { KeelError } from "../core/errors/keel-error.js";
 import type { Keel } from "../engine/keel.js";
 import { writeFileAtomic } from "../ops/atomic-file.js";
+import { isLoopbackHost } from "../ops/loopback.js";
 import { ensureAdminToken } from "../ops/tokens.js";
 import type { NodeFigures } from "./operation.js";
 import { apiAddressPath, readApiAddress, type ApiAddress } from "./address.js";
-import { buildApi, isLoopback, type ApiServer } from "./server.js";
+import { buildApi, type ApiServer } from "./server.js";
 
 /**
  * Starts a node's HTTP API and tells the CLI where it is: `$KEEL_HOME/api.json` holds the URL and
  * the node's pid while it listens. With auth on, the first start also creates the admin token in
- * `$KEEL_HOME/admin.token` (0600) that the CLI on this machine uses by itself.
+ * `$KEEL_HOME/admin.token` (0600) that the CLI on this machine uses by itself. A bind other
+ * machines can reach needs tokens, and TLS unless plain HTTP is allowed in so many words.
  */
 export interface ListenOptions {
   keel: Keel;
@@ -20,6 +22,13 @@ export interface ListenOptions {
   auth: boolean;
   accessLog?: boolean;
   node?: () => NodeFigures;
+  /** PEM files (server.tls.cert, server.tls.key): the API speaks HTTPS */
+  tls?: { cert: string; key: string };
+  /** server.allow_plain_http: serve plain HTTP on a non-loopback bind (tokens cross in clear) */
+  allowPlainHttp?: boolean;
+  /** security.path_redaction (default true) */
+  redactPaths?: boolean;
+  failedAuth?: { max: number; windowMs: number };
 }
 
 export interface RunningApi extends ApiServer {
@@ -28,13 +37,23 @@ export interface RunningApi extends ApiServer {
 }
 
 export async function listenApi(options: ListenOptions): Promise<RunningApi> {
-  if (!options.auth && !isLoopback(options.host))
+  const loopback = await isLoopbackHost(options.host);
+  if (!options.auth && !loopback)
     throw new KeelError(
       "invalid_config",
       `server.auth is false but server.host is ${options.host}: a non-loopback bind without tokens is refused; turn auth on or bind 127.0.0.1`,
     );
+  if (!loopback && !options.tls && !options.allowPlainHttp)
+    throw new KeelError(
+      "invalid_config",
+      `server.host ${options.host} is not a loopback address, and tokens would cross the network in clear: set server.tls.cert and server.tls.key (PEM files), bind 127.0.0.1 behind a TLS proxy, or set server.allow_plain_http: true`,
+    );
+  const https = options.tls && {
+    cert: readPem("server.tls.cert", options.tls.cert),
+    key: readPem("server.tls.key", options.tls.key),
+  };
   if (options.auth) await ensureAdminToken(options.keel.store, options.home);
-  const server = await buildApi(options);
+  const server = await buildApi({ ...options, https });
   try {
     await server.app.listen({ host: options.host, port: options.port });
   } catch (error) {
@@ -48,10 +67,14 @@ export async function listenApi(options: ListenOptions): Promise<RunningApi> {
       );
     throw error;
   }
+  if (!loopback && !https)
+    options.keel.log.warn(
+      { host: options.host },
+      `serving plain HTTP on ${options.host} (server.allow_plain_http): API tokens cross the network in clear; set server.tls.cert and server.tls.key`,
+    );
   const address = server.app.server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
-  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
-  const url = `http://${host}:${port}`;
+  const url = `${https ? "https" : "http"}://${localName(options.host)}:${port}`;
   writeFileAtomic(
     apiAddressPath(options.home),
     `${JSON.stringify({ url, pid: process.pid } satisfies ApiAddress)}\n`,
@@ -65,4 +88,23 @@ export async function listenApi(options: ListenOptions): Promise<RunningApi> {
       await server.app.close();
     },
   };
+}
+
+/** The name the CLI on this machine uses: a wildcard bind is reached on loopback. */
+function localName(host: string): string {
+  if (host === "0.0.0.0") return "127.0.0.1";
+  if (host === "::" || host === "[::]") return "[::1]";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+function readPem(key: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new KeelError(
+      "invalid_config",
+      `${key}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}); give the path of a PEM file the node's user can read`,
+      { cause: error },
+    );
+  }
 }

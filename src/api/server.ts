@@ -1,21 +1,28 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { z } from "zod";
+import { KeelError } from "../core/errors/keel-error.js";
 import type { Keel } from "../engine/keel.js";
 import { checkHealth } from "../ops/health/index.js";
-import { Authenticator } from "./auth.js";
+import { Authenticator, type Caller } from "./auth.js";
 import { streamEvents } from "./events.js";
 import { errorBody, toHttpError } from "./errors.js";
+import { clientErrorHandler, frameworkErrors, routeMatcher } from "./framework-errors.js";
+import { redactOutput } from "./redact-output.js";
+import { isLoopbackAddress } from "../ops/loopback.js";
 import { parseInput, type AnyOperation, type NodeFigures } from "./operation.js";
 import { operations } from "./operations/index.js";
 import { runId } from "./schemas.js";
-import { healthJson } from "./wire.js";
+import { healthJson, healthSummaryJson } from "./wire.js";
 import type { TokenRole } from "../store/tokens.js";
 
 /**
  * The HTTP API of a node: every operation under /v1 with token auth, `/health` for load
- * balancers (no token; 200 while healthy or degraded, 503 when unhealthy), and `/v1/events`.
+ * balancers (no token: the status of each component only; 200 while healthy or degraded, 503
+ * when unhealthy), and `/v1/events`. The token is checked when the request's headers arrive,
+ * before its body is read; every error, fastify's and node's own included, has keel's shape.
  */
 export interface ApiOptions {
   keel: Keel;
@@ -27,7 +34,15 @@ export interface ApiOptions {
   accessLog?: boolean;
   /** request bodies larger than this are refused with 413 (bytes) */
   bodyLimit?: number;
+  /** paths in answers become `…/<file name>` (security.path_redaction); default true */
+  redactPaths?: boolean;
+  /** failed authentications a client may make in a window before it gets 429 (default 10 a minute) */
+  failedAuth?: { max: number; windowMs: number };
+  /** PEM contents: the server speaks HTTPS */
+  https?: { cert: Buffer; key: Buffer };
 }
+
+export const defaultFailedAuth = { max: 10, windowMs: 60_000 };
 
 export interface RouteInfo {
   method: string;
@@ -51,8 +66,24 @@ const eventsQuery = z
   .strict();
 
 export async function buildApi(options: ApiOptions): Promise<ApiServer> {
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 1_048_576 });
-  const auth = new Authenticator(options.keel.store, options.auth);
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit ?? 1_048_576,
+    frameworkErrors,
+    clientErrorHandler,
+    ...(options.https ? { https: options.https } : {}),
+    // one instance type for HTTP and HTTPS: no route depends on which server carries it
+  }) as unknown as FastifyInstance;
+  const redact = options.redactPaths ?? true;
+  // bodies are JSON; any other type is 415, not text handed to an operation's schema
+  app.removeContentTypeParser("text/plain");
+  await app.register(rateLimit, { global: false });
+  const failedAuth = options.failedAuth ?? defaultFailedAuth;
+  const auth = new Authenticator(
+    options.keel.store,
+    options.auth,
+    app.createRateLimit({ max: failedAuth.max, timeWindow: failedAuth.windowMs }),
+  );
   // the route table as fastify holds it (HEAD routes for GETs included), for docs and the tests
   // that check every route's auth
   const routes: RouteInfo[] = [];
@@ -68,7 +99,8 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
   });
   const closing = new AbortController();
   const requestsOn = new Map<Socket, number>();
-  app.server.on("connection", (socket: Socket) => {
+  // over TLS a request's socket is the TLS one, known once the handshake is done
+  app.server.on(options.https ? "secureConnection" : "connection", (socket: Socket) => {
     requestsOn.set(socket, 0);
     socket.on("close", () => requestsOn.delete(socket));
   });
@@ -88,18 +120,56 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
   app.setErrorHandler((error, _request, reply) => {
     const { status, body } = toHttpError(error);
     if (status >= 500) options.keel.log.error({ err: error }, "api request failed");
+    const retryAfter = body.error.details.retry_after_s;
+    if (typeof retryAfter === "number") void reply.header("retry-after", String(retryAfter));
     void reply.code(status).send(body);
   });
+  const methodsOf = routeMatcher(routes);
   app.setNotFoundHandler((request, reply) => {
-    void reply
+    const path = request.url.split("?")[0] ?? "";
+    const methods = methodsOf(path);
+    if (methods.length > 0)
+      return reply
+        .code(405)
+        .header("allow", methods.join(", "))
+        .send(
+          errorBody(
+            "method_not_allowed",
+            `${path} takes ${methods.join(", ")}, not ${request.method}; see docs/api.md`,
+            { allow: methods },
+          ),
+        );
+    return reply
       .code(404)
       .send(
         errorBody(
           "not_found",
-          `no route ${request.method} ${request.url.split("?")[0]}; see docs/api.md for the routes`,
+          `no route ${request.method} ${path}; see docs/api.md for the routes`,
         ),
       );
   });
+
+  // who is asking, from the headers alone: a request that fails here is answered before its
+  // body is read, so an unauthenticated client cannot make the node parse a megabyte
+  const callers = new WeakMap<FastifyRequest, Caller>();
+  app.addHook("onRequest", async (request) => {
+    if (!options.auth) refuseForeignHost(request);
+    const role = (request.routeOptions.config as { role?: TokenRole | null } | undefined)?.role;
+    if (role) callers.set(request, await auth.authorize(request, role));
+  });
+  // the admin (the CLI on the machine, with admin.token) may read the machine's files anyway and
+  // needs the paths of a restore command whole; every other reader gets them redacted
+  const redactFor = (request: FastifyRequest): boolean =>
+    redact && callers.get(request)?.role !== "admin";
+  app.addHook("preSerialization", async (request, _reply, payload) =>
+    redactFor(request) ? redactOutput(payload) : payload,
+  );
+  const callerOf = (request: FastifyRequest): Caller => {
+    const caller = callers.get(request);
+    // every route with a role went through the hook; a route without one never gets here
+    if (!caller) throw new Error(`no caller for ${request.method} ${request.url}`);
+    return caller;
+  };
 
   const context = (request: FastifyRequest, actor: string) => ({
     keel: options.keel,
@@ -108,13 +178,12 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     node: options.node?.(),
   });
 
-  const actors = new WeakMap<FastifyRequest, string>();
   if (options.accessLog)
     app.addHook("onResponse", async (request, reply) => {
       if (request.method === "GET" || request.method === "HEAD") return;
       options.keel.log.info(
         {
-          actor: actors.get(request) ?? null,
+          actor: callers.get(request)?.actor ?? null,
           method: request.method,
           route: request.routeOptions.url ?? null,
           status: reply.statusCode,
@@ -130,8 +199,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
       url: op.path,
       config: { role: op.role, operation: op.id },
       handler: async (request, reply) => {
-        const caller = await auth.authorize(request, op.role);
-        actors.set(request, caller.actor);
+        const caller = callerOf(request);
         const input = parseInput(op, {
           params: request.params,
           query: request.query,
@@ -148,7 +216,6 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     "/v1/events",
     { config: { role: "viewer", operation: "events.stream" } },
     async (request, reply) => {
-      await auth.authorize(request, "viewer");
       const query = eventsQuery.safeParse(request.query);
       if (!query.success) {
         const issues = query.error.issues.map((i) => ({
@@ -160,21 +227,42 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
           .code(400)
           .send(errorBody("invalid_input", `query: ${issues[0]!.message}`, { issues }));
       }
-      await streamEvents(options.keel, request, reply, query.data, closing.signal);
+      await streamEvents(
+        options.keel,
+        request,
+        reply,
+        query.data,
+        closing.signal,
+        redactFor(request),
+      );
       return reply;
     },
   );
 
   app.get("/health", { config: { role: null, operation: null } }, async (request, reply) => {
     const verbose = (request.query as Record<string, unknown>).verbose === "true";
+    // a load balancer needs the status; reasons and figures (paths, pids) need a token
+    const full = !options.auth || request.headers.authorization !== undefined || verbose;
+    if (full) callers.set(request, await auth.authorize(request, "viewer"));
     const report = await checkHealth(options.home, { live: options.node?.() });
-    return reply.code(report.status === "unhealthy" ? 503 : 200).send(healthJson(report, verbose));
+    return reply
+      .code(report.status === "unhealthy" ? 503 : 200)
+      .send(full ? healthJson(report, verbose) : healthSummaryJson(report));
   });
 
   await app.ready();
   return { app, routes };
 }
 
-export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\./.test(host);
+/**
+ * Without tokens the API trusts whoever reaches the loopback address; a request that names
+ * another host (a web page whose name was rebound to 127.0.0.1) is not from this machine's tools.
+ */
+function refuseForeignHost(request: FastifyRequest): void {
+  const host = request.hostname.replace(/^\[(.*)\]$/, "$1");
+  if (host === "localhost" || isLoopbackAddress(host)) return;
+  throw new KeelError(
+    "forbidden",
+    `Host ${request.hostname} is not a loopback name; with server.auth off the API answers only requests to localhost or 127.0.0.1`,
+  );
 }

@@ -265,6 +265,15 @@ export function healthJson(report: HealthReport, verbose: boolean) {
   };
 }
 
+/** `/health` without a token: the status of each component, nothing about the machine. */
+export function healthSummaryJson(report: HealthReport) {
+  return {
+    status: report.status,
+    checked_at: isoTime(report.checkedAt),
+    components: report.components.map((c) => ({ component: c.component, status: c.status })),
+  };
+}
+
 export function statusJson(report: StatusReport, verbose: boolean, now: number): unknown {
   return {
     home: report.home,

@@ -1,4 +1,7 @@
 import { pino, type Logger } from "pino";
+import { redactPaths } from "./redact-paths.js";
+
+export { redactPaths };
 
 /** Structured logs. Every run-scoped line carries `runId` and `traceId` (see run-execution.ts). */
 export type { Logger };
@@ -8,27 +11,6 @@ export interface LoggerOptions {
   destination?: number | string;
   /** full file paths in messages and fields become `…/<file name>` (security.path_redaction) */
   redactPaths?: boolean;
-}
-
-// an absolute path of two or more parts, not inside a URL (a `//` or a scheme's `:` before it)
-const ABSOLUTE_PATH = /(?<![\w:/.])\/(?:[^\s"'`()<>/]+\/)+([^\s"'`()<>/]+)/g;
-
-const FILE_URL = /file:\/\/(?:\/[^\s"'`()<>/]+)*\/([^\s"'`()<>/]+)/g;
-
-export function redactPaths<T>(value: T, depth = 0): T {
-  if (typeof value === "string")
-    return value.replace(FILE_URL, "file://…/$1").replace(ABSOLUTE_PATH, "…/$1") as T;
-  if (depth > 4 || value === null || typeof value !== "object") return value;
-  // as pino's err serializer would show it, with the paths in its message and stack redacted
-  if (value instanceof Error)
-    return redactPaths(
-      { ...value, type: value.name, message: value.message, stack: value.stack },
-      depth + 1,
-    ) as T;
-  if (Array.isArray(value)) return value.map((v) => redactPaths(v, depth + 1)) as T;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = redactPaths(v, depth + 1);
-  return out as T;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {

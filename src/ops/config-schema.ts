@@ -2,6 +2,7 @@ import { z } from "zod";
 import { checkCron } from "../engine/sources.js";
 import { maxDurationMs, parseDurationMs } from "../core/duration.js";
 import { defaultClaimAheadWaitMs } from "../engine/worker-options.js";
+import { mayBeLoopback } from "./loopback.js";
 
 const dayMs = 86_400_000;
 /** a node's backup timer is a setInterval, whose longest wait is 2^31-1 ms (24.8 days) */
@@ -177,17 +178,40 @@ export const configSchema = z
         auth: z.boolean().default(true),
         /** false: `keel start` runs no HTTP server */
         enabled: z.boolean().default(true),
+        /** PEM files: the API speaks HTTPS (KEEL_SERVER_TLS_CERT, KEEL_SERVER_TLS_KEY) */
+        tls: z
+          .object({ cert: z.string().min(1), key: z.string().min(1) })
+          .strict()
+          .optional(),
+        /** serve plain HTTP on a non-loopback host: tokens cross the network in clear */
+        allow_plain_http: z.boolean().default(false),
+        /** failed authentications one client (IP) may make per window before it gets 429 */
+        failed_auth_limit: z.number().int().min(1).max(1_000_000).default(10),
+        failed_auth_window_ms: z.number().int().min(1000).max(86_400_000).default(60_000),
       })
       .strict()
-      .default({ host: "127.0.0.1", port: 7420, auth: true, enabled: true })
+      .default({
+        host: "127.0.0.1",
+        port: 7420,
+        auth: true,
+        enabled: true,
+        allow_plain_http: false,
+        failed_auth_limit: 10,
+        failed_auth_window_ms: 60_000,
+      })
       .superRefine((server, ctx) => {
-        const loopback =
-          server.host === "localhost" || server.host === "::1" || /^127\./.test(server.host);
+        const loopback = mayBeLoopback(server.host);
         if (!server.auth && !loopback)
           ctx.addIssue({
             code: "custom",
             path: ["auth"],
             message: `auth: false is refused on a non-loopback host (${server.host}): anyone who can reach it could change runs; keep auth on, or bind 127.0.0.1`,
+          });
+        else if (server.enabled && !loopback && !server.tls && !server.allow_plain_http)
+          ctx.addIssue({
+            code: "custom",
+            path: ["host"],
+            message: `${server.host} is not a loopback address, and API tokens would cross the network in clear: set server.tls.cert and server.tls.key, bind 127.0.0.1 behind a TLS proxy, or set server.allow_plain_http: true`,
           });
       }),
     log: z

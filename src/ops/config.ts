@@ -84,10 +84,24 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<
       if (!section) continue; // KEEL_CONFIG, KEEL_STORE and friends are read elsewhere
       const field = key.slice(section.length + 1);
       const current = (out[section] ?? {}) as Record<string, unknown>;
-      out[section] = { ...current, [field]: coerce(value) };
+      // a key one level deeper: KEEL_SERVER_TLS_CERT -> server.tls.cert
+      const nested = nestedKeys(shape[section]).find((k) => field.startsWith(`${k}_`));
+      if (nested) {
+        const inner = (current[nested] ?? {}) as Record<string, unknown>;
+        const leaf = field.slice(nested.length + 1);
+        out[section] = { ...current, [nested]: { ...inner, [leaf]: coerce(value) } };
+      } else out[section] = { ...current, [field]: coerce(value) };
     }
   }
   return out;
+}
+
+/** The keys of a section whose values are sections themselves (server.tls). */
+function nestedKeys(section: unknown): string[] {
+  const shape = (unwrap(section) as { shape?: Record<string, unknown> } | undefined)?.shape ?? {};
+  return Object.keys(shape).filter(
+    (k) => (unwrap(shape[k]) as { shape?: unknown } | undefined)?.shape !== undefined,
+  );
 }
 
 function coerce(value: string): unknown {

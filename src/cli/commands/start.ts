@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { spawn } from "node:child_process";
 import { mkdirSync, openSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveHome } from "../../store/open-store.js";
 import { readLivePid, removePidfile, writePidfile } from "../../ops/pidfile.js";
@@ -15,6 +15,7 @@ import { openSession, type GlobalOptions } from "../session.js";
 import { readApiAddress } from "../../api/address.js";
 import type { RunningApi } from "../../api/listen.js";
 import { scheduleBackups } from "../../ops/backup-schedule.js";
+import { redactPaths } from "../../engine/redact-paths.js";
 
 /**
  * `keel start`: a node on this machine's store. In the background by default (pidfile, log file
@@ -39,7 +40,13 @@ Examples:
   keel start --foreground         run attached; Ctrl-C stops gracefully, twice aborts in-flight steps
   KEEL_WORKERS_CONCURRENCY=4 keel start --foreground
 
-Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file), KEEL_LOG_LEVEL`,
+  KEEL_SERVER_HOST=0.0.0.0 KEEL_SERVER_TLS_CERT=cert.pem KEEL_SERVER_TLS_KEY=key.pem keel start
+
+A host other than loopback needs server.tls.cert and server.tls.key (HTTPS) or
+server.allow_plain_http: true; see docs/api.md#transport-security.
+
+Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file), KEEL_LOG_LEVEL,
+  KEEL_SERVER_HOST, KEEL_SERVER_PORT, KEEL_SERVER_TLS_CERT, KEEL_SERVER_TLS_KEY`,
     )
     .action(
       action(async (opts: { foreground?: boolean; concurrency?: number }) => {
@@ -83,6 +90,13 @@ async function runForeground(
         host: server.host,
         port: server.port,
         auth: server.auth,
+        tls: server.tls && {
+          cert: resolveFromConfig(session.config.file, server.tls.cert),
+          key: resolveFromConfig(session.config.file, server.tls.key),
+        },
+        allowPlainHttp: server.allow_plain_http,
+        failedAuth: { max: server.failed_auth_limit, windowMs: server.failed_auth_window_ms },
+        redactPaths: session.config.security.path_redaction,
         accessLog: session.config.security.audit_logging,
         node: () => ({
           nodeId: session.keel.nodeId,
@@ -133,17 +147,19 @@ async function runForeground(
   // the `keel start` process alive while idle
   const keepAlive = setInterval(() => undefined, 1 << 30);
   const names = session.keel.pipelines.join(", ");
+  // in the background this line is the first of keel.log: it follows path redaction like the log
+  const shownHome = session.config.security.path_redaction ? redactPaths(home) : home;
   if (g.format === "json")
     printJson({
       node_id: session.keel.nodeId,
       pid: process.pid,
-      home,
+      home: shownHome,
       pipelines: session.keel.pipelines,
       api: api?.url ?? null,
     });
   else
     process.stdout.write(
-      `keel node ${session.keel.nodeId} running [${names}] on ${home} (pid ${process.pid})${
+      `keel node ${session.keel.nodeId} running [${names}] on ${shownHome} (pid ${process.pid})${
         api ? `; API ${api.url}` : ""
       }; Ctrl-C to stop\n`,
     );
@@ -158,6 +174,11 @@ async function runForeground(
   backups?.stop();
   removePidfile(home);
   return ExitCode.ok;
+}
+
+/** A file named in keel.yaml is relative to that file, like pipeline modules. */
+function resolveFromConfig(configFile: string | null, path: string): string {
+  return resolve(configFile ? dirname(configFile) : ".", path);
 }
 
 async function startBackground(g: GlobalOptions, home: string): Promise<number> {

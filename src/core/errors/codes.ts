@@ -18,8 +18,12 @@ export const KeelErrorCode = {
   unauthorized: "unauthorized",
   forbidden: "forbidden",
   methodNotAllowed: "method_not_allowed",
+  requestTimeout: "request_timeout",
   payloadTooLarge: "payload_too_large",
+  uriTooLong: "uri_too_long",
   unsupportedMediaType: "unsupported_media_type",
+  tooManyRequests: "too_many_requests",
+  headersTooLarge: "headers_too_large",
   internal: "internal",
   // a run's steps
   permanent: "permanent",
