@@ -167,10 +167,7 @@ export class RunExecution {
     if (step.uses.length > 0) {
       const admission = await this.deps.breakers.admit(step.uses, Date.now());
       if (!admission.ok) {
-        const cause = new BreakerOpenError(admission.breaker, admission.reason);
-        const served = await this.serveFallback(step, attempt, from, cause, cause.code);
-        // no fallback, or it failed too: the run waits for the breaker, spending no attempt
-        if (!served) this.deferral ??= admission;
+        await this.waitForBreaker(step, attempt, from, admission);
         return;
       }
     }
@@ -204,15 +201,28 @@ export class RunExecution {
     const start: StepStart | undefined = startWrite ? undefined : { from, at: startedAt };
     if (this.abortReason) return;
     const ms = Math.round((performance.now() - clock) * 1000) / 1000;
-    const cls = outcome.ok ? undefined : classifyError(outcome.error);
-    if (step.uses.length > 0)
-      await this.deps.breakers.report(
-        step.uses,
-        !cls ? { ok: true } : cls.retryable ? { ok: false, code: cls.code } : null,
-      );
     if (outcome.ok) {
+      if (step.uses.length > 0) await this.deps.breakers.report(step.uses, { ok: true });
       await this.checkpoint(step, attempt, outcome.output, startedAt, ms, undefined, start);
       return;
+    }
+    const cls = classifyError(outcome.error);
+    if (step.uses.length > 0 && cls.retryable) {
+      const held = await this.deps.breakers.report(step.uses, {
+        ok: false,
+        code: cls.code,
+        message: outcome.error.message,
+      });
+      // the failure opened a breaker, or was a half-open trial: the outage, not this run, failed
+      if (!held.ok) {
+        this.emitStep(step, "failed", attempt, { ms, error: errorInfo(step, outcome.error, cls) });
+        this.log.warn(
+          { step: step.name, attempt, breaker: held.breaker, err: outcome.error },
+          "step failed with its dependency's breaker open; the run waits for it, spending no attempt",
+        );
+        await this.waitForBreaker(step, attempt, from, held);
+        return;
+      }
     }
     const next = await this.recordFailure(step, attempt, outcome.error, ms, start);
     if (retriesExhausted(next) && step.fallback) {
@@ -220,6 +230,19 @@ export class RunExecution {
       if (await this.serveFallback(step, attempt, "failed", outcome.error, cause)) return;
     }
     this.failure = worseFailure(this.failure, next);
+  }
+
+  /** Serves the step's fallback, or else defers the run until the breaker lets a trial through. */
+  private async waitForBreaker(
+    step: AnyStep,
+    attempt: number,
+    from: "pending" | "failed",
+    refusal: Extract<Admission, { ok: false }>,
+  ): Promise<void> {
+    const cause = new BreakerOpenError(refusal.breaker, refusal.reason);
+    const served = await this.serveFallback(step, attempt, from, cause, cause.code);
+    // no fallback, or it failed too: the run waits for the breaker, spending no attempt
+    if (!served) this.deferral ??= refusal;
   }
 
   /**
@@ -308,13 +331,7 @@ export class RunExecution {
     start?: StepStart,
   ): Promise<Failure> {
     const cls = classifyError(error);
-    const info: ErrorInfo = {
-      code: cls.code,
-      message: error.message,
-      step: step.name,
-      retryable: cls.retryable,
-      stack: error.stack?.split("\n").slice(0, 8).join("\n"),
-    };
+    const info = errorInfo(step, error, cls);
     this.stepAttempts[step.name] = attempt;
     const stepAttempts = { ...this.stepAttempts };
     await this.persist(() =>
@@ -435,4 +452,14 @@ export class RunExecution {
       step.retry,
     );
   }
+}
+
+function errorInfo(step: AnyStep, error: Error, cls: ReturnType<typeof classifyError>): ErrorInfo {
+  return {
+    code: cls.code,
+    message: error.message,
+    step: step.name,
+    retryable: cls.retryable,
+    stack: error.stack?.split("\n").slice(0, 8).join("\n"),
+  };
 }
