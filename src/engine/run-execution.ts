@@ -76,6 +76,8 @@ export class RunExecution {
   private finished = false;
   private finishing = false;
   private end: RunEnd = null;
+  /** how the run left this node, for its "run ended" log line */
+  private outcome = "given_back";
   private readonly checkpointWrites = new Set<Promise<void>>();
 
   constructor(
@@ -89,7 +91,7 @@ export class RunExecution {
     for (const cp of claimed.checkpoints) this.done.set(cp.step, cp.output);
   }
 
-  /** the run's logger, bound to its ids; made on first use, as most runs log nothing */
+  /** the run's logger, bound to its ids (runId, traceId, pipeline) */
   private get log(): Logger {
     return (this.runLog ??= this.deps.log.child({
       runId: this.run.id,
@@ -120,10 +122,14 @@ export class RunExecution {
   }
 
   async execute(): Promise<void> {
+    const clock = performance.now();
+    // every run says when it starts and how it ends, at info: a trace id always finds its run
+    this.log.info({ attempts: this.run.attempts }, "run started");
     try {
       await this.runSteps();
       await this.settle();
     } catch (error) {
+      this.outcome = error instanceof LeaseLostError ? "lease_lost" : "store_write_failed";
       if (error instanceof LeaseLostError) {
         this.log.warn(
           { err: error },
@@ -140,6 +146,8 @@ export class RunExecution {
       }
     } finally {
       this.finished = true;
+      const ms = Math.round(performance.now() - clock);
+      this.log.info({ outcome: this.outcome, ms }, "run ended");
     }
   }
 
@@ -310,6 +318,7 @@ export class RunExecution {
         this.deps.store.completeStep(this.lease, checkpoint, this.runOutput()),
       );
       this.finished = true;
+      this.outcome = "succeeded";
       this.end = { status: "succeeded", quarantineReason: null };
     } else {
       const write = this.persist(() => this.deps.store.completeStep(this.lease, checkpoint));
@@ -394,23 +403,30 @@ export class RunExecution {
     const now = Date.now();
     const { store } = this.deps;
     if (this.abortReason === "stopping") {
+      this.outcome = "node_stopping";
       await this.finalWrite(() => store.returnRun(this.lease, "node_stopping", now));
     } else if (this.abortReason === "emergency") {
+      this.outcome = "emergency_stop";
       await this.finalWrite(() => store.returnRun(this.lease, "emergency_stop", now));
     } else if (this.abortReason) {
+      this.outcome = this.abortReason;
       return; // cancelled or lost: the run is no longer ours to write
     } else if (this.failure?.kind === "retry") {
       const at = now + this.failure.delayMs;
+      this.outcome = "retry_scheduled";
       await this.finalWrite(() => store.rescheduleRun(this.lease, at, "retry_scheduled", now));
     } else if (this.failure?.kind === "quarantine") {
       const { reason, error } = this.failure;
+      this.outcome = `quarantined:${reason}`;
       await this.finalWrite(() => store.quarantineRun(this.lease, reason, error, now));
       this.end = { status: "quarantined", quarantineReason: reason };
     } else if (this.deferral) {
       const { breaker, until } = this.deferral;
+      this.outcome = `breaker_open:${breaker}`;
       await this.finalWrite(() => store.deferRun(this.lease, breaker, until, now));
     } else if (this.done.size < this.pipeline.steps.length) {
       // the emergency stop held back the remaining steps: give the run back as it is
+      this.outcome = "emergency_stop";
       await this.finalWrite(() => store.returnRun(this.lease, "emergency_stop", now));
     }
   }
