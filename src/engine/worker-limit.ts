@@ -44,6 +44,7 @@ export class WorkerLimit {
   private histogram: IntervalHistogram | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastChange: LimitChange | null = null;
+  private startedAt = 0;
 
   constructor(
     private readonly s: ResolvedWorkerSettings,
@@ -86,6 +87,7 @@ export class WorkerLimit {
       this.histogram = monitorEventLoopDelay({ resolution: 10 });
       this.histogram.enable();
     }
+    this.startedAt = Date.now();
     this.timer = setInterval(() => this.tick(), this.s.sampleMs);
     this.timer.unref();
   }
@@ -105,6 +107,11 @@ export class WorkerLimit {
   private tick(): void {
     const controller = this.controller as ConcurrencyController;
     const at = Date.now();
+    if (at - this.startedAt < this.s.startupGraceMs) {
+      // start-up's one-off work is not pressure: what it did to the loop is dropped, unseen
+      this.histogram?.reset();
+      return;
+    }
     const sample: PressureSample = { at, ...(this.s.sample?.() ?? this.measure(at)) };
     const wasActive = controller.pressure.active;
     const change = controller.observe(sample);

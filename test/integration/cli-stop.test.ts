@@ -5,17 +5,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { keelCli, keelJson } from "./keel-cli.js";
-import { startNode, writeConfig, type NodeProcess } from "./node-process.js";
+import { startNode, useNodes, writeConfig, type NodeProcess } from "./node-process.js";
 
 const fixture = fileURLToPath(new URL("./fixtures/slow-pipelines.mjs", import.meta.url));
-const children: NodeProcess[] = [];
-
-afterEach(() => {
-  for (const node of children.splice(0))
-    if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill("SIGKILL");
-});
+const children = useNodes();
 
 async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
