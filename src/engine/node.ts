@@ -30,6 +30,8 @@ import { WorkerLimit, type WorkerLimitState } from "./worker-limit.js";
  * concurrency, heartbeats its leases and recovers runs of dead nodes.
  */
 export interface NodeEvents {
+  /** a run began executing here (its settled event follows, whatever its end) */
+  started: [{ runId: string; pipeline: string }];
   step: [StepEvent];
   /** `ended`: succeeded or quarantined here, or null (retry scheduled, given back, cancelled, lost) */
   settled: [{ runId: string; pipeline: string; ended: RunEnd }];
@@ -513,6 +515,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       },
     });
     const startedAt = performance.now();
+    this.emit("started", { runId, pipeline: claimed.run.pipeline });
     const finished = execution.execute().finally(() => {
       handOnSlot();
       if (this.executions.get(runId)?.execution === execution) this.executions.delete(runId);
