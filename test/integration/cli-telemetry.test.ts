@@ -138,7 +138,7 @@ describe("keel telemetry", () => {
     expect(total?.active_s).toBeLessThan(30);
     expect(total?.bytes_per_s_while_active).toBeGreaterThan(100_000_000 / 30);
     expect(total?.bytes_per_s).toBeLessThan(100_000_000 / 3600 + 1);
-    const minute = (doc.series as Record<string, number>[]).find((s) => s.bytes > 0);
+    const minute = (doc.series as Record<string, number>[]).find((s) => (s.bytes ?? 0) > 0);
     expect(minute?.bytes_per_s_while_active).toBeGreaterThan(10 * (minute?.bytes_per_s ?? 0));
     const table = keelCli(home, ["telemetry", "throughput", "--since", "1h"]);
     expect(table.stdout).toMatch(/BYTES_PER_S_WHILE_ACTIVE/);
