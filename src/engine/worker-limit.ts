@@ -107,12 +107,10 @@ export class WorkerLimit {
   private tick(): void {
     const controller = this.controller as ConcurrencyController;
     const at = Date.now();
-    if (at - this.startedAt < this.s.startupGraceMs) {
-      // start-up's one-off work is not pressure: what it did to the loop is dropped, unseen
-      this.histogram?.reset();
-      return;
-    }
     const sample: PressureSample = { at, ...(this.s.sample?.() ?? this.measure(at)) };
+    // start-up's one-off work is not pressure: its samples are taken (the throttling window stays
+    // whole) but not counted
+    if (at - this.startedAt < this.s.startupGraceMs) return;
     const wasActive = controller.pressure.active;
     const change = controller.observe(sample);
     this.latency.close(controller.pressed);

@@ -43,7 +43,7 @@ export interface AdaptiveTuning {
   decreaseEveryMs?: number;
   growAfterMs?: number;
   /**
-   * how long after the node starts no sample counts (ms; default 5000): loading modules, the API
+   * how long after the node starts no sample counts (ms; default 3000): loading modules, the API
    * and the first claims hold the event loop once, which is start-up, not CPU pressure
    */
   startupGraceMs?: number;
@@ -77,7 +77,7 @@ export const defaultClaimAheadFloor = 128;
 export const defaultClaimAheadWaitMs = 50;
 
 /** start-up held a 2-core node's event loop 0.6-0.8 s, within its first seconds */
-export const defaultStartupGraceMs = 5000;
+export const defaultStartupGraceMs = 3000;
 
 export const defaultMaxWorkers = (): number => Math.min(availableParallelism(), 8);
 
