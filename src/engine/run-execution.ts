@@ -91,7 +91,7 @@ export class RunExecution {
     for (const cp of claimed.checkpoints) this.done.set(cp.step, cp.output);
   }
 
-  /** the run's logger, bound to its ids (runId, traceId, pipeline) */
+  /** the run's logger, bound to its ids (runId, traceId, pipeline); made on first use */
   private get log(): Logger {
     return (this.runLog ??= this.deps.log.child({
       runId: this.run.id,
@@ -123,8 +123,10 @@ export class RunExecution {
 
   async execute(): Promise<void> {
     const clock = performance.now();
-    // every run says when it starts and how it ends, at info: a trace id always finds its run
-    this.log.info({ attempts: this.run.attempts }, "run started");
+    // every run says when it starts and how it ends, at info: a trace id always finds its run. The
+    // run's child logger is made only when info is on (a node at warn pays nothing per run)
+    const logEnds = this.deps.log.isLevelEnabled("info");
+    if (logEnds) this.log.info({ attempts: this.run.attempts }, "run started");
     try {
       await this.runSteps();
       await this.settle();
@@ -146,8 +148,11 @@ export class RunExecution {
       }
     } finally {
       this.finished = true;
-      const ms = Math.round(performance.now() - clock);
-      this.log.info({ outcome: this.outcome, ms }, "run ended");
+      if (logEnds)
+        this.log.info(
+          { outcome: this.outcome, ms: Math.round(performance.now() - clock) },
+          "run ended",
+        );
     }
   }
 
