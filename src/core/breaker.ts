@@ -61,7 +61,8 @@ export const closedBreaker: Readonly<BreakerSnapshot> = Object.freeze({
 
 export type BreakerEvent =
   | { kind: "success" }
-  | { kind: "failure"; code: string }
+  /** `message`: the error's own words ("ext answered 503"), shown in the breaker's reason */
+  | { kind: "failure"; code: string; message?: string }
   | { kind: "probe_ok" }
   /** a step that uses the dependency asks to run */
   | { kind: "trial" }
@@ -122,7 +123,7 @@ export function moveBreaker(
             now,
             initialBackoff(policy),
             "failure_threshold",
-            `${s.failures + 1} consecutive failures, the last ${event.code}`,
+            `${s.failures + 1} consecutive failures, the last ${failureWords(event)}`,
           )
         : open(
             s,
@@ -130,7 +131,7 @@ export function moveBreaker(
             now,
             Math.min(policy.recoveryTimeoutMs, Math.max(initialBackoff(policy), s.backoffMs * 2)),
             "trial_failed",
-            `a trial request failed: ${event.code}`,
+            `a trial request failed: ${failureWords(event)}`,
           );
     case "probe_ok":
       if (s.state !== "open" || s.manual) return stay();
@@ -196,6 +197,18 @@ function trial(s: BreakerSnapshot, policy: BreakerPolicy, now: number): BreakerM
     ...update({ ...s, trialSlots: slots - 1, nextAttemptAt: now + policy.recoveryTimeoutMs }),
     granted: true,
   };
+}
+
+/** longest error message kept in a breaker's reason */
+const maxMessageChars = 200;
+
+/** "timeout", or with the error's message "error (ext answered 503)": the words say what failed */
+function failureWords(event: { code: string; message?: string }): string {
+  const message = event.message?.trim().replace(/\s+/g, " ");
+  if (!message) return event.code;
+  const short =
+    message.length > maxMessageChars ? `${message.slice(0, maxMessageChars - 1)}…` : message;
+  return `${event.code} (${short})`;
 }
 
 function initialBackoff(policy: BreakerPolicy): number {

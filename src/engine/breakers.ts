@@ -14,7 +14,7 @@ export type Admission =
   { ok: true } | { ok: false; breaker: string; reason: string | null; until: number };
 
 /** What a step's outcome says about its dependencies: null says nothing (a permanent error). */
-export type DependencyOutcome = { ok: true } | { ok: false; code: string } | null;
+export type DependencyOutcome = { ok: true } | { ok: false; code: string; message: string } | null;
 
 /** The shortest wait of a deferred run, so a breaker on the edge of a trial does not spin. */
 const minDeferMs = 50;
@@ -79,16 +79,20 @@ export class BreakerBoard {
     return { ok: true };
   }
 
-  /** Counts a step's outcome against each breaker it uses. */
-  async report(uses: readonly string[], outcome: DependencyOutcome): Promise<void> {
-    if (outcome === null) return;
+  /**
+   * Counts a step's outcome against each breaker it uses. After a failure, a refusal when one of
+   * them is not closed now (the failure opened it, or the step was a half-open trial): the outage
+   * is known, and the run waits for the breaker rather than spend an attempt on it.
+   */
+  async report(uses: readonly string[], outcome: DependencyOutcome): Promise<Admission> {
+    if (outcome === null) return { ok: true };
     for (const name of uses) {
       const b = this.cache.get(name);
       // the common case, a success while closed with no failures to forget, writes nothing
       if (outcome.ok && b?.state === "closed" && b.failures === 0) continue;
       const signal = outcome.ok
         ? ({ kind: "success" } as const)
-        : ({ kind: "failure", code: outcome.code } as const);
+        : ({ kind: "failure", code: outcome.code, message: outcome.message } as const);
       try {
         const change = await this.store.signalBreaker(name, signal, this.actor, Date.now());
         this.absorb(change.breaker, change);
@@ -97,6 +101,12 @@ export class BreakerBoard {
         this.log.warn({ err: error, breaker: name }, "could not record a breaker outcome");
       }
     }
+    if (outcome.ok) return { ok: true };
+    for (const name of uses) {
+      const b = this.cache.get(name);
+      if (b && b.state !== "closed") return this.refusal(b, Date.now());
+    }
+    return { ok: true };
   }
 
   /** Takes a fresher state into the cache, logging a change of state. */

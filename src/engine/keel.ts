@@ -85,7 +85,9 @@ export class Keel extends EventEmitter<NodeEvents> {
   private readonly sourceDefs: ReturnType<typeof sourceDefinition>[];
   private readonly diskCleanup: CleanupTask[] = [];
   private readonly sourcePriority: Map<string, number>;
-  private closed = false;
+  /** the stop under way, if any: a second stop() joins it (and a forced one hurries it) */
+  private stopping: Promise<void> | undefined;
+  private stopForced = false;
 
   constructor(private readonly options: KeelOptions = {}) {
     super();
@@ -237,11 +239,27 @@ export class Keel extends EventEmitter<NodeEvents> {
     return this;
   }
 
-  async stop(options: { force?: boolean } = {}): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  /**
+   * Graceful: claim nothing new, wait for the runs in flight. Forced: abort them, their runs go
+   * back to pending. A forced stop while a graceful one waits (a second Ctrl-C, `keel stop
+   * --force`) hurries that one; every call resolves once the node stopped.
+   */
+  stop(options: { force?: boolean } = {}): Promise<void> {
+    if (this.stopping) {
+      if (options.force) {
+        this.stopForced = true;
+        this.node?.hurryStop();
+      }
+      return this.stopping;
+    }
+    this.stopping = this.shutDown(options);
+    return this.stopping;
+  }
+
+  private async shutDown(options: { force?: boolean }): Promise<void> {
+    this.stopForced = Boolean(options.force);
     await this.scheduler?.stop();
-    await this.node?.stop(options);
+    await this.node?.stop({ force: this.stopForced });
     await this.telemetry?.stop();
     if (this.ownsStore) await this.store.close();
   }

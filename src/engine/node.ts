@@ -30,6 +30,8 @@ import { WorkerLimit, type WorkerLimitState } from "./worker-limit.js";
  * concurrency, heartbeats its leases and recovers runs of dead nodes.
  */
 export interface NodeEvents {
+  /** a run began executing here (its settled event follows, whatever its end) */
+  started: [{ runId: string; pipeline: string }];
   step: [StepEvent];
   /** `ended`: succeeded or quarantined here, or null (retry scheduled, given back, cancelled, lost) */
   settled: [{ runId: string; pipeline: string; ended: RunEnd }];
@@ -72,6 +74,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   /** the disk guard's retention tasks; more can be added until the node stops */
   private readonly cleanupTasks: CleanupTask[] = [];
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
+  /** set by a forced stop, or by hurryStop() during a graceful one */
+  private forced = false;
   private unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -265,6 +269,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       return;
     }
     this.state = "stopping";
+    if (options.force) this.forced = true;
     await this.claimer.stop();
     clearInterval(this.staleTimer);
     // runs claimed ahead are not in flight: graceful or forced, they go back at once
@@ -272,11 +277,10 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     this.workers.stop();
     this.unsubscribe?.();
     // a damaged store commits nothing more: waiting for runs in flight would wait for ever
-    if (options.force || this.storeWatch.state.state === "damaged")
-      for (const { execution } of this.executions.values()) execution.abort("stopping");
+    if (this.forced || this.storeWatch.state.state === "damaged") this.abortInFlight();
     await Promise.allSettled([...this.executions.values()].map((e) => e.done));
     // no child outlives its node: forced, they are killed; graceful, idle ones are let go
-    await this.pool.close(options);
+    await this.pool.close({ force: this.forced });
     this.liveness.stop();
     this.emergency.stop();
     this.probes?.stop();
@@ -292,6 +296,24 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     }
     this.state = "stopped";
     this.log.info({ node: this.id }, "node stopped");
+  }
+
+  /**
+   * Turns a graceful stop under way into a forced one: the steps in flight are aborted now and
+   * their runs given back, instead of being waited for. Nothing to do when no stop is under way.
+   */
+  hurryStop(): void {
+    if (this.state !== "stopping" || this.forced) return;
+    this.forced = true;
+    this.log.info(
+      { node: this.id, inFlight: this.executions.size },
+      "stop forced: aborting steps in flight",
+    );
+    this.abortInFlight();
+  }
+
+  private abortInFlight(): void {
+    for (const { execution } of this.executions.values()) execution.abort("stopping");
   }
 
   /** Re-reads breaker states now (a change made through this process need not wait a poll). */
@@ -493,6 +515,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       },
     });
     const startedAt = performance.now();
+    this.emit("started", { runId, pipeline: claimed.run.pipeline });
     const finished = execution.execute().finally(() => {
       handOnSlot();
       if (this.executions.get(runId)?.execution === execution) this.executions.delete(runId);

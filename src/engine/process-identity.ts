@@ -54,6 +54,11 @@ export function judgeNode(
   return node.host === own.host ? judgeProcess(node.pid, null) : "elsewhere";
 }
 
+/** true while `pid` runs: a zombie (exited, its status not yet read by its parent) does not. */
+export function processRuns(pid: number): boolean {
+  return judgeProcess(pid, null) === "alive";
+}
+
 /** `identity`, when known: a live process that started at another time holds a reused pid. */
 function judgeProcess(pid: number, identity: ProcessIdentity | null): ProcessVerdict {
   try {

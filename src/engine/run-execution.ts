@@ -77,6 +77,8 @@ export class RunExecution {
   private finished = false;
   private finishing = false;
   private end: RunEnd = null;
+  /** how the run left this node, for its "run ended" log line */
+  private outcome = "given_back";
   private readonly checkpointWrites = new Set<Promise<void>>();
 
   constructor(
@@ -90,7 +92,7 @@ export class RunExecution {
     for (const cp of claimed.checkpoints) this.done.set(cp.step, cp.output);
   }
 
-  /** the run's logger, bound to its ids; made on first use, as most runs log nothing */
+  /** the run's logger, bound to its ids (runId, traceId, pipeline); made on first use */
   private get log(): Logger {
     return (this.runLog ??= this.deps.log.child({
       runId: this.run.id,
@@ -121,10 +123,16 @@ export class RunExecution {
   }
 
   async execute(): Promise<void> {
+    const clock = performance.now();
+    // every run says when it starts and how it ends, at info: a trace id always finds its run. The
+    // run's child logger is made only when info is on (a node at warn pays nothing per run)
+    const logEnds = this.deps.log.isLevelEnabled("info");
+    if (logEnds) this.log.info({ attempts: this.run.attempts }, "run started");
     try {
       await this.runSteps();
       await this.settle();
     } catch (error) {
+      this.outcome = error instanceof LeaseLostError ? "lease_lost" : "store_write_failed";
       if (error instanceof LeaseLostError) {
         this.log.warn(
           { err: error },
@@ -141,6 +149,11 @@ export class RunExecution {
       }
     } finally {
       this.finished = true;
+      if (logEnds)
+        this.log.info(
+          { outcome: this.outcome, ms: Math.round(performance.now() - clock) },
+          "run ended",
+        );
     }
   }
 
@@ -168,10 +181,7 @@ export class RunExecution {
     if (step.uses.length > 0) {
       const admission = await this.deps.breakers.admit(step.uses, Date.now());
       if (!admission.ok) {
-        const cause = new BreakerOpenError(admission.breaker, admission.reason);
-        const served = await this.serveFallback(step, attempt, from, cause, cause.code);
-        // no fallback, or it failed too: the run waits for the breaker, spending no attempt
-        if (!served) this.deferral ??= admission;
+        await this.waitForBreaker(step, attempt, from, admission);
         return;
       }
     }
@@ -205,15 +215,28 @@ export class RunExecution {
     const start: StepStart | undefined = startWrite ? undefined : { from, at: startedAt };
     if (this.abortReason) return;
     const ms = Math.round((performance.now() - clock) * 1000) / 1000;
-    const cls = outcome.ok ? undefined : classifyError(outcome.error);
-    if (step.uses.length > 0)
-      await this.deps.breakers.report(
-        step.uses,
-        !cls ? { ok: true } : cls.retryable ? { ok: false, code: cls.code } : null,
-      );
     if (outcome.ok) {
+      if (step.uses.length > 0) await this.deps.breakers.report(step.uses, { ok: true });
       await this.checkpoint(step, attempt, outcome.output, startedAt, ms, undefined, start);
       return;
+    }
+    const cls = classifyError(outcome.error);
+    if (step.uses.length > 0 && cls.retryable) {
+      const held = await this.deps.breakers.report(step.uses, {
+        ok: false,
+        code: cls.code,
+        message: outcome.error.message,
+      });
+      // the failure opened a breaker, or was a half-open trial: the outage, not this run, failed
+      if (!held.ok) {
+        this.emitStep(step, "failed", attempt, { ms, error: errorInfo(step, outcome.error, cls) });
+        this.log.warn(
+          { step: step.name, attempt, breaker: held.breaker, err: outcome.error },
+          "step failed with its dependency's breaker open; the run waits for it, spending no attempt",
+        );
+        await this.waitForBreaker(step, attempt, from, held);
+        return;
+      }
     }
     const next = await this.recordFailure(step, attempt, outcome.error, ms, start);
     if (retriesExhausted(next) && step.fallback) {
@@ -221,6 +244,19 @@ export class RunExecution {
       if (await this.serveFallback(step, attempt, "failed", outcome.error, cause)) return;
     }
     this.failure = worseFailure(this.failure, next);
+  }
+
+  /** Serves the step's fallback, or else defers the run until the breaker lets a trial through. */
+  private async waitForBreaker(
+    step: AnyStep,
+    attempt: number,
+    from: "pending" | "failed",
+    refusal: Extract<Admission, { ok: false }>,
+  ): Promise<void> {
+    const cause = new BreakerOpenError(refusal.breaker, refusal.reason);
+    const served = await this.serveFallback(step, attempt, from, cause, cause.code);
+    // no fallback, or it failed too: the run waits for the breaker, spending no attempt
+    if (!served) this.deferral ??= refusal;
   }
 
   /**
@@ -288,6 +324,7 @@ export class RunExecution {
         this.deps.store.completeStep(this.lease, checkpoint, this.runOutput()),
       );
       this.finished = true;
+      this.outcome = "succeeded";
       this.end = { status: "succeeded", quarantineReason: null };
     } else {
       const write = this.persist(() => this.deps.store.completeStep(this.lease, checkpoint));
@@ -309,13 +346,7 @@ export class RunExecution {
     start?: StepStart,
   ): Promise<Failure> {
     const cls = classifyError(error);
-    const info: ErrorInfo = {
-      code: cls.code,
-      message: error.message,
-      step: step.name,
-      retryable: cls.retryable,
-      stack: error.stack?.split("\n").slice(0, 8).join("\n"),
-    };
+    const info = errorInfo(step, error, cls);
     this.stepAttempts[step.name] = attempt;
     const stepAttempts = { ...this.stepAttempts };
     await this.persist(() =>
@@ -378,23 +409,30 @@ export class RunExecution {
     const now = Date.now();
     const { store } = this.deps;
     if (this.abortReason === "stopping") {
+      this.outcome = "node_stopping";
       await this.finalWrite(() => store.returnRun(this.lease, "node_stopping", now));
     } else if (this.abortReason === "emergency") {
+      this.outcome = "emergency_stop";
       await this.finalWrite(() => store.returnRun(this.lease, "emergency_stop", now));
     } else if (this.abortReason) {
+      this.outcome = this.abortReason;
       return; // cancelled or lost: the run is no longer ours to write
     } else if (this.failure?.kind === "retry") {
       const at = now + this.failure.delayMs;
+      this.outcome = "retry_scheduled";
       await this.finalWrite(() => store.rescheduleRun(this.lease, at, "retry_scheduled", now));
     } else if (this.failure?.kind === "quarantine") {
       const { reason, error } = this.failure;
+      this.outcome = `quarantined:${reason}`;
       await this.finalWrite(() => store.quarantineRun(this.lease, reason, error, now));
       this.end = { status: "quarantined", quarantineReason: reason };
     } else if (this.deferral) {
       const { breaker, until } = this.deferral;
+      this.outcome = `breaker_open:${breaker}`;
       await this.finalWrite(() => store.deferRun(this.lease, breaker, until, now));
     } else if (this.done.size < this.pipeline.steps.length) {
       // the emergency stop held back the remaining steps: give the run back as it is
+      this.outcome = "emergency_stop";
       await this.finalWrite(() => store.returnRun(this.lease, "emergency_stop", now));
     }
   }
@@ -436,4 +474,14 @@ export class RunExecution {
       step.retry,
     );
   }
+}
+
+function errorInfo(step: AnyStep, error: Error, cls: ReturnType<typeof classifyError>): ErrorInfo {
+  return {
+    code: cls.code,
+    message: error.message,
+    step: step.name,
+    retryable: cls.retryable,
+    stack: error.stack?.split("\n").slice(0, 8).join("\n"),
+  };
 }

@@ -12,6 +12,7 @@ import type { Store } from "../store/store.js";
 import type { Logger } from "./logger.js";
 import type { NodeEvents } from "./node.js";
 import { TelemetryRollup } from "./telemetry-rollup.js";
+import { ActiveClock, type ActiveSlice } from "./telemetry-active.js";
 
 /**
  * Counts what this process sees (step latencies and failures, runs that end, bytes) into
@@ -50,6 +51,7 @@ export function resolveTelemetryOptions(options: TelemetryOptions = {}): Resolve
 
 export class TelemetryRecorder {
   private readonly pending = new TelemetryRollup();
+  private readonly active = new ActiveClock();
   private readonly work = new Set<Promise<void>>();
   private flushTimer: NodeJS.Timeout | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
@@ -70,8 +72,10 @@ export class TelemetryRecorder {
         this.stepSucceeded(e.pipeline, e.step, e.ms);
       if (e.status === "failed") this.stepFailed(e.pipeline, e.step, e.error?.code ?? "unknown");
     });
+    node.on("started", (e) => this.active.started(e.pipeline, this.clock()));
     node.on("settled", (e) => {
       if (e.ended) this.runEnded(e.pipeline, e.ended.status, e.ended.quarantineReason);
+      this.addActive(this.active.ended(e.pipeline, this.clock()));
     });
     node.on("progress", (e) => this.bytes(e.pipeline, e.bytes, "processed"));
   }
@@ -109,6 +113,7 @@ export class TelemetryRecorder {
   async flush(): Promise<void> {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
+    this.addActive(this.active.takeOpen(this.clock()));
     const batch = this.pending.take();
     if (batch.length > 0) await this.track(this.write(batch));
   }
@@ -125,6 +130,15 @@ export class TelemetryRecorder {
         { rows: this.pending.size },
         "telemetry not written at stop; these counts are lost",
       );
+  }
+
+  private addActive(slices: ActiveSlice[]): void {
+    if (this.stopped) return;
+    for (const { minute, pipeline, ms } of slices)
+      this.pending.add(
+        telemetryIncrement({ minute, pipeline, kind: "active", count: 0, total: ms }),
+      );
+    if (slices.length > 0) this.arm();
   }
 
   private add(

@@ -44,6 +44,7 @@ export class WorkerLimit {
   private histogram: IntervalHistogram | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastChange: LimitChange | null = null;
+  private startedAt = 0;
 
   constructor(
     private readonly s: ResolvedWorkerSettings,
@@ -86,6 +87,7 @@ export class WorkerLimit {
       this.histogram = monitorEventLoopDelay({ resolution: 10 });
       this.histogram.enable();
     }
+    this.startedAt = Date.now();
     this.timer = setInterval(() => this.tick(), this.s.sampleMs);
     this.timer.unref();
   }
@@ -106,6 +108,9 @@ export class WorkerLimit {
     const controller = this.controller as ConcurrencyController;
     const at = Date.now();
     const sample: PressureSample = { at, ...(this.s.sample?.() ?? this.measure(at)) };
+    // start-up's one-off work is not pressure: its samples are taken (the throttling window stays
+    // whole) but not counted
+    if (at - this.startedAt < this.s.startupGraceMs) return;
     const wasActive = controller.pressure.active;
     const change = controller.observe(sample);
     this.latency.close(controller.pressed);

@@ -42,6 +42,11 @@ export interface AdaptiveTuning {
   decreaseFactor?: number;
   decreaseEveryMs?: number;
   growAfterMs?: number;
+  /**
+   * how long after the node starts no sample counts (ms; default 3000): loading modules, the API
+   * and the first claims hold the event loop once, which is start-up, not CPU pressure
+   */
+  startupGraceMs?: number;
   /** the cgroup cpu.stat to read; default found from /proc/self/cgroup; false: none */
   cgroupStat?: string | false;
   /** for tests: pressure samples to use instead of measured ones */
@@ -55,6 +60,7 @@ export interface ResolvedWorkerSettings {
   readonly max: number;
   readonly deferBelowPriority: number | null;
   readonly sampleMs: number;
+  readonly startupGraceMs: number;
   readonly tuning: Readonly<Omit<ControllerSettings, "min" | "max">>;
   readonly cgroupStat: string | null;
   readonly sample: (() => Omit<PressureSample, "at">) | undefined;
@@ -69,6 +75,9 @@ export interface ResolvedWorkerSettings {
 export const defaultClaimAheadFactor = 3;
 export const defaultClaimAheadFloor = 128;
 export const defaultClaimAheadWaitMs = 50;
+
+/** start-up held a 2-core node's event loop 0.6-0.8 s, within its first seconds */
+export const defaultStartupGraceMs = 3000;
 
 export const defaultMaxWorkers = (): number => Math.min(availableParallelism(), 8);
 
@@ -95,6 +104,8 @@ export function resolveWorkerSettings(options: WorkerSettings): ResolvedWorkerSe
   checkWhole("adaptive.growAfterMs", tuning.growAfterMs, 0, 3_600_000);
   const sampleMs = t.sampleMs ?? 250;
   checkWhole("adaptive.sampleMs", sampleMs, 10, 60_000);
+  const startupGraceMs = t.startupGraceMs ?? defaultStartupGraceMs;
+  checkWhole("adaptive.startupGraceMs", startupGraceMs, 0, 600_000);
   const most = fixed ?? max;
   const claimAhead = Object.freeze({
     max:
@@ -110,6 +121,7 @@ export function resolveWorkerSettings(options: WorkerSettings): ResolvedWorkerSe
     max: most,
     deferBelowPriority: defer,
     sampleMs,
+    startupGraceMs,
     tuning,
     cgroupStat: fixed !== null || t.cgroupStat === false ? null : (t.cgroupStat ?? findCpuStat()),
     sample: t.sample,

@@ -10,8 +10,11 @@ import {
 } from "./telemetry-range.js";
 
 /**
- * Throughput: runs that ended (by status) and bytes, per time bucket and pipeline, with rates per
- * second of the bucket's time inside the range (so the current, unfinished minute is not diluted).
+ * Throughput: runs that ended (by status) and bytes, per time bucket and pipeline, with two rates:
+ * the plain average, per second of the bucket's time inside the range (so the current, unfinished
+ * minute is not diluted), and the rate while active, per second that runs of the pipeline were in
+ * flight on a node (`active_s`): a 100 MB/s burst in an idle minute reads 100 MB/s there, not the
+ * minute's average.
  */
 export const telemetryBuckets = ["minute", "hour", "day"] as const;
 export type TelemetryBucket = (typeof telemetryBuckets)[number];
@@ -35,6 +38,11 @@ export interface ThroughputRow {
   bytes_per_s: number;
   /** the size of the files watch sources made runs of */
   source_bytes: number;
+  /** seconds runs of the pipeline were in flight on a node (summed over nodes) */
+  active_s: number;
+  /** runs and bytes per second of `active_s`; null when no time in flight was recorded */
+  runs_per_s_while_active: number | null;
+  bytes_per_s_while_active: number | null;
 }
 
 export interface ThroughputJson extends RangeJson {
@@ -57,7 +65,12 @@ export async function telemetryThroughput(
       { field: "bucket" },
     );
   const size = bucketMs[bucket];
-  const rows = await readSummed(store, range, ["run", "bytes"], (m) => Math.floor(m / size) * size);
+  const rows = await readSummed(
+    store,
+    range,
+    ["run", "bytes", "active"],
+    (m) => Math.floor(m / size) * size,
+  );
   const series = new Map<string, { start: number; row: ThroughputRow }>();
   const totals = new Map<string, ThroughputRow>();
   for (const r of rows) {
@@ -95,6 +108,9 @@ function emptyRow(pipeline: string): ThroughputRow {
     bytes: 0,
     bytes_per_s: 0,
     source_bytes: 0,
+    active_s: 0,
+    runs_per_s_while_active: null,
+    bytes_per_s_while_active: null,
   };
 }
 
@@ -104,9 +120,19 @@ function count(row: ThroughputRow, r: TelemetryRecord): void {
     row.finished += r.count;
   } else if (r.kind === "bytes" && r.label === "processed") row.bytes += r.total;
   else if (r.kind === "bytes" && r.label === "source") row.source_bytes += r.total;
+  else if (r.kind === "active") row.active_s += r.total / 1000;
 }
 
 function withRates(row: ThroughputRow, seconds: number): ThroughputRow {
-  const rate = (n: number): number => Math.round((n / seconds) * 1e6) / 1e6;
-  return { ...row, runs_per_s: rate(row.finished), bytes_per_s: rate(row.bytes) };
+  const per = (n: number, s: number): number => Math.round((n / s) * 1e6) / 1e6;
+  // runs of a few ms: the time in flight is never taken as less than a millisecond
+  const active = row.active_s > 0 ? Math.max(row.active_s, 0.001) : null;
+  return {
+    ...row,
+    active_s: Math.round(row.active_s * 1000) / 1000,
+    runs_per_s: per(row.finished, seconds),
+    bytes_per_s: per(row.bytes, seconds),
+    runs_per_s_while_active: active === null ? null : per(row.finished, active),
+    bytes_per_s_while_active: active === null ? null : per(row.bytes, active),
+  };
 }

@@ -35,7 +35,7 @@ export interface BreakerTransitionRecord {
 /** What a node reports: a step's outcome, a probe that answered, a step asking to run. */
 export type BreakerSignal =
   | { kind: "success" }
-  | { kind: "failure"; code: string }
+  | { kind: "failure"; code: string; message?: string }
   | { kind: "probe_ok" }
   | { kind: "trial" };
 

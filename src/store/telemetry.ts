@@ -19,6 +19,8 @@ export const TelemetryKind = {
   latency: "latency",
   /** bytes: label `processed` (ctx.progress) or `source` (files a watch source made runs of); total = bytes */
   bytes: "bytes",
+  /** time runs of the pipeline were in flight on a node (summed over nodes); total = ms */
+  active: "active",
 } as const;
 export type TelemetryKind = (typeof TelemetryKind)[keyof typeof TelemetryKind];
 

@@ -166,7 +166,13 @@ describe("a node with adaptive concurrency", () => {
       minWorkers: 1,
       maxWorkers: 4,
       deferBelowPriority: 0,
-      adaptive: { sampleMs: 20, decreaseEveryMs: 60, growAfterMs: 100, sample: () => pressure },
+      adaptive: {
+        sampleMs: 20,
+        startupGraceMs: 0,
+        decreaseEveryMs: 60,
+        growAfterMs: 100,
+        sample: () => pressure,
+      },
     });
     const limits: number[] = [];
     k.on("concurrency", (s) => limits.push(s.limit));
@@ -199,7 +205,11 @@ describe("a node with adaptive concurrency", () => {
   it("a fixed concurrency never adapts", async () => {
     const k = await h.start({
       concurrency: 3,
-      adaptive: { sampleMs: 20, sample: () => ({ ...calm, eventLoopDelayMs: 900 }) },
+      adaptive: {
+        sampleMs: 20,
+        startupGraceMs: 0,
+        sample: () => ({ ...calm, eventLoopDelayMs: 900 }),
+      },
     });
     await sleep(100);
     expect(k.concurrencyState).toMatchObject({

@@ -234,6 +234,45 @@ describe("breakers", () => {
     expect(await breaker(k)).toMatchObject({ state: "closed", failures: 2 });
   });
 
+  it("an outage longer than every attempt quarantines nothing: failed trials spend no attempt", async () => {
+    const dep = await withDependency();
+    // the dependency answers, but 503: the outage of docs/operator-guide.md#a-dependency-is-down
+    dep.answer(503);
+    const counts: Counts = { prep: 0, embed: 0, store: 0 };
+    const p = embedPipeline("embed-outage", dep, counts);
+    const k = await h.start({
+      pipelines: [p],
+      retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 20 },
+      breakers: { dep: { failureThreshold: 2, recoveryTimeoutMs: 150, halfOpenRequests: 1 } },
+    });
+    const runs = await Promise.all(
+      Array.from({ length: 3 }, (_, i) => k.submit(p, { doc: `d${i}` })),
+    );
+    // two attempts with retry delays of at most 20 ms would be spent in well under a second; the
+    // outage lasts for many failed calls, each one a request the dependency answers with a 503
+    const anyQuarantined = async () => (await k.list({ status: "quarantined" })).runs.length > 0;
+    await until(async () => counts.embed >= 10 || (await anyQuarantined()), {
+      timeoutMs: 20_000,
+      message: "ten failed calls",
+    });
+    const during = await Promise.all(runs.map((r) => k.get(r.id)));
+    expect(during.map((r) => r?.status)).not.toContain("quarantined");
+    for (const run of during) expect(run?.stepAttempts.embed ?? 0).toBeLessThan(2);
+    // the reason says what the dependency answered, not only the error's code
+    const open = await until(async () => {
+      const b = await breaker(k);
+      return b?.state === "open" ? b : undefined;
+    });
+    expect(open.reason).toMatch(/dependency answered 503/);
+    const failedTrial = open.history.find((t) => t.reason === "trial_failed");
+    expect(JSON.stringify(failedTrial?.details)).toMatch(/dependency answered 503/);
+
+    dep.answer(null);
+    await expectAllDoneOnce(k, runs);
+    const quarantined = await k.list({ status: "quarantined" });
+    expect(quarantined.runs).toEqual([]);
+  });
+
   it("does not count a permanent error against the breaker", async () => {
     const bad = step("bad", { uses: ["dep"] }, () => {
       throw new PermanentError("unreadable document", "parse_error");

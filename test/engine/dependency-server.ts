@@ -9,6 +9,8 @@ export interface Dependency {
   /** requests answered, by path */
   readonly hits: Map<string, number>;
   up(): Promise<void>;
+  /** answers every request with this status (503: an outage that still answers); null: 200 */
+  answer(status: number | null): void;
   down(): Promise<void>;
   /** calls the dependency the way a step would: throws unless it answered 200 */
   call(path: string, signal?: AbortSignal): Promise<{ path: string; n: number }>;
@@ -18,6 +20,7 @@ export async function startDependency(): Promise<Dependency> {
   const hits = new Map<string, number>();
   let server: Server | undefined;
   let port = 0;
+  let status: number | null = null;
   const listen = (): Promise<void> =>
     new Promise((resolve, reject) => {
       const s = createServer((req, res) => {
@@ -25,6 +28,7 @@ export async function startDependency(): Promise<Dependency> {
         hits.set(path, (hits.get(path) ?? 0) + 1);
         res.setHeader("content-type", "application/json");
         res.setHeader("connection", "close");
+        if (status !== null) res.statusCode = status;
         res.end(JSON.stringify({ path, n: hits.get(path) }));
       });
       s.once("error", reject);
@@ -41,6 +45,9 @@ export async function startDependency(): Promise<Dependency> {
     },
     hits,
     up: listen,
+    answer(next) {
+      status = next;
+    },
     down: () =>
       new Promise((resolve) => {
         const s = server;

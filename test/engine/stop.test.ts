@@ -13,6 +13,21 @@ import {
 
 const h = useHarness();
 
+/** A started node running a step that honours its signal: it ends as soon as it is aborted. */
+async function runPoliteStep(name: string) {
+  const started = gate();
+  const s = step("s", async (ctx) => {
+    started.open();
+    await abortedPromise(ctx.signal);
+    throw ctx.signal.reason;
+  });
+  const p = pipeline(name, [s]);
+  const k = await h.start({ pipelines: [p] });
+  const run = await k.submit(p, {});
+  await started.promise;
+  return { k, run };
+}
+
 describe("stop()", () => {
   it("graceful: waits for the step in flight to finish; the run succeeds", async () => {
     const started = gate();
@@ -133,16 +148,7 @@ describe("stop()", () => {
   });
 
   it("forced: a step that honours its signal ends at once; the stop does not hang", async () => {
-    const started = gate();
-    const s = step("s", async (ctx) => {
-      started.open();
-      await abortedPromise(ctx.signal);
-      throw ctx.signal.reason;
-    });
-    const p = pipeline("forced-polite", [s]);
-    const k = await h.start({ pipelines: [p] });
-    const run = await k.submit(p, {});
-    await started.promise;
+    const { k, run } = await runPoliteStep("forced-polite");
     const t0 = Date.now();
     await k.stop({ force: true });
     expect(Date.now() - t0).toBeLessThan(5000);
@@ -151,6 +157,21 @@ describe("stop()", () => {
     expect(after.run.status).toBe("pending");
     expect(after.transitions.at(-1)?.reason).toBe("node_stopping");
     expect(after.transitions.filter((t) => t.to === "failed")).toEqual([]);
+  });
+
+  it("forced while a graceful stop waits: aborts the step; both stops resolve together", async () => {
+    const { k, run } = await runPoliteStep("hurried");
+    let gracefulDone = false;
+    const graceful = k.stop().then(() => (gracefulDone = true));
+    await sleep(200);
+    expect(gracefulDone).toBe(false);
+    const t0 = Date.now();
+    await k.stop({ force: true });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await graceful;
+    expect(gracefulDone).toBe(true);
+    const after = await h.make().get(run.id);
+    expect(after).toMatchObject({ status: "pending", attempts: 0 });
   });
 
   it("is idempotent, works before start, and start() twice is refused", async () => {

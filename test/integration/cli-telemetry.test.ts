@@ -2,7 +2,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { fileURLToPath } from "node:url";
 import { keelCli } from "./keel-cli.js";
+import { writeConfig } from "./node-process.js";
+
+const fixture = fileURLToPath(new URL("./fixtures/slow-pipelines.mjs", import.meta.url));
 
 /**
  * `keel telemetry ...` as an operator runs it, against a background node (`keel start`) that ran
@@ -51,6 +55,9 @@ describe("keel telemetry", () => {
           bytes: 3 * Buffer.byteLength(text),
           bytes_per_s: expect.any(Number),
           source_bytes: 0,
+          active_s: expect.any(Number),
+          runs_per_s_while_active: expect.any(Number),
+          bytes_per_s_while_active: expect.any(Number),
         },
       ]);
       const series = throughput.series as { start: string; finished: number }[];
@@ -110,4 +117,30 @@ describe("keel telemetry", () => {
       keelCli(home, ["stop"]);
     }
   }, 90_000);
+  it("a burst reads at its own rate while active, next to the plain average", async () => {
+    const home = mkdtempSync(join(tmpdir(), "keel-cli-telemetry-burst-"));
+    const env = { KEEL_SERVER_PORT: "0", KEEL_TEST_EFFECTS: join(home, "fx") };
+    const config = writeConfig(home, [fixture], "telemetry:\n  flush_ms: 100\n");
+    const started = keelCli(home, ["start", "--config", config], env);
+    expect(started.code, started.stderr).toBe(0);
+    try {
+      const run = keelCli(home, ["submit", "burst", "--input", "{}", "--wait"], env);
+      expect(run.code, run.stderr).toBe(0);
+    } finally {
+      // the last flush is at stop
+      expect(keelCli(home, ["stop"], env).code).toBe(0);
+    }
+    const doc = json(home, ["telemetry", "throughput", "--since", "1h"]);
+    const [total] = doc.totals as Record<string, number>[];
+    expect(total).toMatchObject({ pipeline: "burst", finished: 1, bytes: 100_000_000 });
+    // 100 MB in about a second of work: the rate while active says so; the hour's average cannot
+    expect(total?.active_s).toBeGreaterThanOrEqual(1);
+    expect(total?.active_s).toBeLessThan(30);
+    expect(total?.bytes_per_s_while_active).toBeGreaterThan(100_000_000 / 30);
+    expect(total?.bytes_per_s).toBeLessThan(100_000_000 / 3600 + 1);
+    const minute = (doc.series as Record<string, number>[]).find((s) => (s.bytes ?? 0) > 0);
+    expect(minute?.bytes_per_s_while_active).toBeGreaterThan(10 * (minute?.bytes_per_s ?? 0));
+    const table = keelCli(home, ["telemetry", "throughput", "--since", "1h"]);
+    expect(table.stdout).toMatch(/BYTES_PER_S_WHILE_ACTIVE/);
+  }, 60_000);
 });

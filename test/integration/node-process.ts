@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterEach } from "vitest";
 
 /** A real `keel start --foreground` child process on a given home, for crash tests. */
 export const keelBin = fileURLToPath(new URL("../../bin/keel.js", import.meta.url));
@@ -57,4 +58,15 @@ export function startNode(
     child.once("exit", (code) => resolve(code)),
   );
   return { child, ready, exited, output: () => out };
+}
+
+/** The nodes a test file starts: any still running after a test is SIGKILLed (none outlives it). */
+export function useNodes(): NodeProcess[] {
+  const children: NodeProcess[] = [];
+  afterEach(() => {
+    for (const node of children.splice(0))
+      if (node.child.exitCode === null && node.child.signalCode === null)
+        node.child.kill("SIGKILL");
+  });
+  return children;
 }

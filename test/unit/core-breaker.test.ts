@@ -84,6 +84,20 @@ describe("breaker state machine", () => {
     expect(two.next).toMatchObject({ openedAt: 20, nextAttemptAt: 1020, backoffMs: 1000 });
   });
 
+  it("names the error's message with its code, and says which trial failed", () => {
+    const policy = { ...defaultBreakerPolicy, failureThreshold: 1 };
+    const failure = { kind: "failure", code: "error", message: "ext answered\n503" } as const;
+    const opened = moveBreaker(closedBreaker, failure, policy, 0);
+    expect(opened.transition?.message).toBe(
+      "1 consecutive failures, the last error (ext answered 503)",
+    );
+    const trial = moveBreaker(opened.next, { kind: "trial" }, policy, 2000).next;
+    const reopened = moveBreaker(trial, failure, policy, 2001);
+    expect(reopened.next.reason).toBe("a trial request failed: error (ext answered 503)");
+    const long = { kind: "failure", code: "error", message: "x".repeat(500) } as const;
+    expect(moveBreaker(closedBreaker, long, policy, 0).next.reason?.length).toBeLessThan(260);
+  });
+
   it("with a probe, waits the whole recovery timeout before a trial of its own", () => {
     const policy = { ...defaultBreakerPolicy, failureThreshold: 1, probe: true };
     const open = moveBreaker(closedBreaker, { kind: "failure", code: "x" }, policy, 0).next;

@@ -99,6 +99,18 @@ describe("workers health", () => {
     });
   });
 
+  it("a busy node at its full limit is not degraded: pressure that held nothing back is a note", () => {
+    const full = { ...workers, limit: 2, max: 2, deferBelowPriority: null, deferring: false };
+    expect(workersHealth({ workers: full, busy: 2 }, 42, NOW)).toMatchObject({
+      status: "healthy",
+      reason:
+        "2 busy, up to 2 runs at once (adaptive, 1-2); CPU pressure seen (step latency x3.1 of its baseline (>= x2)), the limit still at its maximum",
+    });
+    // runs held back by priority are work waiting: degraded, even at the full limit
+    const deferring = { ...full, deferBelowPriority: 0, deferring: true };
+    expect(workersHealth({ workers: deferring, busy: 2 }, 42, NOW).status).toBe("degraded");
+  });
+
   it("a worker process death is shown for a minute, however it died", () => {
     const death = {
       pid: 777,

@@ -67,6 +67,9 @@ describe("telemetry throughput", () => {
       row({ minute: M - 2 * min, label: "quarantined" }),
       row({ minute: M - 2 * min, kind: "bytes", label: "processed", total: 600 }),
       row({ minute: M - 2 * min, kind: "bytes", label: "source", total: 50 }),
+      // work was in flight 2 s of that minute, over two nodes' rows
+      row({ minute: M - 2 * min, kind: "active", label: "", count: 0, total: 1500 }),
+      row({ minute: M - 2 * min, kind: "active", label: "", count: 0, total: 500 }),
       row({ minute: M - min, label: "cancelled", count: 2 }),
       row({ minute: M, count: 3 }),
       row({ minute: M - 90 * min, pipeline: "b", count: 3 }),
@@ -91,8 +94,18 @@ describe("telemetry throughput", () => {
         bytes: 600,
         bytes_per_s: 10,
         source_bytes: 50,
+        // 600 bytes in 2 s of work: 300 B/s while active, not the minute's 10 B/s
+        active_s: 2,
+        runs_per_s_while_active: 3.5,
+        bytes_per_s_while_active: 300,
       },
-      expect.objectContaining({ start: new Date(M - min).toISOString(), finished: 2 }),
+      // no time in flight recorded (rows of an older node): no rate while active, not a made-up one
+      expect.objectContaining({
+        start: new Date(M - min).toISOString(),
+        finished: 2,
+        active_s: 0,
+        runs_per_s_while_active: null,
+      }),
       // the current minute has lasted 15 s
       expect.objectContaining({ start: new Date(M).toISOString(), finished: 3, runs_per_s: 0.2 }),
     ]);
@@ -103,6 +116,8 @@ describe("telemetry throughput", () => {
         finished: 12,
         runs_per_s: Math.round((12 / 3615) * 1e6) / 1e6,
         bytes: 600,
+        active_s: 2,
+        bytes_per_s_while_active: 300,
       }),
     ]);
   });

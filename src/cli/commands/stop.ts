@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../ops/config.js";
 import { readLivePid } from "../../ops/pidfile.js";
+import { processRuns } from "../../engine/process-identity.js";
 import { resolveHome } from "../../store/open-store.js";
 import { intFlag } from "../flags.js";
 import { printJson } from "../output.js";
@@ -37,7 +38,7 @@ export function registerStop(program: Command, global: () => GlobalOptions): voi
         // the second signal is what asks the node to abort its steps in flight
         if (opts.force) setTimeout(() => signal(pid), 100);
         const deadline = Date.now() + opts.timeout * 1000;
-        while (alive(pid)) {
+        while (processRuns(pid)) {
           if (Date.now() > deadline) {
             process.stderr.write(
               `keel (pid ${pid}) is still running after ${opts.timeout} s; try \`keel stop --force\`\n`,
@@ -58,14 +59,5 @@ function signal(pid: number): void {
     process.kill(pid, "SIGTERM");
   } catch {
     // already gone
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

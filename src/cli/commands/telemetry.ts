@@ -32,7 +32,7 @@ export function registerTelemetry(program: Command, global: () => GlobalOptions)
     telemetry,
     global,
     "throughput",
-    "runs that ended (by status) and bytes, per minute or hour and pipeline, with rates",
+    "runs that ended (by status) and bytes, per minute or hour and pipeline: rates averaged over the bucket and while runs were in flight (*_per_s_while_active)",
     "keel telemetry throughput --since 24h --bucket hour",
     ops.throughput,
     printThroughput,
@@ -157,7 +157,17 @@ function heading(doc: { since: string; until: string }, extra = ""): void {
 
 function printThroughput(doc: ThroughputJson): void {
   heading(doc, `, by ${doc.bucket}`);
-  const columns = ["succeeded", "quarantined", "cancelled", "runs_per_s", "bytes", "bytes_per_s"];
+  // the plain average over the bucket, then the rate over the time runs were in flight
+  const columns = [
+    "succeeded",
+    "quarantined",
+    "cancelled",
+    "runs_per_s",
+    "bytes",
+    "bytes_per_s",
+    "active_s",
+    "bytes_per_s_while_active",
+  ];
   const flat = (row: ThroughputJson["totals"][number]) => ({ ...row, ...row.runs });
   printTable(doc.series.map(flat), ["start", "pipeline", ...columns]);
   process.stdout.write("\ntotals:\n");

@@ -16,7 +16,8 @@ export interface WorkersLive {
 }
 
 /**
- * The node's workers: how many runs it may run at once and why (CPU pressure shrinks the limit),
+ * The node's workers: how many runs it may run at once and why (CPU pressure shrinks the limit;
+ * degraded only while it holds work back, never because every slot is busy),
  * and its isolated-step child processes, degraded for a minute after one dies so the death is
  * seen even though the pool has already replaced it. Without the node's own figures (no node, or
  * its API is off) only whether a node runs can be said.
@@ -66,14 +67,18 @@ export function workersHealth(
     })),
   };
   const problems: string[] = [];
-  if (pressure.active) {
+  const notes: string[] = [];
+  // pressure degrades the node only where it holds work back: a lower limit, or runs deferred. A
+  // node at its full limit is busy, or saw a spike that changed nothing: healthy, with a note
+  if (pressure.active && (limit < max || deferring)) {
     const deferred = deferring
       ? `; runs below priority ${live.workers.deferBelowPriority} wait`
       : "";
     problems.push(
       `CPU pressure: ${limit} of at most ${max} runs in flight (${pressure.reason})${deferred}`,
     );
-  }
+  } else if (pressure.active)
+    notes.push(`; CPU pressure seen (${pressure.reason}), the limit still at its maximum`);
   const last = recent.at(-1);
   if (last) problems.push(describeDeath(last, recent.length, now));
   if (problems.length > 0)
@@ -84,7 +89,7 @@ export function workersHealth(
   return {
     component: "workers",
     status: "healthy",
-    reason: `${busy}up to ${limit} runs at once${adaptive ? ` (adaptive, ${min}-${max})` : ""}${children}`,
+    reason: `${busy}up to ${limit} runs at once${adaptive ? ` (adaptive, ${min}-${max})` : ""}${children}${notes.join("")}`,
     details,
   };
 }
