@@ -28,7 +28,7 @@ export interface StatusReport {
     nodeId: string | null;
     uptimeMs: number | null;
   };
-  /** "ok", or why the store could not be read ("missing", "empty", "corrupt: ...") */
+  /** "ok", or why the store could not be read ("missing", "corrupt: ...") */
   store: { file: string; state: string; bytes: number | null };
   nodes: NodeSummary[];
   runs: Partial<Record<RunStatus, number>>;
