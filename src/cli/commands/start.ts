@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { resolveHome } from "../../store/open-store.js";
 import { readLivePid, removePidfile, writePidfile } from "../../ops/pidfile.js";
 import { preflightStore } from "../../ops/db-preflight.js";
+import { keelCommand } from "../../ops/db-files.js";
 import { loadConfig } from "../../ops/config.js";
 import { diskCleanupTasks } from "../../ops/disk-cleanup.js";
 import { intFlag } from "../flags.js";
@@ -49,7 +50,7 @@ Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file)
         const running = readLivePid(home);
         if (running !== null && running !== process.pid) {
           process.stderr.write(
-            `keel is already running for ${home} (pid ${running}); stop it first with \`kill ${running}\`\n`,
+            `keel is already running for ${home} (pid ${running}); stop it first with \`${keelCommand(home, "stop")}\`\n`,
           );
           return ExitCode.failed;
         }
