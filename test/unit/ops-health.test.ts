@@ -198,6 +198,7 @@ describe("health checks", () => {
       "breakers",
       "workers",
       "scheduler",
+      "emergency",
     ]);
     expect(all.status).toBe("unhealthy"); // no node runs
     expect(all.components.find((c) => c.component === "workers")?.status).toBe("unhealthy");
