@@ -21,6 +21,8 @@ export interface GlobalOptions {
   home?: string;
   /** API token for a running node's API */
   token?: string;
+  /** --api-timeout: overrides keel.yaml's cli.api_timeout_ms */
+  apiTimeoutMs?: number;
   format: "table" | "json";
 }
 

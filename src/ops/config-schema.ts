@@ -180,6 +180,14 @@ export const configSchema = z
             message: `auth: false is refused on a non-loopback host (${server.host}): anyone who can reach it could change runs; keep auth on, or bind 127.0.0.1`,
           });
       }),
+    /** the CLI's calls to a node's API (docs/cli.md#a-node-that-does-not-answer) */
+    cli: z
+      .object({
+        /** how long a command waits for the node's answer before it gives up on the API (ms) */
+        api_timeout_ms: z.number().int().min(100).max(600_000).default(5000),
+      })
+      .strict()
+      .default({ api_timeout_ms: 5000 }),
     log: z
       .object({
         level: z
