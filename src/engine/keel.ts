@@ -38,6 +38,7 @@ import type { DeadNode } from "./liveness.js";
 import type { StoreWatchState } from "./store-watch.js";
 import { resolveNodeOptions, type NodeOptions } from "./options.js";
 import { PipelineRegistry } from "./registry.js";
+import { assertRunNotEnded } from "./run-ended.js";
 import { checkSubmitOptions, type SubmitOptions } from "./submit-options.js";
 import {
   TelemetryRecorder,
@@ -328,6 +329,7 @@ export class Keel extends EventEmitter<NodeEvents> {
 
   async cancel(id: string, reason: string, actor = "api"): Promise<RunRecord> {
     if (!reason?.trim()) throw new InvalidInputError("cancel needs a reason", { field: "reason" });
+    assertRunNotEnded(await this.store.getRun(id));
     const run = await this.store.cancelRun(id, reason, actor, Date.now(), {
       action: AuditAction.runCancel,
     });
