@@ -216,3 +216,66 @@ describe("a stale pidfile", () => {
     }
   }, 90_000);
 });
+
+describe("messages an operator meets", () => {
+  it("cancelling an ended run says it ended, when, and what to do instead", () => {
+    const home = tempHome();
+    const run = JSON.parse(
+      keelCli(home, [
+        "submit",
+        "document-analysis",
+        "--input",
+        '{"name":"a","text":"b"}',
+        "--at",
+        "1h",
+        "--format",
+        "json",
+      ]).stdout,
+    );
+    expect(keelCli(home, ["jobs", "cancel", run.id, "--reason", "dup"]).code).toBe(0);
+    const again = keelCli(home, ["jobs", "cancel", run.id, "--reason", "dup"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(
+      new RegExp(
+        `run ${run.id} already ended: cancelled at \\d{4}-\\d\\d-\\d\\dT.*nothing to cancel`,
+      ),
+    );
+    expect(again.stderr).toContain(`keel jobs retry ${run.id} --note`);
+    expect(again.stderr).not.toMatch(/cancelled -> cancelled/);
+  }, 60_000);
+
+  it("start refuses a missing or broken pipeline module and a source of an unknown pipeline, exit 2", () => {
+    const home = tempHome();
+    const cases: [string, string, RegExp][] = [
+      ["pipelines:\n  - ./nope.mjs\n", "", /pipeline module .*nope\.mjs does not exist/],
+      ["pipelines:\n  - ./broken.mjs\n", "export const = ;\n", /broken\.mjs failed to load/],
+      [
+        "sources:\n  nightly:\n    pipeline: ghost\n    every: 1h\n",
+        "",
+        /source nightly names pipeline "ghost", which no configured module defines/,
+      ],
+    ];
+    for (const [yaml, broken, message] of cases) {
+      writeFileSync(join(home, "keel.yaml"), yaml);
+      writeFileSync(join(home, "broken.mjs"), broken);
+      for (const args of [["start"], ["start", "--foreground"]]) {
+        const started = keelCli(home, ["--config", join(home, "keel.yaml"), ...args]);
+        expect(started.code, `${yaml} ${args.join(" ")}: ${started.stderr}`).toBe(2);
+        expect(started.stderr).toMatch(message);
+        expect(existsSync(join(home, "keel.pid"))).toBe(false);
+      }
+    }
+    writeFileSync(join(home, "keel.yaml"), "pipelines:\n  - ./nope.mjs\n");
+    const validate = keelCli(home, ["config", "validate", join(home, "keel.yaml")]);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toMatch(/pipelines: module .*nope\.mjs does not exist/);
+  }, 120_000);
+
+  it("status exits 1 on a corrupt store and says so", () => {
+    const home = tempHome();
+    writeFileSync(join(home, "keel.db"), Buffer.alloc(8192, 7));
+    const status = keelCli(home, ["status"]);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toMatch(/store_corrupt.*not an SQLite database/);
+  }, 60_000);
+});

@@ -12,7 +12,7 @@ import { diskCleanupTasks } from "../../ops/disk-cleanup.js";
 import { intFlag } from "../flags.js";
 import { printJson } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
-import { openSession, type GlobalOptions } from "../session.js";
+import { checkNodeConfig, openSession, type GlobalOptions } from "../session.js";
 import { readApiAddress } from "../../api/address.js";
 import type { RunningApi } from "../../api/listen.js";
 import { scheduleBackups } from "../../ops/backup-schedule.js";
@@ -164,6 +164,7 @@ async function runForeground(
 async function startBackground(g: GlobalOptions, home: string): Promise<number> {
   // say it here: the background node would only fail into its log file
   for (const warning of preflightStore(home)) process.stderr.write(`warning: ${warning}\n`);
+  await checkNodeConfig(loadConfig(g.config));
   const logs = join(home, "logs");
   mkdirSync(logs, { recursive: true, mode: 0o700 });
   const out = openSync(join(logs, "keel.log"), "a", 0o600);
