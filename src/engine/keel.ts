@@ -39,6 +39,7 @@ import type { StoreWatchState } from "./store-watch.js";
 import { resolveNodeOptions, type NodeOptions } from "./options.js";
 import { PipelineRegistry } from "./registry.js";
 import { assertRunNotEnded } from "./run-ended.js";
+import { inTimeOrder } from "./transition-order.js";
 import { checkSubmitOptions, type SubmitOptions } from "./submit-options.js";
 import {
   TelemetryRecorder,
@@ -299,7 +300,7 @@ export class Keel extends EventEmitter<NodeEvents> {
       this.store.listTransitions(id),
       this.pipelineSteps(run.pipeline),
     ]);
-    return { run, steps: inDeclaredOrder(steps, graph), transitions };
+    return { run, steps: inDeclaredOrder(steps, graph), transitions: inTimeOrder(transitions) };
   }
 
   async list(query: Partial<RunQuery> = {}): Promise<RunPage> {
