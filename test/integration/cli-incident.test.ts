@@ -2,8 +2,11 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { keelCli } from "./keel-cli.js";
+import { writeConfig } from "./node-process.js";
+import { Database } from "../../src/store/sqlite/driver.js";
 
 /** The operator's path during an incident: a frozen node, a stop left on, a damaged store. */
 function tempHome(): string {
@@ -15,8 +18,12 @@ const component = (report: { components: Component[] }, name: string): Component
   report.components.find((c) => c.component === name);
 
 /** a background node with a fixed worker count (an adaptive one may rightly report pressure) */
-function startNode(home: string): number {
-  const started = keelCli(home, ["start", "--format", "json"], { KEEL_WORKERS_CONCURRENCY: "2" });
+function startNode(home: string, config?: string, env: Record<string, string> = {}): number {
+  const started = keelCli(
+    home,
+    [...(config ? ["--config", config] : []), "start", "--format", "json"],
+    { KEEL_WORKERS_CONCURRENCY: "2", ...env },
+  );
   expect(started.code, started.stderr).toBe(0);
   return JSON.parse(started.stdout).pid as number;
 }
@@ -27,6 +34,13 @@ function killQuietly(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // already gone
   }
+}
+
+/** `keel stop`, which must succeed, then the node's process gone */
+async function stopNode(home: string, pid: number): Promise<void> {
+  const stopped = keelCli(home, ["stop"]);
+  expect(stopped.code, stopped.stderr).toBe(0);
+  await waitGone(pid);
 }
 
 async function waitGone(pid: number): Promise<void> {
@@ -144,9 +158,7 @@ describe("the emergency stop in health and status", () => {
       ).toEqual(["emergency.off", "emergency.on"]);
       expect(keelCli(home, ["status"]).stdout).toMatch(/emergency stop: off/);
     } finally {
-      const stopped = keelCli(home, ["stop"]);
-      expect(stopped.code, stopped.stderr).toBe(0);
-      await waitGone(pid);
+      await stopNode(home, pid);
     }
   }, 90_000);
 });
@@ -207,9 +219,7 @@ describe("a stale pidfile", () => {
         expect(second.stderr).toMatch(/already running .*stop it first with `keel stop --home /);
         expect(second.stderr).not.toMatch(/kill \d+/);
       } finally {
-        const stopped = keelCli(home, ["stop"]);
-        expect(stopped.code, stopped.stderr).toBe(0);
-        await waitGone(pid);
+        await stopNode(home, pid);
       }
     } finally {
       parent.kill("SIGKILL");
@@ -278,4 +288,117 @@ describe("messages an operator meets", () => {
     expect(status.code).toBe(1);
     expect(status.stderr).toMatch(/store_corrupt.*not an SQLite database/);
   }, 60_000);
+});
+
+const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
+
+describe("runs and nodes as an operator reads them", () => {
+  it("jobs show lists the transitions of parallel steps in time order", async () => {
+    const home = tempHome();
+    const config = writeConfig(home, [join(fixtures, "parallel-pipelines.mjs")]);
+    const pid = startNode(home, config);
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const run = JSON.parse(
+          keelCli(home, [
+            "--config",
+            config,
+            "submit",
+            "fanout",
+            "--input",
+            "{}",
+            "--wait",
+            "--format",
+            "json",
+          ]).stdout,
+        );
+        expect(run.status).toBe("succeeded");
+        ids.push(run.id);
+      }
+      for (const id of ids) {
+        const shown = JSON.parse(keelCli(home, ["jobs", "show", id, "--format", "json"]).stdout);
+        const times = (shown.transitions as { at: string }[]).map((t) => Date.parse(t.at));
+        expect(times, id).toEqual([...times].sort((a, b) => a - b));
+        expect(shown.transitions.length).toBeGreaterThan(10);
+      }
+    } finally {
+      await stopNode(home, pid);
+    }
+  }, 120_000);
+
+  it("submit --wait on a quarantined run prints the reason and the error", async () => {
+    const home = tempHome();
+    const effects = join(home, "effects.log");
+    writeFileSync(`${effects}.broken`, "");
+    const config = writeConfig(home, [join(fixtures, "operator-pipelines.mjs")]);
+    const env = { KEEL_TEST_EFFECTS: effects };
+    const pid = startNode(home, config, env);
+    try {
+      const quarantined = keelCli(
+        home,
+        ["--config", config, "submit", "ingest", "--input", '{"text":"a b"}', "--wait"],
+        env,
+      );
+      expect(quarantined.code).toBe(1);
+      expect(quarantined.stdout).toMatch(/quarantine\s+permanent:parse_error/);
+      expect(quarantined.stderr).toMatch(
+        /quarantined \(permanent:parse_error\): parse_error: unexpected token at line 1 \(step parse\)/,
+      );
+      expect(quarantined.stderr).toMatch(/keel quarantine retry run_\w+ --note/);
+    } finally {
+      await stopNode(home, pid);
+    }
+  }, 120_000);
+
+  it("offline nodes last seen over an hour ago are left out of keel status", async () => {
+    const home = tempHome();
+    const pid = startNode(home);
+    await stopNode(home, pid);
+    const before = JSON.parse(keelCli(home, ["status", "--format", "json"]).stdout);
+    expect(before.nodes).toEqual([expect.objectContaining({ pid, state: "offline" })]);
+    const db = new Database(join(home, "keel.db"));
+    db.prepare("UPDATE nodes SET heartbeat_at = heartbeat_at - 3700000").run();
+    db.close();
+    const after = JSON.parse(keelCli(home, ["status", "--format", "json"]).stdout);
+    expect(after.nodes).toEqual([]);
+  }, 60_000);
+
+  it("a store restored into a new home says its admin token stays valid, and rotates it on request", async () => {
+    const old = tempHome();
+    const pid = startNode(old);
+    const oldToken = readFileSync(join(old, "admin.token"), "utf8").trim();
+    await stopNode(old, pid);
+    const backup = join(old, "moved.db");
+    expect(keelCli(old, ["db", "backup", "--to", backup]).code).toBe(0);
+
+    const home = tempHome();
+    const restored = keelCli(home, ["db", "restore", backup, "--yes"]);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(restored.stderr).toMatch(/keeps its API tokens .*admin token [0-9a-f]{12}/);
+    expect(restored.stderr).toContain("--rotate-admin-token");
+
+    const rotated = keelCli(home, [
+      "db",
+      "restore",
+      backup,
+      "--yes",
+      "--rotate-admin-token",
+      "--format",
+      "json",
+    ]);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const tokens = JSON.parse(rotated.stdout).tokens;
+    expect(tokens.revoked).toHaveLength(1);
+    expect(tokens.rotated_to).toMatch(/^[0-9a-f]{12}$/);
+    const node = startNode(home);
+    try {
+      const refused = keelCli(home, ["--token", oldToken, "jobs", "list"]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/unauthorized/);
+      expect(keelCli(home, ["jobs", "list"]).code).toBe(0);
+    } finally {
+      await stopNode(home, node);
+    }
+  }, 120_000);
 });
