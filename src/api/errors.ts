@@ -52,6 +52,7 @@ const statusByCode: Record<KeelErrorCode, number> = {
   port_in_use: 422,
   api_error: 422,
   api_unreachable: 422,
+  node_unresponsive: 422,
   store_error: 422,
   store_missing: 422,
   store_busy: 422,

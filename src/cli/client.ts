@@ -15,6 +15,7 @@ import { parseInput, type Operation } from "../api/operation.js";
 import type { ErrorBody } from "../api/errors.js";
 import { cliActor } from "./actor.js";
 import { openSession, type GlobalOptions } from "./session.js";
+import { isTimeout, unansweredError, unansweredWarning, type Unanswered } from "./api-timeout.js";
 
 /**
  * How a command reaches keel: over the HTTP API of the node running for this home (with the token
@@ -31,6 +32,10 @@ export interface RawInput {
 export interface ApiEndpoint {
   url: string;
   token: string | null;
+  /** the node's pid, from the pidfile */
+  pid: number;
+  /** how long a call waits for the node's answer (--api-timeout, cli.api_timeout_ms) */
+  timeoutMs: number;
 }
 
 export interface Client {
@@ -38,6 +43,8 @@ export interface Client {
   readonly via: "api" | "store";
   /** the node's API when `via` is "api" (for its event stream), else null */
   readonly api: ApiEndpoint | null;
+  /** set once the node did not answer in time and read-only calls went to the store instead */
+  readonly unanswered: Unanswered | null;
   call<P, Q, B, R>(op: Operation<P, Q, B, R>, input?: RawInput): Promise<R>;
   close(): Promise<void>;
 }
@@ -67,23 +74,25 @@ export async function withClient<T>(
 export async function connect(g: GlobalOptions, options: ConnectOptions = {}): Promise<Client> {
   const config = loadConfig(g.config);
   const home = resolveHome(g.home ?? config.home);
-  const local = async (): Promise<StoreClient> => {
-    const client = options.readOnly ? StoreClient.readOnly(home) : await StoreClient.open(g, home);
+  const local = async (readOnly = options.readOnly): Promise<StoreClient> => {
+    const client = readOnly ? StoreClient.readOnly(home) : await StoreClient.open(g, home);
     client.diskThresholds = diskThresholds(config);
     return client;
   };
-  const api = apiEndpoint(g, home);
+  const api = apiEndpoint(g, home, g.apiTimeoutMs ?? config.cli.api_timeout_ms);
   return api ? new HttpClient(api, local) : local();
 }
 
 /** The API of the node running for this home, or null when none runs (or it does not listen). */
-export function apiEndpoint(g: GlobalOptions, home: string): ApiEndpoint | null {
+export function apiEndpoint(g: GlobalOptions, home: string, timeoutMs: number): ApiEndpoint | null {
   const pid = readLivePid(home);
   const address = pid === null ? null : readApiAddress(home);
-  if (!address || address.pid !== pid) return null;
+  if (pid === null || !address || address.pid !== pid) return null;
   return {
     url: address.url,
     token: g.token || process.env.KEEL_TOKEN || readAdminToken(home),
+    pid,
+    timeoutMs,
   };
 }
 
@@ -115,6 +124,7 @@ export function apiError(response: Response, text: string, what: string): KeelEr
 class StoreClient implements Client {
   readonly via = "store";
   readonly api = null;
+  readonly unanswered = null;
   /** keel.yaml's, for a look at the disk with no node to ask */
   diskThresholds: DiskThresholds | undefined;
   private constructor(
@@ -160,14 +170,17 @@ class StoreClient implements Client {
 
 class HttpClient implements Client {
   readonly via = "api";
+  unanswered: Unanswered | null = null;
   private fallback: StoreClient | undefined;
 
   constructor(
     readonly api: ApiEndpoint,
-    private readonly local: () => Promise<StoreClient>,
+    private readonly local: (readOnly?: boolean) => Promise<StoreClient>,
   ) {}
 
   async call<P, Q, B, R>(op: Operation<P, Q, B, R>, input: RawInput = {}): Promise<R> {
+    if (this.unanswered && op.method !== "GET")
+      throw unansweredError(this.unanswered, `${op.method} ${op.path}`);
     if (this.fallback) return this.fallback.call(op, input);
     const url = new URL(
       op.path.replace(/:([a-z_]+)/g, (_, name: string) =>
@@ -180,17 +193,31 @@ class HttpClient implements Client {
     const headers = apiHeaders(this.api);
     const hasBody = op.method !== "GET" && input.body !== undefined;
     if (hasBody) headers["content-type"] = "application/json";
+    // a long poll (timeout_ms) may rightly hold the answer back that long, and no longer
+    const pollMs = Number(input.query?.timeout_ms ?? 0);
+    const waitedMs = this.api.timeoutMs + (Number.isFinite(pollMs) ? pollMs : 0);
     let response: Response;
+    let text: string;
     try {
       response = await fetch(url, {
         method: op.method,
         headers,
         body: hasBody ? JSON.stringify(input.body) : undefined,
+        signal: AbortSignal.timeout(waitedMs),
       });
+      text = await response.text();
     } catch (error) {
       // the node went away between the pidfile check and the call: work on the store instead
       if (isConnectionRefused(error)) {
         this.fallback = await this.local();
+        return this.fallback.call(op, input);
+      }
+      if (isTimeout(error)) {
+        const unanswered = { pid: this.api.pid, url: this.api.url, waitedMs };
+        if (op.method !== "GET") throw unansweredError(unanswered, `${op.method} ${url.pathname}`);
+        this.unanswered = unanswered;
+        process.stderr.write(unansweredWarning(unanswered));
+        this.fallback = await this.local(true);
         return this.fallback.call(op, input);
       }
       throw new KeelError(
@@ -198,7 +225,6 @@ class HttpClient implements Client {
         `the node's API at ${this.api.url} did not answer: ${String(error)}`,
       );
     }
-    const text = await response.text();
     if (!response.ok) throw apiError(response, text, `${op.method} ${url.pathname}`);
     return (text ? JSON.parse(text) : null) as R;
   }

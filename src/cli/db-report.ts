@@ -1,6 +1,7 @@
 import type { BackupResult } from "../ops/db-backup.js";
 import type { CheckResult } from "../ops/db-check.js";
 import type { RebuildResult } from "../ops/db-rebuild.js";
+import type { RestoredTokens } from "../ops/db-restore-tokens.js";
 import type { RestoreResult } from "../ops/db-restore.js";
 import { printFields, printJson, printTable, type Format } from "./output.js";
 
@@ -61,9 +62,24 @@ export function printBackup(format: Format, r: BackupResult): void {
   for (const file of r.removed) process.stdout.write(`removed old backup ${file}\n`);
 }
 
-export function printRestore(format: Format, r: RestoreResult, hint: string): void {
+export function printRestore(
+  format: Format,
+  r: RestoreResult,
+  hint: string,
+  tokens?: RestoredTokens,
+): void {
   if (format === "json") {
     printJson({
+      ...(tokens
+        ? {
+            tokens: {
+              live: tokens.live,
+              foreign_admin: tokens.foreignAdmin.map((a) => a.id),
+              revoked: tokens.revoked,
+              rotated_to: tokens.rotatedTo,
+            },
+          }
+        : {}),
       restored: r.restored,
       from: r.from,
       file: r.file,

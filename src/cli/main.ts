@@ -16,6 +16,7 @@ import { registerStop } from "./commands/stop.js";
 import { registerSubmit } from "./commands/submit.js";
 import { registerTokens } from "./commands/tokens.js";
 import { registerTelemetry } from "./commands/telemetry.js";
+import { intFlag } from "./flags.js";
 import { UsageError, parseFormat, type Format } from "./output.js";
 import { ExitCode, reportError } from "./run-command.js";
 import type { GlobalOptions } from "./session.js";
@@ -35,6 +36,12 @@ export function buildProgram(): Command {
       "--token <token>",
       "API token for a running node (default $KEEL_TOKEN, else $KEEL_HOME/admin.token)",
     )
+    .addOption(
+      new Option(
+        "--api-timeout <ms>",
+        "how long to wait for a running node's API (default cli.api_timeout_ms, 5000)",
+      ).argParser(intFlag("--api-timeout", 100, 600_000)),
+    )
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .addHelpText(
@@ -48,17 +55,27 @@ Examples:
   keel events tail --follow                   every step and run change, as it happens
 
 With a node running for the home, commands go through its HTTP API (with --token, KEEL_TOKEN or
-$KEEL_HOME/admin.token); with none, they work on the store directly.
+$KEEL_HOME/admin.token); with none, they work on the store directly. A node that does not answer
+within --api-timeout (frozen, overloaded): read-only commands show the store and say so, commands
+that change something fail and name \`keel stop --force\`.
 
-Environment: KEEL_HOME, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEEL_<SECTION>_<KEY> (overrides keel.yaml)`,
+Environment: KEEL_HOME, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEEL_CLI_API_TIMEOUT_MS,
+  KEEL_<SECTION>_<KEY> (overrides keel.yaml)`,
     );
   const global = (): GlobalOptions => {
-    const opts = program.opts<{ format: string; config?: string; home?: string; token?: string }>();
+    const opts = program.opts<{
+      format: string;
+      config?: string;
+      home?: string;
+      token?: string;
+      apiTimeout?: number;
+    }>();
     return {
       format: parseFormat(opts.format) as Format,
       config: opts.config,
       home: opts.home,
       token: opts.token,
+      apiTimeoutMs: opts.apiTimeout,
     };
   };
   for (const register of [registerDemo, registerStart, registerStop, registerSubmit, registerJobs])

@@ -49,3 +49,12 @@ export { isoTime } from "../api/wire.js";
 
 /** A bad flag or argument: exit code 2 with the usage hint. */
 export class UsageError extends Error {}
+
+/** a run's error in one line: "code: message (step S)" */
+export function runErrorLine(error: {
+  code: string;
+  message: string;
+  step?: string | null;
+}): string {
+  return `${error.code}: ${error.message}${error.step ? ` (step ${error.step})` : ""}`;
+}

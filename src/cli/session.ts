@@ -8,7 +8,7 @@ import type { BreakerOptions } from "../engine/breaker-options.js";
 import { loadConfig, type ResolvedConfig } from "../ops/config.js";
 import { preflightStore } from "../ops/db-preflight.js";
 import { resolveHome } from "../store/open-store.js";
-import { loadPipelineModules } from "../ops/pipeline-modules.js";
+import { checkSourcePipelines, loadPipelineModules } from "../ops/pipeline-modules.js";
 import { diskGuardSettings, workerSettings } from "../ops/guard-settings.js";
 import type { Pipeline } from "../core/pipeline.js";
 
@@ -21,6 +21,8 @@ export interface GlobalOptions {
   home?: string;
   /** API token for a running node's API */
   token?: string;
+  /** --api-timeout: overrides keel.yaml's cli.api_timeout_ms */
+  apiTimeoutMs?: number;
   format: "table" | "json";
 }
 
@@ -40,9 +42,8 @@ export async function openSession(
   // a corrupt store file is refused here, by name and with the restore command, before any query
   for (const warning of preflightStore(resolveHome(global.home ?? config.home)))
     process.stderr.write(`warning: ${warning}\n`);
-  const configured = await loadPipelineModules(config.pipelineModules);
-  const usingDemo = configured.length === 0;
-  const pipelines = usingDemo ? [documentAnalysis as Pipeline] : configured;
+  const { pipelines, usingDemo } = await configuredPipelines(config);
+  if (options.node) checkSourcePipelines(config.sources, pipelines);
   const logger = options.node
     ? createLogger({
         level: options.logLevel ?? config.log.level,
@@ -87,6 +88,24 @@ export async function openSession(
     },
   });
   return { config, keel: instance, pipelines, usingDemo };
+}
+
+/** The pipelines of the configured modules, or the demo pipeline when none is configured. */
+export async function configuredPipelines(
+  config: ResolvedConfig,
+): Promise<{ pipelines: Pipeline[]; usingDemo: boolean }> {
+  const configured = await loadPipelineModules(config.pipelineModules);
+  const usingDemo = configured.length === 0;
+  return { pipelines: usingDemo ? [documentAnalysis as Pipeline] : configured, usingDemo };
+}
+
+/**
+ * What a node would refuse at start, checked before `keel start` puts one in the background: a
+ * pipeline module that is missing or does not load, a source naming an unknown pipeline. Said on
+ * the terminal with exit 2, instead of "failed to start, see the log".
+ */
+export async function checkNodeConfig(config: ResolvedConfig): Promise<void> {
+  checkSourcePipelines(config.sources, (await configuredPipelines(config)).pipelines);
 }
 
 /** keel.yaml's breakers over those given in code (the demo's probe): a file cannot give a probe. */

@@ -35,6 +35,9 @@ export async function setEmergencyOff(
 ): Promise<EmergencyState> {
   const now = Date.now();
   const previous = await readEmergency(store);
+  // turning off what is off changes nothing: no write, no second audit entry; the caller sees
+  // the state as it was (who turned it off, when)
+  if (!previous.on) return previous;
   const state: EmergencyState = {
     on: false,
     reason: null,

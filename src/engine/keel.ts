@@ -38,6 +38,8 @@ import type { DeadNode } from "./liveness.js";
 import type { StoreWatchState } from "./store-watch.js";
 import { resolveNodeOptions, type NodeOptions } from "./options.js";
 import { PipelineRegistry } from "./registry.js";
+import { assertRunNotEnded } from "./run-ended.js";
+import { inTimeOrder } from "./transition-order.js";
 import { checkSubmitOptions, type SubmitOptions } from "./submit-options.js";
 import {
   TelemetryRecorder,
@@ -318,7 +320,7 @@ export class Keel extends EventEmitter<NodeEvents> {
       this.store.listTransitions(id),
       this.pipelineSteps(run.pipeline),
     ]);
-    return { run, steps: inDeclaredOrder(steps, graph), transitions };
+    return { run, steps: inDeclaredOrder(steps, graph), transitions: inTimeOrder(transitions) };
   }
 
   async list(query: Partial<RunQuery> = {}): Promise<RunPage> {
@@ -348,6 +350,7 @@ export class Keel extends EventEmitter<NodeEvents> {
 
   async cancel(id: string, reason: string, actor = "api"): Promise<RunRecord> {
     if (!reason?.trim()) throw new InvalidInputError("cancel needs a reason", { field: "reason" });
+    assertRunNotEnded(await this.store.getRun(id));
     const run = await this.store.cancelRun(id, reason, actor, Date.now(), {
       action: AuditAction.runCancel,
     });

@@ -214,6 +214,14 @@ export const configSchema = z
             message: `${server.host} is not a loopback address, and API tokens would cross the network in clear: set server.tls.cert and server.tls.key, bind 127.0.0.1 behind a TLS proxy, or set server.allow_plain_http: true`,
           });
       }),
+    /** the CLI's calls to a node's API (docs/cli.md#a-node-that-does-not-answer) */
+    cli: z
+      .object({
+        /** how long a command waits for the node's answer before it gives up on the API (ms) */
+        api_timeout_ms: z.number().int().min(100).max(600_000).default(5000),
+      })
+      .strict()
+      .default({ api_timeout_ms: 5000 }),
     log: z
       .object({
         level: z

@@ -91,8 +91,6 @@ async function inspect(home: string, file: string): Promise<Findings> {
         ? `there is no store file at ${file}, but its write-ahead log is still there: the file was deleted while in use`
         : `there is no store at ${file} yet; the first keel command that uses it creates it`,
     );
-  if (state.kind === "empty")
-    return only("store_missing", `the store file ${file} is empty (0 bytes)`);
   if (state.kind === "corrupt")
     return only("store_corrupt", `the store file ${file} is corrupt: ${state.reason}`);
   let report: IntegrityReport;

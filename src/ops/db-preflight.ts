@@ -29,7 +29,7 @@ export function preflightStore(home: string): string[] {
       "store_missing",
       `the store file ${file} is missing but its write-ahead log ${file}-wal still holds data: it was deleted or moved while in use. Restore a backup with \`${restoreHint(home)}\`, or move ${file}-wal and ${file}-shm aside to start with an empty store.`,
     );
-  if ((state.kind === "missing" || state.kind === "empty") && newestBackup(home) !== null)
+  if (state.kind === "missing" && newestBackup(home) !== null)
     return [
       `there is no store at ${file}: keel starts an empty one. To bring back the runs of the newest backup instead, stop keel and run \`${restoreHint(home)}\``,
     ];
@@ -40,7 +40,7 @@ export function preflightStore(home: string): string[] {
 export function requireStoreFile(home: string): string {
   const file = storeFile(home);
   const state = inspectStoreFile(file);
-  if (state.kind === "missing" || state.kind === "empty")
+  if (state.kind === "missing")
     throw new StoreError("store_missing", `there is no store at ${file}`);
   if (state.kind === "corrupt") throw corruptStoreFileError(home, file, state.reason);
   return file;

@@ -38,3 +38,25 @@ export async function loadPipelineModules(paths: readonly string[]): Promise<Pip
   }
   return found;
 }
+
+/** The "pipelines" modules that are not there: `config validate` names them before a start fails. */
+export function missingPipelineModules(paths: readonly string[]): string[] {
+  return paths.filter((path) => !existsSync(path));
+}
+
+/**
+ * A source whose pipeline no module defines would fail on every tick, logged and unseen: a node
+ * refuses to start with it instead, naming the source, the pipeline and the ones it knows.
+ */
+export function checkSourcePipelines(
+  sources: Readonly<Record<string, { pipeline: string }>>,
+  pipelines: readonly Pipeline[],
+): void {
+  const known = new Set(pipelines.map((p) => p.name));
+  for (const [name, source] of Object.entries(sources))
+    if (!known.has(source.pipeline))
+      throw new InvalidInputError(
+        `source ${name} names pipeline "${source.pipeline}", which no configured module defines (known: ${[...known].join(", ") || "none"}); fix sources.${name}.pipeline or the "pipelines" list of your config`,
+        { field: `sources.${name}.pipeline`, pipeline: source.pipeline },
+      );
+}

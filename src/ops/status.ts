@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { hostname } from "node:os";
 import type { RunStatus } from "../core/status.js";
+import type { NodeRecord } from "../store/records.js";
 import { openStore, sqlitePathFor, storePathFor } from "../store/open-store.js";
 import { inspectStoreFile } from "../store/sqlite/file-check.js";
 import { nodeOfHome } from "./health/node.js";
@@ -28,13 +29,24 @@ export interface StatusReport {
     nodeId: string | null;
     uptimeMs: number | null;
   };
-  /** "ok", or why the store could not be read ("missing", "empty", "corrupt: ...") */
+  /** "ok", or why the store could not be read ("missing", "corrupt: ...") */
   store: { file: string; state: string; bytes: number | null };
   nodes: NodeSummary[];
   runs: Partial<Record<RunStatus, number>>;
   pipelines: { name: string; version: string; steps: number }[];
   /** epoch ms at which the oldest pending run became due, or null */
   oldestDueAt: number | null;
+}
+
+/**
+ * An offline node is left out of `keel status` once its last heartbeat is this old: nodes that
+ * stopped or died long ago (every restart is a new node id) would otherwise fill the list. The
+ * record stays in the store; `keel nodes forget` removes it.
+ */
+export const offlineNodeShownMs = 3_600_000;
+
+function expired(node: NodeRecord, now: number): boolean {
+  return node.state === "offline" && now - node.heartbeatAt > offlineNodeShownMs;
 }
 
 export async function readStatus(home: string, now: number = Date.now()): Promise<StatusReport> {
@@ -59,17 +71,19 @@ export async function readStatus(home: string, now: number = Date.now()): Promis
   const store = openStore({ home, readonly: true });
   try {
     const nodes = await store.listNodes();
-    report.nodes = nodes.map((n) => ({
-      id: n.id,
-      host: n.host,
-      pid: n.pid,
-      state: n.state,
-      version: n.version,
-      startedAt: n.startedAt,
-      heartbeatAt: n.heartbeatAt,
-      heartbeatAgeMs: Math.max(0, now - n.heartbeatAt),
-      capabilities: n.capabilities,
-    }));
+    report.nodes = nodes
+      .filter((n) => !expired(n, now))
+      .map((n) => ({
+        id: n.id,
+        host: n.host,
+        pid: n.pid,
+        state: n.state,
+        version: n.version,
+        startedAt: n.startedAt,
+        heartbeatAt: n.heartbeatAt,
+        heartbeatAgeMs: Math.max(0, now - n.heartbeatAt),
+        capabilities: n.capabilities,
+      }));
     const own = nodeOfHome(pid, nodes, hostname());
     if (own) {
       report.node.nodeId = own.id;

@@ -138,6 +138,7 @@ describe("every route refuses a missing, bad or too-low token and changes nothin
       "breakers",
       "workers",
       "scheduler",
+      "emergency",
     ]);
   });
 });

@@ -40,6 +40,7 @@ describe("keel status and health", () => {
       "breakers",
       "workers",
       "scheduler",
+      "emergency",
     ]);
     const node = report.components.find((c: { component: string }) => c.component === "node");
     expect(node).toMatchObject({ status: "unhealthy" });
@@ -48,7 +49,7 @@ describe("keel status and health", () => {
     const unknown = keelCli(home, ["health", "check", "cpu"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(
-      /unknown component "cpu"; components: store, node, queue, disk, breakers, workers, scheduler/,
+      /unknown component "cpu"; components: store, node, queue, disk, breakers, workers, scheduler, emergency/,
     );
   }, 60_000);
 

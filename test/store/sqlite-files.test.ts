@@ -34,7 +34,9 @@ describe("inspectStoreFile", () => {
     expect(() => assertStoreFileUsable(path)).toThrow(/write-ahead log .* still holds data/);
     rmSync(`${path}-wal`);
     writeFileSync(path, "");
-    expect(inspectStoreFile(path)).toEqual({ kind: "empty" });
+    // only a missing file is a new store: an empty one lost its data
+    expect(inspectStoreFile(path)).toMatchObject({ kind: "corrupt", bytes: 0, reason: /0 bytes/ });
+    expect(() => assertStoreFileUsable(path)).toThrow(/corrupt \(0 bytes/);
     writeFileSync(path, randomBytes(20_000));
     expect(inspectStoreFile(path)).toMatchObject({ kind: "corrupt", reason: /not an SQLite/ });
     rmSync(path);

@@ -7,6 +7,7 @@ import { loadConfig } from "../../src/ops/config.js";
 import { checkBreakerHealth } from "../../src/ops/health/breakers.js";
 import { checkDiskHealth, type StatfsFn } from "../../src/ops/health/disk.js";
 import { checkHealth, worst } from "../../src/ops/health/index.js";
+import { emergencyHealth } from "../../src/ops/health/emergency.js";
 import { checkNodeHealth } from "../../src/ops/health/node.js";
 import { checkQueueHealth, queueHealth } from "../../src/ops/health/queue.js";
 import { checkStoreHealth } from "../../src/ops/health/store.js";
@@ -133,6 +134,25 @@ describe("health checks", () => {
     });
   });
 
+  it("emergency: degraded while on, naming when, who and why; the queue names the stop", () => {
+    const off = { on: false, reason: null, abort: false, actor: null, at: null };
+    expect(emergencyHealth(off, NOW)).toMatchObject({ status: "healthy" });
+    const on = { on: true, reason: "INC-9", abort: false, actor: "cli:dana", at: NOW - 90_000 };
+    expect(emergencyHealth(on, NOW)).toMatchObject({
+      component: "emergency",
+      status: "degraded",
+      reason: `emergency stop on: since ${new Date(NOW - 90_000).toISOString()} (90 s ago), set by cli:dana: INC-9; no node starts a step until \`keel emergency off\``,
+    });
+    expect(queueHealth(NOW - 120_000, NOW, 60_000, on)).toMatchObject({
+      status: "degraded",
+      reason: expect.stringMatching(
+        /wait because the emergency stop is on \(since .* cli:dana: INC-9\)$/,
+      ),
+    });
+    // nothing waits: the stop is not named as a cause
+    expect(queueHealth(null, NOW, 60_000, on).reason).toBe("no run is waiting");
+  });
+
   it("queue: degraded when the oldest due pending run waited the threshold", async () => {
     expect(queueHealth(null, NOW).status).toBe("healthy");
     expect(queueHealth(NOW + 10_000, NOW)).toMatchObject({
@@ -198,6 +218,7 @@ describe("health checks", () => {
       "breakers",
       "workers",
       "scheduler",
+      "emergency",
     ]);
     expect(all.status).toBe("unhealthy"); // no node runs
     expect(all.components.find((c) => c.component === "workers")?.status).toBe("unhealthy");

@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { stringify } from "yaml";
 import { findConfigFile, loadConfig } from "../../ops/config.js";
 import { configFileKeys, effectiveConfig } from "../../ops/config-show.js";
+import { missingPipelineModules } from "../../ops/pipeline-modules.js";
+import { InvalidInputError } from "../../core/errors/definition-errors.js";
 import { UsageError, printJson } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
@@ -34,6 +36,12 @@ Examples:
           );
         // the file alone: KEEL_* variables are not applied (`keel config show` applies them)
         const loaded = loadConfig(target, {});
+        const missing = missingPipelineModules(loaded.pipelineModules);
+        if (missing.length > 0)
+          throw new InvalidInputError(
+            `${loaded.file}: pipelines: ${missing.map((m) => `module ${m} does not exist`).join("; ")} (paths are relative to the config file)`,
+            { field: "pipelines", missing },
+          );
         if (g.format === "json") printJson({ file: loaded.file, valid: true });
         else process.stdout.write(`${loaded.file}: valid\n`);
         return ExitCode.ok;

@@ -1,10 +1,13 @@
 import type { Command } from "commander";
+import { join } from "node:path";
 import { loadConfig } from "../../ops/config.js";
 import { backupStore } from "../../ops/db-backup.js";
 import { checkStore } from "../../ops/db-check.js";
 import { keelCommand } from "../../ops/db-files.js";
 import { rebuildState } from "../../ops/db-rebuild.js";
 import { restoreStore } from "../../ops/db-restore.js";
+import { restoredTokens, type RestoredTokens } from "../../ops/db-restore-tokens.js";
+import { cliActor } from "../actor.js";
 import { resolveHome } from "../../store/open-store.js";
 import { printBackup, printCheck, printRebuild, printRestore } from "../db-report.js";
 import { intFlag } from "../flags.js";
@@ -72,17 +75,31 @@ Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file)
     .description("replace the store with a backup; the current file is kept beside it")
     .argument("<file>", "the backup to restore")
     .option("--yes", "replace the store; without it, only check the file and say what would happen")
+    .option(
+      "--rotate-admin-token",
+      "revoke the restored store's admin tokens and write a new one to $KEEL_HOME/admin.token",
+    )
     .addHelpText(
       "after",
-      "\nExamples:\n  keel db restore ~/.keel/backups/keel-2026-01-31T02-00-00.000Z.db        check it, say what would happen (exit 2)\n  keel stop && keel db restore ~/.keel/backups/keel-2026-01-31T02-00-00.000Z.db --yes",
+      "\nExamples:\n  keel db restore ~/.keel/backups/keel-2026-01-31T02-00-00.000Z.db        check it, say what would happen (exit 2)\n  keel stop && keel db restore ~/.keel/backups/keel-2026-01-31T02-00-00.000Z.db --yes\n  keel db restore /mnt/old-host/keel.db --yes --rotate-admin-token   into a new home: the old admin token stops working",
     )
     .action(
-      action(async (file: string, opts: { yes?: boolean }) => {
+      action(async (file: string, opts: { yes?: boolean; rotateAdminToken?: boolean }) => {
         const g = global();
         const home = homeOf(g);
         const result = await restoreStore({ home, from: file, apply: Boolean(opts.yes) });
-        const hint = `run again with --yes to replace the store: ${keelCommand(home, `db restore ${result.from} --yes`)}`;
-        printRestore(g.format, result, hint);
+        const hint = `run again with --yes to replace the store: ${keelCommand(home, `db restore ${result.from} --yes${opts.rotateAdminToken ? " --rotate-admin-token" : ""}`)}`;
+        const tokens = result.restored
+          ? await restoredTokens(home, {
+              rotate: Boolean(opts.rotateAdminToken),
+              actor: cliActor(),
+            })
+          : undefined;
+        printRestore(g.format, result, hint, tokens);
+        if (tokens && g.format !== "json") {
+          const note = tokenNote(home, result.from, tokens);
+          if (note) process.stderr.write(`${note}\n`);
+        }
         if (result.restored) return ExitCode.ok;
         if (g.format !== "json") process.stderr.write(`${hint}\n`);
         return ExitCode.usage;
@@ -111,4 +128,13 @@ Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file)
         return ExitCode.ok;
       }),
     );
+}
+
+/** what a restore did, or did not do, to the API tokens the restored store brought along */
+function tokenNote(home: string, from: string, t: RestoredTokens): string | null {
+  if (t.rotatedTo !== null)
+    return `admin token rotated: revoked ${t.revoked.length > 0 ? t.revoked.join(", ") : "none"}; the new admin token (${t.rotatedTo}) is in ${join(home, "admin.token")}`;
+  if (t.foreignAdmin.length === 0) return null;
+  const ids = t.foreignAdmin.map((a) => a.id).join(", ");
+  return `note: the restored store keeps its API tokens (${t.live} live), among them admin token ${ids}, which is not this home's admin.token: whoever holds the old home's admin.token can still use this node's API. To revoke it and make a new one: ${keelCommand(home, `db restore ${from} --yes --rotate-admin-token`)} (or \`keel tokens revoke ${t.foreignAdmin[0]?.id}\`)`;
 }

@@ -43,11 +43,16 @@ export function registerEmergency(program: Command, global: () => GlobalOptions)
     .action(
       action(async (opts: { reason?: string }) => {
         const g = global();
-        const state = await withClient(g, (client) =>
-          client.call(emergencyOff, {
+        const { before, state } = await withClient(g, async (client) => ({
+          before: await client.call(emergencyStatus),
+          state: await client.call(emergencyOff, {
             body: opts.reason === undefined ? undefined : { reason: opts.reason },
           }),
-        );
+        }));
+        if (!before.on)
+          process.stderr.write(
+            `the emergency stop is already off${before.at ? ` (since ${before.at}, by ${before.actor ?? "unknown"})` : ""}; nothing changed\n`,
+          );
         return show(g, state);
       }),
     );

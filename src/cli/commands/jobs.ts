@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { RunStatus } from "../../core/status.js";
 import { intFlag, sinceFlag, sinceQuery, statusFlag } from "../flags.js";
-import { printFields, printJson, printTable } from "../output.js";
+import { printFields, printJson, printTable, runErrorLine } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
 import { withClient } from "../client.js";
@@ -102,12 +102,7 @@ export function registerJobs(program: Command, global: () => GlobalOptions): voi
           ["created", run.created_at],
           ["finished", run.finished_at],
           ["quarantine", run.quarantine_reason],
-          [
-            "error",
-            run.error
-              ? `${run.error.code}: ${run.error.message}${run.error.step ? ` (step ${run.error.step})` : ""}`
-              : null,
-          ],
+          ["error", run.error ? runErrorLine(run.error) : null],
         ]);
         process.stdout.write("\nsteps:\n");
         printTable(

@@ -6,12 +6,13 @@ import { fileURLToPath } from "node:url";
 import { resolveHome } from "../../store/open-store.js";
 import { readLivePid, removePidfile, writePidfile } from "../../ops/pidfile.js";
 import { preflightStore } from "../../ops/db-preflight.js";
+import { keelCommand } from "../../ops/db-files.js";
 import { loadConfig } from "../../ops/config.js";
 import { diskCleanupTasks } from "../../ops/disk-cleanup.js";
 import { intFlag } from "../flags.js";
 import { printJson } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
-import { openSession, type GlobalOptions } from "../session.js";
+import { checkNodeConfig, openSession, type GlobalOptions } from "../session.js";
 import { readApiAddress } from "../../api/address.js";
 import type { RunningApi } from "../../api/listen.js";
 import { scheduleBackups } from "../../ops/backup-schedule.js";
@@ -56,7 +57,7 @@ Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file)
         const running = readLivePid(home);
         if (running !== null && running !== process.pid) {
           process.stderr.write(
-            `keel is already running for ${home} (pid ${running}); stop it first with \`kill ${running}\`\n`,
+            `keel is already running for ${home} (pid ${running}); stop it first with \`${keelCommand(home, "stop")}\`\n`,
           );
           return ExitCode.failed;
         }
@@ -184,6 +185,7 @@ function resolveFromConfig(configFile: string | null, path: string): string {
 async function startBackground(g: GlobalOptions, home: string): Promise<number> {
   // say it here: the background node would only fail into its log file
   for (const warning of preflightStore(home)) process.stderr.write(`warning: ${warning}\n`);
+  await checkNodeConfig(loadConfig(g.config));
   const logs = join(home, "logs");
   mkdirSync(logs, { recursive: true, mode: 0o700 });
   const out = openSync(join(logs, "keel.log"), "a", 0o600);

@@ -1,11 +1,17 @@
 import type { Command } from "commander";
 import { health as healthOp, status as statusOp } from "../../api/operations/node.js";
-import type { healthJson } from "../../api/wire.js";
+import type { emergencyJson, healthJson } from "../../api/wire.js";
 import { healthComponents, isHealthComponent } from "../../ops/health/index.js";
 import { UsageError, printFields, printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
 import { withClient } from "../client.js";
+import { emergencyStatus } from "../../api/operations/emergency.js";
+import { worst, type HealthStatus } from "../../ops/health/index.js";
+import { loadConfig } from "../../ops/config.js";
+import { resolveHome, sqlitePathFor } from "../../store/open-store.js";
+import { inspectStoreFile } from "../../store/sqlite/file-check.js";
+import { unansweredNodeReason, type Unanswered } from "../api-timeout.js";
 
 /**
  * `keel status` and `keel health`: read-only looks at this home's node and store, through the
@@ -39,13 +45,32 @@ export function registerStatus(program: Command, global: () => GlobalOptions): v
     .action(
       action(async (opts: { verbose?: boolean }) => {
         const g = global();
-        const report = (await withClient(
+        const { report, unanswered, emergency } = await withClient(
           g,
-          (client) => client.call(statusOp, { query: { verbose: Boolean(opts.verbose) } }),
+          async (client) => ({
+            report: (await client.call(statusOp, {
+              query: { verbose: Boolean(opts.verbose) },
+            })) as StatusJson,
+            emergency: await client.call(emergencyStatus),
+            unanswered: client.unanswered,
+          }),
           { readOnly: true },
-        )) as StatusJson;
-        if (g.format === "json") printJson(report);
-        else printStatus(report, Boolean(opts.verbose));
+        );
+        const store = storeState(g);
+        const shown = {
+          ...report,
+          emergency,
+          ...(unanswered ? { node_answers: false, node_unanswered_ms: unanswered.waitedMs } : {}),
+        };
+        if (g.format === "json") printJson(shown);
+        else printStatus(shown, Boolean(opts.verbose));
+        // a store that cannot be read is not a status to exit 0 on: scripts must see it
+        if (store !== "ok") {
+          process.stderr.write(
+            `error [store_corrupt]: the store cannot be read (${store}); \`keel db check\` says more\n`,
+          );
+          return ExitCode.failed;
+        }
         return ExitCode.ok;
       }),
     );
@@ -82,13 +107,39 @@ async function checkHealth(
   opts: { verbose?: boolean },
 ): Promise<number> {
   const verbose = Boolean(opts.verbose);
-  const report = await withClient(
+  const { report, unanswered } = await withClient(
     g,
-    (client) => client.call(healthOp, { query: { component, verbose } }),
+    async (client) => ({
+      report: await client.call(healthOp, { query: { component, verbose } }),
+      unanswered: client.unanswered,
+    }),
     { readOnly: true },
   );
+  if (unanswered) markUnanswered(report, unanswered);
   printHealth(g.format, report, verbose);
   return report.status === "healthy" ? 0 : report.status === "degraded" ? 1 : 2;
+}
+
+/** a node that does not answer is unhealthy, whatever its last heartbeat in the store says */
+function markUnanswered(report: HealthJson, unanswered: Unanswered): void {
+  const node = report.components.find((c) => c.component === "node");
+  if (node) {
+    node.status = "unhealthy";
+    node.reason = unansweredNodeReason(unanswered);
+    if (node.details && typeof node.details === "object")
+      node.details = { ...node.details, answers: false, waited_ms: unanswered.waitedMs };
+  }
+  report.status = worst(report.components.map((c) => c.status as HealthStatus));
+}
+
+/** the store file's state as `keel status` judges it: "ok", or why it cannot be read */
+function storeState(g: GlobalOptions): string {
+  const config = loadConfig(g.config);
+  const home = resolveHome(g.home ?? config.home);
+  const file = sqlitePathFor({ home });
+  if (file === null) return "ok";
+  const state = inspectStoreFile(file);
+  return state.kind === "corrupt" ? `corrupt: ${state.reason}` : "ok";
 }
 
 function printHealth(format: "table" | "json", report: HealthJson, verbose: boolean): void {
@@ -107,12 +158,28 @@ function seconds(ms: number | null | undefined): string | null {
   return ms === null || ms === undefined ? null : `${(ms / 1000).toFixed(1)} s`;
 }
 
-function printStatus(report: StatusJson, verbose: boolean): void {
+type StatusShown = StatusJson & {
+  emergency: ReturnType<typeof emergencyJson>;
+  node_answers?: boolean;
+  node_unanswered_ms?: number;
+};
+
+function printStatus(report: StatusShown, verbose: boolean): void {
   const node = report.node;
   process.stdout.write(
     node.running
       ? `node running: pid ${node.pid}${node.node_id ? `, node ${node.node_id}` : ""}${node.uptime_ms !== null ? `, up ${seconds(node.uptime_ms)}` : ""}\n`
       : `no node running for ${report.home}\n`,
+  );
+  if (report.node_answers === false)
+    process.stdout.write(
+      `node does not answer its API (no answer in ${seconds(report.node_unanswered_ms ?? null)}): frozen or overloaded; figures below are the store's\n`,
+    );
+  const e = report.emergency;
+  process.stdout.write(
+    e.on
+      ? `emergency stop: ON since ${e.at} by ${e.actor}: ${e.reason} (no step starts; \`keel emergency off\` to resume)\n`
+      : "emergency stop: off\n",
   );
   const w = report.workers;
   process.stdout.write(

@@ -3,7 +3,7 @@ import { submitRun, waitRun } from "../../api/operations/runs.js";
 import type { runJson } from "../../api/wire.js";
 import { withClient, type Client } from "../client.js";
 import { intFlag, jsonFlag } from "../flags.js";
-import { printFields, printJson } from "../output.js";
+import { printFields, printJson, runErrorLine } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
 
@@ -73,8 +73,18 @@ Examples:
               ["status", shown.status],
               ["created", run.created ? "yes" : "no (idempotency key matched an existing run)"],
               ["scheduled_for", shown.scheduled_for],
+              ...(final && final.status !== "succeeded"
+                ? ([
+                    ["quarantine", final.quarantine_reason],
+                    ["error", errorLine(final)],
+                  ] as [string, string | null][])
+                : []),
             ]);
-          if (final && final.status !== "succeeded") return ExitCode.failed;
+          if (final && final.status !== "succeeded") {
+            // the exit code says it failed; the terminal must say why, without a second command
+            process.stderr.write(`${endedBadly(final)}\n`);
+            return ExitCode.failed;
+          }
           return ExitCode.ok;
         },
       ),
@@ -87,4 +97,19 @@ export async function waitForEnd(client: Client, id: string): Promise<RunJson> {
     const run = await client.call(waitRun, { params: { id }, query: { timeout_ms: 25_000 } });
     if (run.terminal) return run;
   }
+}
+
+function errorLine(run: RunJson): string | null {
+  return run.error ? runErrorLine(run.error) : null;
+}
+
+/** "run X quarantined (reason): code: message (step S); ..." for a --wait that did not succeed */
+function endedBadly(run: RunJson): string {
+  const why = run.quarantine_reason ? ` (${run.quarantine_reason})` : "";
+  const error = errorLine(run);
+  const next =
+    run.status === "quarantined"
+      ? `; \`keel quarantine show ${run.id}\` has the details, \`keel quarantine retry ${run.id} --note <why>\` runs it again`
+      : "";
+  return `run ${run.id} ${run.status}${why}${error ? `: ${error}` : ""}${next}`;
 }

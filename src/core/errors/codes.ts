@@ -43,6 +43,7 @@ export const KeelErrorCode = {
   portInUse: "port_in_use",
   apiError: "api_error",
   apiUnreachable: "api_unreachable",
+  nodeUnresponsive: "node_unresponsive",
   // the store
   storeError: "store_error",
   storeMissing: "store_missing",

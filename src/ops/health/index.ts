@@ -10,6 +10,7 @@ import type { DiskThresholds } from "../../engine/disk-usage.js";
 import type { SourceProblem } from "../../engine/scheduler.js";
 import type { StoreWatchState } from "../../engine/store-watch.js";
 import { checkBreakerHealth } from "./breakers.js";
+import { checkEmergencyHealth } from "./emergency.js";
 import { checkDiskHealth, diskGuardHealth, type StatfsFn } from "./disk.js";
 import { checkNodeHealth, withDeadNodes } from "./node.js";
 import { checkQueueHealth } from "./queue.js";
@@ -28,6 +29,7 @@ export const healthComponents = [
   "breakers",
   "workers",
   "scheduler",
+  "emergency",
 ] as const;
 export type HealthComponent = (typeof healthComponents)[number];
 
@@ -112,18 +114,28 @@ interface StoreLook {
 }
 
 async function withStore(
-  component: "node" | "queue" | "breakers" | "scheduler",
+  component: "node" | "queue" | "breakers" | "scheduler" | "emergency",
   { file, open, pid, clock, live }: StoreLook,
 ): Promise<ComponentHealth> {
   if (component === "node" && pid === null)
     return checkNodeHealth({ pid, nodes: [], host: hostname(), now: clock() });
-  if (inspectStoreFile(file).kind !== "ok") {
+  const state = inspectStoreFile(file);
+  if (state.kind !== "ok") {
     if (component === "node")
       return checkNodeHealth({ pid, nodes: [], host: hostname(), now: clock() });
+    // a damaged store is no evidence that nothing waits or nothing is open: it cannot be read
+    if (state.kind !== "missing")
+      return {
+        component,
+        status: "unhealthy",
+        reason: `cannot read the store: it is corrupt (${state.reason}); see the store component and \`keel db check\``,
+        details: {},
+      };
     const reason = {
       queue: "no run is waiting",
       breakers: "no breaker is open",
       scheduler: "no source is late",
+      emergency: "the emergency stop is off",
     }[component];
     return { component, status: "healthy", reason: `no store yet, so ${reason}`, details: {} };
   }
@@ -132,6 +144,7 @@ async function withStore(
     try {
       if (component === "queue") return await checkQueueHealth(store, clock());
       if (component === "breakers") return await checkBreakerHealth(store);
+      if (component === "emergency") return await checkEmergencyHealth(store, clock());
       if (component === "scheduler")
         return await checkSchedulerHealth(store, live?.sourceProblems ?? [], clock());
       return checkNodeHealth({

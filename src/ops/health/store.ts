@@ -23,7 +23,6 @@ export async function checkStoreHealth(
   });
   if (state.kind === "missing")
     return fail(`there is no store at ${file} yet; \`keel start\` creates it`);
-  if (state.kind === "empty") return fail(`the store file ${file} is empty (0 bytes)`);
   if (state.kind === "corrupt")
     return fail(`the store file ${file} is corrupt: ${state.reason} (see \`keel db check\`)`);
   const started = clock();

@@ -8,7 +8,6 @@ import { StoreError } from "../../core/errors/store-errors.js";
  */
 export type StoreFileState =
   | { kind: "ok"; bytes: number }
-  | { kind: "empty" }
   /** `orphanWal`: the store's write-ahead log is still there with data in it */
   | { kind: "missing"; orphanWal: boolean }
   | { kind: "corrupt"; bytes: number; reason: string };
@@ -38,8 +37,10 @@ export function inspectStoreFile(path: string): StoreFileState {
   const bytes = sizeOf(path);
   const walBytes = sizeOf(`${path}-wal`) ?? 0;
   if (bytes === null) return { kind: "missing", orphanWal: walBytes > 0 };
-  if (bytes === 0) return { kind: "empty" };
   const corrupt = (reason: string): StoreFileState => ({ kind: "corrupt", bytes, reason });
+  // only a missing file means a new store: an empty one is a store whose data was lost (a
+  // truncation, a copy that failed), and taking it as new would hide that and mint a new token
+  if (bytes === 0) return corrupt("0 bytes: the file is empty, its data is gone");
   if (bytes < 100) return corrupt(`only ${bytes} bytes, shorter than an SQLite header: truncated`);
   const header = readHeader(path);
   if (!header.subarray(0, 16).equals(magic))
