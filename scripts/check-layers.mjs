@@ -8,6 +8,8 @@
 //   3. SQL lives only in src/store/: string literals elsewhere must not contain
 //      SELECT, INSERT INTO, UPDATE, DELETE FROM or CREATE TABLE.
 //   4. no import cycles among src/ files (type-only imports included).
+//   5. a backend's folder (any folder under src/store/: sqlite/, postgres/) is imported only from
+//      src/store/: everything above talks to the Store interface, open-store.ts and files.ts.
 // Test files (*.test.ts, *.spec.ts, __tests__/) are not checked.
 // Usage: node scripts/check-layers.mjs [project-root]   (default: this script's parent folder)
 // Prints "layers ok: N files", or every violation and exits 1.
@@ -109,6 +111,13 @@ function layerOf(file) {
   const parts = path.relative(srcDir, file).split(path.sep);
   if (parts.length === 1) return /^index\.(ts|mts|cts|tsx)$/.test(parts[0]) ? PUBLIC : null;
   return LAYERS.includes(parts[0]) ? parts[0] : null;
+}
+
+// The backend a file belongs to: the folder under src/store/ it sits in (store/sqlite/x.ts ->
+// "sqlite"), or null for the store's own backend-neutral files and every other layer.
+function backendOf(file) {
+  const parts = path.relative(srcDir, file).split(path.sep);
+  return parts[0] === "store" && parts.length > 2 ? parts[1] : null;
 }
 
 // ---------------------------------------------------------------- tokenizer
@@ -369,6 +378,12 @@ for (const file of files) {
       if (!fileSet.has(target)) continue; // a test file or non-TS asset inside src/
       edges.push({ to: target, line: imp.line, typeOnly: imp.typeOnly });
       const targetLayer = layerOf(target);
+      const backend = backendOf(target);
+      if (backend !== null && layer !== "store") {
+        violation(
+          `${where}: imports the ${backend} backend ("${imp.spec}" is ${rel(target)}); only src/store/ imports a backend folder: use store/open-store.ts, store/files.ts or the Store interface`,
+        );
+      }
       if (layer === null || targetLayer === null || layer === targetLayer) continue;
       if (targetLayer === PUBLIC) {
         violation(

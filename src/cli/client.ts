@@ -5,8 +5,7 @@ import type { DiskThresholds } from "../engine/disk-usage.js";
 import { readLivePid } from "../ops/pidfile.js";
 import { readAdminToken } from "../ops/tokens.js";
 import { openStore, resolveHome, sqlitePathFor } from "../store/open-store.js";
-import { inspectStoreFile } from "../store/sqlite/file-check.js";
-import { SqliteStore } from "../store/sqlite/sqlite-store.js";
+import { inspectStoreFile } from "../store/files.js";
 import { KeelError } from "../core/errors/keel-error.js";
 import { KeelErrorCode } from "../core/errors/codes.js";
 import { keel, type Keel } from "../engine/keel.js";
@@ -143,7 +142,7 @@ class StoreClient implements Client {
     const store =
       file === null || inspectStoreFile(file).kind === "ok"
         ? openStore({ home, readonly: true })
-        : SqliteStore.open({ path: ":memory:" });
+        : openStore({ memory: true });
     const instance = keel({ store, logger: pino({ level: "silent" }) });
     return new StoreClient(instance, home, async () => {
       await instance.stop();

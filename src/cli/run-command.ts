@@ -1,5 +1,5 @@
 import { isKeelError } from "../core/errors/keel-error.js";
-import { storeFailure } from "../store/sqlite/file-check.js";
+import { storeFailure } from "../store/files.js";
 import { UsageError } from "./output.js";
 
 /**

@@ -19,7 +19,7 @@ import { AuditAction, type AuditPage, type AuditQuery } from "../store/audit.js"
 import type { DagNode } from "../core/dag.js";
 import type { PurgeResult, RetryResult } from "../store/operator-requests.js";
 import type { RunRecord, StepResultRecord, TransitionRecord } from "../store/records.js";
-import type { SqliteDurability } from "../store/sqlite/open.js";
+import type { StoreDurability } from "../store/open-store.js";
 import type { NewRun, RunPage, RunQuery, Store } from "../store/store.js";
 import { createLogger, type Logger } from "./logger.js";
 import {
@@ -56,7 +56,7 @@ export interface KeelOptions extends NodeOptions {
   home?: string;
   /** a store to use instead of opening one (it is not closed by stop()) */
   store?: Store;
-  durability?: SqliteDurability;
+  durability?: StoreDurability;
   pipelines?: Pipeline[];
   /** producers of runs (cron, interval, manual); a started node ticks them */
   sources?: SourceSpec[];

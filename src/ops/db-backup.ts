@@ -13,11 +13,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { InvalidInputError } from "../core/errors/definition-errors.js";
 import { StoreError } from "../core/errors/store-errors.js";
-import {
-  backupSqliteFile,
-  verifyStoreCopy,
-  type StoreCopyInfo,
-} from "../store/sqlite/file-copy.js";
+import { backupStoreFile, verifyStoreCopy, type StoreCopyInfo } from "../store/files.js";
 import {
   backupName,
   backupsDir,
@@ -66,7 +62,7 @@ export async function backupStore(options: BackupOptions): Promise<BackupResult>
   // created 0600 before SQLite writes a byte into it, so the copy is never readable by others
   closeSync(openSync(temp, "wx", 0o600));
   try {
-    await backupSqliteFile(source, temp);
+    await backupStoreFile(source, temp);
     const info = verifiedBackup(options.home, source, temp);
     const fd = openSync(temp, "r+");
     fsyncSync(fd);

@@ -1,6 +1,6 @@
 import { IntegrityCode, type IntegrityReport } from "../store/integrity.js";
 import { openStore } from "../store/open-store.js";
-import { inspectStoreFile } from "../store/sqlite/file-check.js";
+import { inspectStoreFile } from "../store/files.js";
 import { keelCommand, newestBackup, restoreHint, storeFile } from "./db-files.js";
 import { readLivePid } from "./pidfile.js";
 

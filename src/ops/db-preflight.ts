@@ -1,5 +1,5 @@
 import { StoreError } from "../core/errors/store-errors.js";
-import { inspectStoreFile } from "../store/sqlite/file-check.js";
+import { inspectStoreFile } from "../store/files.js";
 import { keelCommand, newestBackup, restoreHint, storeFile } from "./db-files.js";
 
 /**

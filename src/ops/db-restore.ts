@@ -5,12 +5,12 @@ import { InvalidInputError } from "../core/errors/definition-errors.js";
 import { StoreError } from "../core/errors/store-errors.js";
 import type { KeelErrorCode } from "../core/errors/codes.js";
 import { isKeelError } from "../core/errors/keel-error.js";
-import { inspectStoreFile } from "../store/sqlite/file-check.js";
 import {
-  backupSqliteFile,
+  backupStoreFile,
+  inspectStoreFile,
   verifyStoreCopy,
   type StoreCopyInfo,
-} from "../store/sqlite/file-copy.js";
+} from "../store/files.js";
 import { assertNoNodeRunning, fileStamp, fsyncDir, storeFile } from "./db-files.js";
 
 /**
@@ -92,7 +92,7 @@ async function checkedCopy(from: string, temp: string): Promise<StoreCopyInfo> {
   if (state.kind === "corrupt")
     throw new StoreError("backup_invalid", `${from} is not a usable keel store: ${state.reason}`);
   try {
-    await backupSqliteFile(from, temp);
+    await backupStoreFile(from, temp);
   } catch (cause) {
     throw new StoreError(
       "backup_invalid",

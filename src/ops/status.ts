@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import type { RunStatus } from "../core/status.js";
 import type { NodeRecord } from "../store/records.js";
 import { openStore, sqlitePathFor, storePathFor } from "../store/open-store.js";
-import { inspectStoreFile } from "../store/sqlite/file-check.js";
+import { inspectStoreFile } from "../store/files.js";
 import { nodeOfHome } from "./health/node.js";
 import { oldestDueAt } from "./health/queue.js";
 import { readLivePid } from "./pidfile.js";

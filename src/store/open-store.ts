@@ -1,21 +1,26 @@
 import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import type { SqliteDurability } from "./sqlite/open.js";
 import { SqliteStore } from "./sqlite/sqlite-store.js";
 import type { Store } from "./store.js";
 
 /**
  * Picks the backend from the home folder or a store URL. Today: `sqlite:` paths (the default,
- * `$KEEL_HOME/keel.db`). PostgreSQL URLs come with the PostgreSQL backend.
+ * `$KEEL_HOME/keel.db`). PostgreSQL URLs come with the PostgreSQL backend. This file and files.ts
+ * are the only way above the store into a backend's folder (scripts/check-layers.mjs).
  */
 export interface OpenStoreOptions {
   home?: string;
   url?: string;
-  durability?: SqliteDurability;
+  durability?: StoreDurability;
   /** reads only and never migrates (`keel db check` beside a live node) */
   readonly?: boolean;
+  /** an empty store in memory, for read-only commands on a store file that cannot be opened */
+  memory?: boolean;
 }
+
+/** "full": every commit waits for the disk; "normal": a power loss may lose the newest commits */
+export type StoreDurability = "normal" | "full";
 
 export function resolveHome(home?: string): string {
   return resolve(home ?? process.env.KEEL_HOME ?? join(homedir(), ".keel"));
@@ -34,6 +39,7 @@ export function sqlitePathFor(options: OpenStoreOptions = {}): string | null {
 }
 
 export function openStore(options: OpenStoreOptions = {}): Store {
+  if (options.memory) return SqliteStore.open({ path: ":memory:" });
   const path = sqlitePathFor(options);
   if (path === null) {
     throw new Error(

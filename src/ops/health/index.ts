@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { openStore, sqlitePathFor, storePathFor } from "../../store/open-store.js";
-import { inspectStoreFile } from "../../store/sqlite/file-check.js";
+import { inspectStoreFile } from "../../store/files.js";
 import type { Store } from "../../store/store.js";
 import { readLivePid } from "../pidfile.js";
 import type { DiskGuardState } from "../../engine/disk-guard.js";

@@ -1,6 +1,6 @@
 import type { StoreWatchState } from "../../engine/store-watch.js";
 import { describeFindings } from "../../store/storage.js";
-import { inspectStoreFile } from "../../store/sqlite/file-check.js";
+import { inspectStoreFile } from "../../store/files.js";
 import type { Store } from "../../store/store.js";
 import { keelCommand, restoreHint } from "../db-files.js";
 import type { Clock, ComponentHealth } from "./types.js";

@@ -1,16 +1,12 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { StoreError } from "../../core/errors/store-errors.js";
+import type { StoreFileState } from "../store-files.js";
 
 /**
  * A look at the store file before SQLite opens it: reads its 100-byte header and its size, no
  * lock taken. Random bytes and truncated files are caught here, at once and by name, instead of
  * as "malformed" errors from whichever query first touches a missing page.
  */
-export type StoreFileState =
-  | { kind: "ok"; bytes: number }
-  /** `orphanWal`: the store's write-ahead log is still there with data in it */
-  | { kind: "missing"; orphanWal: boolean }
-  | { kind: "corrupt"; bytes: number; reason: string };
 
 const magic = Buffer.from("SQLite format 3\0", "latin1");
 

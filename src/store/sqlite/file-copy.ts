@@ -2,6 +2,7 @@ import { statSync } from "node:fs";
 import { StoreError } from "../../core/errors/store-errors.js";
 import { KeelErrorCode } from "../../core/errors/codes.js";
 import { hasKeelCode } from "../../core/errors/keel-error.js";
+import type { StoreCopyInfo } from "../store-files.js";
 import { loadMigrations, pendingMigrations } from "../migration-files.js";
 import { Database } from "./driver.js";
 import { inspectStoreFile } from "./file-check.js";
@@ -26,13 +27,6 @@ export async function backupSqliteFile(source: string, dest: string): Promise<vo
   } finally {
     db.close();
   }
-}
-
-export interface StoreCopyInfo {
-  integrity: "ok";
-  schemaVersion: number;
-  runs: number;
-  bytes: number;
 }
 
 function invalid(path: string, reason: string, cause?: unknown): StoreError {
