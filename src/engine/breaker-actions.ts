@@ -39,7 +39,12 @@ export async function tripBreaker(
       field: "reason",
     });
   await recordIfKnown(store, known, name, options.actor);
-  return store.tripBreaker(name, reason, options.actor, Date.now(), { action: BreakerAction.trip });
+  return store.tripBreaker(name, {
+    reason,
+    actor: options.actor,
+    at: Date.now(),
+    audit: { action: BreakerAction.trip },
+  });
 }
 
 export async function resetBreaker(
@@ -50,8 +55,11 @@ export async function resetBreaker(
 ): Promise<BreakerChange> {
   await recordIfKnown(store, known, name, options.actor);
   const note = options.note?.trim() || null;
-  return store.resetBreaker(name, note, options.actor, Date.now(), {
-    action: BreakerAction.reset,
+  return store.resetBreaker(name, {
+    reason: note,
+    actor: options.actor,
+    at: Date.now(),
+    audit: { action: BreakerAction.reset },
   });
 }
 

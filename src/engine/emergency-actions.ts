@@ -20,12 +20,16 @@ export async function setEmergencyOn(
     actor: options.actor,
     at: now,
   };
-  await store.setSetting(emergencyKey, { ...state }, options.actor, now, {
-    action: "emergency.on",
-    target: "emergency_stop",
-    reason,
-    details: { abort: state.abort },
-  });
+  await store.setSetting(
+    emergencyKey,
+    { ...state },
+    {
+      actor: options.actor,
+      at: now,
+      reason,
+      audit: { action: "emergency.on", target: "emergency_stop", details: { abort: state.abort } },
+    },
+  );
   return state;
 }
 
@@ -45,11 +49,19 @@ export async function setEmergencyOff(
     actor: options.actor,
     at: now,
   };
-  await store.setSetting(emergencyKey, { ...state }, options.actor, now, {
-    action: "emergency.off",
-    target: "emergency_stop",
-    reason: options.reason,
-    details: { was_on: previous.on, since: previous.at },
-  });
+  await store.setSetting(
+    emergencyKey,
+    { ...state },
+    {
+      actor: options.actor,
+      at: now,
+      reason: options.reason,
+      audit: {
+        action: "emergency.off",
+        target: "emergency_stop",
+        details: { was_on: previous.on, since: previous.at },
+      },
+    },
+  );
   return state;
 }

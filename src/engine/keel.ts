@@ -351,8 +351,11 @@ export class Keel extends EventEmitter<NodeEvents> {
   async cancel(id: string, reason: string, actor = "api"): Promise<RunRecord> {
     if (!reason?.trim()) throw new InvalidInputError("cancel needs a reason", { field: "reason" });
     assertRunNotEnded(await this.store.getRun(id));
-    const run = await this.store.cancelRun(id, reason, actor, Date.now(), {
-      action: AuditAction.runCancel,
+    const run = await this.store.cancelRun(id, {
+      reason,
+      actor,
+      at: Date.now(),
+      audit: { action: AuditAction.runCancel },
     });
     this.node?.abortRun(id);
     // counted here, where every cancel passes, not by the node that held the run (if any did)
@@ -396,13 +399,20 @@ export class Keel extends EventEmitter<NodeEvents> {
   /** A paused source's ticks create no runs, on every node, until resumed; survives restarts. */
   async pauseSource(name: string, reason: string, actor = "api"): Promise<SourceRecord> {
     if (!reason?.trim()) throw new InvalidInputError("pause needs a reason", { field: "reason" });
-    return this.store.pauseSource(name, reason, actor, Date.now(), {
-      action: AuditAction.sourcePause,
+    return this.store.pauseSource(name, {
+      reason,
+      actor,
+      at: Date.now(),
+      audit: { action: AuditAction.sourcePause },
     });
   }
 
   async resumeSource(name: string, actor = "api"): Promise<SourceRecord> {
-    return this.store.resumeSource(name, actor, Date.now(), { action: AuditAction.sourceResume });
+    return this.store.resumeSource(name, {
+      actor,
+      at: Date.now(),
+      audit: { action: AuditAction.sourceResume },
+    });
   }
 
   /** One run of the source now (paused or not), keyed `source:<name>:manual:<id>`. */

@@ -74,7 +74,12 @@ export function revokeApiToken(
   actor: string,
   reason?: string,
 ): Promise<TokenRecord> {
-  return store.revokeToken(id, actor, Date.now(), { action: AuditAction.tokenRevoke, reason });
+  return store.revokeToken(id, {
+    actor,
+    at: Date.now(),
+    reason,
+    audit: { action: AuditAction.tokenRevoke },
+  });
 }
 
 /**

@@ -138,7 +138,9 @@ describe("online copies", () => {
     const reader = SqliteStore.open({ path, readonly: true });
     try {
       expect((await reader.checkIntegrity()).runs).toBe(3);
-      await expect(reader.setSetting("k", 1, "test", Date.now())).rejects.toThrow(/readonly/);
+      await expect(reader.setSetting("k", 1, { actor: "test", at: Date.now() })).rejects.toThrow(
+        /readonly/,
+      );
     } finally {
       await reader.close();
       await writer.close();

@@ -260,14 +260,18 @@ describe("breakers health", () => {
         probe: false,
       };
       await store.upsertBreakers([api, { ...api, name: "ocr" }], "test", NOW);
-      await store.tripBreaker("embedding-api", "vendor outage", "cli:dave", NOW);
+      await store.tripBreaker("embedding-api", {
+        reason: "vendor outage",
+        actor: "cli:dave",
+        at: NOW,
+      });
       const open = await checkBreakerHealth(store);
       expect(open).toMatchObject({
         component: "breakers",
         status: "degraded",
         reason: "embedding-api is open (tripped by cli:dave: vendor outage)",
       });
-      await store.resetBreaker("embedding-api", null, "cli:dave", NOW + 1);
+      await store.resetBreaker("embedding-api", { reason: null, actor: "cli:dave", at: NOW + 1 });
       expect(await checkBreakerHealth(store)).toMatchObject({
         status: "healthy",
         reason: "2 breaker(s) closed",

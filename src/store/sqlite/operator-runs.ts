@@ -2,7 +2,8 @@ import type { JsonValue } from "../../core/canonical-json.js";
 import { InvalidInputError, NotFoundError } from "../../core/errors/definition-errors.js";
 import { IllegalTransitionError } from "../../core/errors/run-errors.js";
 import { RunStatus, StepStatus, terminalRunStatuses } from "../../core/status.js";
-import { AuditAction, type AuditNote } from "../audit.js";
+import { AuditAction } from "../audit.js";
+import type { ReasonedChange } from "../operator-change.js";
 import type { RetryRequest, RetryResult } from "../operator-requests.js";
 import type { RunRecord } from "../records.js";
 import { runFromRow, type Row } from "../rows.js";
@@ -15,20 +16,14 @@ import { cancelRun as cancelOnly, getRun } from "./runs.js";
  * writes its transitions and its audit entry in the same transaction as the change; a refused
  * change writes nothing.
  */
-export function cancelRun(
-  ctx: SqliteContext,
-  runId: string,
-  reason: string,
-  actor: string,
-  now: number,
-  audit?: AuditNote,
-): RunRecord {
+export function cancelRun(ctx: SqliteContext, runId: string, change: ReasonedChange): RunRecord {
+  const { reason, actor, at, audit } = change;
   return ctx.write(() => {
     const from = getRun(ctx, runId)?.status;
-    const run = cancelOnly(ctx, runId, reason, actor, now);
+    const run = cancelOnly(ctx, runId, reason, actor, at);
     if (audit) {
       insertAudit(ctx, {
-        at: now,
+        at,
         actor,
         action: audit.action,
         target: runId,

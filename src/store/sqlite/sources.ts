@@ -1,5 +1,5 @@
 import { NotFoundError } from "../../core/errors/definition-errors.js";
-import type { AuditNote } from "../audit.js";
+import type { OperatorChange } from "../operator-change.js";
 import type { SourceDefinition, SourceKind, SourceRecord } from "../sources.js";
 import type { Row } from "../rows.js";
 import { auditChange } from "./audit.js";
@@ -52,11 +52,10 @@ export function setPaused(
   ctx: SqliteContext,
   name: string,
   paused: boolean,
-  reason: string | null,
-  actor: string,
-  now: number,
-  audit?: AuditNote,
+  change: OperatorChange,
 ): SourceRecord {
+  const { actor, at: now, audit } = change;
+  const reason = change.reason ?? null;
   return ctx.write(() => {
     const before = getSource(ctx, name);
     if (!before) throw new NotFoundError("source", name);

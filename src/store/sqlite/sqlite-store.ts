@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import type { JsonValue } from "../../core/canonical-json.js";
 import type { RunStatus } from "../../core/status.js";
 import type { AuditNote, AuditPage, AuditQuery, AuditRecord, NewAuditEntry } from "../audit.js";
+import type { OperatorChange, ReasonedChange, SettingChange } from "../operator-change.js";
 import type {
   BreakerChange,
   BreakerDefinition,
@@ -218,16 +219,8 @@ export class SqliteStore implements Store {
     await this.group.write(() => steps.deferRun(this.ctx, lease, breaker, until, now));
     this.hints.emit("work");
   }
-  async cancelRun(
-    runId: string,
-    reason: string,
-    actor: string,
-    now: number,
-    note?: AuditNote,
-  ): Promise<RunRecord> {
-    return this.group.write(() =>
-      operatorRuns.cancelRun(this.ctx, runId, reason, actor, now, note),
-    );
+  async cancelRun(runId: string, change: ReasonedChange): Promise<RunRecord> {
+    return this.group.write(() => operatorRuns.cancelRun(this.ctx, runId, change));
   }
   async retryRun(runId: string, request: RetryRequest): Promise<RetryResult> {
     const result = await this.group.write(() => operatorRuns.retryRun(this.ctx, runId, request));
@@ -253,24 +246,11 @@ export class SqliteStore implements Store {
   async getSource(name: string): Promise<SourceRecord | undefined> {
     return this.ctx.read(() => sources.getSource(this.ctx, name));
   }
-  async pauseSource(
-    name: string,
-    reason: string,
-    actor: string,
-    now: number,
-    note?: AuditNote,
-  ): Promise<SourceRecord> {
-    return this.group.write(() =>
-      sources.setPaused(this.ctx, name, true, reason, actor, now, note),
-    );
+  async pauseSource(name: string, change: ReasonedChange): Promise<SourceRecord> {
+    return this.group.write(() => sources.setPaused(this.ctx, name, true, change));
   }
-  async resumeSource(
-    name: string,
-    actor: string,
-    now: number,
-    note?: AuditNote,
-  ): Promise<SourceRecord> {
-    return this.group.write(() => sources.setPaused(this.ctx, name, false, null, actor, now, note));
+  async resumeSource(name: string, change: OperatorChange): Promise<SourceRecord> {
+    return this.group.write(() => sources.setPaused(this.ctx, name, false, change));
   }
   async recordTick(name: string, tickAt: number | null, nextAt: number | null): Promise<void> {
     await this.group.write(() => sources.recordTick(this.ctx, name, tickAt, nextAt));
@@ -292,13 +272,8 @@ export class SqliteStore implements Store {
   async listTokens(): Promise<TokenRecord[]> {
     return this.ctx.read(() => tokens.listTokens(this.ctx));
   }
-  async revokeToken(
-    id: string,
-    actor: string,
-    now: number,
-    note?: AuditNote & { reason?: string },
-  ): Promise<TokenRecord> {
-    return this.group.write(() => tokens.revokeToken(this.ctx, id, actor, now, note));
+  async revokeToken(id: string, change: OperatorChange): Promise<TokenRecord> {
+    return this.group.write(() => tokens.revokeToken(this.ctx, id, change));
   }
   async touchToken(id: string, at: number): Promise<void> {
     await this.group.write(() => tokens.touchToken(this.ctx, id, at));
@@ -338,28 +313,19 @@ export class SqliteStore implements Store {
   ): Promise<BreakerChange> {
     return this.breakerWrite(() => breakers.applyBreakerEvent(this.ctx, name, signal, actor, now));
   }
-  async tripBreaker(
-    name: string,
-    reason: string,
-    actor: string,
-    now: number,
-    note?: AuditNote,
-  ): Promise<BreakerChange> {
+  async tripBreaker(name: string, change: ReasonedChange): Promise<BreakerChange> {
+    const { actor, at, audit, reason } = change;
     const event = { kind: "trip", actor, reason } as const;
     return this.breakerWrite(() =>
-      breakers.applyBreakerEvent(this.ctx, name, event, actor, now, note && { ...note, reason }),
+      breakers.applyBreakerEvent(this.ctx, name, event, actor, at, audit && { ...audit, reason }),
     );
   }
-  async resetBreaker(
-    name: string,
-    reason: string | null,
-    actor: string,
-    now: number,
-    note?: AuditNote,
-  ): Promise<BreakerChange> {
+  async resetBreaker(name: string, change: OperatorChange): Promise<BreakerChange> {
+    const { actor, at, audit } = change;
+    const reason = change.reason ?? null;
     const event = { kind: "reset", actor, note: reason } as const;
     return this.breakerWrite(() =>
-      breakers.applyBreakerEvent(this.ctx, name, event, actor, now, note && { ...note, reason }),
+      breakers.applyBreakerEvent(this.ctx, name, event, actor, at, audit && { ...audit, reason }),
     );
   }
   /** a change that made deferred runs due is news for this process's claimer */
@@ -383,22 +349,17 @@ export class SqliteStore implements Store {
   async getSetting(key: string): Promise<JsonValue | undefined> {
     return this.ctx.read(() => nodes.getSetting(this.ctx, key));
   }
-  async setSetting(
-    key: string,
-    value: JsonValue,
-    actor: string,
-    now: number,
-    note?: AuditNote & { target?: string; reason?: string },
-  ): Promise<void> {
+  async setSetting(key: string, value: JsonValue, change: SettingChange): Promise<void> {
+    const { actor, at, audit: note } = change;
     await this.group.write(() => {
-      nodes.setSetting(this.ctx, key, value, actor, now);
+      nodes.setSetting(this.ctx, key, value, actor, at);
       if (note) {
         audit.insertAudit(this.ctx, {
-          at: now,
+          at,
           actor,
           action: note.action,
           target: note.target ?? key,
-          reason: note.reason ?? null,
+          reason: change.reason ?? null,
           details: note.details ?? null,
         });
       }

@@ -1,5 +1,6 @@
 import { NotFoundError } from "../../core/errors/definition-errors.js";
 import type { AuditNote } from "../audit.js";
+import type { OperatorChange } from "../operator-change.js";
 import type { Row } from "../rows.js";
 import type { NewToken, TokenRecord, TokenRole } from "../tokens.js";
 import { insertAudit } from "./audit.js";
@@ -57,13 +58,8 @@ export function listTokens(ctx: SqliteContext): TokenRecord[] {
   return (ctx.sql("SELECT * FROM tokens ORDER BY created_at, id").all() as Row[]).map(tokenFromRow);
 }
 
-export function revokeToken(
-  ctx: SqliteContext,
-  id: string,
-  actor: string,
-  now: number,
-  audit?: AuditNote & { reason?: string },
-): TokenRecord {
+export function revokeToken(ctx: SqliteContext, id: string, change: OperatorChange): TokenRecord {
+  const { actor, at: now, audit } = change;
   return ctx.write(() => {
     const before = getToken(ctx, id);
     if (!before) throw new NotFoundError("token", id);
@@ -80,7 +76,7 @@ export function revokeToken(
         actor,
         action: audit.action,
         target: id,
-        reason: audit.reason ?? null,
+        reason: change.reason ?? null,
         details: { name: before.name, was_revoked: before.revokedAt !== null, ...audit.details },
       });
     return tokenFromRow(row);

@@ -289,14 +289,17 @@ export function breakerCases(h: PeerHandle): void {
       const [again] = await claim(h.store, { pipelines: [pipeline], now: NOW + 100 });
       expect(again?.run.id).toBe(first.run.id);
       await h.store.rescheduleRun(again!.lease, NOW + 50_000, "retry_scheduled", NOW + 101);
-      await h.store.resetBreaker(api.name, null, "cli:dave", NOW + 102);
+      await h.store.resetBreaker(api.name, { reason: null, actor: "cli:dave", at: NOW + 102 });
       expect((await h.store.getRun(first.run.id))?.scheduledFor).toBe(NOW + 50_000);
     });
 
     it("trip holds a breaker open until reset, each audited in its transaction", async () => {
       await h.store.upsertBreakers([api], "node-a", NOW);
-      const tripped = await h.store.tripBreaker(api.name, "vendor outage", "cli:dave", NOW + 1, {
-        action: "breaker.trip",
+      const tripped = await h.store.tripBreaker(api.name, {
+        reason: "vendor outage",
+        actor: "cli:dave",
+        at: NOW + 1,
+        audit: { action: "breaker.trip" },
       });
       const pending = await deferred(h.store, NOW + 600_000);
       expect(tripped.breaker).toMatchObject({
@@ -317,8 +320,11 @@ export function breakerCases(h: PeerHandle): void {
       );
       const probed = await h.store.signalBreaker(api.name, { kind: "probe_ok" }, "n", later);
       expect(probed.transition).toBeNull();
-      const reset = await h.store.resetBreaker(api.name, "vendor fixed it", "cli:erin", later, {
-        action: "breaker.reset",
+      const reset = await h.store.resetBreaker(api.name, {
+        reason: "vendor fixed it",
+        actor: "cli:erin",
+        at: later,
+        audit: { action: "breaker.reset" },
       });
       expect(reset).toMatchObject({
         woken: 1,
@@ -335,12 +341,22 @@ export function breakerCases(h: PeerHandle): void {
 
     it("refuses to trip or reset an unknown breaker, writing nothing", async () => {
       await expectKeelError(
-        h.store.tripBreaker("ghost", "r", "cli:dave", NOW, { action: "breaker.trip" }),
+        h.store.tripBreaker("ghost", {
+          reason: "r",
+          actor: "cli:dave",
+          at: NOW,
+          audit: { action: "breaker.trip" },
+        }),
         NotFoundError,
         "not_found",
       );
       await expectKeelError(
-        h.store.resetBreaker("ghost", null, "cli:dave", NOW, { action: "breaker.reset" }),
+        h.store.resetBreaker("ghost", {
+          reason: null,
+          actor: "cli:dave",
+          at: NOW,
+          audit: { action: "breaker.reset" },
+        }),
         NotFoundError,
         "not_found",
       );
@@ -372,7 +388,7 @@ export function breakerCases(h: PeerHandle): void {
       await h.store.upsertBreakers([api], "node-a", NOW);
       await failTimes(h.store, 3);
       const fresh = await submit(h.store, { scheduledFor: NOW + 5000 });
-      await h.store.resetBreaker(api.name, null, "cli:dave", NOW + 1);
+      await h.store.resetBreaker(api.name, { reason: null, actor: "cli:dave", at: NOW + 1 });
       expect((await h.store.getRun(fresh.id))?.scheduledFor).toBe(NOW + 5000);
     });
   });

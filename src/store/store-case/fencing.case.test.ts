@@ -47,7 +47,11 @@ const staleLeases: Record<string, (store: Store) => Promise<Lease>> = {
   "a run cancelled meanwhile": async (store) => {
     const { lease } = await claimedRun(store);
     await store.completeStep(lease, checkpoint("a"));
-    await store.cancelRun(lease.runId, "operator asked", "operator", NOW + 300);
+    await store.cancelRun(lease.runId, {
+      reason: "operator asked",
+      actor: "operator",
+      at: NOW + 300,
+    });
     return lease;
   },
   "a lease that expired and was recovered": async (store) => {
@@ -161,7 +165,11 @@ export function fencingCases(h: StoreHandle): void {
   describe("cancelRun", () => {
     it("cancels a pending run, which is then never claimed", async () => {
       const run = await submit(h.store);
-      const cancelled = await h.store.cancelRun(run.id, "not needed", "operator", NOW + 10);
+      const cancelled = await h.store.cancelRun(run.id, {
+        reason: "not needed",
+        actor: "operator",
+        at: NOW + 10,
+      });
       expect(cancelled).toMatchObject({
         id: run.id,
         status: "cancelled",
@@ -186,7 +194,11 @@ export function fencingCases(h: StoreHandle): void {
 
     it("cancels a running run and fences its holder out", async () => {
       const { run, lease } = await claimedRun(h.store);
-      const cancelled = await h.store.cancelRun(run.id, "operator asked", "operator", NOW + 10);
+      const cancelled = await h.store.cancelRun(run.id, {
+        reason: "operator asked",
+        actor: "operator",
+        at: NOW + 10,
+      });
       expect(cancelled).toMatchObject({
         status: "cancelled",
         finishedAt: NOW + 10,
@@ -217,7 +229,7 @@ export function fencingCases(h: StoreHandle): void {
         const run = await runInStatus(h.store, status);
         const before = await snapshot(h.store, run.id);
         const error = await expectKeelError(
-          h.store.cancelRun(run.id, "too late", "operator", NOW + 1000),
+          h.store.cancelRun(run.id, { reason: "too late", actor: "operator", at: NOW + 1000 }),
           IllegalTransitionError,
           "illegal_transition",
         );
@@ -228,7 +240,11 @@ export function fencingCases(h: StoreHandle): void {
 
     it("throws NotFoundError for an unknown run", async () => {
       await expectKeelError(
-        h.store.cancelRun("run_00000000000000000000000000", "x", "operator", NOW),
+        h.store.cancelRun("run_00000000000000000000000000", {
+          reason: "x",
+          actor: "operator",
+          at: NOW,
+        }),
         NotFoundError,
         "not_found",
       );

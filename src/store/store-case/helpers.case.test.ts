@@ -151,7 +151,7 @@ export async function runInStatus(
   if (status === "pending") return submit(store, { ...options.run, pipeline });
   if (status === "cancelled") {
     const run = await submit(store, { ...options.run, pipeline });
-    return store.cancelRun(run.id, "test", "tester", NOW + 1);
+    return store.cancelRun(run.id, { reason: "test", actor: "tester", at: NOW + 1 });
   }
   const { lease } = await claimedRun(store, {}, { ...options.run, pipeline });
   if (status === "succeeded") await store.completeStep(lease, checkpoint("a"), { done: true });

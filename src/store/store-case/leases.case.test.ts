@@ -44,7 +44,7 @@ export function leaseCases(h: StoreHandle): void {
       const done = await claimedRun(h.store);
       const returned = await claimedRun(h.store);
       const kept = await claimedRun(h.store);
-      await h.store.cancelRun(cancelled.run.id, "x", "operator", NOW + 1);
+      await h.store.cancelRun(cancelled.run.id, { reason: "x", actor: "operator", at: NOW + 1 });
       await h.store.completeStep(done.lease, checkpoint("a"), 1);
       await h.store.returnRun(returned.lease, "stopping", NOW + 1);
       expect(await h.store.heartbeat(NODE_A, NOW + 2, LEASE_MS)).toEqual([

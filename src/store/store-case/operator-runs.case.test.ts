@@ -183,7 +183,7 @@ export function retryCases(h: StoreHandle): void {
 
     it("fences off the node that held the run before it was cancelled and retried", async () => {
       const { lease } = await claimedRun(h.store);
-      await h.store.cancelRun(lease.runId, "stuck", "cli:alice", NOW + 10);
+      await h.store.cancelRun(lease.runId, { reason: "stuck", actor: "cli:alice", at: NOW + 10 });
       await h.store.retryRun(lease.runId, request());
       await expectKeelError(
         h.store.completeStep(lease, checkpoint("a")),
@@ -220,10 +220,13 @@ export function retryCases(h: StoreHandle): void {
     it("writes the audit entry with the cancel; without a note, none", async () => {
       const audited = await runInStatus(h.store, "pending");
       const plain = await runInStatus(h.store, "pending");
-      await h.store.cancelRun(audited.id, "duplicate", "cli:bob", NOW + 50, {
-        action: "run.cancel",
+      await h.store.cancelRun(audited.id, {
+        reason: "duplicate",
+        actor: "cli:bob",
+        at: NOW + 50,
+        audit: { action: "run.cancel" },
       });
-      await h.store.cancelRun(plain.id, "duplicate", "cli:bob", NOW + 60);
+      await h.store.cancelRun(plain.id, { reason: "duplicate", actor: "cli:bob", at: NOW + 60 });
       expect((await h.store.listAudit({ limit: 10 })).entries).toMatchObject([
         {
           at: NOW + 50,
@@ -239,7 +242,12 @@ export function retryCases(h: StoreHandle): void {
     it("writes no audit entry when the cancel is refused", async () => {
       const done = await runInStatus(h.store, "succeeded");
       await expectKeelError(
-        h.store.cancelRun(done.id, "too late", "cli:bob", NOW + 50, { action: "run.cancel" }),
+        h.store.cancelRun(done.id, {
+          reason: "too late",
+          actor: "cli:bob",
+          at: NOW + 50,
+          audit: { action: "run.cancel" },
+        }),
         IllegalTransitionError,
         "illegal_transition",
       );

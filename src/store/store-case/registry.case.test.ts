@@ -180,15 +180,15 @@ export function registryCases(h: StoreHandle & { readonly peer?: Store }): void 
         null: null,
       };
       for (const [key, value] of Object.entries(values))
-        await h.store.setSetting(key, value, "tester", NOW);
+        await h.store.setSetting(key, value, { actor: "tester", at: NOW });
       for (const [key, value] of Object.entries(values))
         expect(await h.store.getSetting(key)).toEqual(value);
     });
 
     it("overwrites a key, leaving the others", async () => {
-      await h.store.setSetting("a", { v: 1 }, "alice", NOW);
-      await h.store.setSetting("b", "keep", "alice", NOW);
-      await h.store.setSetting("a", [2], "bob", NOW + 1);
+      await h.store.setSetting("a", { v: 1 }, { actor: "alice", at: NOW });
+      await h.store.setSetting("b", "keep", { actor: "alice", at: NOW });
+      await h.store.setSetting("a", [2], { actor: "bob", at: NOW + 1 });
       expect(await h.store.getSetting("a")).toEqual([2]);
       expect(await h.store.getSetting("b")).toBe("keep");
     });

@@ -216,7 +216,7 @@ export function submitCases(h: StoreHandle): void {
       const running2 = await submit(h.store, { pipeline: "p2" });
       await claimOne(h.store, { pipelines: ["p2"] });
       const cancelled1 = await submit(h.store, { pipeline: "p1" });
-      await h.store.cancelRun(cancelled1.id, "test", "tester", NOW + 1);
+      await h.store.cancelRun(cancelled1.id, { reason: "test", actor: "tester", at: NOW + 1 });
       const pending2 = await submit(h.store, { pipeline: "p2" });
 
       const ids = async (query: Omit<RunQuery, "limit">) =>

@@ -45,8 +45,11 @@ export function sourceCases(h: StoreHandle): void {
 
     it("pause survives an upsert, resume clears it, each with its audit entry", async () => {
       await h.store.upsertSources([def()], NOW);
-      const paused = await h.store.pauseSource("nightly", "maintenance", "cli:dave", NOW + 1, {
-        action: "source.pause",
+      const paused = await h.store.pauseSource("nightly", {
+        reason: "maintenance",
+        actor: "cli:dave",
+        at: NOW + 1,
+        audit: { action: "source.pause" },
       });
       expect(paused).toMatchObject({
         paused: true,
@@ -60,8 +63,10 @@ export function sourceCases(h: StoreHandle): void {
         pauseReason: "maintenance",
         schedule: "0 4 * * *",
       });
-      const resumed = await h.store.resumeSource("nightly", "cli:erin", NOW + 3, {
-        action: "source.resume",
+      const resumed = await h.store.resumeSource("nightly", {
+        actor: "cli:erin",
+        at: NOW + 3,
+        audit: { action: "source.resume" },
       });
       expect(resumed).toMatchObject({ paused: false, pauseReason: null, pausedBy: null });
       const audit = await h.store.listAudit({ limit: 10 });
@@ -73,9 +78,16 @@ export function sourceCases(h: StoreHandle): void {
 
     it("refuses to pause or resume an unknown source, writing nothing", async () => {
       await expect(
-        h.store.pauseSource("ghost", "r", "cli:dave", NOW, { action: "source.pause" }),
+        h.store.pauseSource("ghost", {
+          reason: "r",
+          actor: "cli:dave",
+          at: NOW,
+          audit: { action: "source.pause" },
+        }),
       ).rejects.toMatchObject({ code: "not_found" });
-      await expect(h.store.resumeSource("ghost", "cli:dave", NOW)).rejects.toMatchObject({
+      await expect(
+        h.store.resumeSource("ghost", { actor: "cli:dave", at: NOW }),
+      ).rejects.toMatchObject({
         code: "not_found",
       });
       expect((await h.store.listAudit({ limit: 10 })).entries).toEqual([]);

@@ -45,13 +45,17 @@ export function tokenCases(h: StoreHandle): void {
 
     it("revokes once: a second revoke keeps the first who and when, both audited", async () => {
       await h.store.createToken(token());
-      const revoked = await h.store.revokeToken("tok1", "cli:erin", NOW + 5, {
-        action: "token.revoke",
+      const revoked = await h.store.revokeToken("tok1", {
+        actor: "cli:erin",
+        at: NOW + 5,
         reason: "leaked in a log",
+        audit: { action: "token.revoke" },
       });
       expect(revoked).toMatchObject({ revokedAt: NOW + 5, revokedBy: "cli:erin" });
-      const again = await h.store.revokeToken("tok1", "cli:frank", NOW + 9, {
-        action: "token.revoke",
+      const again = await h.store.revokeToken("tok1", {
+        actor: "cli:frank",
+        at: NOW + 9,
+        audit: { action: "token.revoke" },
       });
       expect(again).toMatchObject({ revokedAt: NOW + 5, revokedBy: "cli:erin" });
       const audit = (await h.store.listAudit({ limit: 10 })).entries;
@@ -65,7 +69,11 @@ export function tokenCases(h: StoreHandle): void {
 
     it("revoking an unknown token is not_found and writes nothing", async () => {
       await expectKeelError(
-        h.store.revokeToken("nope", "cli:erin", NOW, { action: "token.revoke" }),
+        h.store.revokeToken("nope", {
+          actor: "cli:erin",
+          at: NOW,
+          audit: { action: "token.revoke" },
+        }),
         NotFoundError,
         "not_found",
       );

@@ -57,7 +57,10 @@ const writesTo: Record<RunStatus, Record<string, Attempt>> = {
     ),
   },
   cancelled: {
-    cancel: async (s, t) => (await s.cancelRun(t.runId, "walk", "tester", LATER), true),
+    cancel: async (s, t) => (
+      await s.cancelRun(t.runId, { reason: "walk", actor: "tester", at: LATER }),
+      true
+    ),
   },
 };
 
