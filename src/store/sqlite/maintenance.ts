@@ -129,14 +129,8 @@ function orphanStepResults(ctx: SqliteContext): { run_id: string; n: number }[] 
     .all() as { run_id: string; n: number }[];
 }
 
-/** Finds the diffs, and with `apply` writes them and their transitions in one transaction. */
-export function rebuildStates(
-  ctx: SqliteContext,
-  apply: boolean,
-  actor: string,
-  now: number,
-): StateDiff[] {
-  if (!apply) return findStateDiffs(ctx);
+/** Finds the diffs and writes them and their transitions in one transaction. */
+export function rebuildStates(ctx: SqliteContext, actor: string, now: number): StateDiff[] {
   return ctx.write(() => {
     const diffs = findStateDiffs(ctx);
     for (const diff of diffs) applyDiff(ctx, diff, actor, now);

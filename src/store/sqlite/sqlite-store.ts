@@ -83,8 +83,10 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * The embedded store. better-sqlite3 is synchronous; each method runs its transaction at once and
- * returns a settled promise, so callers are written once for both backends.
+ * The embedded store. better-sqlite3 is synchronous: every read runs at once through `read`, and
+ * every write goes through `write`, the one wrapper that commits it (shared with the writes of
+ * the same turn, or alone where it must see only what is committed) and hints the claimer; no
+ * method writes inside a read. Callers are written once for every backend.
  */
 export class SqliteStore implements Store {
   readonly backend = "sqlite";
@@ -137,52 +139,79 @@ export class SqliteStore implements Store {
     this.ctx.db.close();
   }
 
+  /**
+   * Every write: queued for the next group commit (group-commit.ts) and settled after it, or with
+   * `alone`, committed at once in its own transaction (see WriteOptions).
+   */
+  private write<T>(fn: () => T, options: WriteOptions<T> = {}): Promise<T> {
+    const { atomic = false, alone = false, wakes } = options;
+    if (alone) {
+      try {
+        const result = atomic ? fn() : this.ctx.write(fn);
+        if (wakes?.(result)) this.hints.emit("work");
+        return Promise.resolve(result);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const committed = this.group.write(fn, atomic);
+    if (!wakes) return committed;
+    return committed.then((result) => {
+      if (wakes(result)) this.hints.emit("work");
+      return result;
+    });
+  }
+  /** Every read: at once, outside any transaction; damage it meets fences writes. */
+  private read<T>(fn: () => T): T {
+    return this.ctx.read(fn);
+  }
+
   async registerPipelines(pipelines: PipelineRecord[]): Promise<void> {
-    nodes.registerPipelines(this.ctx, pipelines);
+    await this.write(() => nodes.registerPipelines(this.ctx, pipelines), atOnceAtomic);
   }
   async listPipelines(): Promise<PipelineRecord[]> {
-    return this.ctx.read(() => nodes.listPipelines(this.ctx));
+    return this.read(() => nodes.listPipelines(this.ctx));
   }
 
   async submitRuns(list: NewRun[]): Promise<SubmitResult[]> {
-    const results = await this.group.write(() => runs.submitRuns(this.ctx, list));
-    if (results.some((r) => r.created)) this.hints.emit("work");
-    return results;
+    return this.write(() => runs.submitRuns(this.ctx, list), {
+      wakes: (results) => results.some((r) => r.created),
+    });
   }
   async getRun(id: string): Promise<RunRecord | undefined> {
-    return this.ctx.read(() => runs.getRun(this.ctx, id));
+    return this.read(() => runs.getRun(this.ctx, id));
   }
   async listRuns(query: RunQuery): Promise<RunPage> {
-    return this.ctx.read(() => listRuns(this.ctx, query));
+    return this.read(() => listRuns(this.ctx, query));
   }
   async countRunsByStatus(): Promise<Record<RunStatus, number>> {
-    return this.ctx.read(() => runs.countRunsByStatus(this.ctx));
+    return this.read(() => runs.countRunsByStatus(this.ctx));
   }
   async listStepResults(runId: string): Promise<StepResultRecord[]> {
-    return this.ctx.read(() => runs.listStepResults(this.ctx, runId));
+    return this.read(() => runs.listStepResults(this.ctx, runId));
   }
   async listTransitions(runId: string): Promise<TransitionRecord[]> {
-    return this.ctx.read(() => runs.listTransitions(this.ctx, runId));
+    return this.read(() => runs.listTransitions(this.ctx, runId));
   }
   async nextDueAt(pipelines: readonly string[], minPriority?: number): Promise<number | null> {
-    return this.ctx.read(() => runs.nextDueAt(this.ctx, pipelines, minPriority));
+    return this.read(() => runs.nextDueAt(this.ctx, pipelines, minPriority));
   }
 
   async registerNode(node: NewNode): Promise<void> {
-    this.ctx.write(() => nodes.registerNode(this.ctx, node));
+    await this.write(() => nodes.registerNode(this.ctx, node), atOnce);
   }
   async setNodeState(nodeId: string, state: NodeState, now: number): Promise<void> {
-    this.ctx.write(() => nodes.setNodeState(this.ctx, nodeId, state, now));
+    await this.write(() => nodes.setNodeState(this.ctx, nodeId, state, now), atOnce);
   }
   async listNodes(): Promise<NodeRecord[]> {
-    return this.ctx.read(() => nodes.listNodes(this.ctx));
+    return this.read(() => nodes.listNodes(this.ctx));
   }
   async heartbeat(nodeId: string, now: number, leaseMs: number): Promise<HeldRun[]> {
-    return claims.heartbeat(this.ctx, nodeId, now, leaseMs);
+    return this.write(() => claims.heartbeat(this.ctx, nodeId, now, leaseMs), atOnceAtomic);
   }
 
   async claimRuns(request: ClaimRequest): Promise<ClaimedRun[]> {
-    return this.group.write(() => claims.claimRuns(this.ctx, request), true);
+    return this.write(() => claims.claimRuns(this.ctx, request), ownTransaction);
   }
   async startStep(
     lease: Lease,
@@ -191,13 +220,19 @@ export class SqliteStore implements Store {
     from: "pending" | "failed",
     now: number,
   ): Promise<void> {
-    await this.group.write(() => steps.startStep(this.ctx, lease, step, attempt, from, now), true);
+    await this.write(
+      () => steps.startStep(this.ctx, lease, step, attempt, from, now),
+      ownTransaction,
+    );
   }
   async completeStep(lease: Lease, checkpoint: Checkpoint, runOutput?: JsonValue): Promise<void> {
-    await this.group.write(() => steps.completeStep(this.ctx, lease, checkpoint, runOutput), true);
+    await this.write(
+      () => steps.completeStep(this.ctx, lease, checkpoint, runOutput),
+      ownTransaction,
+    );
   }
   async recordStepFailure(lease: Lease, failure: StepFailure): Promise<void> {
-    await this.group.write(() => steps.recordStepFailure(this.ctx, lease, failure), true);
+    await this.write(() => steps.recordStepFailure(this.ctx, lease, failure), ownTransaction);
   }
   async rescheduleRun(
     lease: Lease,
@@ -205,105 +240,102 @@ export class SqliteStore implements Store {
     reason: string,
     now: number,
   ): Promise<void> {
-    await this.group.write(() => steps.rescheduleRun(this.ctx, lease, scheduledFor, reason, now));
-    this.hints.emit("work");
+    await this.write(
+      () => steps.rescheduleRun(this.ctx, lease, scheduledFor, reason, now),
+      wakesAlways,
+    );
   }
   async quarantineRun(lease: Lease, reason: string, error: ErrorInfo, now: number): Promise<void> {
-    await this.group.write(() => steps.quarantineRun(this.ctx, lease, reason, error, now));
+    await this.write(() => steps.quarantineRun(this.ctx, lease, reason, error, now));
   }
   async returnRun(lease: Lease, reason: string, now: number): Promise<void> {
-    await this.group.write(() => steps.returnRun(this.ctx, lease, reason, now));
-    this.hints.emit("work");
+    await this.write(() => steps.returnRun(this.ctx, lease, reason, now), wakesAlways);
   }
   async deferRun(lease: Lease, breaker: string, until: number, now: number): Promise<void> {
-    await this.group.write(() => steps.deferRun(this.ctx, lease, breaker, until, now));
-    this.hints.emit("work");
+    await this.write(() => steps.deferRun(this.ctx, lease, breaker, until, now), wakesAlways);
   }
   async cancelRun(runId: string, change: ReasonedChange): Promise<RunRecord> {
-    return this.group.write(() => operatorRuns.cancelRun(this.ctx, runId, change));
+    return this.write(() => operatorRuns.cancelRun(this.ctx, runId, change));
   }
   async retryRun(runId: string, request: RetryRequest): Promise<RetryResult> {
-    const result = await this.group.write(() => operatorRuns.retryRun(this.ctx, runId, request));
-    this.hints.emit("work");
-    return result;
+    return this.write(() => operatorRuns.retryRun(this.ctx, runId, request), wakesAlways);
   }
   async purgeRuns(request: PurgeRequest): Promise<PurgeResult> {
-    return this.group.write(() => purge.purgeRuns(this.ctx, request));
+    return this.write(() => purge.purgeRuns(this.ctx, request));
   }
   async appendAudit(entry: NewAuditEntry): Promise<AuditRecord> {
-    return this.group.write(() => audit.appendAudit(this.ctx, entry));
+    return this.write(() => audit.appendAudit(this.ctx, entry));
   }
   async listAudit(query: AuditQuery): Promise<AuditPage> {
-    return this.ctx.read(() => audit.listAudit(this.ctx, query));
+    return this.read(() => audit.listAudit(this.ctx, query));
   }
 
   async upsertSources(defs: SourceDefinition[], now: number): Promise<void> {
-    await this.group.write(() => sources.upsertSources(this.ctx, defs, now));
+    await this.write(() => sources.upsertSources(this.ctx, defs, now));
   }
   async listSources(): Promise<SourceRecord[]> {
-    return this.ctx.read(() => sources.listSources(this.ctx));
+    return this.read(() => sources.listSources(this.ctx));
   }
   async getSource(name: string): Promise<SourceRecord | undefined> {
-    return this.ctx.read(() => sources.getSource(this.ctx, name));
+    return this.read(() => sources.getSource(this.ctx, name));
   }
   async pauseSource(name: string, change: ReasonedChange): Promise<SourceRecord> {
-    return this.group.write(() => sources.setPaused(this.ctx, name, true, change));
+    return this.write(() => sources.setPaused(this.ctx, name, true, change));
   }
   async resumeSource(name: string, change: OperatorChange): Promise<SourceRecord> {
-    return this.group.write(() => sources.setPaused(this.ctx, name, false, change));
+    return this.write(() => sources.setPaused(this.ctx, name, false, change));
   }
   async recordTick(name: string, tickAt: number | null, nextAt: number | null): Promise<void> {
-    await this.group.write(() => sources.recordTick(this.ctx, name, tickAt, nextAt));
+    await this.write(() => sources.recordTick(this.ctx, name, tickAt, nextAt));
   }
 
   async listTransitionsAfter(query: TransitionFeedQuery): Promise<TransitionRecord[]> {
-    return this.ctx.read(() => runs.listTransitionsAfter(this.ctx, query));
+    return this.read(() => runs.listTransitionsAfter(this.ctx, query));
   }
   async lastTransitionId(): Promise<number> {
-    return this.ctx.read(() => runs.lastTransitionId(this.ctx));
+    return this.read(() => runs.lastTransitionId(this.ctx));
   }
 
   async createToken(token: NewToken, note?: AuditNote): Promise<TokenRecord> {
-    return this.group.write(() => tokens.createToken(this.ctx, token, note));
+    return this.write(() => tokens.createToken(this.ctx, token, note));
   }
   async getToken(id: string): Promise<TokenRecord | undefined> {
-    return this.ctx.read(() => tokens.getToken(this.ctx, id));
+    return this.read(() => tokens.getToken(this.ctx, id));
   }
   async listTokens(): Promise<TokenRecord[]> {
-    return this.ctx.read(() => tokens.listTokens(this.ctx));
+    return this.read(() => tokens.listTokens(this.ctx));
   }
   async revokeToken(id: string, change: OperatorChange): Promise<TokenRecord> {
-    return this.group.write(() => tokens.revokeToken(this.ctx, id, change));
+    return this.write(() => tokens.revokeToken(this.ctx, id, change));
   }
   async touchToken(id: string, at: number): Promise<void> {
-    await this.group.write(() => tokens.touchToken(this.ctx, id, at));
+    await this.write(() => tokens.touchToken(this.ctx, id, at));
   }
 
   async addTelemetry(increments: readonly TelemetryIncrement[]): Promise<void> {
-    if (increments.length > 0)
-      await this.group.write(() => telemetry.addTelemetry(this.ctx, increments));
+    if (increments.length > 0) await this.write(() => telemetry.addTelemetry(this.ctx, increments));
   }
   async readTelemetry(query: TelemetryQuery): Promise<TelemetryRecord[]> {
-    return this.ctx.read(() => telemetry.readTelemetry(this.ctx, query));
+    return this.read(() => telemetry.readTelemetry(this.ctx, query));
   }
   async deleteTelemetryBefore(
     before: number,
     options: TelemetryDeleteOptions = {},
   ): Promise<TelemetryDeleteResult> {
-    return this.group.write(() => telemetry.deleteTelemetryBefore(this.ctx, before, options));
+    return this.write(() => telemetry.deleteTelemetryBefore(this.ctx, before, options));
   }
 
   async upsertBreakers(defs: BreakerDefinition[], actor: string, now: number): Promise<void> {
-    await this.group.write(() => breakers.upsertBreakers(this.ctx, defs, actor, now));
+    await this.write(() => breakers.upsertBreakers(this.ctx, defs, actor, now));
   }
   async listBreakers(): Promise<BreakerRecord[]> {
-    return this.ctx.read(() => recordsByName(this.ctx, "breakers", breakerFromRow));
+    return this.read(() => recordsByName(this.ctx, "breakers", breakerFromRow));
   }
   async getBreaker(name: string): Promise<BreakerRecord | undefined> {
-    return this.ctx.read(() => recordByName(this.ctx, "breakers", name, breakerFromRow));
+    return this.read(() => recordByName(this.ctx, "breakers", name, breakerFromRow));
   }
   async listBreakerTransitions(query: BreakerHistoryQuery): Promise<BreakerTransitionRecord[]> {
-    return this.ctx.read(() => breakers.listBreakerTransitions(this.ctx, query));
+    return this.read(() => breakers.listBreakerTransitions(this.ctx, query));
   }
   async signalBreaker(
     name: string,
@@ -330,28 +362,22 @@ export class SqliteStore implements Store {
   }
   /** a change that made deferred runs due is news for this process's claimer */
   private async breakerWrite(fn: () => BreakerChange): Promise<BreakerChange> {
-    const change = await this.group.write(fn);
-    if (change.woken > 0) this.hints.emit("work");
-    return change;
+    return this.write(fn, { wakes: (change) => change.woken > 0 });
   }
 
   async releaseNodeRuns(nodeId: string, reason: string, now: number): Promise<string[]> {
-    const ids = claims.releaseNodeRuns(this.ctx, nodeId, reason, now);
-    if (ids.length > 0) this.hints.emit("work");
-    return ids;
+    return this.write(() => claims.releaseNodeRuns(this.ctx, nodeId, reason, now), wakesOnRuns);
   }
   async recoverExpiredLeases(now: number, exceptNodeId?: string): Promise<string[]> {
-    const ids = claims.recoverExpiredLeases(this.ctx, now, exceptNodeId);
-    if (ids.length > 0) this.hints.emit("work");
-    return ids;
+    return this.write(() => claims.recoverExpiredLeases(this.ctx, now, exceptNodeId), wakesOnRuns);
   }
 
   async getSetting(key: string): Promise<JsonValue | undefined> {
-    return this.ctx.read(() => nodes.getSetting(this.ctx, key));
+    return this.read(() => nodes.getSetting(this.ctx, key));
   }
   async setSetting(key: string, value: JsonValue, change: SettingChange): Promise<void> {
     const { actor, at, audit: note } = change;
-    await this.group.write(() => {
+    await this.write(() => {
       nodes.setSetting(this.ctx, key, value, actor, at);
       if (note) {
         audit.insertAudit(this.ctx, {
@@ -367,12 +393,14 @@ export class SqliteStore implements Store {
   }
 
   async checkIntegrity(): Promise<IntegrityReport> {
-    return maintenance.checkIntegrity(this.ctx);
+    return this.read(() => maintenance.checkIntegrity(this.ctx));
   }
   async rebuildStates(apply: boolean, actor: string, now: number): Promise<StateDiff[]> {
-    const diffs = this.ctx.read(() => maintenance.rebuildStates(this.ctx, apply, actor, now));
-    if (apply && diffs.some((d) => d.rebuilt === "pending")) this.hints.emit("work");
-    return diffs;
+    if (!apply) return this.read(() => maintenance.findStateDiffs(this.ctx));
+    return this.write(() => maintenance.rebuildStates(this.ctx, actor, now), {
+      ...atOnceAtomic,
+      wakes: (diffs) => diffs.some((d) => d.rebuilt === "pending"),
+    });
   }
 
   async checkStorage(level: "quick" | "full"): Promise<StorageReport> {
@@ -441,3 +469,26 @@ export class SqliteStore implements Store {
     return this.ctx.sql("PRAGMA data_version").pluck().get() as number;
   }
 }
+
+interface WriteOptions<T> {
+  /** the helper runs its own context.write: all or nothing by itself, no savepoint around it */
+  atomic?: boolean;
+  /**
+   * Committed at once, not queued: writes whose result must reflect only what is committed when
+   * they run. A heartbeat lists the runs this node holds, and queued behind a checkpoint or a claim
+   * of the same turn it would see runs the node has not heard of yet (and call them lost or
+   * orphaned); recovery, node state and registration run before or beside the node's own queue.
+   */
+  alone?: boolean;
+  /** the write may have made work due: a hint for this process's claimer */
+  wakes?: (result: T) => boolean;
+}
+
+/** the write's helper runs its own context.write: all or nothing by itself */
+const ownTransaction = { atomic: true } as const;
+const atOnce = { alone: true } as const;
+const atOnceAtomic = { alone: true, atomic: true } as const;
+/** the write may have made a run due at once */
+const wakesAlways = { wakes: () => true } as const;
+/** runs handed back to pending are work for whichever node claims first */
+const wakesOnRuns = { alone: true, atomic: true, wakes: (ids: string[]) => ids.length > 0 };
