@@ -41,6 +41,6 @@ export type { RetryOptions, PurgeOptions } from "./engine/operator-actions.js";
 export type { RetryResult, PurgeResult } from "./store/operator-requests.js";
 export type { AuditRecord, AuditPage, AuditQuery } from "./store/audit.js";
 export type { RunRecord, StepResultRecord, TransitionRecord } from "./store/records.js";
-export type { Store } from "./store/store.js";
+export type { OperatorChange, ReasonedChange, SettingChange, Store } from "./store/store.js";
 export type { StorageFinding, StorageRepair, StorageReport } from "./store/storage.js";
 export type { StoreRepairRecord, StoreWatchState } from "./engine/store-watch.js";

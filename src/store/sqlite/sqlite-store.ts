@@ -86,7 +86,8 @@ export interface SqliteStoreOptions {
  * The embedded store. better-sqlite3 is synchronous: every read runs at once through `read`, and
  * every write goes through `write`, the one wrapper that commits it (shared with the writes of
  * the same turn, or alone where it must see only what is committed) and hints the claimer; no
- * method writes inside a read. Callers are written once for every backend.
+ * method writes inside a read. Callers are written once for every backend. Its length is the
+ * interface's: one thin method per Store method, the work in the helpers (a file per concern).
  */
 export class SqliteStore implements Store {
   readonly backend = "sqlite";
