@@ -72,6 +72,8 @@ export interface Operation<P = unknown, Q = unknown, B = unknown, R = unknown> {
   params: z.ZodType<P>;
   query: z.ZodType<Q>;
   body: z.ZodType<B>;
+  /** the JSON of a success (api/wire/): declared here, checked by test/api/wire-schemas.test.ts */
+  response: z.ZodType;
   run(ctx: OperationContext, input: OperationInput<P, Q, B>): Promise<R>;
 }
 

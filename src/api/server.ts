@@ -8,14 +8,16 @@ import type { Keel } from "../engine/keel.js";
 import { checkHealth } from "../ops/health/index.js";
 import { Authenticator, type Caller } from "./auth.js";
 import { streamEvents } from "./events.js";
-import { errorBody, toHttpError } from "./errors.js";
+import { toHttpError } from "./errors.js";
 import { clientErrorHandler, frameworkErrors, routeMatcher } from "./framework-errors.js";
 import { redactOutput } from "./redact-output.js";
 import { isLoopbackAddress } from "../ops/loopback.js";
 import { parseInput, type AnyOperation, type NodeFigures } from "./operation.js";
 import { operations } from "./operations/index.js";
 import { runId } from "./schemas.js";
-import { healthJson, healthSummaryJson } from "./wire.js";
+import { streamEventSchema } from "./wire/events.js";
+import { errorBody } from "./wire/errors.js";
+import { healthJson, healthSummaryJson, publicHealthSchema } from "./wire/health.js";
 import type { TokenRole } from "../store/tokens.js";
 
 /**
@@ -52,10 +54,19 @@ export interface RouteInfo {
   operation: string | null;
 }
 
+/** what a route declares beside its handler */
+interface RouteConfig {
+  role?: TokenRole | null;
+  operation?: string | null;
+  response?: z.ZodType;
+}
+
 export interface ApiServer {
   app: FastifyInstance;
   /** the route table, as registered */
   routes: RouteInfo[];
+  /** the schema of each route's answer (api/wire/), by `METHOD url`; of each event on /v1/events */
+  responses: ReadonlyMap<string, z.ZodType>;
 }
 
 const eventsQuery = z
@@ -87,15 +98,14 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
   // the route table as fastify holds it (HEAD routes for GETs included), for docs and the tests
   // that check every route's auth
   const routes: RouteInfo[] = [];
+  const responses = new Map<string, z.ZodType>();
   app.addHook("onRoute", (route) => {
-    const config = (route.config ?? {}) as { role?: TokenRole | null; operation?: string | null };
-    for (const method of [route.method].flat())
-      routes.push({
-        method,
-        url: route.url ?? route.path,
-        role: config.role ?? null,
-        operation: config.operation ?? null,
-      });
+    const config = (route.config ?? {}) as RouteConfig;
+    const url = route.url ?? route.path;
+    for (const method of [route.method].flat()) {
+      routes.push({ method, url, role: config.role ?? null, operation: config.operation ?? null });
+      if (config.response) responses.set(`${method} ${url}`, config.response);
+    }
   });
   const closing = new AbortController();
   const requestsOn = new Map<Socket, number>();
@@ -197,7 +207,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     app.route({
       method: op.method,
       url: op.path,
-      config: { role: op.role, operation: op.id },
+      config: { role: op.role, operation: op.id, response: op.response },
       handler: async (request, reply) => {
         const caller = callerOf(request);
         const input = parseInput(op, {
@@ -214,7 +224,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
 
   app.get(
     "/v1/events",
-    { config: { role: "viewer", operation: "events.stream" } },
+    { config: { role: "viewer", operation: "events.stream", response: streamEventSchema } },
     async (request, reply) => {
       const query = eventsQuery.safeParse(request.query);
       if (!query.success) {
@@ -239,7 +249,8 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     },
   );
 
-  app.get("/health", { config: { role: null, operation: null } }, async (request, reply) => {
+  const health = { role: null, operation: null, response: publicHealthSchema };
+  app.get("/health", { config: health }, async (request, reply) => {
     const verbose = (request.query as Record<string, unknown>).verbose === "true";
     // a load balancer needs the status; reasons and figures (paths, pids) need a token
     const full = !options.auth || request.headers.authorization !== undefined || verbose;
@@ -251,7 +262,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
   });
 
   await app.ready();
-  return { app, routes };
+  return { app, routes, responses };
 }
 
 /**

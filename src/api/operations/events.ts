@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { none, noBody, operation } from "../operation.js";
 import { flag, limit, runId } from "../schemas.js";
-import { transitionJson } from "../wire.js";
+import { transitionPageJson, transitionPageSchema } from "../wire/events.js";
 
 /**
  * Transitions of every run, by id: a page of them here; the same feed live as server-sent events
@@ -23,6 +23,7 @@ export const listTransitions = operation({
     })
     .strict(),
   body: noBody,
+  response: transitionPageSchema,
   async run({ keel }, { query }) {
     const transitions = await keel.store.listTransitionsAfter({
       afterId: query.after,
@@ -30,9 +31,6 @@ export const listTransitions = operation({
       runId: query.run,
       newest: query.newest,
     });
-    return {
-      transitions: transitions.map(transitionJson),
-      last_id: transitions.at(-1)?.id ?? query.after,
-    };
+    return transitionPageJson(transitions, query.after);
   },
 });

@@ -6,7 +6,17 @@ import { terminalRunStatuses } from "../../core/status.js";
 import { cancelJob, retryJob } from "../../ops/run-operations.js";
 import { none, noBody, operation } from "../operation.js";
 import { flag, limit, runId, since, status, stepName, text } from "../schemas.js";
-import { retryJson, runDetailsJson, runJson, runPageJson } from "../wire.js";
+import {
+  retryJson,
+  retrySchema,
+  runDetailsJson,
+  runDetailsSchema,
+  runJson,
+  runPageJson,
+  runPageSchema,
+  runSchema,
+  submittedSchema,
+} from "../wire/runs.js";
 
 /** Runs: list, show, submit, wait, cancel, retry. */
 const idParams = z.object({ id: runId }).strict();
@@ -28,6 +38,7 @@ export const listRuns = operation({
     })
     .strict(),
   body: noBody,
+  response: runPageSchema,
   async run({ keel }, { query }) {
     const page = await keel.list(query);
     return runPageJson(page);
@@ -43,6 +54,7 @@ export const showRun = operation({
   params: idParams,
   query: none,
   body: noBody,
+  response: runDetailsSchema,
   async run({ keel }, { params }) {
     return runDetailsJson(await keel.inspect(params.id));
   },
@@ -66,6 +78,7 @@ export const submitRun = operation({
       idempotency_key: z.string().min(1).max(256).optional(),
     })
     .strict(),
+  response: submittedSchema,
   async run({ keel, actor }, { body }) {
     const run = await keel.submit(body.pipeline, body.input as never, {
       priority: body.priority,
@@ -92,6 +105,7 @@ export const waitRun = operation({
     })
     .strict(),
   body: noBody,
+  response: runSchema,
   async run({ keel }, { params, query }) {
     try {
       return runJson(await keel.wait(params.id, { timeoutMs: query.timeout_ms }));
@@ -113,6 +127,7 @@ export const cancelRun = operation({
   params: idParams,
   query: none,
   body: z.object({ reason: text }).strict(),
+  response: runSchema,
   async run({ keel, actor }, { params, body }) {
     return runJson(await cancelJob(keel, params.id, body.reason, actor));
   },
@@ -134,6 +149,7 @@ export const retryRun = operation({
       redo_degraded: flag.default(false),
     })
     .strict(),
+  response: retrySchema,
   async run({ keel, actor }, { params, body }) {
     const result = await retryJob(
       keel,

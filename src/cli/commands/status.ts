@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { health as healthOp, status as statusOp } from "../../api/operations/node.js";
-import type { healthJson } from "../../api/wire.js";
+import type { healthJson } from "../../api/wire/health.js";
 import { healthComponents, isHealthComponent } from "../../ops/health/index.js";
 import { UsageError, printFields, printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
