@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
-import { z } from "zod";
+import type { z } from "zod";
 import { KeelError } from "../core/errors/keel-error.js";
 import type { Keel } from "../engine/keel.js";
 import { checkHealth } from "../ops/health/index.js";
@@ -13,9 +13,8 @@ import { clientErrorHandler, frameworkErrors, routeMatcher } from "./framework-e
 import { redactOutput } from "./redact-output.js";
 import { isLoopbackAddress } from "../ops/loopback.js";
 import { parseInput, type AnyOperation, type NodeFigures } from "./operation.js";
+import { streamTransitions } from "./operations/events.js";
 import { operations } from "./operations/index.js";
-import { runId } from "./schemas.js";
-import { streamEventSchema } from "./wire/events.js";
 import { errorBody } from "./wire/errors.js";
 import { healthJson, healthSummaryJson, publicHealthSchema } from "./wire/health.js";
 import type { TokenRole } from "../store/tokens.js";
@@ -68,13 +67,6 @@ export interface ApiServer {
   /** the schema of each route's answer (api/wire/), by `METHOD url`; of each event on /v1/events */
   responses: ReadonlyMap<string, z.ZodType>;
 }
-
-const eventsQuery = z
-  .object({
-    run: runId.optional(),
-    after: z.coerce.number().int().min(0).optional(),
-  })
-  .strict();
 
 export async function buildApi(options: ApiOptions): Promise<ApiServer> {
   const app = Fastify({
@@ -222,29 +214,14 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
   };
   for (const op of operations) register(op);
 
+  const events = streamTransitions;
   app.get(
-    "/v1/events",
-    { config: { role: "viewer", operation: "events.stream", response: streamEventSchema } },
+    events.path,
+    { config: { role: events.role, operation: events.id, response: events.response } },
     async (request, reply) => {
-      const query = eventsQuery.safeParse(request.query);
-      if (!query.success) {
-        const issues = query.error.issues.map((i) => ({
-          in: "query",
-          path: i.path.join("."),
-          message: i.message,
-        }));
-        return reply
-          .code(400)
-          .send(errorBody("invalid_input", `query: ${issues[0]!.message}`, { issues }));
-      }
-      await streamEvents(
-        options.keel,
-        request,
-        reply,
-        query.data,
-        closing.signal,
-        redactFor(request),
-      );
+      // a bad query is refused like any operation's, by the error handler, before the stream opens
+      const { query } = parseInput(events, { query: request.query });
+      await streamEvents(options.keel, request, reply, query, closing.signal, redactFor(request));
       return reply;
     },
   );

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { none, noBody, operation } from "../operation.js";
 import { flag, limit, runId } from "../schemas.js";
-import { transitionPageJson, transitionPageSchema } from "../wire/events.js";
+import { streamEventSchema, transitionPageJson, transitionPageSchema } from "../wire/events.js";
 
 /**
  * Transitions of every run, by id: a page of them here; the same feed live as server-sent events
@@ -34,3 +34,24 @@ export const listTransitions = operation({
     return transitionPageJson(transitions, query.after);
   },
 });
+
+/**
+ * `/v1/events`: the same feed, live, as server-sent events (api/events.ts streams it). Declared
+ * like an operation, so its query is checked by the same parser, but served by its own route: it
+ * answers with a stream, each event's `data` one transition.
+ */
+export const streamTransitions = {
+  id: "events.stream",
+  method: "GET",
+  path: "/v1/events",
+  role: "viewer",
+  params: none,
+  query: z
+    .object({
+      run: runId.optional(),
+      after: z.coerce.number().int().min(0).optional(),
+    })
+    .strict(),
+  body: noBody,
+  response: streamEventSchema,
+} as const;
