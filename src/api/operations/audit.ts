@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { listAuditEntries } from "../../ops/run-operations.js";
 import { none, noBody, operation } from "../operation.js";
 import { limit, since } from "../schemas.js";
 import { auditPageJson, auditPageSchema } from "../wire/audit.js";
@@ -23,6 +22,6 @@ export const listAudit = operation({
   body: noBody,
   response: auditPageSchema,
   async run({ keel }, { query }) {
-    return auditPageJson(await listAuditEntries(keel, query));
+    return auditPageJson(await keel.audit(query));
   },
 });

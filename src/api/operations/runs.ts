@@ -3,7 +3,6 @@ import { KeelErrorCode } from "../../core/errors/codes.js";
 import { NotFoundError } from "../../core/errors/definition-errors.js";
 import { hasKeelCode } from "../../core/errors/keel-error.js";
 import { terminalRunStatuses } from "../../core/status.js";
-import { cancelJob, retryJob } from "../../ops/run-operations.js";
 import { none, noBody, operation } from "../operation.js";
 import { flag, limit, runId, since, status, stepName, text } from "../schemas.js";
 import {
@@ -129,7 +128,7 @@ export const cancelRun = operation({
   body: z.object({ reason: text }).strict(),
   response: runSchema,
   async run({ keel, actor }, { params, body }) {
-    return runJson(await cancelJob(keel, params.id, body.reason, actor));
+    return runJson(await keel.cancel(params.id, body.reason, actor));
   },
 });
 
@@ -151,12 +150,12 @@ export const retryRun = operation({
     .strict(),
   response: retrySchema,
   async run({ keel, actor }, { params, body }) {
-    const result = await retryJob(
-      keel,
-      params.id,
-      { note: body.note, fromStep: body.from_step, redoDegraded: body.redo_degraded },
+    const result = await keel.retry(params.id, {
+      note: body.note,
+      fromStep: body.from_step,
+      redoDegraded: body.redo_degraded,
       actor,
-    );
+    });
     return retryJson(result, body.from_step, body.note, body.redo_degraded);
   },
 });
