@@ -101,7 +101,7 @@ export interface InvalidIssue {
 }
 
 /** Input that fails an operation's schema: 400 over HTTP, exit 2 in the CLI; nothing is changed. */
-export class InvalidRequestError extends KeelError {
+class InvalidRequestError extends KeelError {
   constructor(issues: InvalidIssue[]) {
     const first = issues[0];
     super(

@@ -43,7 +43,7 @@ export interface ApiOptions {
   https?: { cert: Buffer; key: Buffer };
 }
 
-export const defaultFailedAuth = { max: 10, windowMs: 60_000 };
+const defaultFailedAuth = { max: 10, windowMs: 60_000 };
 
 export interface RouteInfo {
   method: string;

@@ -6,7 +6,7 @@ import { writeFileAtomic } from "./atomic-file.js";
  * `$KEEL_HOME/keel.pid`: who runs the node of this home. A pidfile whose process is gone is stale
  * and ignored (a SIGKILLed node cannot remove its own).
  */
-export function pidfilePath(home: string): string {
+function pidfilePath(home: string): string {
   return join(home, "keel.pid");
 }
 

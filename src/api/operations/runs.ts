@@ -2,7 +2,6 @@ import { z } from "zod";
 import { KeelErrorCode } from "../../core/errors/codes.js";
 import { NotFoundError } from "../../core/errors/definition-errors.js";
 import { hasKeelCode } from "../../core/errors/keel-error.js";
-import { terminalRunStatuses } from "../../core/status.js";
 import { none, noBody, operation } from "../operation.js";
 import { flag, limit, runId, since, status, stepName, text } from "../schemas.js";
 import {
@@ -159,7 +158,3 @@ export const retryRun = operation({
     return retryJson(result, body.from_step, body.note, body.redo_degraded);
   },
 });
-
-export function isTerminal(status: string): boolean {
-  return terminalRunStatuses.has(status as never);
-}
