@@ -3,9 +3,9 @@ import type { Keel } from "../engine/keel.js";
 import type { BreakerChange } from "../store/breakers.js";
 
 /**
- * The operator's breaker changes: trip and reset (a list is `keel.breakers.list`). Each is audited in the
- * transaction of the change; each answers with the breaker as it is now and its latest changes
- * (api/wire/breakers.ts gives them their JSON).
+ * The operator's breaker changes: trip and reset (a list is `keel.breakers.list`). Each is
+ * audited in the transaction of the change, and answers with the breaker as it is now and its
+ * latest changes (api/wire/breakers.ts gives them their JSON).
  */
 export interface ChangedBreaker {
   breaker: BreakerView;

@@ -58,7 +58,6 @@ const healthSummarySchema = z.strictObject({
 export const publicHealthSchema = z.union([healthSchema, healthSummarySchema]);
 
 type Details = Record<string, unknown>;
-const num = (v: unknown) => v as number | null | undefined;
 
 function detailsJson(c: ComponentHealth): Details {
   const d = c.details;
@@ -90,9 +89,9 @@ function detailsJson(c: ComponentHealth): Details {
       });
     case "queue":
       return present({
-        oldest_due_at: num(d.oldestDueAt),
-        waiting_ms: num(d.waitingMs),
-        max_wait_ms: num(d.maxWaitMs),
+        oldest_due_at: d.oldestDueAt,
+        waiting_ms: d.waitingMs,
+        max_wait_ms: d.maxWaitMs,
       });
     case "disk":
       return present({
