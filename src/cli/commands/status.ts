@@ -13,17 +13,7 @@ import { withClient } from "../client.js";
  * Health exit codes: 0 healthy, 1 degraded, 2 unhealthy.
  */
 type HealthJson = ReturnType<typeof healthJson>;
-/** the status JSON's fields from statusJson, which the operation's type leaves untyped */
-interface StatusFields {
-  home: string;
-  node: { running: boolean; pid: number | null; node_id: string | null; uptime_ms: number | null };
-  nodes: { heartbeat_age_ms: number }[];
-  runs: Record<string, number>;
-  pipelines: { name: string; version: string; steps: number }[];
-  store?: { file: string; state: string; bytes: number | null };
-  oldest_pending?: { age_ms: number } | null;
-}
-type StatusJson = Awaited<ReturnType<typeof statusOp.run>> & StatusFields;
+type StatusJson = Awaited<ReturnType<typeof statusOp.run>>;
 
 export function registerStatus(program: Command, global: () => GlobalOptions): void {
   program
