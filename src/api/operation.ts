@@ -72,6 +72,8 @@ export interface Operation<P = unknown, Q = unknown, B = unknown, R = unknown> {
   params: z.ZodType<P>;
   query: z.ZodType<Q>;
   body: z.ZodType<B>;
+  /** the JSON of a success (api/wire/): declared here, checked by test/api/wire-schemas.test.ts */
+  response: z.ZodType;
   run(ctx: OperationContext, input: OperationInput<P, Q, B>): Promise<R>;
 }
 
@@ -99,7 +101,7 @@ export interface InvalidIssue {
 }
 
 /** Input that fails an operation's schema: 400 over HTTP, exit 2 in the CLI; nothing is changed. */
-export class InvalidRequestError extends KeelError {
+class InvalidRequestError extends KeelError {
   constructor(issues: InvalidIssue[]) {
     const first = issues[0];
     super(
