@@ -131,6 +131,13 @@ const scheduler = z.strictObject({
   failing: z.array(z.strictObject({ name: z.string(), error: z.string(), since: n })),
 });
 
+const emergency = z.strictObject({
+  on: z.boolean(),
+  reason: z.string().nullable(),
+  actor: z.string().nullable(),
+  at: n.nullable(),
+});
+
 /** any one component's details: every field optional, no field outside its component's list */
 export const healthDetailsSchema = z.union([
   store.partial(),
@@ -140,4 +147,5 @@ export const healthDetailsSchema = z.union([
   breakers.partial(),
   workers.partial(),
   scheduler.partial(),
+  emergency.partial(),
 ]);

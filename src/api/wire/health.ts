@@ -157,6 +157,8 @@ function detailsJson(c: ComponentHealth): Details {
         })),
         failing: d.failing,
       });
+    case "emergency":
+      return present({ on: d.on, reason: d.reason, actor: d.actor, at: d.at });
     default:
       return d;
   }
