@@ -303,8 +303,8 @@ export class Keel extends EventEmitter<NodeEvents> {
       createdAt: now,
       actor: opts.actor,
     }));
+    // the store's work hint wakes this instance's node (and only when a run was created)
     const results = await this.store.submitRuns(runs);
-    this.node?.wake();
     return results.map((r) => ({ ...r.run, created: r.created }));
   }
 
@@ -367,9 +367,8 @@ export class Keel extends EventEmitter<NodeEvents> {
    * fallback served, with everything downstream of them.
    */
   async retry(id: string, options: RetryOptions): Promise<RetryResult> {
-    const result = await retryRun(this.store, this.registry, id, options, Date.now());
-    this.node?.wake();
-    return result;
+    // the store's work hint wakes this instance's node
+    return retryRun(this.store, this.registry, id, options, Date.now());
   }
 
   /** Deletes quarantined runs (or, with dryRun, lists them); needs a filter or `all: true`. */

@@ -337,10 +337,6 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     this.executions.get(runId)?.execution.abort("cancelled");
   }
 
-  wake(): void {
-    this.claimer.wake();
-  }
-
   /** Re-reads the emergency stop now (a change made through this process need not wait a poll). */
   async refreshEmergency(): Promise<EmergencyState> {
     await this.emergency.refresh();
