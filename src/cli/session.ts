@@ -36,9 +36,10 @@ export interface Session {
 
 export async function openSession(
   global: GlobalOptions,
-  options: { node?: boolean; logLevel?: string } = {},
+  options: { node?: boolean; logLevel?: string; config?: ResolvedConfig } = {},
 ): Promise<Session> {
-  const config = loadConfig(global.config);
+  // a command with flags over the config resolves it itself and hands it in
+  const config = options.config ?? loadConfig(global.config);
   // a corrupt store file is refused here, by name and with the restore command, before any query
   for (const warning of preflightStore(resolveHome(global.home ?? config.home)))
     process.stderr.write(`warning: ${warning}\n`);
