@@ -388,8 +388,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
 
   /**
    * runs that still hold a slot: those whose last write is queued hand theirs on. Counted as they
-   * go, not by a walk over the executions: it is read on every dispatch, and with a commit of a
-   * hundred runs or more in flight the executions still winding down outnumber the slots.
+   * go, not by a walk over the executions: it is read on every dispatch, and the executions still
+   * winding down can outnumber the slots (bench/README.md, "Slots counted, not walked").
    */
   private busyExecutions(): number {
     return this.slotsHeld;
