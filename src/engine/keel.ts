@@ -9,7 +9,7 @@ import { KeelError } from "../core/errors/keel-error.js";
 import { UnknownPipelineError } from "../core/errors/definition-errors.js";
 import { newRunId, newSeed, newTraceId } from "../core/ids.js";
 import type { SourceRecord } from "../store/sources.js";
-import { Scheduler, type SourceProblem } from "./scheduler.js";
+import { Scheduler } from "./scheduler.js";
 import { sourceDefinition, sourcePriorities, type SourceSpec } from "./sources.js";
 import { isPipeline, type Pipeline, type PipelineInput } from "../core/pipeline.js";
 import { terminalRunStatuses } from "../core/status.js";
@@ -29,7 +29,9 @@ import {
   type PurgeOptions,
   type RetryOptions,
 } from "./operator-actions.js";
-import { KeelNode, type NodeEvents } from "./node.js";
+import { KeelNode } from "./node.js";
+import { relayNodeEvents, type NodeEvents } from "./node-events.js";
+import type { NodeSnapshot } from "./node-snapshot.js";
 import type { WorkerDeath, WorkerProcess } from "./isolation/pool.js";
 import type { CleanupTask } from "./disk-cleanup.js";
 import type { DiskGuardState } from "./disk-guard.js";
@@ -139,58 +141,58 @@ export class Keel extends EventEmitter<NodeEvents> {
     return this.registry.names();
   }
 
-  get nodeId(): string | undefined {
-    return this.node?.id;
+  /**
+   * What this instance's node knows first-hand now (slots, child processes, guards, dead nodes,
+   * failing sources); undefined until start().
+   */
+  snapshot(): NodeSnapshot | undefined {
+    const node = this.node?.snapshot();
+    return node && { ...node, sourceProblems: this.scheduler?.problems ?? [] };
   }
 
-  /** the child processes running isolated steps on this instance's node, busy or idle */
-  get workerProcesses(): WorkerProcess[] {
-    return this.node?.workerProcesses ?? [];
-  }
-
-  /** isolated-step child processes that died while the node ran, newest last (the last 20) */
-  get workerDeaths(): readonly WorkerDeath[] {
-    return this.node?.workerDeaths ?? [];
-  }
-
-  /** sources whose last tick or scan on this node failed (empty without a node) */
-  get sourceProblems(): SourceProblem[] {
-    return this.scheduler?.problems ?? [];
-  }
-
-  /** their pids */
+  /** the pids of the node's child processes for isolated steps */
   get workerPids(): number[] {
     return this.workerProcesses.map((w) => w.pid);
   }
 
-  /** runs executing on this instance's node now (0 when no node runs) */
-  get inFlight(): number {
-    return this.node?.inFlight ?? 0;
-  }
-
-  /** runs this instance's node holds claimed ahead of a free slot (shown as running in the store) */
-  get claimedAhead(): number {
-    return this.node?.claimedAhead ?? 0;
-  }
-
-  /** The worker limit now (fixed or adaptive), CPU pressure and the last change; undefined without a node. */
-  get concurrencyState(): WorkerLimitState | undefined {
-    return this.node?.workerState;
-  }
-
-  /** The disk guard's state (ok, warn, paused, with the figures); undefined without a node or guard. */
-  get diskState(): DiskGuardState | undefined {
-    return this.node?.diskState;
+  /** the child processes running isolated steps on this instance's node, busy or idle */
+  get workerProcesses(): WorkerProcess[] {
+    return this.snapshot()?.workerProcesses ?? [];
   }
 
   /** The nodes this instance's node declared dead (and took runs over from), newest first; at most 10. */
   get deadNodes(): readonly DeadNode[] {
-    return this.node?.deadNodes ?? [];
+    return this.snapshot()?.deadNodes ?? [];
   }
 
-  /** The store watch's state (ok, checking, repairing, damaged, the last repair); undefined without a node. */
+  /** The worker limit now (fixed or adaptive), CPU pressure and the last change; undefined without a node. */
+  get concurrencyState(): WorkerLimitState | undefined {
+    return this.snapshot()?.workers;
+  }
+
+  /** @deprecated read snapshot()?.nodeId */
+  get nodeId(): string | undefined {
+    return this.node?.id;
+  }
+
+  /** @deprecated read snapshot()?.busy */
+  get inFlight(): number {
+    return this.snapshot()?.busy ?? 0;
+  }
+
+  /** @deprecated read snapshot()?.workerDeaths */
+  get workerDeaths(): readonly WorkerDeath[] {
+    return this.snapshot()?.workerDeaths ?? [];
+  }
+
+  /** @deprecated read snapshot()?.disk */
+  get diskState(): DiskGuardState | undefined {
+    return this.snapshot()?.disk;
+  }
+
+  /** @deprecated read snapshot()?.storage */
   get storageState(): StoreWatchState | undefined {
-    return this.node?.storageState;
+    return this.snapshot()?.storage;
   }
 
   /** Adds retention tasks the disk guard runs when the data folder fills up (before or after start). */
@@ -211,14 +213,7 @@ export class Keel extends EventEmitter<NodeEvents> {
       keelVersion,
       this.options.breakers,
     );
-    node.on("step", (e) => this.emit("step", e));
-    node.on("settled", (e) => this.emit("settled", e));
-    node.on("progress", (e) => this.emit("progress", e));
-    node.on("storageFull", (e) => this.emit("storageFull", e));
-    node.on("disk", (e) => this.emit("disk", e));
-    node.on("diskCleanup", (e) => this.emit("diskCleanup", e));
-    node.on("concurrency", (e) => this.emit("concurrency", e));
-    node.on("storage", (e) => this.emit("storage", e));
+    relayNodeEvents(node, this);
     node.addDiskCleanup(...this.diskCleanup);
     this.node = node;
     this.telemetry?.watch(node);

@@ -5,51 +5,30 @@ import { BreakerProbes } from "./breaker-probes.js";
 import { BreakerBoard } from "./breakers.js";
 import { ClaimAhead } from "./claim-ahead.js";
 import { Claimer } from "./claimer.js";
-import { quarantinePurgeTask, type CleanupReport, type CleanupTask } from "./disk-cleanup.js";
-import { DiskGuard, type DiskGuardState } from "./disk-guard.js";
+import { quarantinePurgeTask, type CleanupTask } from "./disk-cleanup.js";
+import { DiskGuard } from "./disk-guard.js";
 import { EmergencyWatch, type EmergencyState } from "./emergency.js";
 import { isolatedSteps } from "../core/isolation.js";
-import {
-  isolatedRunner,
-  ProcessPool,
-  type WorkerDeath,
-  type WorkerProcess,
-} from "./isolation/index.js";
-import { Liveness, type DeadNode } from "./liveness.js";
+import { isolatedRunner, ProcessPool } from "./isolation/index.js";
+import { Liveness } from "./liveness.js";
+import type { NodeEvents } from "./node-events.js";
+import type { NodeSnapshot } from "./node-snapshot.js";
 import type { Logger } from "./logger.js";
 import type { ResolvedNodeOptions } from "./options.js";
 import type { PipelineRegistry } from "./registry.js";
-import { RunExecution, type RunEnd, type StepEvent } from "./run-execution.js";
+import { RunExecution } from "./run-execution.js";
 import { StoreWatch, type StoreRepairRecord, type StoreWatchState } from "./store-watch.js";
 import { AuditAction } from "../store/audit.js";
 import { LeaseLostError } from "../core/errors/run-errors.js";
-import { WorkerLimit, type WorkerLimitState } from "./worker-limit.js";
+import { WorkerLimit } from "./worker-limit.js";
+
+/** how often runs claimed ahead are looked at for one held too long (ms) */
+const staleCheckMs = 250;
 
 /**
  * A node: registers itself, claims runs of the pipelines it knows, executes them with bounded
  * concurrency, heartbeats its leases and recovers runs of dead nodes.
  */
-export interface NodeEvents {
-  /** a run began executing here (its settled event follows, whatever its end) */
-  started: [{ runId: string; pipeline: string }];
-  step: [StepEvent];
-  /** `ended`: succeeded or quarantined here, or null (retry scheduled, given back, cancelled, lost) */
-  settled: [{ runId: string; pipeline: string; ended: RunEnd }];
-  progress: [{ runId: string; pipeline: string; bytes: number }];
-  /** a run's write is held in memory because the store's disk is full */
-  storageFull: [{ runId: string }];
-  /** the disk guard moved between ok, warn and paused */
-  disk: [DiskGuardState];
-  diskCleanup: [CleanupReport];
-  /** the worker limit changed, or CPU pressure began or ended */
-  concurrency: [WorkerLimitState];
-  /** the store watch moved between ok, checking, repairing and damaged */
-  storage: [StoreWatchState];
-}
-
-/** how often runs claimed ahead are looked at for one held too long (ms) */
-const staleCheckMs = 250;
-
 export class KeelNode extends EventEmitter<NodeEvents> {
   private readonly executions = new Map<
     string,
@@ -77,6 +56,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   /** set by a forced stop, or by hurryStop() during a graceful one */
   private forced = false;
   private unsubscribe: (() => void) | undefined;
+  /** when start() began claiming (epoch ms) */
+  private startedAt = 0;
 
   constructor(
     private readonly store: Store,
@@ -177,40 +158,23 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     return this.options.nodeId;
   }
 
-  get inFlight(): number {
-    return this.executions.size;
-  }
-
-  /** runs claimed beyond the free slots, waiting for one (docs/concepts.md#claiming-ahead) */
-  get claimedAhead(): number {
-    return this.ahead.size;
-  }
-
-  /** the pool's child processes (isolated steps), busy or idle */
-  get workerProcesses(): WorkerProcess[] {
-    return this.pool.processes;
-  }
-
-  /** the pool's children that died while it was open, newest last */
-  get workerDeaths(): readonly WorkerDeath[] {
-    return this.pool.deaths;
-  }
-
-  get workerState(): WorkerLimitState {
-    return this.workers.state;
-  }
-
-  get diskState(): DiskGuardState | undefined {
-    return this.diskGuard?.state;
-  }
-
-  /** the nodes this one declared dead and took runs over from, newest first */
-  get deadNodes(): readonly DeadNode[] {
-    return this.liveness.deadNodes;
-  }
-
-  get storageState(): StoreWatchState {
-    return this.storeWatch.state;
+  /** What this node knows first-hand now; its owner adds the scheduler's source problems. */
+  snapshot(): Omit<NodeSnapshot, "sourceProblems"> {
+    const workers = this.workers.state;
+    return {
+      nodeId: this.id,
+      pid: this.options.pid,
+      startedAt: this.startedAt,
+      concurrency: workers.max,
+      busy: this.executions.size,
+      claimedAhead: this.ahead.size,
+      workerProcesses: this.pool.processes,
+      workerDeaths: this.pool.deaths,
+      workers,
+      disk: this.diskGuard?.state,
+      deadNodes: this.liveness.deadNodes,
+      storage: this.storeWatch.state,
+    };
   }
 
   addDiskCleanup(...tasks: CleanupTask[]): void {
@@ -236,6 +200,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     await this.startBreakers();
     await this.diskGuard?.start();
     this.state = "running";
+    this.startedAt = Date.now();
     this.unsubscribe = this.store.onWork(() => {
       void this.emergency.refresh();
       this.claimer.wake();

@@ -10,7 +10,7 @@ import {
 } from "../store/telemetry.js";
 import type { Store } from "../store/store.js";
 import type { Logger } from "./logger.js";
-import type { NodeEvents } from "./node.js";
+import type { NodeEvents } from "./node-events.js";
 import { TelemetryRollup } from "./telemetry-rollup.js";
 import { ActiveClock, type ActiveSlice } from "./telemetry-active.js";
 

@@ -85,7 +85,6 @@ async function runForeground(
   writePidfile(home);
   session.keel.addDiskCleanup(...diskCleanupTasks(home, session.config));
   await session.keel.start();
-  const startedAt = Date.now();
   const server = session.config.server;
   let api: RunningApi | undefined;
   if (server.enabled) {
@@ -106,21 +105,7 @@ async function runForeground(
         failedAuth: { max: server.failed_auth_limit, windowMs: server.failed_auth_window_ms },
         redactPaths: session.config.security.path_redaction,
         accessLog: session.config.security.audit_logging,
-        node: () => ({
-          nodeId: session.keel.nodeId,
-          pid: process.pid,
-          startedAt,
-          concurrency: session.keel.concurrencyState?.max ?? 0,
-          busy: session.keel.inFlight,
-          claimedAhead: session.keel.claimedAhead,
-          workerProcesses: session.keel.workerProcesses,
-          workerDeaths: session.keel.workerDeaths,
-          workers: session.keel.concurrencyState,
-          disk: session.keel.diskState,
-          deadNodes: session.keel.deadNodes,
-          sourceProblems: session.keel.sourceProblems,
-          storage: session.keel.storageState,
-        }),
+        node: () => session.keel.snapshot(),
       });
     } catch (error) {
       await session.keel.stop();
