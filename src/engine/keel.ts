@@ -113,14 +113,14 @@ export class Keel extends KeelOperator {
   async start(): Promise<this> {
     if (this.node)
       throw new KeelError("already_started", "this keel instance already started its node");
-    const node = new KeelNode(
-      this.store,
-      this.registry,
-      resolveNodeOptions(this.options),
-      this.log,
-      keelVersion,
-      this.options.breakers,
-    );
+    const node = new KeelNode({
+      store: this.store,
+      registry: this.registry,
+      options: resolveNodeOptions(this.options),
+      log: this.log,
+      version: keelVersion,
+      breakerOptions: this.options.breakers,
+    });
     relayNodeEvents(node, this);
     node.addDiskCleanup(...this.diskCleanup);
     this.node = node;
