@@ -127,19 +127,21 @@ export class Keel extends KeelOperator {
     this.telemetry?.watch(node);
     this.telemetry?.startRetention();
     await node.start();
-    this.scheduler = new Scheduler(
-      this.store,
-      this.sourceDefs,
-      (def, idempotencyKey, input) =>
+    this.scheduler = new Scheduler({
+      store: this.store,
+      sources: this.sourceDefs,
+      submit: (def, idempotencyKey, input) =>
         this.submit(def.pipeline, input as never, {
           idempotencyKey,
           source: `source:${def.name}`,
           actor: `source:${def.name}`,
           priority: this.sourcePriority.get(def.name),
         }),
-      this.log,
-      { fileSubmitted: (def, bytes) => this.telemetry?.bytes(def.pipeline, bytes, "source") },
-    );
+      log: this.log,
+      hooks: {
+        fileSubmitted: (def, bytes) => this.telemetry?.bytes(def.pipeline, bytes, "source"),
+      },
+    });
     await this.scheduler.start();
     return this;
   }

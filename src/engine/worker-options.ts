@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { InvalidInputError } from "../core/errors/definition-errors.js";
-import { checkNumber, checkWhole, withDefaults } from "./option-checks.js";
+import { checkAbove, checkWhole, withDefaults } from "./option-checks.js";
 import {
   defaultControllerTuning,
   type ControllerSettings,
@@ -95,10 +95,10 @@ export function resolveWorkerSettings(options: WorkerSettings): ResolvedWorkerSe
   if (defer !== null) checkWhole("deferBelowPriority", defer, -1_000_000, 1_000_000);
   const t = options.adaptive ?? {};
   const tuning = Object.freeze(withDefaults(defaultControllerTuning, t));
-  checkNumber("adaptive.eventLoopDelayMs", tuning.eventLoopDelayMs, 0, 60_000, true);
-  checkNumber("adaptive.latencyGrowth", tuning.latencyGrowth, 1, 1000, true);
-  checkNumber("adaptive.throttledRatio", tuning.throttledRatio, 0, 1, true);
-  checkNumber("adaptive.decreaseFactor", tuning.decreaseFactor, 0, 1, true);
+  checkAbove("adaptive.eventLoopDelayMs", tuning.eventLoopDelayMs, 0, 60_000);
+  checkAbove("adaptive.latencyGrowth", tuning.latencyGrowth, 1, 1000);
+  checkAbove("adaptive.throttledRatio", tuning.throttledRatio, 0, 1);
+  checkAbove("adaptive.decreaseFactor", tuning.decreaseFactor, 0, 1);
   checkWhole("adaptive.decreaseEveryMs", tuning.decreaseEveryMs, 0, 3_600_000);
   checkWhole("adaptive.growAfterMs", tuning.growAfterMs, 0, 3_600_000);
   const sampleMs = t.sampleMs ?? 250;
