@@ -30,7 +30,7 @@ export interface ApiOptions {
   home: string;
   /** false turns tokens off: allowed only when bound to loopback */
   auth: boolean;
-  node?: () => NodeFigures;
+  node?: () => NodeFigures | undefined;
   /** log each request that changes something: actor, route, status, time (security.audit_logging) */
   accessLog?: boolean;
   /** request bodies larger than this are refused with 413 (bytes) */
