@@ -1,15 +1,13 @@
 import type { KeelErrorCode } from "../core/errors/codes.js";
 import { isKeelError } from "../core/errors/keel-error.js";
+import { errorBody, type ErrorBody } from "./wire/errors.js";
+
+export type { ErrorBody };
 
 /**
- * Every error the API returns: `{ "error": { "code", "message", "details" } }`, with a status that
- * says whose fault it is. Input problems are 4xx; only a fault of keel itself is a 5xx.
- */
-export interface ErrorBody {
-  error: { code: string; message: string; details: Record<string, unknown> };
-}
-
-/**
+ * Errors as HTTP answers, with a status that says whose fault it is. Input problems are 4xx;
+ * only a fault of keel itself is a 5xx. The body's shape is wire/errors.ts.
+ *
  * The status of every code keel gives an error; the compiler makes a new code pick one here.
  * 422: the request was understood but cannot be done now or as asked.
  */
@@ -67,14 +65,6 @@ const statusByCode: Record<KeelErrorCode, number> = {
 
 /** a step's own code (a PermanentError's `parse_error`), relayed: the caller's to look at */
 const stepCodeStatus = 422;
-
-export function errorBody(
-  code: string,
-  message: string,
-  details: Record<string, unknown> = {},
-): ErrorBody {
-  return { error: { code, message, details } };
-}
 
 /** fastify's own errors (bad JSON, wrong content type, body too large) as keel's codes */
 const fastifyCodes: Record<string, KeelErrorCode> = {

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Keel } from "../engine/keel.js";
 import { redactOutput } from "./redact-output.js";
-import { transitionJson } from "./wire.js";
+import { transitionJson } from "./wire/steps.js";
 
 /**
  * `/v1/events`: every transition of every run (or of `?run=ID`) as server-sent events, each with

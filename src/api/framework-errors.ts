@@ -1,7 +1,8 @@
 import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { errorBody, toHttpError } from "./errors.js";
+import { toHttpError } from "./errors.js";
+import { errorBody } from "./wire/errors.js";
 
 /**
  * The errors fastify and node's HTTP parser answer by themselves, in keel's shape: a URL the

@@ -21,7 +21,7 @@ export interface ListenOptions {
   port: number;
   auth: boolean;
   accessLog?: boolean;
-  node?: () => NodeFigures;
+  node?: () => NodeFigures | undefined;
   /** PEM files (server.tls.cert, server.tls.key): the API speaks HTTPS */
   tls?: { cert: string; key: string };
   /** server.allow_plain_http: serve plain HTTP on a non-loopback bind (tokens cross in clear) */

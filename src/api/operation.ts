@@ -1,14 +1,9 @@
 import { z } from "zod";
 import { KeelError } from "../core/errors/keel-error.js";
 import { depthMessage, nestsDeeperThan } from "../core/json-depth.js";
-import type { WorkerDeath, WorkerProcess } from "../engine/isolation/pool.js";
-import type { DiskGuardState } from "../engine/disk-guard.js";
-import type { DeadNode } from "../engine/liveness.js";
 import type { DiskThresholds } from "../engine/disk-usage.js";
 import type { Keel } from "../engine/keel.js";
-import type { SourceProblem } from "../engine/scheduler.js";
-import type { WorkerLimitState } from "../engine/worker-limit.js";
-import type { StoreWatchState } from "../engine/store-watch.js";
+import type { NodeSnapshot } from "../engine/node-snapshot.js";
 import type { TokenRole } from "../store/tokens.js";
 
 /**
@@ -28,30 +23,8 @@ export interface OperationContext {
   node?: NodeFigures;
 }
 
-export interface NodeFigures {
-  nodeId: string | undefined;
-  pid: number;
-  startedAt: number;
-  /** the most runs in flight at once (the fixed concurrency or the adaptive maximum) */
-  concurrency: number;
-  busy: number;
-  /** runs claimed ahead of a free slot (optional for callers that never claim ahead) */
-  claimedAhead?: number;
-  /** child processes running isolated steps (optional for callers that have none) */
-  workerProcesses?: WorkerProcess[];
-  /** the worker limit now, its bounds, CPU pressure and the last change */
-  workers?: WorkerLimitState;
-  /** the disk guard's state; undefined when it is off */
-  disk?: DiskGuardState;
-  /** the nodes it declared dead and took runs over from, newest first */
-  deadNodes?: readonly DeadNode[];
-  /** isolated-step child processes that died while the node ran (the last 20) */
-  workerDeaths?: readonly WorkerDeath[];
-  /** sources whose last tick or scan failed on this node */
-  sourceProblems?: readonly SourceProblem[];
-  /** the store watch's state: the last check of the store file, damage, the last repair */
-  storage?: StoreWatchState;
-}
+/** live figures of the node answering: the engine's snapshot of it */
+export type NodeFigures = NodeSnapshot;
 
 export interface OperationInput<P, Q, B> {
   params: P;
@@ -72,6 +45,8 @@ export interface Operation<P = unknown, Q = unknown, B = unknown, R = unknown> {
   params: z.ZodType<P>;
   query: z.ZodType<Q>;
   body: z.ZodType<B>;
+  /** the JSON of a success (api/wire/): declared here, checked by test/api/wire-schemas.test.ts */
+  response: z.ZodType;
   run(ctx: OperationContext, input: OperationInput<P, Q, B>): Promise<R>;
 }
 
@@ -99,7 +74,7 @@ export interface InvalidIssue {
 }
 
 /** Input that fails an operation's schema: 400 over HTTP, exit 2 in the CLI; nothing is changed. */
-export class InvalidRequestError extends KeelError {
+class InvalidRequestError extends KeelError {
   constructor(issues: InvalidIssue[]) {
     const first = issues[0];
     super(

@@ -2,20 +2,21 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
-import { z } from "zod";
+import type { z } from "zod";
 import { KeelError } from "../core/errors/keel-error.js";
 import type { Keel } from "../engine/keel.js";
 import { checkHealth } from "../ops/health/index.js";
 import { Authenticator, type Caller } from "./auth.js";
 import { streamEvents } from "./events.js";
-import { errorBody, toHttpError } from "./errors.js";
+import { toHttpError } from "./errors.js";
 import { clientErrorHandler, frameworkErrors, routeMatcher } from "./framework-errors.js";
 import { redactOutput } from "./redact-output.js";
 import { isLoopbackAddress } from "../ops/loopback.js";
 import { parseInput, type AnyOperation, type NodeFigures } from "./operation.js";
+import { streamTransitions } from "./operations/events.js";
 import { operations } from "./operations/index.js";
-import { runId } from "./schemas.js";
-import { healthJson, healthSummaryJson } from "./wire.js";
+import { errorBody } from "./wire/errors.js";
+import { healthJson, healthSummaryJson, publicHealthSchema } from "./wire/health.js";
 import type { TokenRole } from "../store/tokens.js";
 
 /**
@@ -29,7 +30,7 @@ export interface ApiOptions {
   home: string;
   /** false turns tokens off: allowed only when bound to loopback */
   auth: boolean;
-  node?: () => NodeFigures;
+  node?: () => NodeFigures | undefined;
   /** log each request that changes something: actor, route, status, time (security.audit_logging) */
   accessLog?: boolean;
   /** request bodies larger than this are refused with 413 (bytes) */
@@ -42,7 +43,7 @@ export interface ApiOptions {
   https?: { cert: Buffer; key: Buffer };
 }
 
-export const defaultFailedAuth = { max: 10, windowMs: 60_000 };
+const defaultFailedAuth = { max: 10, windowMs: 60_000 };
 
 export interface RouteInfo {
   method: string;
@@ -52,18 +53,20 @@ export interface RouteInfo {
   operation: string | null;
 }
 
+/** what a route declares beside its handler */
+interface RouteConfig {
+  role?: TokenRole | null;
+  operation?: string | null;
+  response?: z.ZodType;
+}
+
 export interface ApiServer {
   app: FastifyInstance;
   /** the route table, as registered */
   routes: RouteInfo[];
+  /** the schema of each route's answer (api/wire/), by `METHOD url`; of each event on /v1/events */
+  responses: ReadonlyMap<string, z.ZodType>;
 }
-
-const eventsQuery = z
-  .object({
-    run: runId.optional(),
-    after: z.coerce.number().int().min(0).optional(),
-  })
-  .strict();
 
 export async function buildApi(options: ApiOptions): Promise<ApiServer> {
   const app = Fastify({
@@ -87,15 +90,14 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
   // the route table as fastify holds it (HEAD routes for GETs included), for docs and the tests
   // that check every route's auth
   const routes: RouteInfo[] = [];
+  const responses = new Map<string, z.ZodType>();
   app.addHook("onRoute", (route) => {
-    const config = (route.config ?? {}) as { role?: TokenRole | null; operation?: string | null };
-    for (const method of [route.method].flat())
-      routes.push({
-        method,
-        url: route.url ?? route.path,
-        role: config.role ?? null,
-        operation: config.operation ?? null,
-      });
+    const config = (route.config ?? {}) as RouteConfig;
+    const url = route.url ?? route.path;
+    for (const method of [route.method].flat()) {
+      routes.push({ method, url, role: config.role ?? null, operation: config.operation ?? null });
+      if (config.response) responses.set(`${method} ${url}`, config.response);
+    }
   });
   const closing = new AbortController();
   const requestsOn = new Map<Socket, number>();
@@ -197,7 +199,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     app.route({
       method: op.method,
       url: op.path,
-      config: { role: op.role, operation: op.id },
+      config: { role: op.role, operation: op.id, response: op.response },
       handler: async (request, reply) => {
         const caller = callerOf(request);
         const input = parseInput(op, {
@@ -212,34 +214,20 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
   };
   for (const op of operations) register(op);
 
+  const events = streamTransitions;
   app.get(
-    "/v1/events",
-    { config: { role: "viewer", operation: "events.stream" } },
+    events.path,
+    { config: { role: events.role, operation: events.id, response: events.response } },
     async (request, reply) => {
-      const query = eventsQuery.safeParse(request.query);
-      if (!query.success) {
-        const issues = query.error.issues.map((i) => ({
-          in: "query",
-          path: i.path.join("."),
-          message: i.message,
-        }));
-        return reply
-          .code(400)
-          .send(errorBody("invalid_input", `query: ${issues[0]!.message}`, { issues }));
-      }
-      await streamEvents(
-        options.keel,
-        request,
-        reply,
-        query.data,
-        closing.signal,
-        redactFor(request),
-      );
+      // a bad query is refused like any operation's, by the error handler, before the stream opens
+      const { query } = parseInput(events, { query: request.query });
+      await streamEvents(options.keel, request, reply, query, closing.signal, redactFor(request));
       return reply;
     },
   );
 
-  app.get("/health", { config: { role: null, operation: null } }, async (request, reply) => {
+  const health = { role: null, operation: null, response: publicHealthSchema };
+  app.get("/health", { config: health }, async (request, reply) => {
     const verbose = (request.query as Record<string, unknown>).verbose === "true";
     // a load balancer needs the status; reasons and figures (paths, pids) need a token
     const full = !options.auth || request.headers.authorization !== undefined || verbose;
@@ -251,7 +239,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
   });
 
   await app.ready();
-  return { app, routes };
+  return { app, routes, responses };
 }
 
 /**

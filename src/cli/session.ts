@@ -2,8 +2,6 @@ import { dirname, resolve } from "node:path";
 import { pino } from "pino";
 import { keel, type Keel } from "../engine/keel.js";
 import { createLogger } from "../engine/logger.js";
-import { demoBreakers } from "../../examples/document-analysis/embedding-client.js";
-import { documentAnalysis } from "../../examples/document-analysis/pipeline.js";
 import type { BreakerOptions } from "../engine/breaker-options.js";
 import { loadConfig, type ResolvedConfig } from "../ops/config.js";
 import { preflightStore } from "../ops/db-preflight.js";
@@ -11,6 +9,7 @@ import { resolveHome } from "../store/open-store.js";
 import { checkSourcePipelines, loadPipelineModules } from "../ops/pipeline-modules.js";
 import { diskGuardSettings, workerSettings } from "../ops/guard-settings.js";
 import type { Pipeline } from "../core/pipeline.js";
+import { loadDemo } from "./demo-pipeline.js";
 
 /**
  * What a command needs: the resolved config, and a keel instance on the configured store with
@@ -36,13 +35,14 @@ export interface Session {
 
 export async function openSession(
   global: GlobalOptions,
-  options: { node?: boolean; logLevel?: string } = {},
+  options: { node?: boolean; logLevel?: string; config?: ResolvedConfig } = {},
 ): Promise<Session> {
-  const config = loadConfig(global.config);
+  // a command with flags over the config resolves it itself and hands it in
+  const config = options.config ?? loadConfig(global.config);
   // a corrupt store file is refused here, by name and with the restore command, before any query
   for (const warning of preflightStore(resolveHome(global.home ?? config.home)))
     process.stderr.write(`warning: ${warning}\n`);
-  const { pipelines, usingDemo } = await configuredPipelines(config);
+  const { pipelines, usingDemo, breakers } = await configuredPipelines(config);
   if (options.node) checkSourcePipelines(config.sources, pipelines);
   const logger = options.node
     ? createLogger({
@@ -73,7 +73,7 @@ export async function openSession(
       retentionDays: config.telemetry.retention_days,
       flushMs: config.telemetry.flush_ms,
     },
-    breakers: breakerOptions(config, usingDemo ? demoBreakers : {}),
+    breakers: breakerOptions(config, breakers),
     isolation: {
       poisonAfter: config.isolation.poison_after,
       killGraceMs: config.isolation.kill_grace_ms,
@@ -90,13 +90,19 @@ export async function openSession(
   return { config, keel: instance, pipelines, usingDemo };
 }
 
-/** The pipelines of the configured modules, or the demo pipeline when none is configured. */
-export async function configuredPipelines(
-  config: ResolvedConfig,
-): Promise<{ pipelines: Pipeline[]; usingDemo: boolean }> {
+/**
+ * The pipelines of the configured modules, or the demo pipeline when none is configured, with the
+ * breaker options their code gives (the demo's probe; none for configured modules).
+ */
+export async function configuredPipelines(config: ResolvedConfig): Promise<{
+  pipelines: Pipeline[];
+  usingDemo: boolean;
+  breakers: Record<string, BreakerOptions>;
+}> {
   const configured = await loadPipelineModules(config.pipelineModules);
-  const usingDemo = configured.length === 0;
-  return { pipelines: usingDemo ? [documentAnalysis as Pipeline] : configured, usingDemo };
+  if (configured.length > 0) return { pipelines: configured, usingDemo: false, breakers: {} };
+  const demo = await loadDemo();
+  return { pipelines: [demo.pipeline], usingDemo: true, breakers: demo.breakers };
 }
 
 /**

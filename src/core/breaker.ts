@@ -28,7 +28,7 @@ export const defaultBreakerPolicy: Readonly<BreakerPolicy> = Object.freeze({
 });
 
 /** The first wait before a trial without a probe; it doubles at each failed trial. */
-export const initialBreakerBackoffMs = 1000;
+const initialBreakerBackoffMs = 1000;
 
 export interface BreakerSnapshot {
   state: BreakerState;

@@ -116,7 +116,8 @@ export function canonicalJson(value: JsonValue): string {
 
 /**
  * The hashes of short texts already seen: steps run for their effect return the same few small
- * outputs (null, true, a count) run after run, and a SHA-256 each was 2 % of a no-op run's time.
+ * outputs (null, true, a count) run after run, and hashing each again showed in profiles of
+ * no-op runs (bench/README.md).
  */
 const shortHashes = new Map<string, string>();
 const shortText = 64;

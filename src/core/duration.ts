@@ -18,7 +18,7 @@ export const maxDurationMs = 36_500 * 86_400_000;
 export const minTimeMs = 0;
 export const maxTimeMs = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 export const timeRangeText = "between 1970-01-01 and 9999-12-31";
-export const durationRangeText = "from 0ms to 36500d (100 years)";
+const durationRangeText = "from 0ms to 36500d (100 years)";
 
 const durationPattern = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$/;
 
@@ -35,7 +35,7 @@ export function parseDurationMs(text: string): number {
 }
 
 /** Throws unless `ms` is a time an input may name (see timeRangeText). */
-export function checkTime(ms: number, what: string): number {
+function checkTime(ms: number, what: string): number {
   if (!Number.isFinite(ms) || ms < minTimeMs || ms > maxTimeMs)
     throw new RangeError(`${what} must be a time ${timeRangeText}`);
   return ms;

@@ -3,7 +3,7 @@
  * a value nested a few thousand levels (well under the body limit) overflows their stack. The
  * walk stops at the first level past the limit, so a deeper value costs nothing more.
  */
-export const maxJsonDepth = 64;
+const maxJsonDepth = 64;
 
 /** true when some array or object in `value` lies more than `max` levels down */
 export function nestsDeeperThan(value: unknown, max: number = maxJsonDepth): boolean {

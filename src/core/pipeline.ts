@@ -57,8 +57,6 @@ export interface StepDef<
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyStep = StepDef<string, any, any, any, any>;
-export type StepOutput<S> =
-  S extends StepDef<string, unknown, infer O, unknown, string> ? O : never;
 type NamedDefs<D extends readonly (AnyStep | string)[]> = Extract<D[number], AnyStep>;
 export type DepsInput<D extends readonly (AnyStep | string)[]> = {
   [S in NamedDefs<D> as S["name"]]: NonNullable<S["__types"]>["output"];

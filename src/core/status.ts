@@ -81,7 +81,7 @@ export function assertTransition(
   if (!legal) throw new IllegalTransitionError(kind, from ?? "(new)", to, runId);
 }
 
-export function isStepStatus(value: unknown): value is StepStatus {
+function isStepStatus(value: unknown): value is StepStatus {
   return typeof value === "string" && (stepStatuses as string[]).includes(value);
 }
 

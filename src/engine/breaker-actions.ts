@@ -17,7 +17,7 @@ export interface BreakerView extends BreakerRecord {
   history: BreakerTransitionRecord[];
 }
 
-export async function listBreakerViews(store: Store, historyLimit: number): Promise<BreakerView[]> {
+async function listBreakerViews(store: Store, historyLimit: number): Promise<BreakerView[]> {
   const records = await store.listBreakers();
   return Promise.all(
     records.map(async (b) => ({

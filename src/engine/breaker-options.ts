@@ -43,7 +43,7 @@ const knownKeys = new Set([
   "probeTimeoutMs",
 ]);
 
-export function resolveBreaker(name: string, options: BreakerOptions = {}): ResolvedBreaker {
+function resolveBreaker(name: string, options: BreakerOptions = {}): ResolvedBreaker {
   const fail = (problem: string): never => {
     throw new InvalidInputError(`breaker "${name}": ${problem}`, { breaker: name });
   };

@@ -6,10 +6,13 @@ import { StorePoll } from "./store-poll.js";
 
 /**
  * A node's view of the breakers its steps use. The state lives in the store; this is a cache of
- * it, refreshed every `pollMs` and after each change this node makes, so a step whose breakers
+ * it, refreshed every `breakerPollMs` and after each change this node makes, so a step whose breakers
  * are all closed starts without a store round trip. Anything else asks the store, which decides
  * atomically (a trial slot, a transition) for every node at once.
  */
+/** how often the cache is read again from the store (ms) */
+const breakerPollMs = 100;
+
 export type Admission =
   { ok: true } | { ok: false; breaker: string; reason: string | null; until: number };
 
@@ -28,14 +31,13 @@ export class BreakerBoard {
     readonly known: ReadonlyMap<string, ResolvedBreaker>,
     private readonly actor: string,
     private readonly log: Logger,
-    pollMs = 100,
   ) {
     this.poll = new StorePoll(
       async () => {
         for (const record of await this.store.listBreakers())
           if (this.known.has(record.name)) this.absorb(record);
       },
-      pollMs,
+      breakerPollMs,
       (error) => this.log.debug({ err: error }, "could not read breaker states"),
     );
   }

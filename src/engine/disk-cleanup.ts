@@ -36,7 +36,7 @@ export interface CleanupReport {
 }
 
 /** the actor the audit log names for runs the disk guard purges */
-export const diskGuardActor = "keel:disk-guard";
+const diskGuardActor = "keel:disk-guard";
 
 export async function runCleanup(
   tasks: readonly CleanupTask[],

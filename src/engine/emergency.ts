@@ -26,7 +26,7 @@ export const emergencyOff: EmergencyState = Object.freeze({
   at: null,
 });
 
-export function parseEmergency(value: JsonValue | undefined): EmergencyState {
+function parseEmergency(value: JsonValue | undefined): EmergencyState {
   if (!value || typeof value !== "object" || Array.isArray(value)) return emergencyOff;
   const v = value as Record<string, JsonValue>;
   return {

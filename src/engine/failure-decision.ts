@@ -12,13 +12,16 @@ export type Failure =
   | { kind: "retry"; delayMs: number; error: ErrorInfo }
   | { kind: "quarantine"; reason: string; error: ErrorInfo };
 
-export function decideFailure(
-  cls: ErrorClass,
-  error: Error,
-  info: ErrorInfo,
-  attempt: number,
-  policy: RetryPolicy,
-): Failure {
+export interface FailedAttempt {
+  cls: ErrorClass;
+  error: Error;
+  /** the error as the store records it */
+  info: ErrorInfo;
+  attempt: number;
+  policy: RetryPolicy;
+}
+
+export function decideFailure({ cls, error, info, attempt, policy }: FailedAttempt): Failure {
   if (!cls.retryable)
     return {
       kind: "quarantine",

@@ -1,66 +1,42 @@
 import { EventEmitter } from "node:events";
-import type { ClaimedRun, Store } from "../store/store.js";
+import type { Store } from "../store/store.js";
 import { resolveBreakers, type BreakerOptions } from "./breaker-options.js";
 import { BreakerProbes } from "./breaker-probes.js";
 import { BreakerBoard } from "./breakers.js";
-import { ClaimAhead } from "./claim-ahead.js";
 import { Claimer } from "./claimer.js";
-import { quarantinePurgeTask, type CleanupReport, type CleanupTask } from "./disk-cleanup.js";
-import { DiskGuard, type DiskGuardState } from "./disk-guard.js";
+import { Dispatcher } from "./dispatcher.js";
+import { quarantinePurgeTask, type CleanupTask } from "./disk-cleanup.js";
+import { DiskGuard } from "./disk-guard.js";
 import { EmergencyWatch, type EmergencyState } from "./emergency.js";
-import { isolatedSteps } from "../core/isolation.js";
-import {
-  isolatedRunner,
-  ProcessPool,
-  type WorkerDeath,
-  type WorkerProcess,
-} from "./isolation/index.js";
-import { Liveness, type DeadNode } from "./liveness.js";
+import { ProcessPool } from "./isolation/index.js";
+import { Liveness } from "./liveness.js";
+import type { NodeEvents } from "./node-events.js";
+import type { NodeSnapshot } from "./node-snapshot.js";
 import type { Logger } from "./logger.js";
 import type { ResolvedNodeOptions } from "./options.js";
 import type { PipelineRegistry } from "./registry.js";
-import { RunExecution, type RunEnd, type StepEvent } from "./run-execution.js";
 import { StoreWatch, type StoreRepairRecord, type StoreWatchState } from "./store-watch.js";
 import { AuditAction } from "../store/audit.js";
-import { LeaseLostError } from "../core/errors/run-errors.js";
-import { WorkerLimit, type WorkerLimitState } from "./worker-limit.js";
+import { WorkerLimit } from "./worker-limit.js";
+
+export interface NodeParts {
+  store: Store;
+  registry: PipelineRegistry;
+  options: ResolvedNodeOptions;
+  log: Logger;
+  /** keel's version, recorded with the node */
+  version: string;
+  breakerOptions?: Readonly<Record<string, BreakerOptions>>;
+}
 
 /**
  * A node: registers itself, claims runs of the pipelines it knows, executes them with bounded
  * concurrency, heartbeats its leases and recovers runs of dead nodes.
  */
-export interface NodeEvents {
-  /** a run began executing here (its settled event follows, whatever its end) */
-  started: [{ runId: string; pipeline: string }];
-  step: [StepEvent];
-  /** `ended`: succeeded or quarantined here, or null (retry scheduled, given back, cancelled, lost) */
-  settled: [{ runId: string; pipeline: string; ended: RunEnd }];
-  progress: [{ runId: string; pipeline: string; bytes: number }];
-  /** a run's write is held in memory because the store's disk is full */
-  storageFull: [{ runId: string }];
-  /** the disk guard moved between ok, warn and paused */
-  disk: [DiskGuardState];
-  diskCleanup: [CleanupReport];
-  /** the worker limit changed, or CPU pressure began or ended */
-  concurrency: [WorkerLimitState];
-  /** the store watch moved between ok, checking, repairing and damaged */
-  storage: [StoreWatchState];
-}
-
-/** how often runs claimed ahead are looked at for one held too long (ms) */
-const staleCheckMs = 250;
-
 export class KeelNode extends EventEmitter<NodeEvents> {
-  private readonly executions = new Map<
-    string,
-    { execution: RunExecution; done: Promise<void>; startedAt: number }
-  >();
-  /** executions not winding down yet: the slots taken (see busyExecutions) */
-  private slotsHeld = 0;
   private readonly claimer: Claimer;
-  /** runs claimed beyond the free slots, waiting for one (claim-ahead.ts) */
-  private readonly ahead: ClaimAhead;
-  private staleTimer: NodeJS.Timeout | undefined;
+  /** the slots: runs executing and runs claimed ahead of a free slot */
+  private readonly slots: Dispatcher;
   private readonly liveness: Liveness;
   private readonly emergency: EmergencyWatch;
   private breakers: BreakerBoard | undefined;
@@ -77,19 +53,27 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   /** set by a forced stop, or by hurryStop() during a graceful one */
   private forced = false;
   private unsubscribe: (() => void) | undefined;
+  /** when start() began claiming (epoch ms) */
+  private startedAt = 0;
 
-  constructor(
-    private readonly store: Store,
-    private readonly registry: PipelineRegistry,
-    readonly options: ResolvedNodeOptions,
-    private readonly log: Logger,
-    private readonly version: string,
-    private readonly breakerOptions: Readonly<Record<string, BreakerOptions>> = {},
-  ) {
+  private readonly store: Store;
+  private readonly registry: PipelineRegistry;
+  readonly options: ResolvedNodeOptions;
+  private readonly log: Logger;
+  private readonly version: string;
+  private readonly breakerOptions: Readonly<Record<string, BreakerOptions>>;
+
+  constructor(parts: NodeParts) {
     super();
     this.setMaxListeners(0);
+    const { store, registry, options, log } = parts;
+    this.store = store;
+    this.registry = registry;
+    this.options = options;
+    this.log = log;
+    this.version = parts.version;
+    this.breakerOptions = parts.breakerOptions ?? {};
     const { nodeId, leaseMs, pollMs, heartbeatMs, host, pidCheckMs } = options;
-    this.ahead = new ClaimAhead(options.workers.claimAhead);
     this.claimer = new Claimer({
       store,
       log,
@@ -97,10 +81,10 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       leaseMs,
       pollMs,
       pipelines: () => registry.names(),
-      freeSlots: () => this.roomToClaim(),
+      freeSlots: () => this.slots.roomToClaim(),
       minPriority: () => this.workers.minPriority,
       mayClaim: () => this.mayClaim(),
-      dispatch: (claimed) => this.dispatch(claimed),
+      dispatch: (claimed) => this.slots.dispatch(claimed),
       onStoreFull: () => void this.diskGuard?.check(),
     });
     this.emergency = new EmergencyWatch(store, (state) => this.onEmergency(state));
@@ -110,9 +94,27 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       log,
     });
     this.workers = new WorkerLimit(options.workers, log, (state) => {
-      this.startHeld();
+      this.slots.startHeld();
       this.claimer.wake();
       this.emit("concurrency", state);
+    });
+    this.slots = new Dispatcher({
+      store,
+      log,
+      registry,
+      options,
+      pool: this.pool,
+      events: this,
+      limit: () => this.workers.limit,
+      recordStep: (key, ms) => this.workers.recordStep(key, ms),
+      mayClaim: () => this.mayClaim(),
+      halted: () => this.emergency.state.on,
+      breakers: () => this.breakers as BreakerBoard,
+      onStorageFull: () => void this.diskGuard?.check(),
+      wake: () => this.claimer.wake(),
+      onGivenBack: () => {
+        if (this.state === "running") this.claimer.wake();
+      },
     });
     if (options.disk) {
       const days = options.disk.purgeQuarantineOlderThanDays;
@@ -124,7 +126,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
         tasks: () => this.cleanupTasks,
         onChange: (state) => {
           if (state.state !== "paused") {
-            this.startHeld();
+            this.slots.startHeld();
             this.claimer.wake();
           }
           this.emit("disk", state);
@@ -149,24 +151,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       heartbeatMs,
       pollMs,
       pidCheckMs,
-      held: () => [
-        ...[...this.executions.values()].map(({ execution: e }) => ({
-          runId: e.run.id,
-          epoch: e.lease.epoch,
-          claimedAt: e.claimedAt,
-          settled: e.settled,
-        })),
-        ...this.ahead.runs.map(({ claimed, claimedAt }) => ({
-          runId: claimed.run.id,
-          epoch: claimed.lease.epoch,
-          claimedAt,
-          settled: false,
-        })),
-      ],
-      onLost: (runId) => {
-        this.ahead.drop(runId);
-        this.executions.get(runId)?.execution.abort("lease_lost");
-      },
+      held: () => this.slots.held(),
+      onLost: (runId) => this.slots.lost(runId),
       // nothing is written to a store file while it is checked, repaired, or found damaged
       paused: () => this.storeWatch.blocked,
       onRecovered: () => this.claimer.wake(),
@@ -177,40 +163,23 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     return this.options.nodeId;
   }
 
-  get inFlight(): number {
-    return this.executions.size;
-  }
-
-  /** runs claimed beyond the free slots, waiting for one (docs/concepts.md#claiming-ahead) */
-  get claimedAhead(): number {
-    return this.ahead.size;
-  }
-
-  /** the pool's child processes (isolated steps), busy or idle */
-  get workerProcesses(): WorkerProcess[] {
-    return this.pool.processes;
-  }
-
-  /** the pool's children that died while it was open, newest last */
-  get workerDeaths(): readonly WorkerDeath[] {
-    return this.pool.deaths;
-  }
-
-  get workerState(): WorkerLimitState {
-    return this.workers.state;
-  }
-
-  get diskState(): DiskGuardState | undefined {
-    return this.diskGuard?.state;
-  }
-
-  /** the nodes this one declared dead and took runs over from, newest first */
-  get deadNodes(): readonly DeadNode[] {
-    return this.liveness.deadNodes;
-  }
-
-  get storageState(): StoreWatchState {
-    return this.storeWatch.state;
+  /** What this node knows first-hand now; its owner adds the scheduler's source problems. */
+  snapshot(): Omit<NodeSnapshot, "sourceProblems"> {
+    const workers = this.workers.state;
+    return {
+      nodeId: this.id,
+      pid: this.options.pid,
+      startedAt: this.startedAt,
+      concurrency: workers.max,
+      busy: this.slots.busy,
+      claimedAhead: this.slots.claimedAhead,
+      workerProcesses: this.pool.processes,
+      workerDeaths: this.pool.deaths,
+      workers,
+      disk: this.diskGuard?.state,
+      deadNodes: this.liveness.deadNodes,
+      storage: this.storeWatch.state,
+    };
   }
 
   addDiskCleanup(...tasks: CleanupTask[]): void {
@@ -236,6 +205,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     await this.startBreakers();
     await this.diskGuard?.start();
     this.state = "running";
+    this.startedAt = Date.now();
     this.unsubscribe = this.store.onWork(() => {
       void this.emergency.refresh();
       this.claimer.wake();
@@ -244,14 +214,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     this.liveness.start();
     this.workers.start();
     this.claimer.start();
-    // nothing is ever held with claiming ahead off: no timer to look for stale runs
-    if (this.options.workers.claimAhead.max > 0) {
-      this.staleTimer = setInterval(() => {
-        const stale = this.ahead.takeStale(Date.now());
-        if (stale.length > 0) void this.giveBack(stale, "claimed_ahead_unstarted");
-      }, staleCheckMs);
-      this.staleTimer.unref();
-    }
+    this.slots.startStaleCheck();
     this.log.info(
       {
         node: this.id,
@@ -271,14 +234,13 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     this.state = "stopping";
     if (options.force) this.forced = true;
     await this.claimer.stop();
-    clearInterval(this.staleTimer);
     // runs claimed ahead are not in flight: graceful or forced, they go back at once
-    await this.giveBack(this.ahead.takeAll(), "node_stopping");
+    await this.slots.stopHolding("node_stopping");
     this.workers.stop();
     this.unsubscribe?.();
     // a damaged store commits nothing more: waiting for runs in flight would wait for ever
     if (this.forced || this.storeWatch.state.state === "damaged") this.abortInFlight();
-    await Promise.allSettled([...this.executions.values()].map((e) => e.done));
+    await this.slots.drained();
     // no child outlives its node: forced, they are killed; graceful, idle ones are let go
     await this.pool.close({ force: this.forced });
     this.liveness.stop();
@@ -306,14 +268,14 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     if (this.state !== "stopping" || this.forced) return;
     this.forced = true;
     this.log.info(
-      { node: this.id, inFlight: this.executions.size },
+      { node: this.id, inFlight: this.slots.busy },
       "stop forced: aborting steps in flight",
     );
     this.abortInFlight();
   }
 
   private abortInFlight(): void {
-    for (const { execution } of this.executions.values()) execution.abort("stopping");
+    this.slots.abortAll("stopping");
   }
 
   /** Re-reads breaker states now (a change made through this process need not wait a poll). */
@@ -333,12 +295,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
 
   /** Aborts a run in flight here (after the store recorded its cancel). */
   abortRun(runId: string): void {
-    if (this.ahead.drop(runId)) return;
-    this.executions.get(runId)?.execution.abort("cancelled");
-  }
-
-  wake(): void {
-    this.claimer.wake();
+    this.slots.cancel(runId);
   }
 
   /** Re-reads the emergency stop now (a change made through this process need not wait a poll). */
@@ -353,12 +310,11 @@ export class KeelNode extends EventEmitter<NodeEvents> {
         { reason: state.reason, actor: state.actor, abort: state.abort },
         "emergency stop: no step starts until it is off",
       );
-      if (state.abort)
-        for (const { execution } of this.executions.values()) execution.abort("emergency");
-      void this.giveBack(this.ahead.takeAll(), "emergency_stop");
+      if (state.abort) this.slots.abortAll("emergency");
+      void this.slots.giveBackAhead("emergency_stop");
     } else {
       this.log.warn({ actor: state.actor }, "emergency stop off: work resumes");
-      this.startHeld();
+      this.slots.startHeld();
       this.claimer.wake();
     }
   }
@@ -367,7 +323,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     if (state.state === "ok") {
       // leases first (they may be near their end after a long repair), then claims
       void this.liveness.beat().then(() => {
-        this.startHeld();
+        this.slots.startHeld();
         this.claimer.wake();
       });
     }
@@ -390,15 +346,6 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     });
   }
 
-  /**
-   * runs that still hold a slot: those whose last write is queued hand theirs on. Counted as they
-   * go, not by a walk over the executions: it is read on every dispatch, and with a commit of a
-   * hundred runs or more in flight the executions still winding down outnumber the slots.
-   */
-  private busyExecutions(): number {
-    return this.slotsHeld;
-  }
-
   /** false while stopping, on an emergency stop, with the disk guard paused or the store blocked */
   private mayClaim(): boolean {
     return (
@@ -407,125 +354,5 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       !this.diskGuard?.paused &&
       !this.storeWatch.blocked
     );
-  }
-
-  /** free slots, plus the runs to claim ahead of them while runs are short */
-  private roomToClaim(): number {
-    const limit = this.workers.limit;
-    const busy = this.busyExecutions();
-    // slots all taken by runs that are not finishing: the mean of past runs no longer tells
-    const stuckMs = busy >= limit ? performance.now() - this.newestBusyStart() : 0;
-    return Math.max(0, limit - busy) + this.ahead.room(limit, stuckMs);
-  }
-
-  private newestBusyStart(): number {
-    let newest = -Infinity;
-    for (const { execution, startedAt } of this.executions.values())
-      if (!execution.winding) newest = Math.max(newest, startedAt);
-    return newest;
-  }
-
-  /** Runs a claimed run now if a slot is free, else holds it until one is. */
-  private dispatch(claimed: ClaimedRun): void {
-    if (this.ahead.size === 0 && this.busyExecutions() < this.workers.limit) {
-      this.execute(claimed);
-      return;
-    }
-    this.ahead.hold(claimed, Date.now());
-    this.startHeld();
-  }
-
-  /**
-   * Starts held runs in the slots free now, oldest first. Not while the node may not claim (a
-   * paused disk guard, a store being checked or repaired): a held run has not started, and if
-   * the pause outlasts it, it goes back to pending for whoever can run it.
-   */
-  private startHeld(): void {
-    if (!this.mayClaim()) return;
-    while (this.ahead.size > 0 && this.busyExecutions() < this.workers.limit)
-      this.execute(this.ahead.next() as ClaimedRun);
-  }
-
-  /** Gives runs claimed ahead back to pending; a run given back nowhere is found by the heartbeat. */
-  private async giveBack(runs: ClaimedRun[], reason: string): Promise<void> {
-    if (runs.length === 0) return;
-    const now = Date.now();
-    await Promise.all(
-      runs.map((claimed) =>
-        this.store.returnRun(claimed.lease, reason, now).catch((error: unknown) => {
-          if (error instanceof LeaseLostError) return;
-          this.log.warn(
-            { err: error, runId: claimed.run.id },
-            "could not give back a run claimed ahead; the heartbeat gives it back",
-          );
-        }),
-      ),
-    );
-    if (this.state === "running") this.claimer.wake();
-  }
-
-  private execute(claimed: ClaimedRun): void {
-    const pipeline = this.registry.get(claimed.run.pipeline);
-    if (!pipeline) {
-      this.log.error(
-        { runId: claimed.run.id, pipeline: claimed.run.pipeline },
-        "claimed a run of an unknown pipeline",
-      );
-      return;
-    }
-    const runId = claimed.run.id;
-    // The same run may be claimed again here while the execution of its previous claim is still
-    // winding down: a retry due at once is claimed during that execution's last write, and a run
-    // whose lease ran out unnoticed comes back to this node. That claim bumped the epoch, so the old
-    // execution can write nothing more; stop its steps, and make sure that when it ends it does not
-    // untrack the new one (which would leave it out of cancel, heartbeat checks and stop()).
-    const previous = this.executions.get(runId);
-    previous?.execution.abort("lease_lost");
-    let holdsSlot = true;
-    this.slotsHeld++;
-    const handOnSlot = (): void => {
-      if (!holdsSlot) return;
-      holdsSlot = false;
-      this.slotsHeld--;
-    };
-    const execution = new RunExecution(claimed, pipeline, {
-      store: this.store,
-      log: this.log,
-      retry: this.options.retry,
-      halted: () => this.emergency.state.on,
-      breakers: this.breakers as BreakerBoard,
-      onStorageFull: () => {
-        void this.diskGuard?.check();
-        this.emit("storageFull", { runId: claimed.run.id });
-      },
-      onStep: (event) => {
-        if (event.ms !== undefined)
-          this.workers.recordStep(`${event.pipeline}/${event.step}`, event.ms);
-        this.emit("step", event);
-      },
-      onProgress: (id, bytes) =>
-        this.emit("progress", { runId: id, pipeline: claimed.run.pipeline, bytes }),
-      runStep: isolatedSteps(pipeline).length > 0 ? isolatedRunner(this.pool, pipeline) : undefined,
-      poisonAfter: this.options.isolation.poisonAfter,
-      onFinishing: () => {
-        handOnSlot();
-        this.ahead.recordRun(performance.now() - startedAt);
-        this.startHeld();
-        this.claimer.wake();
-      },
-    });
-    const startedAt = performance.now();
-    this.emit("started", { runId, pipeline: claimed.run.pipeline });
-    const finished = execution.execute().finally(() => {
-      handOnSlot();
-      if (this.executions.get(runId)?.execution === execution) this.executions.delete(runId);
-      this.emit("settled", { runId, pipeline: claimed.run.pipeline, ended: execution.ended });
-      this.startHeld();
-      this.claimer.wake();
-    });
-    const done = previous
-      ? Promise.allSettled([previous.done, finished]).then(() => undefined)
-      : finished;
-    this.executions.set(runId, { execution, done, startedAt });
   }
 }

@@ -23,13 +23,20 @@ export function checkWhole(field: string, value: number, min: number, max: numbe
     );
 }
 
-/** A finite number in [min, max], or in (min, max] when `aboveMin`. */
-export function checkNumber(
+/** A finite number in [min, max]. */
+export function checkNumber(field: string, value: number, min: number, max: number): void {
+  checkFinite(field, value, { min, max, aboveMin: false });
+}
+
+/** A finite number in (min, max]: above min, at most max. */
+export function checkAbove(field: string, value: number, min: number, max: number): void {
+  checkFinite(field, value, { min, max, aboveMin: true });
+}
+
+function checkFinite(
   field: string,
   value: number,
-  min: number,
-  max: number,
-  aboveMin = false,
+  { min, max, aboveMin }: { min: number; max: number; aboveMin: boolean },
 ): void {
   const low = aboveMin ? value > min : value >= min;
   if (typeof value !== "number" || !Number.isFinite(value) || !low || value > max)

@@ -72,7 +72,7 @@ export interface ResolvedNodeOptions {
 }
 
 /** A quick pass over a store of a few GB takes seconds of a worker thread: every 5 min is ~1%. */
-export const defaultStoreCheckIntervalMs = 300_000;
+const defaultStoreCheckIntervalMs = 300_000;
 
 /** `home` is the data folder the disk guard watches unless `disk.path` says otherwise. */
 export function resolveNodeOptions(

@@ -18,6 +18,26 @@ import type { Logger } from "./logger.js";
 import { RunStop } from "./run-stop.js";
 import { runStep, type StepRunInput } from "./step-runner.js";
 
+/** A step's output, ready for its checkpoint. */
+interface StepDone {
+  step: AnyStep;
+  attempt: number;
+  output: JsonValue;
+  startedAt: number;
+  ms: number;
+  /** served by the fallback, for this cause */
+  degraded?: { cause: string };
+  /** the step's start, when it is written with the checkpoint rather than on its own */
+  start?: StepStart;
+}
+
+/** Why a fallback serves: an open breaker, or the step's retries ran out. */
+interface FallbackCause {
+  from: "pending" | "failed";
+  cause: Error;
+  causeCode: string;
+}
+
 /**
  * Executes one claimed run: its ready steps in parallel, a checkpoint per finished step, and at
  * the end exactly one of: succeeded (with the last checkpoint), rescheduled, quarantined, deferred
@@ -217,7 +237,7 @@ export class RunExecution {
     const ms = Math.round((performance.now() - clock) * 1000) / 1000;
     if (outcome.ok) {
       if (step.uses.length > 0) await this.deps.breakers.report(step.uses, { ok: true });
-      await this.checkpoint(step, attempt, outcome.output, startedAt, ms, undefined, start);
+      await this.checkpoint({ step, attempt, output: outcome.output, startedAt, ms, start });
       return;
     }
     const cls = classifyError(outcome.error);
@@ -238,10 +258,11 @@ export class RunExecution {
         return;
       }
     }
-    const next = await this.recordFailure(step, attempt, outcome.error, ms, start);
+    const next = await this.recordFailure(step, attempt, { error: outcome.error, ms, start });
     if (retriesExhausted(next) && step.fallback) {
-      const cause = `${next.reason}:${next.error.code}`;
-      if (await this.serveFallback(step, attempt, "failed", outcome.error, cause)) return;
+      const causeCode = `${next.reason}:${next.error.code}`;
+      const fallback = { from: "failed", cause: outcome.error, causeCode } as const;
+      if (await this.serveFallback(step, attempt, fallback)) return;
     }
     this.failure = worseFailure(this.failure, next);
   }
@@ -254,7 +275,7 @@ export class RunExecution {
     refusal: Extract<Admission, { ok: false }>,
   ): Promise<void> {
     const cause = new BreakerOpenError(refusal.breaker, refusal.reason);
-    const served = await this.serveFallback(step, attempt, from, cause, cause.code);
+    const served = await this.serveFallback(step, attempt, { from, cause, causeCode: cause.code });
     // no fallback, or it failed too: the run waits for the breaker, spending no attempt
     if (!served) this.deferral ??= refusal;
   }
@@ -266,9 +287,7 @@ export class RunExecution {
   private async serveFallback(
     step: AnyStep,
     attempt: number,
-    from: "pending" | "failed",
-    cause: Error,
-    causeCode: string,
+    { from, cause, causeCode }: FallbackCause,
   ): Promise<boolean> {
     const fallback = step.fallback;
     if (!fallback) return false;
@@ -291,19 +310,13 @@ export class RunExecution {
       this.deps.store.startStep(this.lease, step.name, attempt, from, startedAt),
     );
     const ms = Math.round((performance.now() - clock) * 1000) / 1000;
-    await this.checkpoint(step, attempt, outcome.output, startedAt, ms, { cause: causeCode });
+    const degraded = { cause: causeCode };
+    await this.checkpoint({ step, attempt, output: outcome.output, startedAt, ms, degraded });
     return true;
   }
 
-  private async checkpoint(
-    step: AnyStep,
-    attempt: number,
-    output: JsonValue,
-    startedAt: number,
-    ms: number,
-    degraded?: { cause: string },
-    start?: StepStart,
-  ): Promise<void> {
+  private async checkpoint(done: StepDone): Promise<void> {
+    const { step, attempt, output, startedAt, ms, degraded, start } = done;
     // decided synchronously, so two sibling steps finishing together cannot both miss being last
     const last = !this.failure && this.done.size + 1 === this.pipeline.steps.length;
     this.done.set(step.name, output);
@@ -341,9 +354,7 @@ export class RunExecution {
   private async recordFailure(
     step: AnyStep,
     attempt: number,
-    error: Error,
-    ms: number,
-    start?: StepStart,
+    { error, ms, start }: { error: Error; ms: number; start: StepStart | undefined },
   ): Promise<Failure> {
     const cls = classifyError(error);
     const info = errorInfo(step, error, cls);
@@ -361,7 +372,7 @@ export class RunExecution {
     );
     this.emitStep(step, "failed", attempt, { ms, error: info });
     this.log.warn({ step: step.name, attempt, code: cls.code, err: error }, "step attempt failed");
-    const next = decideFailure(cls, error, info, attempt, this.policyFor(step));
+    const next = decideFailure({ cls, error, info, attempt, policy: this.policyFor(step) });
     // a run that keeps killing its worker process is not retried once more: poison
     if (
       next.kind === "retry" &&

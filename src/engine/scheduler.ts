@@ -22,6 +22,16 @@ export interface SchedulerHooks {
   fileSubmitted?: (def: SourceDefinition, bytes: number) => void;
 }
 
+export interface SchedulerDeps {
+  store: Store;
+  /** the configured sources, checked */
+  sources: readonly SourceDefinition[];
+  /** stores one run of a source's tick */
+  submit: TickSubmitter;
+  log: Logger;
+  hooks?: SchedulerHooks;
+}
+
 /** A source this node could not tick or scan: its last error, until it next succeeds. */
 export interface SourceProblem {
   source: string;
@@ -41,13 +51,19 @@ export class Scheduler {
   /** the last failure per source (tick or scan), cleared by its next success */
   private readonly failures = new Map<string, SourceProblem>();
 
-  constructor(
-    private readonly store: Store,
-    private readonly defs: readonly SourceDefinition[],
-    private readonly submit: TickSubmitter,
-    private readonly log: Logger,
-    private readonly hooks: SchedulerHooks = {},
-  ) {}
+  private readonly store: Store;
+  private readonly defs: readonly SourceDefinition[];
+  private readonly submit: TickSubmitter;
+  private readonly log: Logger;
+  private readonly hooks: SchedulerHooks;
+
+  constructor(deps: SchedulerDeps) {
+    this.store = deps.store;
+    this.defs = deps.sources;
+    this.submit = deps.submit;
+    this.log = deps.log;
+    this.hooks = deps.hooks ?? {};
+  }
 
   async start(): Promise<void> {
     const now = Date.now();

@@ -2,15 +2,10 @@ import type { EventEmitter } from "node:events";
 import { KeelErrorCode } from "../core/errors/codes.js";
 import { InvalidInputError } from "../core/errors/definition-errors.js";
 import { hasKeelCode } from "../core/errors/keel-error.js";
-import {
-  minuteOf,
-  telemetryIncrement,
-  type TelemetryIncrement,
-  type TelemetryKind,
-} from "../store/telemetry.js";
+import { minuteOf, telemetryIncrement, type TelemetryIncrement } from "../store/telemetry.js";
 import type { Store } from "../store/store.js";
 import type { Logger } from "./logger.js";
-import type { NodeEvents } from "./node.js";
+import type { NodeEvents } from "./node-events.js";
 import { TelemetryRollup } from "./telemetry-rollup.js";
 import { ActiveClock, type ActiveSlice } from "./telemetry-active.js";
 
@@ -87,18 +82,19 @@ export class TelemetryRecorder {
   }
 
   stepFailed(pipeline: string, step: string, code: string): void {
-    this.add(pipeline, step, "failure", code);
+    this.add({ pipeline, step, kind: "failure", label: code });
   }
 
   runEnded(pipeline: string, status: string, quarantineReason: string | null): void {
-    this.add(pipeline, "", "run", status);
-    if (quarantineReason !== null) this.add(pipeline, "", "quarantine", quarantineReason);
+    this.add({ pipeline, kind: "run", label: status });
+    if (quarantineReason !== null)
+      this.add({ pipeline, kind: "quarantine", label: quarantineReason });
   }
 
   /** `processed`: reported by steps through ctx.progress; `source`: files a watch source took in */
   bytes(pipeline: string, bytes: number, label: "processed" | "source"): void {
     if (Number.isFinite(bytes) && bytes >= 0)
-      this.add(pipeline, "", "bytes", label, { total: bytes });
+      this.add({ pipeline, kind: "bytes", label, total: bytes });
   }
 
   /** Deletes expired rollups now and every hour (nothing with retentionDays 0). */
@@ -141,16 +137,11 @@ export class TelemetryRecorder {
     if (slices.length > 0) this.arm();
   }
 
-  private add(
-    pipeline: string,
-    step: string,
-    kind: TelemetryKind,
-    label: string,
-    values: Partial<Pick<TelemetryIncrement, "total" | "max" | "histogram">> = {},
-  ): void {
+  /** One increment of this minute; the step and label default to "" (the whole run, none). */
+  private add(fields: Omit<Parameters<typeof telemetryIncrement>[0], "minute">): void {
     if (this.stopped) return;
     const minute = minuteOf(this.clock());
-    this.pending.add(telemetryIncrement({ minute, pipeline, step, kind, label, ...values }));
+    this.pending.add(telemetryIncrement({ minute, ...fields }));
     this.arm();
   }
 

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { InvalidInputError } from "../core/errors/definition-errors.js";
-import { checkNumber, checkWhole, withDefaults } from "./option-checks.js";
+import { checkAbove, checkWhole, withDefaults } from "./option-checks.js";
 import {
   defaultControllerTuning,
   type ControllerSettings,
@@ -68,18 +68,17 @@ export interface ResolvedWorkerSettings {
 }
 
 /**
- * claim-ahead's defaults, measured on drains of no-op runs (bench/README.md): a node of ten slots
- * holding 128 ahead drained 8 % more runs per second than one holding 32 (the commits carry about
- * 160 runs instead of 40, and the claim's and commit's own work is shared by more), 256 no more
+ * claim-ahead's defaults: a commit that carries more runs shares the claim's and the commit's own
+ * work among them (the measurements are in bench/README.md, "Where keel's time goes")
  */
-export const defaultClaimAheadFactor = 3;
-export const defaultClaimAheadFloor = 128;
+const defaultClaimAheadFactor = 3;
+const defaultClaimAheadFloor = 128;
 export const defaultClaimAheadWaitMs = 50;
 
-/** start-up held a 2-core node's event loop 0.6-0.8 s, within its first seconds */
-export const defaultStartupGraceMs = 3000;
+/** a node's own start-up holds its event loop a while: not CPU pressure (bench/README.md) */
+const defaultStartupGraceMs = 3000;
 
-export const defaultMaxWorkers = (): number => Math.min(availableParallelism(), 8);
+const defaultMaxWorkers = (): number => Math.min(availableParallelism(), 8);
 
 export function resolveWorkerSettings(options: WorkerSettings): ResolvedWorkerSettings {
   const fixed = options.concurrency ?? null;
@@ -96,10 +95,10 @@ export function resolveWorkerSettings(options: WorkerSettings): ResolvedWorkerSe
   if (defer !== null) checkWhole("deferBelowPriority", defer, -1_000_000, 1_000_000);
   const t = options.adaptive ?? {};
   const tuning = Object.freeze(withDefaults(defaultControllerTuning, t));
-  checkNumber("adaptive.eventLoopDelayMs", tuning.eventLoopDelayMs, 0, 60_000, true);
-  checkNumber("adaptive.latencyGrowth", tuning.latencyGrowth, 1, 1000, true);
-  checkNumber("adaptive.throttledRatio", tuning.throttledRatio, 0, 1, true);
-  checkNumber("adaptive.decreaseFactor", tuning.decreaseFactor, 0, 1, true);
+  checkAbove("adaptive.eventLoopDelayMs", tuning.eventLoopDelayMs, 0, 60_000);
+  checkAbove("adaptive.latencyGrowth", tuning.latencyGrowth, 1, 1000);
+  checkAbove("adaptive.throttledRatio", tuning.throttledRatio, 0, 1);
+  checkAbove("adaptive.decreaseFactor", tuning.decreaseFactor, 0, 1);
   checkWhole("adaptive.decreaseEveryMs", tuning.decreaseEveryMs, 0, 3_600_000);
   checkWhole("adaptive.growAfterMs", tuning.growAfterMs, 0, 3_600_000);
   const sampleMs = t.sampleMs ?? 250;

@@ -3,7 +3,7 @@ import { parse } from "yaml";
 import type { ResolvedConfig } from "./config.js";
 
 /** Keys whose values `keel config show` never prints. */
-export const secretKeyPattern = /token|secret|password|key$/i;
+const secretKeyPattern = /token|secret|password|key$/i;
 export const maskedValue = "********";
 
 /** A deep copy with every value under a secret-looking key replaced by "********". */

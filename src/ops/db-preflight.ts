@@ -7,7 +7,7 @@ import { keelCommand, newestBackup, restoreHint, storeFile } from "./db-files.js
  * command that restores this home's newest backup; a store that vanished while backups exist is
  * created empty again, with a warning that says how to get the data back.
  */
-export function corruptStoreFileError(home: string, file: string, reason: string): StoreError {
+function corruptStoreFileError(home: string, file: string, reason: string): StoreError {
   return new StoreError(
     "store_corrupt",
     `the store file ${file} is corrupt (${reason}). Stop keel if it runs, then restore the newest good backup: \`${restoreHint(home)}\` (the corrupt file is kept beside it as keel.db.replaced-<time>). \`${keelCommand(home, "db check")}\` says more.`,

@@ -21,7 +21,7 @@ export function diskCleanupTasks(
 }
 
 /** keel's own backups in $KEEL_HOME/backups beyond the newest `keep`, as the rotation does it. */
-export function backupsCleanup(home: string, keep: number): CleanupTask {
+function backupsCleanup(home: string, keep: number): CleanupTask {
   return {
     name: "backups",
     run() {
@@ -36,7 +36,7 @@ export function backupsCleanup(home: string, keep: number): CleanupTask {
  * `keel.log-20260131`: what logrotate and friends leave), the newest `keep` kept by modification
  * time. The live `keel.log` and files of other names are never touched.
  */
-export function rotatedLogsCleanup(home: string, keep: number): CleanupTask {
+function rotatedLogsCleanup(home: string, keep: number): CleanupTask {
   return {
     name: "logs",
     run() {

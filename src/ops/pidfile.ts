@@ -8,7 +8,7 @@ import { writeFileAtomic } from "./atomic-file.js";
  * node its parent has not reaped yet) and a pid reused by another program, or by the node of
  * another home, count as gone too: else a restart right after a crash is refused for nothing.
  */
-export function pidfilePath(home: string): string {
+function pidfilePath(home: string): string {
   return join(home, "keel.pid");
 }
 

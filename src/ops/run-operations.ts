@@ -2,20 +2,19 @@ import type { JsonValue } from "../core/canonical-json.js";
 import { checkDag } from "../core/dag.js";
 import { KeelError } from "../core/errors/keel-error.js";
 import type { Keel, RunDetails } from "../engine/keel.js";
-import type { AuditPage } from "../store/audit.js";
 import type { PurgeResult, RetryResult } from "../store/operator-requests.js";
 import type { RunRecord } from "../store/records.js";
 import type { RunPage } from "../store/store.js";
 
 /**
- * The operator's run procedures: cancel, retry (from the last checkpoint or from a step), the
- * quarantine (list, show, retry, purge) and the audit log that records each change. Every change
- * goes through the engine, which writes it with its audit entry in one transaction.
+ * The quarantine's procedures (list, show, retry, purge): what they add to the engine's own
+ * cancel, retry and audit, which callers use directly. Every change goes through the engine,
+ * which writes it with its audit entry in one transaction.
  */
 const DAY_MS = 86_400_000;
 
 /** A run that is not where a quarantine command expects it. */
-export class NotQuarantinedError extends KeelError {
+class NotQuarantinedError extends KeelError {
   constructor(run: RunRecord) {
     super(
       "not_quarantined",
@@ -27,24 +26,6 @@ export class NotQuarantinedError extends KeelError {
       { details: { runId: run.id, status: run.status } },
     );
   }
-}
-
-export function cancelJob(
-  keel: Keel,
-  id: string,
-  reason: string,
-  actor: string,
-): Promise<RunRecord> {
-  return keel.cancel(id, reason, actor);
-}
-
-export function retryJob(
-  keel: Keel,
-  id: string,
-  options: { fromStep?: string; note: string; redoDegraded?: boolean },
-  actor: string,
-): Promise<RetryResult> {
-  return keel.retry(id, { ...options, actor });
 }
 
 export function listQuarantine(
@@ -139,11 +120,4 @@ export async function purgeQuarantine(
     actor: options.actor,
   });
   return { ...result, olderThan: olderThan ?? null };
-}
-
-export function listAuditEntries(
-  keel: Keel,
-  query: { since?: number; action?: string; limit: number; cursor?: number },
-): Promise<AuditPage> {
-  return keel.audit(query);
 }

@@ -15,14 +15,14 @@ import { writeFileAtomic } from "./atomic-file.js";
  */
 const TOKEN_PATTERN = /^keel_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
-export const ADMIN_TOKEN_FILE = "admin.token";
+const ADMIN_TOKEN_FILE = "admin.token";
 export const ADMIN_TOKEN_NAME = "admin";
 
 export function roleAllows(have: TokenRole, need: TokenRole): boolean {
   return tokenRoles.indexOf(have) >= tokenRoles.indexOf(need);
 }
 
-export function isTokenRole(value: string): value is TokenRole {
+function isTokenRole(value: string): value is TokenRole {
   return (tokenRoles as readonly string[]).includes(value);
 }
 

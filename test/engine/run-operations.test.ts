@@ -3,11 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { PermanentError, pipeline, step, type Keel } from "../../src/index.js";
 import {
-  cancelJob,
-  listAuditEntries,
   listQuarantine,
   purgeQuarantine,
-  retryJob,
   retryQuarantined,
   showQuarantined,
 } from "../../src/ops/run-operations.js";
@@ -62,7 +59,7 @@ describe("quarantine procedures", () => {
     expect(result.from).toBe("quarantined");
     // the cause is not fixed: it lands in quarantine again, with the retry on record
     expect((await k.wait(bad, { timeoutMs: 5000 })).status).toBe("quarantined");
-    expect((await listAuditEntries(k, { limit: 10 })).entries).toMatchObject([
+    expect((await k.audit({ limit: 10 })).entries).toMatchObject([
       { action: "run.retry", target: bad, actor: "cli:alice", reason: "looked at it" },
     ]);
   });
@@ -97,9 +94,7 @@ describe("quarantine procedures", () => {
     expect(all.ids).toEqual([denied]);
     expect((await k.get(good))?.status).toBe("succeeded");
     expect(
-      (await listAuditEntries(k, { action: "quarantine.purge", limit: 10 })).entries.map(
-        (e) => e.details,
-      ),
+      (await k.audit({ action: "quarantine.purge", limit: 10 })).entries.map((e) => e.details),
     ).toMatchObject([
       { count: 1, ids: [denied] },
       { count: 1, ids: [parse] },
@@ -111,23 +106,23 @@ describe("job procedures", () => {
   it("cancel and retry are audited with their actor, newest first", async () => {
     const k = h.make({ pipelines: [checks] });
     const run = await k.submit(checks, { code: "ok" });
-    await cancelJob(k, run.id, "duplicate", "cli:bob");
-    await retryJob(k, run.id, { note: "not a duplicate after all" }, "cli:bob");
+    await k.cancel(run.id, "duplicate", "cli:bob");
+    await k.retry(run.id, { note: "not a duplicate after all", actor: "cli:bob" });
     await k.start();
     expect((await k.wait(run.id, { timeoutMs: 5000 })).status).toBe("succeeded");
-    await retryJob(k, run.id, { fromStep: "check", note: "recheck" }, "cli:eve");
+    await k.retry(run.id, { fromStep: "check", note: "recheck", actor: "cli:eve" });
     expect((await k.wait(run.id, { timeoutMs: 5000 })).status).toBe("succeeded");
-    const page = await listAuditEntries(k, { limit: 2 });
+    const page = await k.audit({ limit: 2 });
     expect(page.entries.map((e) => [e.action, e.actor, e.reason])).toEqual([
       ["run.retry", "cli:eve", "recheck"],
       ["run.retry", "cli:bob", "not a duplicate after all"],
     ]);
-    const rest = await listAuditEntries(k, { limit: 2, cursor: page.nextCursor ?? undefined });
+    const rest = await k.audit({ limit: 2, cursor: page.nextCursor ?? undefined });
     expect(rest.entries.map((e) => [e.action, e.reason, e.details])).toEqual([
       ["run.cancel", "duplicate", { from: "pending" }],
     ]);
     expect(rest.nextCursor).toBeNull();
-    const since = await listAuditEntries(k, { since: Date.now() + 1000, limit: 10 });
+    const since = await k.audit({ since: Date.now() + 1000, limit: 10 });
     expect(since.entries).toEqual([]);
   });
 });

@@ -139,7 +139,10 @@ describe("keel telemetry", () => {
     expect(total?.bytes_per_s_while_active).toBeGreaterThan(100_000_000 / 30);
     expect(total?.bytes_per_s).toBeLessThan(100_000_000 / 3600 + 1);
     const minute = (doc.series as Record<string, number>[]).find((s) => (s.bytes ?? 0) > 0);
-    expect(minute?.bytes_per_s_while_active).toBeGreaterThan(10 * (minute?.bytes_per_s ?? 0));
+    // the minute of the burst may be the range's last, cut at the query's time: its plain average
+    // is over the seconds of it that passed, so only "higher" holds whatever second this runs in
+    expect(minute?.bytes_per_s_while_active).toBeGreaterThan(100_000_000 / 30);
+    expect(minute?.bytes_per_s_while_active).toBeGreaterThan(minute?.bytes_per_s ?? 0);
     const table = keelCli(home, ["telemetry", "throughput", "--since", "1h"]);
     expect(table.stdout).toMatch(/BYTES_PER_S_WHILE_ACTIVE/);
   }, 60_000);

@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { listAuditEntries } from "../../ops/run-operations.js";
 import { none, noBody, operation } from "../operation.js";
 import { limit, since } from "../schemas.js";
-import { auditJson } from "../wire.js";
+import { auditPageJson, auditPageSchema } from "../wire/audit.js";
 
 /** The audit log: every change an operator made, through the API or the CLI. */
 export const listAudit = operation({
@@ -21,8 +20,8 @@ export const listAudit = operation({
     })
     .strict(),
   body: noBody,
+  response: auditPageSchema,
   async run({ keel }, { query }) {
-    const page = await listAuditEntries(keel, query);
-    return { entries: page.entries.map(auditJson), next_cursor: page.nextCursor };
+    return auditPageJson(await keel.audit(query));
   },
 });

@@ -1,7 +1,13 @@
 import { z } from "zod";
-import { listBreakers, resetBreaker, tripBreaker } from "../../ops/breakers.js";
+import { resetBreaker, tripBreaker } from "../../ops/breakers.js";
 import { none, noBody, operation } from "../operation.js";
 import { text } from "../schemas.js";
+import {
+  breakerChangeJson,
+  breakerChangeSchema,
+  breakerJson,
+  breakerListSchema,
+} from "../wire/breakers.js";
 
 /** Circuit breakers of named dependencies, shared by every node through the store. */
 const nameParams = z
@@ -21,7 +27,11 @@ export const list = operation({
   params: none,
   query: z.object({ history: z.coerce.number().int().min(0).max(1000).default(10) }).strict(),
   body: noBody,
-  run: ({ keel }, { query }) => listBreakers(keel, { history: query.history }),
+  response: breakerListSchema,
+  async run({ keel }, { query }) {
+    const views = await keel.breakers.list({ history: query.history });
+    return { breakers: views.map(breakerJson) };
+  },
 });
 
 export const trip = operation({
@@ -33,8 +43,10 @@ export const trip = operation({
   params: nameParams,
   query: none,
   body: z.object({ reason: text }).strict(),
-  run: ({ keel, actor }, { params, body }) =>
-    tripBreaker(keel, params.name, { reason: body.reason, actor }),
+  response: breakerChangeSchema,
+  async run({ keel, actor }, { params, body }) {
+    return breakerChangeJson(await tripBreaker(keel, params.name, { reason: body.reason, actor }));
+  },
 });
 
 export const reset = operation({
@@ -46,6 +58,8 @@ export const reset = operation({
   params: nameParams,
   query: none,
   body: z.union([z.undefined(), z.null(), z.object({ note: text.optional() }).strict()]),
-  run: ({ keel, actor }, { params, body }) =>
-    resetBreaker(keel, params.name, { note: body?.note, actor }),
+  response: breakerChangeSchema,
+  async run({ keel, actor }, { params, body }) {
+    return breakerChangeJson(await resetBreaker(keel, params.name, { note: body?.note, actor }));
+  },
 });

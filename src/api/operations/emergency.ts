@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { none, noBody, operation } from "../operation.js";
 import { flag, text } from "../schemas.js";
-import { emergencyJson } from "../wire.js";
+import { emergencyJson, emergencySchema } from "../wire/emergency.js";
 
 /** The store-wide emergency stop. */
 export const emergencyStatus = operation({
@@ -13,6 +13,7 @@ export const emergencyStatus = operation({
   params: none,
   query: none,
   body: noBody,
+  response: emergencySchema,
   async run({ keel }) {
     return emergencyJson(await keel.emergencyStatus());
   },
@@ -27,6 +28,7 @@ export const emergencyOn = operation({
   params: none,
   query: none,
   body: z.object({ reason: text, abort: flag.default(false) }).strict(),
+  response: emergencySchema,
   async run({ keel, actor }, { body }) {
     return emergencyJson(await keel.emergencyOn({ reason: body.reason, abort: body.abort, actor }));
   },
@@ -41,6 +43,7 @@ export const emergencyOff = operation({
   params: none,
   query: none,
   body: z.union([z.undefined(), z.null(), z.object({ reason: text.optional() }).strict()]),
+  response: emergencySchema,
   async run({ keel, actor }, { body }) {
     return emergencyJson(await keel.emergencyOff({ reason: body?.reason, actor }));
   },

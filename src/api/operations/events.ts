@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { none, noBody, operation } from "../operation.js";
 import { flag, limit, runId } from "../schemas.js";
-import { transitionJson } from "../wire.js";
+import { streamEventSchema, transitionPageJson, transitionPageSchema } from "../wire/events.js";
 
 /**
  * Transitions of every run, by id: a page of them here; the same feed live as server-sent events
@@ -23,6 +23,7 @@ export const listTransitions = operation({
     })
     .strict(),
   body: noBody,
+  response: transitionPageSchema,
   async run({ keel }, { query }) {
     const transitions = await keel.store.listTransitionsAfter({
       afterId: query.after,
@@ -30,9 +31,27 @@ export const listTransitions = operation({
       runId: query.run,
       newest: query.newest,
     });
-    return {
-      transitions: transitions.map(transitionJson),
-      last_id: transitions.at(-1)?.id ?? query.after,
-    };
+    return transitionPageJson(transitions, query.after);
   },
 });
+
+/**
+ * `/v1/events`: the same feed, live, as server-sent events (api/events.ts streams it). Declared
+ * like an operation, so its query is checked by the same parser, but served by its own route: it
+ * answers with a stream, each event's `data` one transition.
+ */
+export const streamTransitions = {
+  id: "events.stream",
+  method: "GET",
+  path: "/v1/events",
+  role: "viewer",
+  params: none,
+  query: z
+    .object({
+      run: runId.optional(),
+      after: z.coerce.number().int().min(0).optional(),
+    })
+    .strict(),
+  body: noBody,
+  response: streamEventSchema,
+} as const;

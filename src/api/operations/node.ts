@@ -3,7 +3,9 @@ import { checkHealth, healthComponents, type HealthComponent } from "../../ops/h
 import { readStatus } from "../../ops/status.js";
 import { none, noBody, operation, type OperationContext } from "../operation.js";
 import { flag } from "../schemas.js";
-import { adaptiveJson, diskJson, healthJson, snakeKeys, sourceJson, statusJson } from "../wire.js";
+import { healthJson, healthSchema } from "../wire/health.js";
+import { sourceJson } from "../wire/sources.js";
+import { adaptiveJson, diskJson, statusJson, statusSchema } from "../wire/status.js";
 
 /** The node and its store at a glance: status and health. */
 export const status = operation({
@@ -15,14 +17,15 @@ export const status = operation({
   params: none,
   query: z.object({ verbose: flag.default(false) }).strict(),
   body: noBody,
+  response: statusSchema,
   async run(ctx, { query }) {
     const now = Date.now();
     const report = await readStatus(ctx.home, now);
     const sources = (await ctx.keel.listSources()).map(sourceJson);
     return {
-      ...(snakeKeys(statusJson(report, query.verbose, now)) as Record<string, unknown>),
+      ...statusJson(report, query.verbose, now),
       workers: workers(ctx, now),
-      disk: ctx.node?.disk ? snakeKeys(diskJson(ctx.node.disk)) : null,
+      disk: ctx.node?.disk ? diskJson(ctx.node.disk) : null,
       sources: sources.map((s) => ({
         name: s.name,
         kind: s.kind,
@@ -59,7 +62,7 @@ function workers(ctx: OperationContext, now: number) {
       run_id: p.runId,
       step: p.step,
     })),
-    ...(w ? (snakeKeys(adaptiveJson(w)) as Record<string, unknown>) : {}),
+    ...(w ? adaptiveJson(w) : {}),
   };
 }
 
@@ -78,6 +81,7 @@ export const health = operation({
     })
     .strict(),
   body: noBody,
+  response: healthSchema,
   async run(ctx, { query }) {
     const components: HealthComponent[] | undefined = query.component
       ? [query.component]

@@ -8,7 +8,8 @@ import {
 import { KeelError } from "../../core/errors/keel-error.js";
 import { none, noBody, operation } from "../operation.js";
 import { flag, limit, runId, since, text } from "../schemas.js";
-import { purgeJson, quarantinedJson, retryJson, runPageJson } from "../wire.js";
+import { purgeJson, purgeSchema, quarantinedJson, quarantinedSchema } from "../wire/quarantine.js";
+import { retryJson, retrySchema, runPageJson, runPageSchema } from "../wire/runs.js";
 
 /** The quarantine: runs that failed for good, waiting for an operator. */
 export const listQuarantined = operation({
@@ -27,6 +28,7 @@ export const listQuarantined = operation({
     })
     .strict(),
   body: noBody,
+  response: runPageSchema,
   async run({ keel }, { query }) {
     const page = await listQuarantine(keel, query);
     return runPageJson(page);
@@ -42,6 +44,7 @@ export const showQuarantinedRun = operation({
   params: z.object({ id: runId }).strict(),
   query: none,
   body: noBody,
+  response: quarantinedSchema,
   async run({ keel }, { params }) {
     return quarantinedJson(await showQuarantined(keel, params.id));
   },
@@ -56,6 +59,7 @@ export const retryQuarantinedRun = operation({
   params: z.object({ id: runId }).strict(),
   query: none,
   body: z.object({ note: text }).strict(),
+  response: retrySchema,
   async run({ keel, actor }, { params, body }) {
     const result = await retryQuarantined(keel, params.id, body.note, actor);
     return retryJson(result, undefined, body.note);
@@ -78,6 +82,7 @@ export const purgeQuarantined = operation({
       dry_run: flag.default(false),
     })
     .strict(),
+  response: purgeSchema,
   async run({ keel, actor }, { body }) {
     if (body.older_than_days === undefined && body.reason === undefined && !body.all)
       throw new KeelError(

@@ -2,11 +2,19 @@ import { z } from "zod";
 import { KeelErrorCode } from "../../core/errors/codes.js";
 import { NotFoundError } from "../../core/errors/definition-errors.js";
 import { hasKeelCode } from "../../core/errors/keel-error.js";
-import { terminalRunStatuses } from "../../core/status.js";
-import { cancelJob, retryJob } from "../../ops/run-operations.js";
 import { none, noBody, operation } from "../operation.js";
 import { flag, limit, runId, since, status, stepName, text } from "../schemas.js";
-import { retryJson, runDetailsJson, runJson, runPageJson } from "../wire.js";
+import {
+  retryJson,
+  retrySchema,
+  runDetailsJson,
+  runDetailsSchema,
+  runJson,
+  runPageJson,
+  runPageSchema,
+  runSchema,
+  submittedSchema,
+} from "../wire/runs.js";
 
 /** Runs: list, show, submit, wait, cancel, retry. */
 const idParams = z.object({ id: runId }).strict();
@@ -28,6 +36,7 @@ export const listRuns = operation({
     })
     .strict(),
   body: noBody,
+  response: runPageSchema,
   async run({ keel }, { query }) {
     const page = await keel.list(query);
     return runPageJson(page);
@@ -43,6 +52,7 @@ export const showRun = operation({
   params: idParams,
   query: none,
   body: noBody,
+  response: runDetailsSchema,
   async run({ keel }, { params }) {
     return runDetailsJson(await keel.inspect(params.id));
   },
@@ -66,6 +76,7 @@ export const submitRun = operation({
       idempotency_key: z.string().min(1).max(256).optional(),
     })
     .strict(),
+  response: submittedSchema,
   async run({ keel, actor }, { body }) {
     const run = await keel.submit(body.pipeline, body.input as never, {
       priority: body.priority,
@@ -92,6 +103,7 @@ export const waitRun = operation({
     })
     .strict(),
   body: noBody,
+  response: runSchema,
   async run({ keel }, { params, query }) {
     try {
       return runJson(await keel.wait(params.id, { timeoutMs: query.timeout_ms }));
@@ -113,8 +125,9 @@ export const cancelRun = operation({
   params: idParams,
   query: none,
   body: z.object({ reason: text }).strict(),
+  response: runSchema,
   async run({ keel, actor }, { params, body }) {
-    return runJson(await cancelJob(keel, params.id, body.reason, actor));
+    return runJson(await keel.cancel(params.id, body.reason, actor));
   },
 });
 
@@ -134,17 +147,14 @@ export const retryRun = operation({
       redo_degraded: flag.default(false),
     })
     .strict(),
+  response: retrySchema,
   async run({ keel, actor }, { params, body }) {
-    const result = await retryJob(
-      keel,
-      params.id,
-      { note: body.note, fromStep: body.from_step, redoDegraded: body.redo_degraded },
+    const result = await keel.retry(params.id, {
+      note: body.note,
+      fromStep: body.from_step,
+      redoDegraded: body.redo_degraded,
       actor,
-    );
+    });
     return retryJson(result, body.from_step, body.note, body.redo_degraded);
   },
 });
-
-export function isTerminal(status: string): boolean {
-  return terminalRunStatuses.has(status as never);
-}

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { none, noBody, operation } from "../operation.js";
 import { sourceName, text } from "../schemas.js";
-import { runJson, sourceJson } from "../wire.js";
+import { runJson, submittedSchema } from "../wire/runs.js";
+import { sourceJson, sourceListSchema, sourceSchema } from "../wire/sources.js";
 
 /** Sources: the producers of runs (cron, interval, directory watch, manual). */
 const nameParams = z.object({ name: sourceName }).strict();
@@ -15,6 +16,7 @@ export const listSources = operation({
   params: none,
   query: none,
   body: noBody,
+  response: sourceListSchema,
   async run({ keel }) {
     return { sources: (await keel.listSources()).map(sourceJson) };
   },
@@ -29,6 +31,7 @@ export const pauseSource = operation({
   params: nameParams,
   query: none,
   body: z.object({ reason: text }).strict(),
+  response: sourceSchema,
   async run({ keel, actor }, { params, body }) {
     return sourceJson(await keel.pauseSource(params.name, body.reason, actor));
   },
@@ -43,6 +46,7 @@ export const resumeSource = operation({
   params: nameParams,
   query: none,
   body: noBody,
+  response: sourceSchema,
   async run({ keel, actor }, { params }) {
     return sourceJson(await keel.resumeSource(params.name, actor));
   },
@@ -58,6 +62,7 @@ export const triggerSource = operation({
   params: nameParams,
   query: none,
   body: noBody,
+  response: submittedSchema,
   async run({ keel, actor }, { params }) {
     const run = await keel.triggerSource(params.name, actor);
     return { ...runJson(run), created: run.created };

@@ -8,6 +8,12 @@ import {
 import { telemetryBuckets } from "../../ops/telemetry-throughput.js";
 import { none, noBody, operation } from "../operation.js";
 import { flag, since } from "../schemas.js";
+import {
+  failuresSchema,
+  latencySchema,
+  telemetryCleanSchema,
+  throughputSchema,
+} from "../wire/telemetry.js";
 
 /** Telemetry: the per-minute rollups every node of the store writes, summed over a range. */
 const range = z
@@ -26,6 +32,7 @@ export const throughput = operation({
   params: none,
   query: range.extend({ bucket: z.enum(telemetryBuckets).optional() }).strict(),
   body: noBody,
+  response: throughputSchema,
   run: ({ keel }, { query }) => telemetryThroughput(keel.store, query),
 });
 
@@ -38,6 +45,7 @@ export const failures = operation({
   params: none,
   query: range,
   body: noBody,
+  response: failuresSchema,
   run: ({ keel }, { query }) => telemetryFailures(keel.store, query),
 });
 
@@ -50,6 +58,7 @@ export const latency = operation({
   params: none,
   query: range,
   body: noBody,
+  response: latencySchema,
   run: ({ keel }, { query }) => telemetryLatency(keel.store, query),
 });
 
@@ -67,6 +76,7 @@ export const clean = operation({
       dry_run: flag.default(false),
     })
     .strict(),
+  response: telemetryCleanSchema,
   run: ({ keel, actor }, { body }) =>
     cleanTelemetry(keel.store, {
       olderThanDays: body.older_than_days,

@@ -3,7 +3,7 @@ import { createApiToken, revokeApiToken } from "../../ops/tokens.js";
 import { tokenRoles } from "../../store/tokens.js";
 import { none, noBody, operation } from "../operation.js";
 import { text } from "../schemas.js";
-import { tokenJson } from "../wire.js";
+import { createdTokenSchema, tokenJson, tokenListSchema, tokenSchema } from "../wire/tokens.js";
 
 /** API tokens: admins only. A token's secret is returned once, at creation. */
 export const listTokens = operation({
@@ -15,6 +15,7 @@ export const listTokens = operation({
   params: none,
   query: none,
   body: noBody,
+  response: tokenListSchema,
   async run({ keel }) {
     return { tokens: (await keel.store.listTokens()).map(tokenJson) };
   },
@@ -35,6 +36,7 @@ export const createToken = operation({
       role: z.enum(tokenRoles),
     })
     .strict(),
+  response: createdTokenSchema,
   async run({ keel, actor }, { body }) {
     const issued = await createApiToken(keel.store, { ...body, actor });
     return { ...tokenJson(issued.record), token: issued.token };
@@ -52,6 +54,7 @@ export const revokeToken = operation({
     .strict(),
   query: none,
   body: z.union([z.undefined(), z.null(), z.object({ reason: text.optional() }).strict()]),
+  response: tokenSchema,
   async run({ keel, actor }, { params, body }) {
     return tokenJson(await revokeApiToken(keel.store, params.id, actor, body?.reason));
   },

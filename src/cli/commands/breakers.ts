@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { BreakerChangeJson, BreakerJson } from "../../ops/breakers.js";
+import type { BreakerChangeJson, BreakerJson } from "../../api/wire/breakers.js";
 import * as ops from "../../api/operations/breakers.js";
 import { withClient } from "../client.js";
 import { intFlag, textFlag } from "../flags.js";

@@ -1,7 +1,4 @@
 import type { Command } from "commander";
-import { demoBreakers } from "../../../examples/document-analysis/embedding-client.js";
-import { documentAnalysis } from "../../../examples/document-analysis/pipeline.js";
-import { loadDocuments } from "../../../examples/document-analysis/documents.js";
 import { createLogger } from "../../engine/logger.js";
 import { keel } from "../../engine/keel.js";
 import { loadConfig } from "../../ops/config.js";
@@ -12,6 +9,7 @@ import { printJson } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
 import { printDemoReport, stepTimings } from "../demo-report.js";
+import { loadDemo } from "../demo-pipeline.js";
 
 /**
  * `keel demo`: a node on the local store runs the 11-step document-analysis pipeline over the
@@ -36,11 +34,13 @@ export function registerDemo(program: Command, global: () => GlobalOptions): voi
       action(async (opts: { concurrency: number; quiet?: boolean }) => {
         const g = global();
         const home = resolveHome(g.home ?? loadConfig(g.config).home);
-        const documents = await loadDocuments();
+        const demo = await loadDemo();
+        const documentAnalysis = demo.pipeline;
+        const documents = await demo.loadDocuments();
         const k = keel({
           home,
           pipelines: [documentAnalysis],
-          breakers: demoBreakers,
+          breakers: demo.breakers,
           concurrency: opts.concurrency,
           logger: createLogger({ level: process.env.KEEL_LOG_LEVEL ?? "warn" }),
         });

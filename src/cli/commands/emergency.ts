@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { emergencyOff, emergencyOn, emergencyStatus } from "../../api/operations/emergency.js";
-import type { emergencyJson } from "../../api/wire.js";
+import type { emergencyJson } from "../../api/wire/emergency.js";
 import { withClient } from "../client.js";
 import { printFields, printJson } from "../output.js";
 import { ExitCode, action } from "../run-command.js";

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { setTimeout as sleep } from "node:timers/promises";
 import { listTransitions } from "../../api/operations/events.js";
-import type { transitionJson } from "../../api/wire.js";
+import type { transitionJson } from "../../api/wire/steps.js";
 import { isKeelError } from "../../core/errors/keel-error.js";
 import { withClient, type Client } from "../client.js";
 import { readEventStream } from "../event-stream.js";

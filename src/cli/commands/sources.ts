@@ -7,7 +7,8 @@ import {
   resumeSource,
   triggerSource,
 } from "../../api/operations/sources.js";
-import type { runJson, sourceJson } from "../../api/wire.js";
+import type { runJson } from "../../api/wire/runs.js";
+import type { sourceJson } from "../../api/wire/sources.js";
 import { withClient, type Client } from "../client.js";
 import { textFlag } from "../flags.js";
 import { printFields, printJson, printTable } from "../output.js";

@@ -7,7 +7,7 @@ import { resolveHome } from "../../store/open-store.js";
 import { readLivePid, removePidfile, writePidfile } from "../../ops/pidfile.js";
 import { preflightStore } from "../../ops/db-preflight.js";
 import { keelCommand } from "../../ops/db-files.js";
-import { loadConfig } from "../../ops/config.js";
+import { loadConfig, type ResolvedConfig } from "../../ops/config.js";
 import { diskCleanupTasks } from "../../ops/disk-cleanup.js";
 import { intFlag } from "../flags.js";
 import { printJson } from "../output.js";
@@ -52,7 +52,7 @@ Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file)
     .action(
       action(async (opts: { foreground?: boolean; concurrency?: number }) => {
         const g = global();
-        const config = loadConfig(g.config);
+        const config = loadConfig(g.config, flagsOverEnv(opts.concurrency));
         const home = resolveHome(g.home ?? config.home);
         const running = readLivePid(home);
         if (running !== null && running !== process.pid) {
@@ -61,24 +61,30 @@ Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file)
           );
           return ExitCode.failed;
         }
-        return opts.foreground
-          ? runForeground(g, home, opts.concurrency)
-          : startBackground(g, home);
+        return opts.foreground ? runForeground(g, home, config) : startBackground(g, home);
       }),
     );
+}
+
+/**
+ * The flags are the config's last layer (defaults < file < env < flags): `--concurrency` is read
+ * as KEEL_WORKERS_CONCURRENCY would be, so it is checked by the same schema, without changing
+ * this process's environment.
+ */
+function flagsOverEnv(concurrency: number | undefined): NodeJS.ProcessEnv {
+  if (concurrency === undefined) return process.env;
+  return { ...process.env, KEEL_WORKERS_CONCURRENCY: String(concurrency) };
 }
 
 async function runForeground(
   g: GlobalOptions,
   home: string,
-  concurrency: number | undefined,
+  config: ResolvedConfig,
 ): Promise<number> {
-  if (concurrency !== undefined) process.env.KEEL_WORKERS_CONCURRENCY = String(concurrency);
-  const session = await openSession({ ...g, home }, { node: true });
+  const session = await openSession({ ...g, home }, { node: true, config });
   writePidfile(home);
   session.keel.addDiskCleanup(...diskCleanupTasks(home, session.config));
   await session.keel.start();
-  const startedAt = Date.now();
   const server = session.config.server;
   let api: RunningApi | undefined;
   if (server.enabled) {
@@ -99,21 +105,7 @@ async function runForeground(
         failedAuth: { max: server.failed_auth_limit, windowMs: server.failed_auth_window_ms },
         redactPaths: session.config.security.path_redaction,
         accessLog: session.config.security.audit_logging,
-        node: () => ({
-          nodeId: session.keel.nodeId,
-          pid: process.pid,
-          startedAt,
-          concurrency: session.keel.concurrencyState?.max ?? 0,
-          busy: session.keel.inFlight,
-          claimedAhead: session.keel.claimedAhead,
-          workerProcesses: session.keel.workerProcesses,
-          workerDeaths: session.keel.workerDeaths,
-          workers: session.keel.concurrencyState,
-          disk: session.keel.diskState,
-          deadNodes: session.keel.deadNodes,
-          sourceProblems: session.keel.sourceProblems,
-          storage: session.keel.storageState,
-        }),
+        node: () => session.keel.snapshot(),
       });
     } catch (error) {
       await session.keel.stop();

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { health as healthOp, status as statusOp } from "../../api/operations/node.js";
-import type { emergencyJson, healthJson } from "../../api/wire.js";
+import type { emergencyJson } from "../../api/wire/emergency.js";
+import type { healthJson } from "../../api/wire/health.js";
 import { healthComponents, isHealthComponent } from "../../ops/health/index.js";
 import { UsageError, printFields, printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
@@ -19,17 +20,7 @@ import { unansweredNodeReason, type Unanswered } from "../api-timeout.js";
  * Health exit codes: 0 healthy, 1 degraded, 2 unhealthy.
  */
 type HealthJson = ReturnType<typeof healthJson>;
-/** the status JSON's fields from statusJson, which the operation's type leaves untyped */
-interface StatusFields {
-  home: string;
-  node: { running: boolean; pid: number | null; node_id: string | null; uptime_ms: number | null };
-  nodes: { heartbeat_age_ms: number }[];
-  runs: Record<string, number>;
-  pipelines: { name: string; version: string; steps: number }[];
-  store?: { file: string; state: string; bytes: number | null };
-  oldest_pending?: { age_ms: number } | null;
-}
-type StatusJson = Awaited<ReturnType<typeof statusOp.run>> & StatusFields;
+type StatusJson = Awaited<ReturnType<typeof statusOp.run>>;
 
 export function registerStatus(program: Command, global: () => GlobalOptions): void {
   program

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { submitRun, waitRun } from "../../api/operations/runs.js";
-import type { runJson } from "../../api/wire.js";
+import type { runJson } from "../../api/wire/runs.js";
 import { withClient, type Client } from "../client.js";
 import { intFlag, jsonFlag } from "../flags.js";
 import { printFields, printJson, runErrorLine } from "../output.js";

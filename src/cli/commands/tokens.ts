@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import { createToken, listTokens, revokeToken } from "../../api/operations/tokens.js";
-import type { tokenJson } from "../../api/wire.js";
+import type { tokenJson } from "../../api/wire/tokens.js";
 import { tokenRoles } from "../../store/tokens.js";
 import { withClient } from "../client.js";
 import { textFlag } from "../flags.js";

@@ -1,4 +1,4 @@
-import { isKeelError, KeelError } from "./keel-error.js";
+import { KeelError } from "./keel-error.js";
 
 /**
  * A step was not run because a breaker it uses is open (or half-open with no trial slot left):
@@ -16,10 +16,4 @@ export class BreakerOpenError extends KeelError {
     );
     this.breaker = breaker;
   }
-}
-
-export function isBreakerOpenError(value: unknown): value is BreakerOpenError {
-  return (
-    isKeelError(value) && (value as { isBreakerOpenError?: unknown }).isBreakerOpenError === true
-  );
 }

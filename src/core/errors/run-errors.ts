@@ -41,10 +41,3 @@ export class StepTimeoutError extends KeelError {
     });
   }
 }
-
-/** The run was cancelled while the step ran. */
-export class RunCancelledError extends KeelError {
-  constructor(runId: string, reason: string) {
-    super("cancelled", `run ${runId} was cancelled: ${reason}`, { details: { runId, reason } });
-  }
-}

@@ -4,11 +4,8 @@ import { openStore, sqlitePathFor, storePathFor } from "../../store/open-store.j
 import { inspectStoreFile } from "../../store/files.js";
 import type { Store } from "../../store/store.js";
 import { readLivePid } from "../pidfile.js";
-import type { DiskGuardState } from "../../engine/disk-guard.js";
-import type { DeadNode } from "../../engine/liveness.js";
 import type { DiskThresholds } from "../../engine/disk-usage.js";
-import type { SourceProblem } from "../../engine/scheduler.js";
-import type { StoreWatchState } from "../../engine/store-watch.js";
+import type { NodeSnapshot } from "../../engine/node-snapshot.js";
 import { checkBreakerHealth } from "./breakers.js";
 import { checkEmergencyHealth } from "./emergency.js";
 import { checkDiskHealth, diskGuardHealth, type StatfsFn } from "./disk.js";
@@ -17,7 +14,7 @@ import { checkQueueHealth } from "./queue.js";
 import { checkSchedulerHealth } from "./scheduler.js";
 import { checkStoreHealth, withStoreWatch } from "./store.js";
 import { worst, type Clock, type ComponentHealth, type HealthStatus } from "./types.js";
-import { workersHealth, type WorkersLive } from "./workers.js";
+import { workersHealth } from "./workers.js";
 
 export { worst, type ComponentHealth, type HealthStatus } from "./types.js";
 
@@ -54,15 +51,8 @@ export interface HealthOptions {
   live?: LiveNodeState;
 }
 
-export interface LiveNodeState extends WorkersLive {
-  disk?: DiskGuardState;
-  /** the nodes it declared dead, newest first */
-  deadNodes?: readonly DeadNode[];
-  /** sources whose last tick or scan failed on that node */
-  sourceProblems?: readonly SourceProblem[];
-  /** its watch of the store file: the last check, damage, the last repair */
-  storage?: StoreWatchState;
-}
+/** what the node answering knows first-hand: its snapshot (a caller may give some figures only) */
+export type LiveNodeState = Partial<NodeSnapshot>;
 
 /** Runs the checks of this home's node on a read-only connection; never throws for a bad store. */
 export async function checkHealth(

@@ -4,7 +4,7 @@ import type { ComponentHealth } from "./types.js";
 import { recentDeathMs } from "./workers.js";
 
 /** The node of this home runs (live pidfile) and heartbeated within this many ms. */
-export const nodeHeartbeatMaxAgeMs = 5000;
+const nodeHeartbeatMaxAgeMs = 5000;
 
 export interface NodeHealthInput {
   /** the live pid of this home's pidfile, or null */

@@ -4,7 +4,7 @@ import { describeStop } from "./emergency.js";
 import type { ComponentHealth } from "./types.js";
 
 /** The oldest due pending run may wait this long before the queue is degraded. */
-export const queueMaxWaitMs = 60_000;
+const queueMaxWaitMs = 60_000;
 
 /** When the oldest pending run of a registered pipeline became due, or null when none waits. */
 export async function oldestDueAt(store: Store): Promise<number | null> {

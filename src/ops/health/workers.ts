@@ -1,19 +1,14 @@
-import type { WorkerDeath, WorkerProcess } from "../../engine/isolation/index.js";
-import type { WorkerLimitState } from "../../engine/worker-limit.js";
+import type { WorkerDeath } from "../../engine/isolation/index.js";
+import type { NodeSnapshot } from "../../engine/node-snapshot.js";
 import type { ComponentHealth } from "./types.js";
 
 /** A worker process death this recent keeps the workers component degraded. */
 export const recentDeathMs = 60_000;
 
-/** What the node answering knows of its workers first-hand. */
-export interface WorkersLive {
-  workers?: WorkerLimitState;
-  busy?: number;
-  /** runs claimed ahead of a free slot */
-  claimedAhead?: number;
-  workerProcesses?: readonly WorkerProcess[];
-  workerDeaths?: readonly WorkerDeath[];
-}
+/** What the node answering knows of its workers first-hand (part of its snapshot). */
+export type WorkersLive = Partial<
+  Pick<NodeSnapshot, "workers" | "busy" | "claimedAhead" | "workerProcesses" | "workerDeaths">
+>;
 
 /**
  * The node's workers: how many runs it may run at once and why (CPU pressure shrinks the limit;

@@ -1,0 +1,48 @@
+import type { EventEmitter } from "node:events";
+import type { CleanupReport } from "./disk-cleanup.js";
+import type { DiskGuardState } from "./disk-guard.js";
+import type { RunEnd, StepEvent } from "./run-execution.js";
+import type { StoreWatchState } from "./store-watch.js";
+import type { WorkerLimitState } from "./worker-limit.js";
+
+/** What a node tells its owner as it runs (a Keel instance relays them to its listeners). */
+export interface NodeEvents {
+  /** a run began executing here (its settled event follows, whatever its end) */
+  started: [{ runId: string; pipeline: string }];
+  step: [StepEvent];
+  /** `ended`: succeeded or quarantined here, or null (retry scheduled, given back, cancelled, lost) */
+  settled: [{ runId: string; pipeline: string; ended: RunEnd }];
+  progress: [{ runId: string; pipeline: string; bytes: number }];
+  /** a run's write is held in memory because the store's disk is full */
+  storageFull: [{ runId: string }];
+  /** the disk guard moved between ok, warn and paused */
+  disk: [DiskGuardState];
+  diskCleanup: [CleanupReport];
+  /** the worker limit changed, or CPU pressure began or ended */
+  concurrency: [WorkerLimitState];
+  /** the store watch moved between ok, checking, repairing and damaged */
+  storage: [StoreWatchState];
+}
+
+/** The events a Keel instance relays from its node; `started` stays the node's own. */
+const relayed = [
+  "step",
+  "settled",
+  "progress",
+  "storageFull",
+  "disk",
+  "diskCleanup",
+  "concurrency",
+  "storage",
+] as const satisfies readonly (keyof NodeEvents)[];
+
+/** Re-emits a node's events on its owner, the one place they are wired. */
+export function relayNodeEvents(
+  node: EventEmitter<NodeEvents>,
+  owner: EventEmitter<NodeEvents>,
+): void {
+  // untyped inside: each name carries the same arguments on both emitters
+  const from = node as EventEmitter;
+  const to = owner as EventEmitter;
+  for (const name of relayed) from.on(name, (...args: unknown[]) => to.emit(name, ...args));
+}
