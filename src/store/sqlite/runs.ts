@@ -2,7 +2,7 @@ import { NotFoundError } from "../../core/errors/definition-errors.js";
 import { assertTransition, RunStatus, runStatuses } from "../../core/status.js";
 import type { RunRecord, StepResultRecord, TransitionRecord } from "../records.js";
 import { runFromRow, stepResultFromRow, transitionFromRow, type Row } from "../rows.js";
-import type { NewRun, SubmitResult, TransitionFeedQuery } from "../store.js";
+import type { NewRun, SubmitResult, TransitionFeedQuery, WaitingCounts } from "../store.js";
 import { insertTransition, type SqliteContext } from "./context.js";
 
 /** Submitting, reading, listing and cancelling runs. */
@@ -69,6 +69,24 @@ export function countRunsByStatus(ctx: SqliteContext): Record<RunStatus, number>
     counts[row.status] = row.n;
   }
   return counts;
+}
+
+/** Read at every metrics scrape: both counts walk partial indexes of pending and quarantined runs. */
+export function countWaiting(ctx: SqliteContext): WaitingCounts {
+  const pending = ctx
+    .sql(
+      "SELECT pipeline, count(*) AS runs FROM runs WHERE status = 'pending' GROUP BY pipeline ORDER BY pipeline",
+    )
+    .all() as { pipeline: string; runs: number }[];
+  const quarantined = ctx
+    .sql(
+      "SELECT coalesce(quarantine_reason, 'unknown') AS reason, count(*) AS runs FROM runs WHERE status = 'quarantined' GROUP BY 1 ORDER BY 1",
+    )
+    .all() as { reason: string; runs: number }[];
+  return {
+    pending: pending.map((r) => ({ pipeline: r.pipeline, runs: r.runs })),
+    quarantined: quarantined.map((r) => ({ reason: r.reason, runs: r.runs })),
+  };
 }
 
 export function listStepResults(ctx: SqliteContext, runId: string): StepResultRecord[] {
