@@ -138,9 +138,10 @@ describe("GET /metrics", () => {
     ).toBe(1);
     expect(value(samples, "keel_bytes_processed_total", { pipeline: "ingest" })).toBe(1500);
     expect(value(samples, "keel_active_seconds_total")).toBeGreaterThan(0);
-    expect(value(samples, "keel_queue_depth")).toBe(1);
+    expect(value(samples, "keel_queue_depth", { pipeline: "ingest" })).toBe(1);
+    expect(value(samples, "keel_queue_depth", { pipeline: "failing" })).toBe(0);
     expect(value(samples, "keel_queue_oldest_due_age_seconds", { pipeline: "ingest" })).toBe(0);
-    expect(value(samples, "keel_quarantine_size")).toBe(1);
+    expect(value(samples, "keel_quarantine_size", { reason: "permanent:parse_error" })).toBe(1);
     expect(value(samples, "keel_runs", { status: "succeeded" })).toBe(1);
     expect(value(samples, "keel_emergency_stop")).toBe(1);
     expect(value(samples, "keel_workers_busy")).toBe(0);
@@ -208,7 +209,7 @@ describe("GET /metrics", () => {
     try {
       const res = await fetch(`${open.url}/metrics`);
       expect(res.status).toBe(200);
-      expect(await res.text()).toMatch(/^keel_queue_depth 1$/m);
+      expect(await res.text()).toMatch(/^keel_queue_depth\{pipeline="ingest"\} 1$/m);
       expect((await fetch(`${open.url}/v1/runs`)).status).toBe(401);
     } finally {
       await open.close();

@@ -2,13 +2,14 @@ import { Gauge, type Registry, type RegistryContentType } from "prom-client";
 import { BreakerState } from "../../core/breaker.js";
 import type { RunStatus } from "../../core/status.js";
 import { readEmergency } from "../../engine/emergency.js";
-import type { Store } from "../../store/store.js";
+import type { Store, WaitingCounts } from "../../store/store.js";
 
 type Registers = Registry<RegistryContentType>[];
 
 interface StoreFigures {
   at: number;
   runs: Record<RunStatus, number>;
+  waiting: WaitingCounts;
   /** when the oldest pending run of each registered pipeline became due, or null */
   dueAt: Map<string, number | null>;
   breakers: { name: string; state: BreakerState }[];
@@ -52,8 +53,14 @@ export class StoreGauges {
     gauge("keel_runs", "Runs in the store by status (every node's)", ["status"], (g, f) => {
       for (const [status, count] of Object.entries(f.runs)) g.set({ status }, count);
     });
-    gauge("keel_queue_depth", "Pending runs in the store, due or scheduled", [], (g, f) =>
-      g.set(f.runs.pending),
+    gauge(
+      "keel_queue_depth",
+      "Pending runs in the store, due or scheduled, by pipeline (0 for a registered pipeline with none)",
+      ["pipeline"],
+      (g, f) => {
+        for (const pipeline of f.dueAt.keys()) g.set({ pipeline }, 0);
+        for (const { pipeline, runs } of f.waiting.pending) g.set({ pipeline }, runs);
+      },
     );
     gauge(
       "keel_queue_oldest_due_age_seconds",
@@ -64,8 +71,13 @@ export class StoreGauges {
           g.set({ pipeline }, dueAt === null ? 0 : Math.max(0, f.at - dueAt) / 1000);
       },
     );
-    gauge("keel_quarantine_size", "Runs in quarantine in the store", [], (g, f) =>
-      g.set(f.runs.quarantined),
+    gauge(
+      "keel_quarantine_size",
+      "Runs in quarantine in the store, by reason",
+      ["reason"],
+      (g, f) => {
+        for (const { reason, runs } of f.waiting.quarantined) g.set({ reason }, runs);
+      },
     );
     gauge(
       "keel_breaker_state",
@@ -97,6 +109,7 @@ export class StoreGauges {
     const figures: StoreFigures = {
       at,
       runs: await this.store.countRunsByStatus(),
+      waiting: await this.store.countWaiting(),
       dueAt,
       breakers: (await this.store.listBreakers()).map((b) => ({ name: b.name, state: b.state })),
       emergency: (await readEmergency(this.store)).on,
