@@ -329,7 +329,7 @@ export const configSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["metrics", "auth"],
-        message: `metrics.auth: false is refused on a non-loopback host (${config.server.host}): anyone who can reach it could read the metrics; give Prometheus a viewer token (docs/metrics.md), or bind 127.0.0.1`,
+        message: `false is refused on a non-loopback host (${config.server.host}): anyone who can reach it could read the metrics; give Prometheus a viewer token (docs/metrics.md), or bind 127.0.0.1`,
       });
   });
 
