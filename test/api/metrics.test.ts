@@ -145,6 +145,10 @@ describe("GET /metrics", () => {
     expect(value(samples, "keel_runs", { status: "succeeded" })).toBe(1);
     expect(value(samples, "keel_emergency_stop")).toBe(1);
     expect(value(samples, "keel_workers_busy")).toBe(0);
+    expect(value(samples, "keel_store_state", { state: "ok" })).toBe(1);
+    expect(value(samples, "keel_disk_guard_state", { state: "ok" })).toBe(1);
+    expect(value(samples, "keel_disk_bytes", { kind: "free" })).toBeGreaterThan(0);
+    expect(value(samples, "keel_store_state", { state: "damaged" })).toBe(0);
     expect(value(samples, "keel_workers_limit")).toBeGreaterThan(0);
     expect(value(samples, "keel_build_info", { node_version: process.version })).toBe(1);
     expect(types.get("keel_step_duration_seconds")).toBe("histogram");

@@ -4,6 +4,9 @@ import { keelVersion } from "../../core/version.js";
 import { DiskState } from "../../engine/disk-usage.js";
 import type { Keel } from "../../engine/keel.js";
 import type { NodeSnapshot } from "../../engine/node-snapshot.js";
+import type { StoreWatchStatus } from "../../engine/store-watch.js";
+
+const storeStates: readonly StoreWatchStatus[] = ["ok", "checking", "repairing", "damaged"];
 
 type Registers = Registry<RegistryContentType>[];
 
@@ -66,16 +69,28 @@ export class NodeGauges {
         g.set({ kind: "free" }, usage.freeBytes);
       },
     );
-    gauge(
+    /** the usual encoding of a state: one series per state, 1 for the current one */
+    const stateGauge = (
+      name: string,
+      help: string,
+      states: readonly string[],
+      current: () => string | undefined,
+    ) =>
+      gauge(name, help, ["state"], (g) => {
+        const now = current();
+        if (now !== undefined) for (const state of states) g.set({ state }, now === state ? 1 : 0);
+      });
+    stateGauge(
       "keel_disk_guard_state",
       "1 for the disk guard's current state (ok, warn, paused), 0 for the others",
-      ["state"],
-      (g) => {
-        const disk = snapshot()?.disk;
-        if (disk)
-          for (const state of Object.values(DiskState))
-            g.set({ state }, disk.state === state ? 1 : 0);
-      },
+      Object.values(DiskState),
+      () => snapshot()?.disk?.state,
+    );
+    stateGauge(
+      "keel_store_state",
+      "1 for the store watch's current state (ok, checking, repairing, damaged), 0 for the others",
+      storeStates,
+      () => snapshot()?.storage.state,
     );
     // the delay is sampled continuously; each scrape reports the window since the previous one
     this.loop = monitorEventLoopDelay({ resolution: 20 });
