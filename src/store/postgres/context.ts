@@ -1,0 +1,153 @@
+import type { Pool, PoolClient } from "pg";
+import { assertTransition } from "../../core/status.js";
+import type { Row } from "../rows.js";
+import type { TransitionInput } from "../run-changes.js";
+
+/**
+ * One connection's queries, written with SQLite's `?` placeholders so both backends read alike:
+ * each text is turned into PostgreSQL's `$1, $2...` once per process.
+ */
+export class PgConn {
+  constructor(private readonly client: Pool | PoolClient) {}
+
+  async all<T = Row>(text: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.client.query(numbered(text), params)).rows as T[];
+  }
+  async get<T = Row>(text: string, params: unknown[] = []): Promise<T | undefined> {
+    return (await this.all<T>(text, params))[0];
+  }
+  /** how many rows the statement changed */
+  async run(text: string, params: unknown[] = []): Promise<number> {
+    return (await this.client.query(numbered(text), params)).rowCount ?? 0;
+  }
+}
+
+const texts = new Map<string, string>();
+
+function numbered(text: string): string {
+  let done = texts.get(text);
+  if (done === undefined) {
+    let n = 0;
+    done = text.replace(/\?/g, () => `$${++n}`);
+    texts.set(text, done);
+  }
+  return done;
+}
+
+/** Where lease and heartbeat times come from (see PostgresStoreOptions.clock). */
+export type LeaseClock = "database" | "caller";
+
+/**
+ * The pool, and how every write runs: one transaction on one pooled connection, retried from the
+ * start when PostgreSQL chose it as a deadlock victim or could not serialize it.
+ */
+export class PgContext {
+  readonly reader: PgConn;
+
+  constructor(
+    readonly pool: Pool,
+    readonly schema: string,
+    readonly clock: LeaseClock,
+    /** awaited before the first query: the migration */
+    private readonly ready: () => Promise<void>,
+  ) {
+    this.reader = new PgConn(pool);
+  }
+
+  async read<T>(fn: (c: PgConn) => Promise<T>): Promise<T> {
+    await this.ready();
+    return fn(this.reader);
+  }
+
+  async write<T>(fn: (c: PgConn) => Promise<T>): Promise<T> {
+    await this.ready();
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await fn(new PgConn(client));
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        if (attempt < maxAttempts && retryable(error)) continue;
+        throw error;
+      } finally {
+        client.release();
+      }
+    }
+  }
+
+  /**
+   * The lease clock's "now", in epoch ms, as SQL: the database's clock, so nodes whose clocks
+   * disagree still agree on when a lease runs out; or the caller's `now` (the parameter given).
+   */
+  nowSql(): string {
+    return this.clock === "database"
+      ? "(extract(epoch from clock_timestamp()) * 1000)::bigint"
+      : "?::bigint";
+  }
+  /** the parameters that go with nowSql() */
+  nowParams(now: number): unknown[] {
+    return this.clock === "database" ? [] : [now];
+  }
+
+  /** the channel every node of this store listens on for new work; the payload names the schema */
+  static readonly channel = "keel_work";
+  async notifyWork(c: PgConn): Promise<void> {
+    await c.run("SELECT pg_notify(?, ?)", [PgContext.channel, this.schema]);
+  }
+}
+
+const maxAttempts = 5;
+
+/** deadlock_detected, serialization_failure */
+function retryable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "40P01" || code === "40001";
+}
+
+/** Records a status change after core's one check of the transition table (as on SQLite). */
+export async function insertTransition(
+  c: PgConn,
+  t: TransitionInput,
+  restore?: "restore",
+): Promise<void> {
+  if (!restore) assertTransition(t.step === null ? "run" : "step", t.from, t.to, t.runId);
+  await c.run(
+    "INSERT INTO transitions (run_id, step, from_status, to_status, reason, actor, at, trace_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [
+      t.runId,
+      t.step,
+      t.from,
+      t.to,
+      t.reason,
+      t.actor,
+      t.at,
+      t.traceId,
+      t.details === undefined || t.details === null ? null : JSON.stringify(t.details),
+    ],
+  );
+}
+
+/** Tables keyed by name (sources, breakers): every record in name order, or one. */
+export async function recordsByName<T>(
+  c: PgConn,
+  table: "sources" | "breakers",
+  map: (row: Row) => T,
+): Promise<T[]> {
+  return (await c.all(`SELECT * FROM ${table} ORDER BY name`)).map(map);
+}
+
+export async function recordByName<T>(
+  c: PgConn,
+  table: "sources" | "breakers",
+  name: string,
+  map: (row: Row) => T,
+  lock = false,
+): Promise<T | undefined> {
+  const row = await c.get(`SELECT * FROM ${table} WHERE name = ?${lock ? " FOR UPDATE" : ""}`, [
+    name,
+  ]);
+  return row ? map(row) : undefined;
+}

@@ -1,0 +1,47 @@
+import {
+  loadMigrations,
+  pendingMigrations,
+  schemaAheadWarning,
+  type AppliedMigration,
+} from "../migration-files.js";
+import type { PgConn } from "./context.js";
+import { quoteIdent } from "./open.js";
+
+const folder = new URL("./migrations/", import.meta.url);
+
+export interface MigrateResult {
+  applied: number;
+  warning: string | null;
+}
+
+/**
+ * Applies pending migrations in the caller's transaction, under a transaction-scoped advisory
+ * lock keyed by the schema: nodes starting at once queue on it, and the first migrates while the
+ * others then find nothing left to do. The ledger has SQLite's columns and checks.
+ */
+export async function migratePostgres(
+  c: PgConn,
+  schema: string,
+  now: number = Date.now(),
+): Promise<MigrateResult> {
+  const known = loadMigrations(folder);
+  await c.run("SELECT pg_advisory_xact_lock(hashtext(?))", [`keel:migrate:${schema}`]);
+  await c.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  // the pool's connections name the schema in their search_path; this one may predate it
+  await c.run(`SET LOCAL search_path TO ${quoteIdent(schema)}`);
+  await c.run(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at bigint NOT NULL, breaking integer)",
+  );
+  const applied = await c.all<AppliedMigration>(
+    "SELECT version, name, checksum, breaking FROM schema_migrations ORDER BY version",
+  );
+  const pending = pendingMigrations(known, applied);
+  for (const m of pending) {
+    await c.run(m.sql);
+    await c.run(
+      "INSERT INTO schema_migrations (version, name, checksum, applied_at, breaking) VALUES (?, ?, ?, ?, ?)",
+      [m.version, m.name, m.checksum, now, m.breaking ? 1 : 0],
+    );
+  }
+  return { applied: pending.length, warning: schemaAheadWarning(known, applied) };
+}
