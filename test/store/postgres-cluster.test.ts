@@ -1,0 +1,199 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  PostgresStore,
+  type PostgresStoreOptions,
+} from "../../src/store/postgres/postgres-store.js";
+import {
+  LEASE_MS,
+  NODE_A,
+  NODE_B,
+  calledWithin,
+  newRun,
+} from "../../src/store/store-case/helpers.case.test.js";
+import { dropSchema, freshSchema, onSchema, useTestPostgres } from "./postgres-server.js";
+
+/**
+ * What only PostgreSQL does: lease times from the database's clock (nodes whose clocks are off),
+ * claims that skip each other's locked rows, wake-ups by NOTIFY, migrations under an advisory
+ * lock. Real time passes here (short leases), unlike the conformance suite's fixed times.
+ */
+const server = useTestPostgres();
+const opened: PostgresStore[] = [];
+const schemas: string[] = [];
+
+function open(schema: string, options: Partial<PostgresStoreOptions> = {}): PostgresStore {
+  const store = PostgresStore.open({ url: server().url, schema, poolSize: 4, ...options });
+  opened.push(store);
+  return store;
+}
+
+function schema(): string {
+  const name = freshSchema("keel_c");
+  schemas.push(name);
+  return name;
+}
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((s) => s.close()));
+  for (const name of schemas.splice(0)) await dropSchema(server().url, name);
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const minutes = (n: number) => n * 60_000;
+
+async function claimOne(store: PostgresStore, nodeId: string, now: number, leaseMs = LEASE_MS) {
+  await store.submitRuns([newRun({ scheduledFor: 0, createdAt: now })]);
+  const [claimed] = await store.claimRuns({ nodeId, limit: 1, leaseMs, now, pipelines: ["p1"] });
+  if (!claimed) throw new Error("nothing claimed");
+  return claimed;
+}
+
+describe("postgres: lease times from the database clock", () => {
+  it("a node whose clock runs minutes ahead cannot steal a live lease", async () => {
+    const name = schema();
+    const a = open(name);
+    const ahead = open(name);
+    const held = await claimOne(a, NODE_A, Date.now(), 30_000);
+    // by its own clock the lease ran out ten minutes ago
+    expect(await ahead.recoverExpiredLeases(Date.now() + minutes(10), NODE_B)).toEqual([]);
+    expect((await a.getRun(held.run.id))?.status).toBe("running");
+    await a.completeStep(held.lease, step("a"), "out");
+    expect((await a.getRun(held.run.id))?.status).toBe("succeeded");
+  });
+
+  it("a node whose clock runs minutes behind keeps no lease past its time, and its late write is fenced", async () => {
+    const name = schema();
+    const behind = open(name);
+    const other = open(name);
+    const skew = -minutes(10);
+    const held = await claimOne(behind, NODE_A, Date.now() + skew, 300);
+    const lease = await behind.getRun(held.run.id);
+    // the lease runs out on the server's clock, not ten minutes after the node's
+    expect(lease?.leaseExpiresAt).toBeGreaterThan(Date.now() - 5000);
+    expect(lease?.leaseExpiresAt).toBeLessThan(Date.now() + 5000);
+    expect(await other.recoverExpiredLeases(Date.now() + skew, NODE_B)).toEqual([]);
+    await sleep(500);
+    // the sweeping node's clock is off too: only the server's counts
+    expect(await other.recoverExpiredLeases(Date.now() + skew, NODE_B)).toEqual([held.run.id]);
+    await expect(behind.completeStep(held.lease, step("a"), "late")).rejects.toMatchObject({
+      code: "lease_lost",
+    });
+  });
+
+  it("heartbeats renew leases and node times on the database clock", async () => {
+    const name = schema();
+    const a = open(name);
+    await a.registerNode({
+      id: NODE_A,
+      host: "h",
+      pid: 1,
+      capabilities: [],
+      version: "t",
+      now: Date.now() - minutes(10),
+    });
+    const held = await claimOne(a, NODE_A, Date.now() - minutes(10), 300);
+    for (let i = 0; i < 4; i++) {
+      await sleep(150);
+      expect(await a.heartbeat(NODE_A, Date.now() - minutes(10), 300)).toEqual([
+        { runId: held.run.id, epoch: held.lease.epoch },
+      ]);
+    }
+    expect(await a.recoverExpiredLeases(Date.now(), NODE_B)).toEqual([]);
+    const [node] = await a.listNodes();
+    expect(Math.abs((node?.heartbeatAt ?? 0) - Date.now())).toBeLessThan(5000);
+  });
+
+  it("the caller's clock, when asked for, behaves as SQLite's", async () => {
+    const name = schema();
+    const a = open(name, { clock: "caller" });
+    const held = await claimOne(a, NODE_A, 1_000, 1_000);
+    expect((await a.getRun(held.run.id))?.leaseExpiresAt).toBe(2_000);
+    expect(await a.recoverExpiredLeases(2_001, NODE_B)).toEqual([held.run.id]);
+  });
+});
+
+describe("postgres: many nodes on one schema", () => {
+  it("nodes claiming at once take disjoint runs (FOR UPDATE SKIP LOCKED)", async () => {
+    const name = schema();
+    const nodes = [open(name), open(name), open(name), open(name)];
+    const now = Date.now();
+    await nodes[0]?.submitRuns(
+      Array.from({ length: 40 }, () => newRun({ scheduledFor: 0, createdAt: now })),
+    );
+    const rounds = await Promise.all(
+      nodes.flatMap((store, i) =>
+        [0, 1, 2].map(() =>
+          store.claimRuns({
+            nodeId: `node-${i}`,
+            limit: 5,
+            leaseMs: LEASE_MS,
+            now,
+            pipelines: ["p1"],
+          }),
+        ),
+      ),
+    );
+    const ids = rounds.flat().map((c) => c.run.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBe(40);
+    expect((await nodes[0]?.countRunsByStatus())?.running).toBe(40);
+  });
+
+  it("ten nodes opening a new schema at once migrate it once", async () => {
+    const name = schema();
+    const stores = Array.from({ length: 10 }, () => open(name, { poolSize: 1 }));
+    await Promise.all(stores.map((s) => s.ready()));
+    const ledger = await onSchema(
+      server().url,
+      name,
+      async (c) =>
+        (await c.query("SELECT version, name, breaking FROM schema_migrations ORDER BY version"))
+          .rows,
+    );
+    expect(ledger).toEqual([{ version: 1, name: "init", breaking: 1 }]);
+    expect((await stores[9]?.checkIntegrity())?.schemaVersion).toBe(1);
+  });
+
+  it("a submit on one node wakes a listener on another by NOTIFY", async () => {
+    const name = schema();
+    const a = open(name);
+    const b = open(name);
+    await a.ready();
+    // the first hint comes when the LISTEN connection is up
+    await calledWithin((l) => b.onWork(l), 5000);
+    const woken = calledWithin((l) => b.onWork(l), 5000);
+    await a.submitRuns([newRun()]);
+    await woken;
+  });
+
+  it("a notification for another schema does not wake this one", async () => {
+    const a = open(schema());
+    const b = open(schema());
+    await a.ready();
+    await calledWithin((l) => b.onWork(l), 5000);
+    let calls = 0;
+    const stop = b.onWork(() => (calls += 1));
+    await a.submitRuns([newRun()]);
+    await sleep(300);
+    stop();
+    expect(calls).toBe(0);
+  });
+});
+
+describe("postgres: bad settings are refused, saying what to do", () => {
+  it("refuses a schema that is not a plain name", () => {
+    expect(() => PostgresStore.open({ url: server().url, schema: 'x"; DROP' })).toThrow(
+      /schema .* is not a plain lower-case name/,
+    );
+  });
+
+  it("a server out of reach fails the first call with the reason", async () => {
+    const store = open("keel", { url: "postgres://postgres@127.0.0.1:1/none" });
+    await expect(store.listRuns({ limit: 1 })).rejects.toThrow(/ECONNREFUSED|connect/);
+  });
+});
+
+function step(name: string) {
+  const t = Date.now();
+  return { step: name, output: 1, outputHash: "h", attempt: 1, startedAt: t, finishedAt: t };
+}
