@@ -32,6 +32,10 @@ export function buildProgram(): Command {
     .option("--config <file>", "config file (default ./keel.yaml, or $KEEL_CONFIG)")
     .option("--home <dir>", "data folder (default $KEEL_HOME or ~/.keel)")
     .option(
+      "--store <url>",
+      "store: postgres://user@host/db[?schema=keel] or a SQLite file (default $KEEL_STORE, else $KEEL_HOME/keel.db)",
+    )
+    .option(
       "--token <token>",
       "API token for a running node (default $KEEL_TOKEN, else $KEEL_HOME/admin.token)",
     )
@@ -50,8 +54,13 @@ Examples:
 With a node running for the home, commands go through its HTTP API (with --token, KEEL_TOKEN or
 $KEEL_HOME/admin.token); with none, they work on the store directly.
 
-Environment: KEEL_HOME, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEEL_<SECTION>_<KEY> (overrides keel.yaml)`,
+Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEEL_<SECTION>_<KEY> (overrides keel.yaml)`,
     );
+  // --store is KEEL_STORE for this process and the nodes it starts: every store opener reads it
+  program.hook("preAction", () => {
+    const { store } = program.opts<{ store?: string }>();
+    if (store) process.env.KEEL_STORE = store;
+  });
   const global = (): GlobalOptions => {
     const opts = program.opts<{ format: string; config?: string; home?: string; token?: string }>();
     return {

@@ -1,13 +1,16 @@
 import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { PostgresStore } from "./postgres/postgres-store.js";
 import type { SqliteDurability } from "./sqlite/open.js";
 import { SqliteStore } from "./sqlite/sqlite-store.js";
 import type { Store } from "./store.js";
 
 /**
- * Picks the backend from the home folder or a store URL. Today: `sqlite:` paths (the default,
- * `$KEEL_HOME/keel.db`). PostgreSQL URLs come with the PostgreSQL backend.
+ * Picks the backend from the home folder or a store URL (`url`, else KEEL_STORE): a SQLite path
+ * (`sqlite:` or a plain path; the default is `$KEEL_HOME/keel.db`), or a `postgres://` /
+ * `postgresql://` URL with an optional `?schema=` (default `keel`). Opening stays synchronous on
+ * both: a PostgreSQL store connects and migrates on its first call.
  */
 export interface OpenStoreOptions {
   home?: string;
@@ -28,17 +31,20 @@ export function storePathFor(home: string): string {
 /** The SQLite file a store URL or home folder names; null for a PostgreSQL URL. */
 export function sqlitePathFor(options: OpenStoreOptions = {}): string | null {
   const url = options.url ?? process.env.KEEL_STORE;
-  if (url && /^postgres(ql)?:\/\//.test(url)) return null;
+  if (url && isPostgresUrl(url)) return null;
   if (url) return resolve(url.replace(/^sqlite:(\/\/)?/, ""));
   return storePathFor(resolveHome(options.home));
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
 }
 
 export function openStore(options: OpenStoreOptions = {}): Store {
   const path = sqlitePathFor(options);
   if (path === null) {
-    throw new Error(
-      "PostgreSQL stores are not supported by this build yet; use the embedded SQLite store (leave KEEL_STORE unset)",
-    );
+    const url = (options.url ?? process.env.KEEL_STORE) as string;
+    return PostgresStore.open({ url, readonly: options.readonly });
   }
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   return SqliteStore.open({ path, durability: options.durability, readonly: options.readonly });

@@ -187,9 +187,25 @@ describe("postgres: bad settings are refused, saying what to do", () => {
     );
   });
 
-  it("a server out of reach fails the first call with the reason", async () => {
-    const store = open("keel", { url: "postgres://postgres@127.0.0.1:1/none" });
-    await expect(store.listRuns({ limit: 1 })).rejects.toThrow(/ECONNREFUSED|connect/);
+  it("a server out of reach fails the first call, naming it without its password", async () => {
+    const store = open("keel", { url: "postgres://keel:secret@127.0.0.1:1/none" });
+    const failed = store.listRuns({ limit: 1 });
+    await expect(failed).rejects.toMatchObject({ code: "store_unavailable", retryable: true });
+    await expect(failed).rejects.toThrow(/keel:\*\*\*@127\.0\.0\.1:1\/none is unreachable/);
+  });
+
+  it("a read-only store on a schema no node made says so, and creates nothing", async () => {
+    const name = schema();
+    const store = open(name, { readonly: true });
+    await expect(store.listRuns({ limit: 1 })).rejects.toMatchObject({ code: "store_missing" });
+    await expect(store.listRuns({ limit: 1 })).rejects.toThrow(/holds no keel store yet/);
+    const found = await onSchema(
+      server().url,
+      name,
+      async (c) =>
+        (await c.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [name])).rowCount,
+    );
+    expect(found).toBe(0);
   });
 });
 

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from "pg";
 import { assertTransition } from "../../core/status.js";
 import type { Row } from "../rows.js";
 import type { TransitionInput } from "../run-changes.js";
+import { asStoreError } from "./errors.js";
 
 /**
  * One connection's queries, written with SQLite's `?` placeholders so both backends read alike:
@@ -48,6 +49,8 @@ export class PgContext {
     readonly pool: Pool,
     readonly schema: string,
     readonly clock: LeaseClock,
+    /** the server, for messages (its password hidden there) */
+    readonly url: string,
     /** awaited before the first query: the migration */
     private readonly ready: () => Promise<void>,
   ) {
@@ -55,11 +58,23 @@ export class PgContext {
   }
 
   async read<T>(fn: (c: PgConn) => Promise<T>): Promise<T> {
-    await this.ready();
-    return fn(this.reader);
+    try {
+      await this.ready();
+      return await fn(this.reader);
+    } catch (error) {
+      throw asStoreError(error, this.url);
+    }
   }
 
   async write<T>(fn: (c: PgConn) => Promise<T>): Promise<T> {
+    try {
+      return await this.transaction(fn);
+    } catch (error) {
+      throw asStoreError(error, this.url);
+    }
+  }
+
+  private async transaction<T>(fn: (c: PgConn) => Promise<T>): Promise<T> {
     await this.ready();
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();

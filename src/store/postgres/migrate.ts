@@ -4,6 +4,8 @@ import {
   schemaAheadWarning,
   type AppliedMigration,
 } from "../migration-files.js";
+import { KeelErrorCode } from "../../core/errors/codes.js";
+import { StoreError } from "../../core/errors/store-errors.js";
 import type { PgConn } from "./context.js";
 import { quoteIdent } from "./open.js";
 
@@ -44,4 +46,25 @@ export async function migratePostgres(
     );
   }
   return { applied: pending.length, warning: schemaAheadWarning(known, applied) };
+}
+
+/**
+ * A read-only store migrates nothing: it checks that a node made the schema, that this code can
+ * read it, and says whether it is ahead.
+ */
+export async function checkMigrated(c: PgConn, schema: string): Promise<string | null> {
+  const ledger = await c.get<{ found: string | null }>("SELECT to_regclass(?) AS found", [
+    `${quoteIdent(schema)}.schema_migrations`,
+  ]);
+  if (!ledger?.found)
+    throw new StoreError(
+      KeelErrorCode.storeMissing,
+      `PostgreSQL schema "${schema}" holds no keel store yet; start a node on it once (keel start) to create it, or name the right schema with ?schema=`,
+    );
+  const known = loadMigrations(folder);
+  const applied = await c.all<AppliedMigration>(
+    `SELECT version, name, checksum, breaking FROM ${quoteIdent(schema)}.schema_migrations ORDER BY version`,
+  );
+  pendingMigrations(known, applied);
+  return schemaAheadWarning(known, applied);
 }

@@ -51,7 +51,8 @@ import * as breakers from "./breakers.js";
 import * as claims from "./claims.js";
 import { PgConn, PgContext, recordByName, recordsByName, type LeaseClock } from "./context.js";
 import * as maintenance from "./maintenance.js";
-import { migratePostgres } from "./migrate.js";
+import { asStoreError } from "./errors.js";
+import { checkMigrated, migratePostgres } from "./migrate.js";
 import * as nodes from "./nodes.js";
 import { openPool, parsePostgresUrl } from "./open.js";
 import * as operatorRuns from "./operator-runs.js";
@@ -96,22 +97,23 @@ export class PostgresStore implements Store {
   private constructor(options: PostgresStoreOptions) {
     const target = parsePostgresUrl(options.url, options.schema);
     const pool = openPool(target, options.poolSize ?? 10);
-    this.migration = options.readonly
-      ? Promise.resolve(null)
-      : (async () => {
-          const client = await pool.connect();
-          try {
-            await client.query("BEGIN");
-            const result = await migratePostgres(new PgConn(client), target.schema);
-            await client.query("COMMIT");
-            return result.warning;
-          } catch (error) {
-            await client.query("ROLLBACK").catch(() => undefined);
-            throw error;
-          } finally {
-            client.release();
-          }
-        })();
+    this.migration = (async () => {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const c = new PgConn(client);
+        const warning = options.readonly
+          ? await checkMigrated(c, target.schema)
+          : (await migratePostgres(c, target.schema)).warning;
+        await client.query("COMMIT");
+        return warning;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw asStoreError(error, target.url);
+      } finally {
+        client.release();
+      }
+    })();
     // reported by the calls that wait for it; never an unhandled rejection meanwhile
     this.migration.then(
       (warning) => {
@@ -120,9 +122,15 @@ export class PostgresStore implements Store {
       },
       () => undefined,
     );
-    this.ctx = new PgContext(pool, target.schema, options.clock ?? "database", async () => {
-      await this.migration;
-    });
+    this.ctx = new PgContext(
+      pool,
+      target.schema,
+      options.clock ?? "database",
+      target.url,
+      async () => {
+        await this.migration;
+      },
+    );
     this.work = new WorkListener(target.url, target.schema);
   }
 

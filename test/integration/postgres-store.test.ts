@@ -1,0 +1,62 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { dropSchema, freshSchema, useTestPostgres } from "../store/postgres-server.js";
+import { keelCli } from "./keel-cli.js";
+
+/** keel on PostgreSQL as a user runs it: KEEL_STORE names the server, the CLI does the rest. */
+const server = useTestPostgres();
+
+const doc = JSON.stringify({ name: "pg", text: "# Plan\nThe council shall fund the pump." });
+
+describe("keel on a PostgreSQL store", () => {
+  it("a started node runs a submitted run to success, and jobs list shows it", async () => {
+    const home = mkdtempSync(join(tmpdir(), "keel-pg-cli-"));
+    const schema = freshSchema("keel_cli");
+    const env = { KEEL_STORE: `${server().url}?schema=${schema}` };
+    const started = keelCli(home, ["start", "--format", "json"], env);
+    expect(started.code, started.stderr).toBe(0);
+    try {
+      const submitted = keelCli(
+        home,
+        ["submit", "document-analysis", "--input", doc, "--wait", "--format", "json"],
+        env,
+      );
+      expect(submitted.code, submitted.stderr).toBe(0);
+      const run = JSON.parse(submitted.stdout);
+      expect(run).toMatchObject({ pipeline: "document-analysis", status: "succeeded" });
+      const listed = keelCli(home, ["jobs", "list", "--format", "json"], env);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(JSON.parse(listed.stdout).runs.map((r: { id: string }) => r.id)).toEqual([run.id]);
+    } finally {
+      expect(keelCli(home, ["stop"], env).code).toBe(0);
+    }
+    // with no node running, the CLI reads the store itself; --store names it as KEEL_STORE does
+    const direct = keelCli(home, [
+      "jobs",
+      "list",
+      "--status",
+      "succeeded",
+      "--store",
+      env.KEEL_STORE,
+      "--format",
+      "json",
+    ]);
+    expect(direct.code, direct.stderr).toBe(0);
+    expect(JSON.parse(direct.stdout).runs).toHaveLength(1);
+    await dropSchema(server().url, schema);
+  }, 180_000);
+
+  it("a server out of reach is named, with what to check", () => {
+    const home = mkdtempSync(join(tmpdir(), "keel-pg-cli-"));
+    const result = keelCli(home, ["jobs", "list"], {
+      KEEL_STORE: "postgres://keel:secret@127.0.0.1:1/keel",
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(
+      /PostgreSQL at postgres:\/\/keel:\*\*\*@127\.0\.0\.1:1\/keel is unreachable/,
+    );
+    expect(result.stderr).not.toContain("secret");
+  });
+});
