@@ -18,6 +18,7 @@ import { registerTokens } from "./commands/tokens.js";
 import { registerTelemetry } from "./commands/telemetry.js";
 import { UsageError, parseFormat, type Format } from "./output.js";
 import { ExitCode, reportError } from "./run-command.js";
+import { applyStoreOption } from "./store-option.js";
 import type { GlobalOptions } from "./session.js";
 
 /**
@@ -56,11 +57,7 @@ $KEEL_HOME/admin.token); with none, they work on the store directly.
 
 Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEEL_<SECTION>_<KEY> (overrides keel.yaml)`,
     );
-  // --store is KEEL_STORE for this process and the nodes it starts: every store opener reads it
-  program.hook("preAction", () => {
-    const { store } = program.opts<{ store?: string }>();
-    if (store) process.env.KEEL_STORE = store;
-  });
+  program.hook("preAction", () => applyStoreOption(program.opts()));
   const global = (): GlobalOptions => {
     const opts = program.opts<{ format: string; config?: string; home?: string; token?: string }>();
     return {

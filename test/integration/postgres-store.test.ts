@@ -1,8 +1,8 @@
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { dropSchema, freshSchema, useTestPostgres } from "../store/postgres-server.js";
+import { dropSchema, freshSchema, onSchema, useTestPostgres } from "../store/postgres-server.js";
 import { keelCli } from "./keel-cli.js";
 
 /** keel on PostgreSQL as a user runs it: KEEL_STORE names the server, the CLI does the rest. */
@@ -58,5 +58,34 @@ describe("keel on a PostgreSQL store", () => {
       /PostgreSQL at postgres:\/\/keel:\*\*\*@127\.0\.0\.1:1\/keel is unreachable/,
     );
     expect(result.stderr).not.toContain("secret");
+  });
+
+  it("store.url in keel.yaml names the store, and a URL of another kind is refused by key", async () => {
+    const home = mkdtempSync(join(tmpdir(), "keel-pg-cli-"));
+    const schema = freshSchema("keel_yaml");
+    writeFileSync(join(home, "keel.yaml"), `store:\n  url: ${server().url}?schema=${schema}\n`);
+    const submitted = keelCli(home, [
+      "submit",
+      "document-analysis",
+      "--input",
+      doc,
+      "--format",
+      "json",
+    ]);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const id = JSON.parse(submitted.stdout).id as string;
+    const rows = await onSchema(server().url, schema, async (c) =>
+      (await c.query("SELECT id FROM runs")).rows.map((r: { id: string }) => r.id),
+    );
+    expect(rows).toEqual([id]);
+    expect(existsSync(join(home, "keel.db"))).toBe(false);
+    await dropSchema(server().url, schema);
+
+    writeFileSync(join(home, "keel.yaml"), "store:\n  url: mysql://db/keel\n");
+    const refused = keelCli(home, ["jobs", "list"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /keel\.yaml:2: store\.url: must be a postgres:\/\/ or postgresql:\/\/ URL/,
+    );
   });
 });
