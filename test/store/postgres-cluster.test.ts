@@ -213,3 +213,49 @@ function step(name: string) {
   const t = Date.now();
   return { step: name, output: 1, outputHash: "h", attempt: 1, startedAt: t, finishedAt: t };
 }
+
+describe("postgres: nodes draining one queue", () => {
+  it("four nodes complete every run exactly once, each checkpoint written once", async () => {
+    const name = schema();
+    const nodes = [open(name), open(name), open(name), open(name)];
+    const total = 200;
+    const t0 = Date.now();
+    await nodes[0]?.submitRuns(
+      Array.from({ length: total }, () => newRun({ scheduledFor: 0, createdAt: t0 })),
+    );
+    const done: string[] = [];
+    await Promise.all(
+      nodes.map(async (store, i) => {
+        for (;;) {
+          const claimed = await store.claimRuns({
+            nodeId: `node-${i}`,
+            limit: 7,
+            leaseMs: LEASE_MS,
+            now: Date.now(),
+            pipelines: ["p1"],
+          });
+          if (claimed.length === 0) return;
+          await Promise.all(
+            claimed.map(async ({ lease, run }) => {
+              await store.completeStep(lease, step("a"));
+              await store.completeStep(lease, step("b"), { n: 1 });
+              done.push(run.id);
+            }),
+          );
+        }
+      }),
+    );
+    expect(done).toHaveLength(total);
+    expect(new Set(done).size).toBe(total);
+    const store = nodes[0] as PostgresStore;
+    expect(await store.countRunsByStatus()).toMatchObject({ succeeded: total, pending: 0 });
+    const counts = await onSchema(server().url, name, async (c) => ({
+      checkpoints: (await c.query("SELECT count(*)::int AS n FROM step_results")).rows[0].n,
+      completed: (
+        await c.query("SELECT count(*)::int AS n FROM transitions WHERE reason = 'completed'")
+      ).rows[0].n,
+    }));
+    expect(counts).toEqual({ checkpoints: total * 2, completed: total });
+    expect(await store.checkIntegrity()).toMatchObject({ ok: true, runs: total });
+  }, 60_000);
+});
