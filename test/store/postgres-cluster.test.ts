@@ -259,3 +259,37 @@ describe("postgres: nodes draining one queue", () => {
     expect(await store.checkIntegrity()).toMatchObject({ ok: true, runs: total });
   }, 60_000);
 });
+
+describe("postgres: a node's role with table rights only", () => {
+  it("runs on a schema the owner migrated, and a migration it cannot make says what to grant", async () => {
+    const name = schema();
+    const owner = open(name);
+    await owner.ready();
+    const role = `keel_node_${process.pid}_${Date.now().toString(36)}`;
+    const admin = (sql: string) => onSchema(server().url, name, (c) => c.query(sql));
+    await admin(`CREATE ROLE ${role} LOGIN`);
+    try {
+      await admin(`GRANT USAGE ON SCHEMA ${name} TO ${role}`);
+      await admin(
+        `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${name} TO ${role}`,
+      );
+      await admin(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${name} TO ${role}`);
+      const url = new URL(server().url);
+      url.username = role;
+      const node = open(name, { url: url.toString() });
+      const now = Date.now();
+      const claimed = await claimOne(node, NODE_A, now);
+      await node.completeStep(claimed.lease, step("a"), "out");
+      expect((await owner.getRun(claimed.run.id))?.status).toBe("succeeded");
+
+      const fresh = open(schema(), { url: url.toString() });
+      await expect(fresh.listRuns({ limit: 1 })).rejects.toThrow(
+        /lacks a right keel needs: migrate the schema once as the user that owns it/,
+      );
+    } finally {
+      await Promise.all(opened.splice(0).map((s) => s.close()));
+      await admin(`DROP OWNED BY ${role}`);
+      await admin(`DROP ROLE ${role}`);
+    }
+  });
+});

@@ -25,6 +25,12 @@ export function asStoreError(error: unknown, url: string): unknown {
       `${where} refused the login (${message}); check the user and password in KEEL_STORE and the server's pg_hba.conf`,
       error,
     );
+  if (code === "42501")
+    return new StoreError(
+      KeelErrorCode.storeError,
+      `${where}: ${message}; this user lacks a right keel needs: migrate the schema once as the user that owns it, and grant this one USAGE on the schema and SELECT, INSERT, UPDATE, DELETE on its tables and USAGE on its sequences (docs/operations.md#postgresql-store)`,
+      error,
+    );
   if (code === "3D000")
     return new StoreError(
       KeelErrorCode.storeMissing,

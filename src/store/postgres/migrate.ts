@@ -28,12 +28,15 @@ export async function migratePostgres(
 ): Promise<MigrateResult> {
   const known = loadMigrations(folder);
   await c.run("SELECT pg_advisory_xact_lock(hashtext(?))", [`keel:migrate:${schema}`]);
-  await c.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  // no DDL on a store that has its ledger: a node's role may have table rights only
+  if (!(await hasLedger(c, schema))) {
+    await c.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await c.run(
+      `CREATE TABLE ${quoteIdent(schema)}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at bigint NOT NULL, breaking integer)`,
+    );
+  }
   // the pool's connections name the schema in their search_path; this one may predate it
   await c.run(`SET LOCAL search_path TO ${quoteIdent(schema)}`);
-  await c.run(
-    "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at bigint NOT NULL, breaking integer)",
-  );
   const applied = await c.all<AppliedMigration>(
     "SELECT version, name, checksum, breaking FROM schema_migrations ORDER BY version",
   );
@@ -53,10 +56,7 @@ export async function migratePostgres(
  * read it, and says whether it is ahead.
  */
 export async function checkMigrated(c: PgConn, schema: string): Promise<string | null> {
-  const ledger = await c.get<{ found: string | null }>("SELECT to_regclass(?) AS found", [
-    `${quoteIdent(schema)}.schema_migrations`,
-  ]);
-  if (!ledger?.found)
+  if (!(await hasLedger(c, schema)))
     throw new StoreError(
       KeelErrorCode.storeMissing,
       `PostgreSQL schema "${schema}" holds no keel store yet; start a node on it once (keel start) to create it, or name the right schema with ?schema=`,
@@ -67,4 +67,11 @@ export async function checkMigrated(c: PgConn, schema: string): Promise<string |
   );
   pendingMigrations(known, applied);
   return schemaAheadWarning(known, applied);
+}
+
+async function hasLedger(c: PgConn, schema: string): Promise<boolean> {
+  const row = await c.get<{ found: string | null }>("SELECT to_regclass(?) AS found", [
+    `${quoteIdent(schema)}.schema_migrations`,
+  ]);
+  return Boolean(row?.found);
 }
