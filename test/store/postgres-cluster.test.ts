@@ -293,3 +293,38 @@ describe("postgres: a node's role with table rights only", () => {
     }
   });
 });
+
+describe("postgres: the event feed", () => {
+  it("a follower paging by id misses no transition while nodes commit at once", async () => {
+    const name = schema();
+    const writers = [open(name), open(name), open(name), open(name)];
+    const reader = open(name, { poolSize: 1 });
+    await Promise.all([...writers, reader].map((s) => s.ready()));
+    let writing = true;
+    const seen: number[] = [];
+    const follow = (async () => {
+      let cursor = 0;
+      for (;;) {
+        const stillWriting = writing;
+        const batch = await reader.listTransitionsAfter({ afterId: cursor, limit: 500 });
+        for (const t of batch) seen.push(t.id);
+        cursor = batch.at(-1)?.id ?? cursor;
+        if (!stillWriting && batch.length === 0) return;
+      }
+    })();
+    await Promise.all(
+      writers.map(async (store) => {
+        for (let i = 0; i < 60; i++) await store.submitRuns([newRun()]);
+      }),
+    );
+    writing = false;
+    await follow;
+    const all = await onSchema(server().url, name, async (c) =>
+      (await c.query("SELECT id FROM transitions ORDER BY id")).rows.map((r: { id: string }) =>
+        Number(r.id),
+      ),
+    );
+    expect(all).toHaveLength(240);
+    expect(seen).toEqual(all);
+  }, 60_000);
+});

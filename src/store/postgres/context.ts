@@ -9,7 +9,25 @@ import { asStoreError } from "./errors.js";
  * each text is turned into PostgreSQL's `$1, $2...` once per process.
  */
 export class PgConn {
-  constructor(private readonly client: Pool | PoolClient) {}
+  private ordered = false;
+
+  constructor(
+    private readonly client: Pool | PoolClient,
+    /** the advisory lock that puts this store's transition writers in line (see orderTransitions) */
+    private readonly transitionLock = 0,
+  ) {}
+
+  /**
+   * Transition ids must become visible in id order: the event feed pages by `id > cursor`, and a
+   * follower that saw id 12 must never later find an 11 committed behind it. A sequence alone
+   * hands out ids in call order, not commit order; so a transaction takes this lock before its
+   * first transition and keeps it until it has committed, and the next writer's ids come after.
+   */
+  async orderTransitions(): Promise<void> {
+    if (this.ordered) return;
+    await this.run("SELECT pg_advisory_xact_lock(?)", [this.transitionLock]);
+    this.ordered = true;
+  }
 
   async all<T = Row>(text: string, params: unknown[] = []): Promise<T[]> {
     return (await this.client.query(numbered(text), params)).rows as T[];
@@ -44,6 +62,7 @@ export type LeaseClock = "database" | "caller";
  */
 export class PgContext {
   readonly reader: PgConn;
+  private readonly transitionLock: number;
 
   constructor(
     readonly pool: Pool,
@@ -55,6 +74,7 @@ export class PgContext {
     private readonly ready: () => Promise<void>,
   ) {
     this.reader = new PgConn(pool);
+    this.transitionLock = lockKey(`keel:transitions:${schema}`);
   }
 
   async read<T>(fn: (c: PgConn) => Promise<T>): Promise<T> {
@@ -80,7 +100,7 @@ export class PgContext {
       const client = await this.pool.connect();
       try {
         await client.query("BEGIN");
-        const result = await fn(new PgConn(client));
+        const result = await fn(new PgConn(client, this.transitionLock));
         await client.query("COMMIT");
         return result;
       } catch (error) {
@@ -114,7 +134,14 @@ export class PgContext {
   }
 }
 
-const maxAttempts = 5;
+const maxAttempts = 10;
+
+/** a 32-bit key for pg_advisory_xact_lock, the same in every process */
+function lockKey(text: string): number {
+  let hash = 0;
+  for (const ch of text) hash = (Math.imul(hash, 31) + (ch.codePointAt(0) ?? 0)) | 0;
+  return hash;
+}
 
 /** deadlock_detected, serialization_failure */
 function retryable(error: unknown): boolean {
@@ -129,6 +156,7 @@ export async function insertTransition(
   restore?: "restore",
 ): Promise<void> {
   if (!restore) assertTransition(t.step === null ? "run" : "step", t.from, t.to, t.runId);
+  await c.orderTransitions();
   await c.run(
     "INSERT INTO transitions (run_id, step, from_status, to_status, reason, actor, at, trace_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [
