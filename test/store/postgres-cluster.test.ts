@@ -328,3 +328,34 @@ describe("postgres: the event feed", () => {
     expect(seen).toEqual(all);
   }, 60_000);
 });
+
+describe("postgres: connections the server drops", () => {
+  it("a store whose connections were cut goes on reading, writing and hearing wake-ups", async () => {
+    const name = schema();
+    const a = open(name);
+    const b = open(name);
+    await calledWithin((l) => a.onWork(l), 5000);
+    await b.submitRuns([newRun()]);
+    expect((await a.listRuns({ limit: 10 })).runs).toHaveLength(1);
+    const cut = await onSchema(
+      server().url,
+      name,
+      async (c) =>
+        (
+          await c.query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()",
+            [`keel/${name}`],
+          )
+        ).rowCount,
+    );
+    expect(cut).toBeGreaterThanOrEqual(2);
+    // the listener's reconnection gives a hint of its own; then NOTIFY works again
+    await calledWithin((l) => a.onWork(l), 5000);
+    expect((await a.listRuns({ limit: 10 })).runs).toHaveLength(1);
+    const woken = calledWithin((l) => a.onWork(l), 5000);
+    await b.submitRuns([newRun()]);
+    await woken;
+    await a.submitRuns([newRun()]);
+    expect((await b.countRunsByStatus()).pending).toBe(3);
+  }, 30_000);
+});

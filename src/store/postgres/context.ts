@@ -80,7 +80,14 @@ export class PgContext {
   async read<T>(fn: (c: PgConn) => Promise<T>): Promise<T> {
     try {
       await this.ready();
-      return await fn(this.reader);
+      try {
+        return await fn(this.reader);
+      } catch (error) {
+        // a pooled connection the server dropped while idle (a restart, a proxy's timeout): the
+        // pool has discarded it, and a read is safe to run again on a fresh one
+        if (!connectionLost(error)) throw error;
+        return await fn(this.reader);
+      }
     } catch (error) {
       throw asStoreError(error, this.url);
     }
@@ -98,17 +105,24 @@ export class PgContext {
     await this.ready();
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
+      let begun = false;
       try {
         await client.query("BEGIN");
+        begun = true;
         const result = await fn(new PgConn(client, this.transitionLock));
         await client.query("COMMIT");
+        client.release();
         return result;
       } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        if (attempt < maxAttempts && retryable(error)) continue;
+        const lost = connectionLost(error);
+        if (!lost) await client.query("ROLLBACK").catch(() => undefined);
+        // a lost connection is closed, not handed back to the pool
+        client.release(lost ? (error as Error) : undefined);
+        // nothing of a transaction whose BEGIN failed reached the server: run it again; one that
+        // lost its connection later may have committed, so the caller hears of it
+        const again = lost ? !begun : retryable(error);
+        if (attempt < maxAttempts && again) continue;
         throw error;
-      } finally {
-        client.release();
       }
     }
   }
@@ -141,6 +155,19 @@ function lockKey(text: string): number {
   let hash = 0;
   for (const ch of text) hash = (Math.imul(hash, 31) + (ch.codePointAt(0) ?? 0)) | 0;
   return hash;
+}
+
+/** the connection is gone (the server restarted or dropped it), not the statement refused */
+function connectionLost(error: unknown): boolean {
+  const code = String((error as { code?: unknown } | null)?.code ?? "");
+  const message = (error as Error | null)?.message ?? "";
+  return (
+    code === "57P01" ||
+    code === "ECONNRESET" ||
+    code === "EPIPE" ||
+    code.startsWith("08") ||
+    /Connection terminated|not queryable|connection is closed/i.test(message)
+  );
 }
 
 /** deadlock_detected, serialization_failure */

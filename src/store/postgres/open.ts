@@ -54,6 +54,8 @@ export function openPool(target: PgTarget, max: number): pg.Pool {
     connectionString: target.url,
     max,
     options: `-c search_path=${quoteIdent(target.schema)}`,
+    // pg_stat_activity shows which store each connection serves
+    application_name: `keel/${target.schema}`,
     types: {
       getTypeParser: ((oid: number, format?: string) =>
         oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC

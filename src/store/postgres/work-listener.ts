@@ -42,7 +42,10 @@ export class WorkListener {
 
   private connect(): void {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.url });
+    const client = new pg.Client({
+      connectionString: this.url,
+      application_name: `keel/${this.schema}`,
+    });
     this.client = client;
     const lost = (): void => {
       if (this.client !== client) return;
