@@ -1,3 +1,4 @@
+import { connect, createServer, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   PostgresStore,
@@ -10,7 +11,7 @@ import {
   calledWithin,
   newRun,
 } from "../../src/store/store-case/helpers.case.test.js";
-import { dropSchema, freshSchema, onSchema, useTestPostgres } from "./postgres-server.js";
+import { dropSchema, freePort, freshSchema, onSchema, useTestPostgres } from "./postgres-server.js";
 
 /**
  * What only PostgreSQL does: lease times from the database's clock (nodes whose clocks are off),
@@ -358,4 +359,38 @@ describe("postgres: connections the server drops", () => {
     await a.submitRuns([newRun()]);
     expect((await b.countRunsByStatus()).pending).toBe(3);
   }, 30_000);
+});
+
+describe("postgres: a server out of reach at start", () => {
+  it("a store opened while the server was away migrates and runs once it is back", async () => {
+    const name = schema();
+    const real = new URL(server().url);
+    const port = await freePort();
+    const url = new URL(server().url);
+    url.port = String(port);
+    const store = open(name, { url: url.toString() });
+    await expect(store.listRuns({ limit: 1 })).rejects.toMatchObject({
+      code: "store_unavailable",
+    });
+    // the server "comes back": a forwarder on the store's port to the real one
+    const sockets = new Set<Socket>();
+    const forwarder = createServer((inbound) => {
+      const outbound = connect(Number(real.port), real.hostname);
+      for (const s of [inbound, outbound]) {
+        sockets.add(s);
+        s.on("error", () => s.destroy());
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    await new Promise<void>((r) => forwarder.listen(port, "127.0.0.1", r));
+    try {
+      await store.submitRuns([newRun()]);
+      expect((await store.listRuns({ limit: 5 })).runs).toHaveLength(1);
+      expect((await store.checkIntegrity()).schemaVersion).toBe(1);
+    } finally {
+      await store.close();
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => forwarder.close(r));
+    }
+  });
 });

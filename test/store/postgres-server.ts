@@ -47,7 +47,7 @@ function onPath(tool: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

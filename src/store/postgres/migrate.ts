@@ -4,10 +4,13 @@ import {
   schemaAheadWarning,
   type AppliedMigration,
 } from "../migration-files.js";
+import type pg from "pg";
 import { KeelErrorCode } from "../../core/errors/codes.js";
+import { hasKeelCode } from "../../core/errors/keel-error.js";
 import { StoreError } from "../../core/errors/store-errors.js";
-import type { PgConn } from "./context.js";
-import { quoteIdent } from "./open.js";
+import { PgConn } from "./context.js";
+import { asStoreError } from "./errors.js";
+import { quoteIdent, type PgTarget } from "./open.js";
 
 const folder = new URL("./migrations/", import.meta.url);
 
@@ -74,4 +77,62 @@ async function hasLedger(c: PgConn, schema: string): Promise<boolean> {
     `${quoteIdent(schema)}.schema_migrations`,
   ]);
   return Boolean(row?.found);
+}
+
+/**
+ * The schema made ready once per store, before its first query: migrated (or, read-only,
+ * checked). A server out of reach is tried again on the next call, so a node that started while
+ * the database was away recovers without a restart; any other failure (store_too_new, a right
+ * missing) stays, and every call reports it.
+ */
+export class SchemaGate {
+  warning: string | null = null;
+  private pending: Promise<void> | undefined;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly target: PgTarget,
+    private readonly readonly: boolean,
+  ) {}
+
+  ready(): Promise<void> {
+    this.pending ??= this.open().then(
+      (warning) => {
+        this.warning = warning;
+        // keel's node logs only what it reads at start; this comes later, so it goes to stderr
+        if (warning) process.emitWarning(warning, { code: "store_schema_ahead" });
+      },
+      (error: unknown) => {
+        if (hasKeelCode(error, KeelErrorCode.storeUnavailable) && error.retryable)
+          this.pending = undefined;
+        throw error;
+      },
+    );
+    return this.pending;
+  }
+
+  /** waits for a migration under way, whatever its outcome */
+  async settled(): Promise<void> {
+    await this.pending?.catch(() => undefined);
+  }
+
+  private async open(): Promise<string | null> {
+    const client = await this.pool.connect().catch((error: unknown) => {
+      throw asStoreError(error, this.target.url);
+    });
+    try {
+      await client.query("BEGIN");
+      const c = new PgConn(client);
+      const warning = this.readonly
+        ? await checkMigrated(c, this.target.schema)
+        : (await migratePostgres(c, this.target.schema)).warning;
+      await client.query("COMMIT");
+      return warning;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw asStoreError(error, this.target.url);
+    } finally {
+      client.release();
+    }
+  }
 }

@@ -49,10 +49,9 @@ import type { NewToken, TokenRecord } from "../tokens.js";
 import * as audit from "./audit.js";
 import * as breakers from "./breakers.js";
 import * as claims from "./claims.js";
-import { PgConn, PgContext, recordByName, recordsByName, type LeaseClock } from "./context.js";
+import { PgContext, recordByName, recordsByName, type LeaseClock, type PgConn } from "./context.js";
 import * as maintenance from "./maintenance.js";
-import { asStoreError } from "./errors.js";
-import { checkMigrated, migratePostgres } from "./migrate.js";
+import { SchemaGate } from "./migrate.js";
 import * as nodes from "./nodes.js";
 import { openPool, parsePostgresUrl } from "./open.js";
 import * as operatorRuns from "./operator-runs.js";
@@ -83,53 +82,23 @@ export interface PostgresStoreOptions {
 
 /**
  * The PostgreSQL store: the same records and guarantees as the SQLite store, for nodes on many
- * hosts. Opening is synchronous: the pool connects on first use, and the first query waits for
- * the migration, whose failure (store_too_new, a server out of reach) every call then reports.
+ * hosts. Opening is synchronous: the pool connects on first use, and the first call waits for the
+ * migration (schema-gate in migrate.ts). The class only hands each method of the Store interface
+ * to the file beside it that does it, one or two lines each: the interface's size sets its length.
  */
 export class PostgresStore implements Store {
   readonly backend = "postgres";
   private readonly ctx: PgContext;
   private readonly work: WorkListener;
-  private readonly migration: Promise<string | null>;
-  private warning: string | null = null;
+  private readonly gate: SchemaGate;
   private closed = false;
 
   private constructor(options: PostgresStoreOptions) {
     const target = parsePostgresUrl(options.url, options.schema);
     const pool = openPool(target, options.poolSize ?? 10);
-    this.migration = (async () => {
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
-        const c = new PgConn(client);
-        const warning = options.readonly
-          ? await checkMigrated(c, target.schema)
-          : (await migratePostgres(c, target.schema)).warning;
-        await client.query("COMMIT");
-        return warning;
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw asStoreError(error, target.url);
-      } finally {
-        client.release();
-      }
-    })();
-    // reported by the calls that wait for it; never an unhandled rejection meanwhile
-    this.migration.then(
-      (warning) => {
-        this.warning = warning;
-        if (warning) process.emitWarning(warning, { code: "store_schema_ahead" });
-      },
-      () => undefined,
-    );
-    this.ctx = new PgContext(
-      pool,
-      target.schema,
-      options.clock ?? "database",
-      target.url,
-      async () => {
-        await this.migration;
-      },
+    this.gate = new SchemaGate(pool, target, options.readonly ?? false);
+    this.ctx = new PgContext(pool, target.schema, options.clock ?? "database", target.url, () =>
+      this.gate.ready(),
     );
     this.work = new WorkListener(target.url, target.schema);
   }
@@ -139,12 +108,12 @@ export class PostgresStore implements Store {
   }
 
   /** resolves once the schema is migrated (or rejects with why it cannot be) */
-  async ready(): Promise<void> {
-    await this.migration;
+  ready(): Promise<void> {
+    return this.gate.ready();
   }
 
   get schemaWarning(): string | null {
-    return this.warning;
+    return this.gate.warning;
   }
 
   get schema(): string {
@@ -154,7 +123,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.migration.catch(() => undefined);
+    await this.gate.settled();
     await this.work.stop();
     await this.ctx.pool.end();
   }
