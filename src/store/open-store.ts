@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { redact } from "./postgres/open.js";
 import { PostgresStore } from "./postgres/postgres-store.js";
 import type { SqliteDurability } from "./sqlite/open.js";
 import { SqliteStore } from "./sqlite/sqlite-store.js";
@@ -48,4 +49,14 @@ export function openStore(options: OpenStoreOptions = {}): Store {
   }
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   return SqliteStore.open({ path, durability: options.durability, readonly: options.readonly });
+}
+
+/**
+ * Where the store of a home is, as status and health name it: its SQLite file, or the PostgreSQL
+ * URL (password hidden), which has no file to inspect (inspectStoreFile passes it as it is).
+ */
+export function storeLocation(home: string): string {
+  const url = process.env.KEEL_STORE;
+  if (url && isPostgresUrl(url)) return redact(url);
+  return sqlitePathFor({ home }) ?? storePathFor(home);
 }

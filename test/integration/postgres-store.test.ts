@@ -88,4 +88,33 @@ describe("keel on a PostgreSQL store", () => {
       /keel\.yaml:2: store\.url: must be a postgres:\/\/ or postgresql:\/\/ URL/,
     );
   });
+
+  it("status and health read the PostgreSQL store without a node, and name it without its password", async () => {
+    const home = mkdtempSync(join(tmpdir(), "keel-pg-cli-"));
+    const schema = freshSchema("keel_status");
+    const url = new URL(server().url);
+    url.password = "hunter2";
+    url.searchParams.set("schema", schema);
+    // trust auth: the password is never asked for, so it may stand in the URL here
+    const env = { KEEL_STORE: url.toString() };
+    const submitted = keelCli(home, ["submit", "document-analysis", "--input", doc], env);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const status = keelCli(home, ["status", "--verbose", "--format", "json"], env);
+    expect(status.code, status.stderr).toBe(0);
+    const report = JSON.parse(status.stdout);
+    expect(report.runs).toMatchObject({ pending: 1 });
+    expect(report.store.file).toContain(`schema=${schema}`);
+    expect(status.stdout).not.toContain("hunter2");
+    const health = keelCli(
+      home,
+      ["health", "check", "store", "--verbose", "--format", "json"],
+      env,
+    );
+    expect(health.stdout).not.toContain("hunter2");
+    expect(JSON.parse(health.stdout).components[0]).toMatchObject({
+      component: "store",
+      status: "healthy",
+    });
+    await dropSchema(server().url, schema);
+  });
 });

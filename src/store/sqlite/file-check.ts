@@ -35,6 +35,8 @@ function readHeader(path: string): Buffer {
 }
 
 export function inspectStoreFile(path: string): StoreFileState {
+  // a PostgreSQL store (open-store.ts storeLocation): the server checks its own storage
+  if (/^postgres(ql)?:\/\//i.test(path)) return { kind: "ok", bytes: 0 };
   const bytes = sizeOf(path);
   const walBytes = sizeOf(`${path}-wal`) ?? 0;
   if (bytes === null) return { kind: "missing", orphanWal: walBytes > 0 };
