@@ -1,3 +1,4 @@
+import { InvalidInputError } from "../core/errors/definition-errors.js";
 import type { LatencyHistogram } from "../core/latency-histogram.js";
 import type { AuditNote } from "./audit.js";
 import { json, type Row } from "./rows.js";
@@ -105,4 +106,17 @@ export function telemetryFromRow(row: Row): TelemetryRecord {
       ? Object.fromEntries(Object.entries(histogram).map(([b, n]) => [Number(b), Number(n)]))
       : null,
   };
+}
+
+/** Bad increments are refused whole, before anything is written. */
+export function checkTelemetryIncrement(inc: TelemetryIncrement): void {
+  const bad = (field: string, why: string): never => {
+    throw new InvalidInputError(`telemetry increment: ${field} ${why}`, { field });
+  };
+  if (!Number.isInteger(inc.minute) || inc.minute % minuteMs !== 0)
+    bad("minute", "must be the epoch ms of a minute's start");
+  if (!telemetryKinds.includes(inc.kind))
+    bad("kind", `must be one of ${telemetryKinds.join(", ")}`);
+  if (!Number.isInteger(inc.count) || inc.count < 0) bad("count", "must be a whole number >= 0");
+  if (!Number.isFinite(inc.total)) bad("total", "must be a finite number");
 }

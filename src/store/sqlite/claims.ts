@@ -3,6 +3,7 @@ import { runFromRow, stepResultFromRow, type Row } from "../rows.js";
 import type { ClaimRequest, ClaimedRun, HeldRun } from "../store.js";
 import { insertTransition, rowFromValues, type SqliteContext } from "./context.js";
 import { lowestPriority } from "./runs.js";
+import { returnedTransition } from "../run-changes.js";
 
 /**
  * Claims and leases. One BEGIN IMMEDIATE claims a batch; every claim bumps the run's lease epoch,
@@ -129,19 +130,7 @@ function returnToPending(
          WHERE status = 'running' AND ${where} RETURNING id, trace_id, lease_epoch`,
       )
       .all(now, ...params) as { id: string; trace_id: string; lease_epoch: number }[];
-    for (const row of rows) {
-      insertTransition(ctx, {
-        runId: row.id,
-        step: null,
-        from: "running",
-        to: "pending",
-        reason,
-        actor: "system",
-        at: now,
-        traceId: row.trace_id,
-        details: { epoch: row.lease_epoch },
-      });
-    }
+    for (const row of rows) insertTransition(ctx, returnedTransition(row, reason, now));
     return rows.map((r) => r.id);
   });
 }

@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
-import type { JsonValue } from "../../core/canonical-json.js";
 import { assertTransition } from "../../core/status.js";
 import type { Row } from "../rows.js";
+import type { TransitionInput } from "../run-changes.js";
 import { asStoreFull } from "./disk-full.js";
 import type { SqliteDb } from "./open.js";
 import { StorageGuard } from "./storage-guard.js";
@@ -162,18 +162,6 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 export function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" && code.startsWith("SQLITE_BUSY");
-}
-
-export interface TransitionInput {
-  runId: string;
-  step: string | null;
-  from: string | null;
-  to: string;
-  reason: string;
-  actor: string;
-  at: number;
-  traceId: string | null;
-  details?: JsonValue | null;
 }
 
 /**

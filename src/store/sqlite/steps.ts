@@ -1,8 +1,15 @@
 import { LeaseLostError } from "../../core/errors/run-errors.js";
 import type { JsonValue } from "../../core/canonical-json.js";
-import { RunStatus, StepStatus } from "../../core/status.js";
+import { RunStatus } from "../../core/status.js";
 import type { ErrorInfo, Lease } from "../records.js";
 import type { Checkpoint, StepFailure } from "../store.js";
+import {
+  checkpointTransitions,
+  failureTransitions,
+  checkpointParams,
+  insertCheckpointSql,
+  startedTransition,
+} from "../run-changes.js";
 import { insertTransition, type SqliteContext } from "./context.js";
 
 /**
@@ -32,28 +39,7 @@ export function startStep(
 ): void {
   ctx.write(() => {
     const traceId = fence(ctx, lease, "updated_at = ?", [now]);
-    insertStarted(ctx, lease, step, attempt, { from, at: now }, traceId);
-  });
-}
-
-function insertStarted(
-  ctx: SqliteContext,
-  lease: Lease,
-  step: string,
-  attempt: number,
-  start: { from: string; at: number },
-  traceId: string,
-): void {
-  insertTransition(ctx, {
-    runId: lease.runId,
-    step,
-    from: start.from,
-    to: StepStatus.running,
-    reason: "started",
-    actor: lease.nodeId,
-    at: start.at,
-    traceId,
-    details: { attempt },
+    insertTransition(ctx, startedTransition(lease, step, attempt, { from, at: now }, traceId));
   });
 }
 
@@ -73,48 +59,8 @@ export function completeStep(
           [RunStatus.succeeded, JSON.stringify(runOutput), cp.finishedAt, cp.finishedAt],
         )
       : fence(ctx, lease, "updated_at = ?", [cp.finishedAt]);
-    if (cp.start) insertStarted(ctx, lease, cp.step, cp.attempt, cp.start, traceId);
-    ctx
-      .sql(
-        "INSERT INTO step_results (run_id, step, output, output_hash, attempt, node_id, started_at, finished_at, degraded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      )
-      .run(
-        lease.runId,
-        cp.step,
-        JSON.stringify(cp.output),
-        cp.outputHash,
-        cp.attempt,
-        lease.nodeId,
-        cp.startedAt,
-        cp.finishedAt,
-        cp.degraded ? 1 : 0,
-      );
-    const ms = cp.finishedAt - cp.startedAt;
-    insertTransition(ctx, {
-      runId: lease.runId,
-      step: cp.step,
-      from: StepStatus.running,
-      to: StepStatus.succeeded,
-      reason: cp.degraded ? "fallback" : "checkpoint",
-      actor: lease.nodeId,
-      at: cp.finishedAt,
-      traceId,
-      details: cp.degraded
-        ? { attempt: cp.attempt, ms, degraded: true, cause: cp.degraded.cause }
-        : { attempt: cp.attempt, ms },
-    });
-    if (finishing) {
-      insertTransition(ctx, {
-        runId: lease.runId,
-        step: null,
-        from: RunStatus.running,
-        to: RunStatus.succeeded,
-        reason: "completed",
-        actor: lease.nodeId,
-        at: cp.finishedAt,
-        traceId,
-      });
-    }
+    ctx.sql(insertCheckpointSql).run(...checkpointParams(lease, cp));
+    for (const t of checkpointTransitions(lease, cp, traceId, finishing)) insertTransition(ctx, t);
   });
 }
 
@@ -126,19 +72,7 @@ export function recordStepFailure(ctx: SqliteContext, lease: Lease, failure: Ste
       "attempts = attempts + 1, step_attempts = ?, error = ?, updated_at = ?",
       [JSON.stringify(failure.stepAttempts), JSON.stringify(failure.error), failure.at],
     );
-    if (failure.start)
-      insertStarted(ctx, lease, failure.step, failure.attempt, failure.start, traceId);
-    insertTransition(ctx, {
-      runId: lease.runId,
-      step: failure.step,
-      from: StepStatus.running,
-      to: StepStatus.failed,
-      reason: failure.error.code,
-      actor: lease.nodeId,
-      at: failure.at,
-      traceId,
-      details: { attempt: failure.attempt, message: failure.error.message },
-    });
+    for (const t of failureTransitions(lease, failure, traceId)) insertTransition(ctx, t);
   });
 }
 

@@ -1,9 +1,9 @@
 import { InvalidInputError } from "../../core/errors/definition-errors.js";
 import type { Row } from "../rows.js";
 import {
+  checkTelemetryIncrement,
   minuteMs,
   telemetryFromRow,
-  telemetryKinds,
   type TelemetryDeleteOptions,
   type TelemetryDeleteResult,
   type TelemetryIncrement,
@@ -35,7 +35,7 @@ ON CONFLICT (minute, pipeline, step, kind, label) DO UPDATE SET
   END`;
 
 export function addTelemetry(ctx: SqliteContext, increments: readonly TelemetryIncrement[]): void {
-  for (const inc of increments) check(inc);
+  for (const inc of increments) checkTelemetryIncrement(inc);
   ctx.write(() => {
     const statement = ctx.sql(upsert);
     for (const inc of increments)
@@ -99,17 +99,4 @@ export function deleteTelemetryBefore(
       });
     return result;
   });
-}
-
-/** Bad increments are refused whole, before anything is written. */
-function check(inc: TelemetryIncrement): void {
-  const bad = (field: string, why: string): never => {
-    throw new InvalidInputError(`telemetry increment: ${field} ${why}`, { field });
-  };
-  if (!Number.isInteger(inc.minute) || inc.minute % minuteMs !== 0)
-    bad("minute", "must be the epoch ms of a minute's start");
-  if (!telemetryKinds.includes(inc.kind))
-    bad("kind", `must be one of ${telemetryKinds.join(", ")}`);
-  if (!Number.isInteger(inc.count) || inc.count < 0) bad("count", "must be a whole number >= 0");
-  if (!Number.isFinite(inc.total)) bad("total", "must be a finite number");
 }

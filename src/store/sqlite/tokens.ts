@@ -2,24 +2,11 @@ import { NotFoundError } from "../../core/errors/definition-errors.js";
 import type { AuditNote } from "../audit.js";
 import type { OperatorChange } from "../operator-change.js";
 import type { Row } from "../rows.js";
-import type { NewToken, TokenRecord, TokenRole } from "../tokens.js";
+import { tokenFromRow, type NewToken, type TokenRecord } from "../tokens.js";
 import { insertAudit } from "./audit.js";
 import type { SqliteContext } from "./context.js";
 
 /** API tokens: created and revoked by admins (each with its audit entry), looked up by id. */
-function tokenFromRow(row: Row): TokenRecord {
-  return {
-    id: row.id as string,
-    name: row.name as string,
-    role: row.role as TokenRole,
-    secretHash: row.secret_hash as string,
-    createdAt: row.created_at as number,
-    createdBy: row.created_by as string,
-    lastUsedAt: (row.last_used_at as number | null) ?? null,
-    revokedAt: (row.revoked_at as number | null) ?? null,
-    revokedBy: (row.revoked_by as string | null) ?? null,
-  };
-}
 
 export function createToken(ctx: SqliteContext, token: NewToken, audit?: AuditNote): TokenRecord {
   return ctx.write(() => {

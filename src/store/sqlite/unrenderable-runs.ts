@@ -1,5 +1,6 @@
 import { maxTimeMs, minTimeMs } from "../../core/duration.js";
 import { problemsPerCode } from "../integrity.js";
+import type { UnrenderableRun } from "../integrity-rows.js";
 import type { SqliteContext } from "./context.js";
 
 /**
@@ -8,12 +9,6 @@ import type { SqliteContext } from "./context.js";
  * range-checked before they are written, so such a row comes from a hand edit, a bug or a store
  * written before the check.
  */
-export interface UnrenderableRun {
-  id: string;
-  /** what is wrong, in words: "scheduled_for = 8.64e+22" */
-  what: string;
-}
-
 const timeColumns = ["scheduled_for", "created_at", "updated_at", "started_at", "finished_at"];
 const jsonColumns = ["input", "output", "error"];
 

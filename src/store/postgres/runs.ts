@@ -1,0 +1,165 @@
+import { NotFoundError } from "../../core/errors/definition-errors.js";
+import { assertTransition, RunStatus, runStatuses } from "../../core/status.js";
+import type { RunRecord, StepResultRecord, TransitionRecord } from "../records.js";
+import { runFromRow, runIdFloor, stepResultFromRow, transitionFromRow } from "../rows.js";
+import type { NewRun, RunPage, RunQuery, SubmitResult, TransitionFeedQuery } from "../store.js";
+import { insertTransition, type PgConn } from "./context.js";
+
+/** Submitting, reading, listing and cancelling runs (the SQLite store's runs.ts, on PostgreSQL). */
+export async function submitRuns(c: PgConn, runs: NewRun[]): Promise<SubmitResult[]> {
+  const results: SubmitResult[] = [];
+  for (const run of runs) results.push(await submitOne(c, run));
+  return results;
+}
+
+async function submitOne(c: PgConn, run: NewRun): Promise<SubmitResult> {
+  const row = await c.get(
+    `INSERT INTO runs (id, pipeline, pipeline_version, status, input, priority, idempotency_key, source, trace_id, seed,
+      scheduled_for, created_at, updated_at)
+     VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (pipeline, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING *`,
+    [
+      run.id,
+      run.pipeline,
+      run.pipelineVersion,
+      JSON.stringify(run.input),
+      run.priority,
+      run.idempotencyKey,
+      run.source,
+      run.traceId,
+      run.seed,
+      run.scheduledFor,
+      run.createdAt,
+      run.createdAt,
+    ],
+  );
+  if (row) {
+    await insertTransition(c, {
+      runId: run.id,
+      step: null,
+      from: null,
+      to: "pending",
+      reason: "submitted",
+      actor: run.actor,
+      at: run.createdAt,
+      traceId: run.traceId,
+      details: { source: run.source },
+    });
+    return { run: runFromRow(row), created: true };
+  }
+  // the conflicting insert has committed (ON CONFLICT waited for it): this statement sees it
+  const existing = await c.get("SELECT * FROM runs WHERE pipeline = ? AND idempotency_key = ?", [
+    run.pipeline,
+    run.idempotencyKey,
+  ]);
+  if (!existing) throw new Error(`run ${run.id}: idempotency conflict without a run to return`);
+  return { run: runFromRow(existing), created: false };
+}
+
+export async function getRun(c: PgConn, id: string, lock = false): Promise<RunRecord | undefined> {
+  const row = await c.get(`SELECT * FROM runs WHERE id = ?${lock ? " FOR UPDATE" : ""}`, [id]);
+  return row ? runFromRow(row) : undefined;
+}
+
+export async function listRuns(c: PgConn, query: RunQuery): Promise<RunPage> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (query.status) (where.push("status = ?"), params.push(query.status));
+  if (query.pipeline) (where.push("pipeline = ?"), params.push(query.pipeline));
+  if (query.quarantineReason)
+    (where.push("status = 'quarantined' AND quarantine_reason = ?"),
+      params.push(query.quarantineReason));
+  if (query.since !== undefined) (where.push("id >= ?"), params.push(runIdFloor(query.since)));
+  if (query.cursor) (where.push("id < ?"), params.push(query.cursor));
+  const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
+  const rows = await c.all(sql, [...params, query.limit + 1]);
+  const runs = rows.slice(0, query.limit).map(runFromRow);
+  return { runs, nextCursor: rows.length > query.limit ? (runs.at(-1)?.id ?? null) : null };
+}
+
+export async function countRunsByStatus(c: PgConn): Promise<Record<RunStatus, number>> {
+  const counts = Object.fromEntries(runStatuses.map((s) => [s, 0])) as Record<RunStatus, number>;
+  const rows = await c.all<{ status: RunStatus; n: number }>(
+    "SELECT status, count(*) AS n FROM runs GROUP BY status",
+  );
+  for (const row of rows) counts[row.status] = row.n;
+  return counts;
+}
+
+export async function listStepResults(c: PgConn, runId: string): Promise<StepResultRecord[]> {
+  return (
+    await c.all("SELECT * FROM step_results WHERE run_id = ? ORDER BY started_at, step", [runId])
+  ).map(stepResultFromRow);
+}
+
+export async function listTransitions(c: PgConn, runId: string): Promise<TransitionRecord[]> {
+  return (await c.all("SELECT * FROM transitions WHERE run_id = ? ORDER BY id", [runId])).map(
+    transitionFromRow,
+  );
+}
+
+export async function listTransitionsAfter(
+  c: PgConn,
+  query: TransitionFeedQuery,
+): Promise<TransitionRecord[]> {
+  const where = query.runId ? "run_id = ? AND id > ?" : "id > ?";
+  const args = query.runId ? [query.runId, query.afterId] : [query.afterId];
+  const rows = query.newest
+    ? await c.all(
+        `SELECT * FROM (SELECT * FROM transitions WHERE ${where} ORDER BY id DESC LIMIT ?) AS newest ORDER BY id`,
+        [...args, query.limit],
+      )
+    : await c.all(`SELECT * FROM transitions WHERE ${where} ORDER BY id LIMIT ?`, [
+        ...args,
+        query.limit,
+      ]);
+  return rows.map(transitionFromRow);
+}
+
+export async function lastTransitionId(c: PgConn): Promise<number> {
+  const row = await c.get<{ id: number | null }>("SELECT max(id) AS id FROM transitions");
+  return row?.id ?? 0;
+}
+
+export async function nextDueAt(
+  c: PgConn,
+  pipelines: readonly string[],
+  minPriority?: number,
+): Promise<number | null> {
+  const row = await c.get<{ at: number | null }>(
+    "SELECT min(scheduled_for) AS at FROM runs WHERE status = 'pending' AND pipeline = ANY(?::text[]) AND priority >= ?",
+    [pipelines, minPriority ?? lowestPriority],
+  );
+  return row?.at ?? null;
+}
+
+/** below every priority a run can have; priority is an integer column */
+export const lowestPriority = -2_147_483_648;
+
+export async function cancelRun(
+  c: PgConn,
+  runId: string,
+  reason: string,
+  actor: string,
+  now: number,
+): Promise<{ run: RunRecord; from: RunStatus }> {
+  const run = await getRun(c, runId, true);
+  if (!run) throw new NotFoundError("run", runId);
+  assertTransition("run", run.status, RunStatus.cancelled, runId);
+  const row = await c.get(
+    `UPDATE runs SET status = 'cancelled', node_id = NULL, lease_expires_at = NULL, lease_epoch = lease_epoch + 1,
+      finished_at = ?, updated_at = ? WHERE id = ? RETURNING *`,
+    [now, now, runId],
+  );
+  await insertTransition(c, {
+    runId,
+    step: null,
+    from: run.status,
+    to: "cancelled",
+    reason,
+    actor,
+    at: now,
+    traceId: run.traceId,
+  });
+  return { run: runFromRow(row ?? {}), from: run.status };
+}

@@ -1,0 +1,296 @@
+import type { JsonValue } from "../core/canonical-json.js";
+import { InvalidInputError } from "../core/errors/definition-errors.js";
+import { IllegalTransitionError } from "../core/errors/run-errors.js";
+import { RunStatus, StepStatus, terminalRunStatuses } from "../core/status.js";
+import { AuditAction, type NewAuditEntry } from "./audit.js";
+import { rebuiltReason, type StateDiff } from "./integrity.js";
+import type { PurgeRequest, RetryRequest } from "./operator-requests.js";
+import type { Lease, RunRecord } from "./records.js";
+import type { Checkpoint, StepFailure } from "./store.js";
+
+/**
+ * What a change to a run records, decided once for both backends: the transitions of a step's
+ * start, checkpoint and failure, an operator's retry and a purge's audit entry. The backends only
+ * write them, each inside its own transaction.
+ */
+export interface TransitionInput {
+  runId: string;
+  step: string | null;
+  from: string | null;
+  to: string;
+  reason: string;
+  actor: string;
+  at: number;
+  traceId: string | null;
+  details?: JsonValue | null;
+}
+
+export function startedTransition(
+  lease: Lease,
+  step: string,
+  attempt: number,
+  start: { from: string; at: number },
+  traceId: string,
+): TransitionInput {
+  return {
+    runId: lease.runId,
+    step,
+    from: start.from,
+    to: StepStatus.running,
+    reason: "started",
+    actor: lease.nodeId,
+    at: start.at,
+    traceId,
+    details: { attempt },
+  };
+}
+
+/** A checkpoint's transitions: its start when not written on its own, the step's, the run's. */
+export function checkpointTransitions(
+  lease: Lease,
+  cp: Checkpoint,
+  traceId: string,
+  finishing: boolean,
+): TransitionInput[] {
+  const ms = cp.finishedAt - cp.startedAt;
+  const list: TransitionInput[] = [];
+  if (cp.start) list.push(startedTransition(lease, cp.step, cp.attempt, cp.start, traceId));
+  list.push({
+    runId: lease.runId,
+    step: cp.step,
+    from: StepStatus.running,
+    to: StepStatus.succeeded,
+    reason: cp.degraded ? "fallback" : "checkpoint",
+    actor: lease.nodeId,
+    at: cp.finishedAt,
+    traceId,
+    details: cp.degraded
+      ? { attempt: cp.attempt, ms, degraded: true, cause: cp.degraded.cause }
+      : { attempt: cp.attempt, ms },
+  });
+  if (finishing)
+    list.push({
+      runId: lease.runId,
+      step: null,
+      from: RunStatus.running,
+      to: RunStatus.succeeded,
+      reason: "completed",
+      actor: lease.nodeId,
+      at: cp.finishedAt,
+      traceId,
+    });
+  return list;
+}
+
+export function failureTransitions(
+  lease: Lease,
+  failure: StepFailure,
+  traceId: string,
+): TransitionInput[] {
+  const list: TransitionInput[] = [];
+  if (failure.start)
+    list.push(startedTransition(lease, failure.step, failure.attempt, failure.start, traceId));
+  list.push({
+    runId: lease.runId,
+    step: failure.step,
+    from: StepStatus.running,
+    to: StepStatus.failed,
+    reason: failure.error.code,
+    actor: lease.nodeId,
+    at: failure.at,
+    traceId,
+    details: { attempt: failure.attempt, message: failure.error.message },
+  });
+  return list;
+}
+
+/** A running run given back by the store itself (lease expired, node dead), not by its holder. */
+export function returnedTransition(
+  row: { id: string; trace_id: string; lease_epoch: number },
+  reason: string,
+  now: number,
+): TransitionInput {
+  return {
+    runId: row.id,
+    step: null,
+    from: "running",
+    to: "pending",
+    reason,
+    actor: "system",
+    at: now,
+    traceId: row.trace_id,
+    details: { epoch: row.lease_epoch },
+  };
+}
+
+export function rebuiltTransition(
+  diff: StateDiff,
+  actor: string,
+  now: number,
+  traceId: string,
+): TransitionInput {
+  return {
+    runId: diff.runId,
+    step: null,
+    from: diff.stored,
+    to: diff.rebuilt,
+    reason: rebuiltReason,
+    actor,
+    at: now,
+    traceId,
+    details: { code: diff.code, last_transition: diff.lastTransition },
+  };
+}
+
+export interface RetryPlan {
+  cleared: string[];
+  /** the run's failed-attempt counts, kept only for steps that keep their checkpoint */
+  stepAttempts: Record<string, number>;
+  details: Record<string, JsonValue>;
+}
+
+/**
+ * What an operator's retry does to a run, or why it is refused. `checkpointed`: the steps with a
+ * checkpoint now.
+ */
+export function planRetry(run: RunRecord, req: RetryRequest, checkpointed: Set<string>): RetryPlan {
+  // the table also lets a running run go back to pending, but that is its holder's move (a
+  // retry scheduled, a lease lost): an operator restarts only runs that finished
+  if (!terminalRunStatuses.has(run.status))
+    throw new IllegalTransitionError(
+      "run",
+      run.status,
+      "pending",
+      run.id,
+      `only quarantined, cancelled or succeeded runs can be retried; this one is ${run.status} (cancel it first to start it over)`,
+    );
+  if (run.status === "succeeded" && req.clearSteps.length === 0)
+    throw new InvalidInputError(
+      `run ${run.id} succeeded: retrying it without clearing a step would run nothing; name the step to run again from`,
+      { field: "fromStep", runId: run.id },
+    );
+  const cleared = req.clearSteps.filter((s) => checkpointed.has(s));
+  const kept = new Set([...checkpointed].filter((s) => !cleared.includes(s)));
+  // a step that runs again starts over at attempt 1: failed attempts count only for kept steps
+  const stepAttempts = Object.fromEntries(
+    Object.entries(run.stepAttempts).filter(([step]) => kept.has(step)),
+  );
+  const details: Record<string, JsonValue> = {
+    note: req.note,
+    fromStep: req.fromStep ?? null,
+    cleared,
+    ...(req.redoDegraded ? { redoDegraded: true } : {}),
+  };
+  return { cleared, stepAttempts, details };
+}
+
+/**
+ * The retry's transitions: the run's, a `cleared` one per deleted checkpoint, and steps left
+ * failed or running (cancelled mid-flight) back to pending, so each step's trail reads
+ * pending -> running again when it is claimed. `lastStepStates`: each step's last `to`.
+ */
+export function retryTransitions(
+  run: RunRecord,
+  req: RetryRequest,
+  plan: RetryPlan,
+  checkpointed: Set<string>,
+  lastStepStates: { step: string; to: string }[],
+): TransitionInput[] {
+  const base = { runId: run.id, actor: req.actor, at: req.now, traceId: run.traceId };
+  const list: TransitionInput[] = [
+    {
+      ...base,
+      step: null,
+      from: run.status,
+      to: RunStatus.pending,
+      reason: "operator_retry",
+      details: plan.details,
+    },
+  ];
+  for (const step of plan.cleared)
+    list.push({
+      ...base,
+      step,
+      from: StepStatus.succeeded,
+      to: StepStatus.pending,
+      reason: "cleared",
+    });
+  for (const { step, to } of lastStepStates) {
+    if (checkpointed.has(step) || (to !== StepStatus.failed && to !== StepStatus.running)) continue;
+    list.push({ ...base, step, from: to, to: StepStatus.pending, reason: "operator_retry" });
+  }
+  return list;
+}
+
+export function retryAudit(run: RunRecord, req: RetryRequest, plan: RetryPlan): NewAuditEntry {
+  return {
+    at: req.now,
+    actor: req.actor,
+    action: AuditAction.runRetry,
+    target: run.id,
+    reason: req.note,
+    details: { ...plan.details, from: run.status },
+  };
+}
+
+export const lastStepStatesSql = `SELECT step, to_status AS "to" FROM transitions WHERE id IN (
+  SELECT max(id) FROM transitions WHERE run_id = ? AND step IS NOT NULL GROUP BY step)
+ ORDER BY id`;
+
+/** in a purge's audit entry, enough ids to find the runs in a backup; the count says how many */
+const auditedIds = 1000;
+
+export function checkPurge(req: PurgeRequest): void {
+  if (req.status !== "quarantined")
+    throw new InvalidInputError(`only quarantined runs can be purged, not ${String(req.status)}`, {
+      field: "status",
+    });
+}
+
+/** The purge's filter of quarantined runs, as SQL conditions and their parameters. */
+export function purgeFilter(req: PurgeRequest): { where: string; params: unknown[] } {
+  const where = ["status = 'quarantined'"];
+  const params: unknown[] = [];
+  if (req.olderThan !== undefined) (where.push("finished_at < ?"), params.push(req.olderThan));
+  if (req.reason !== undefined) (where.push("quarantine_reason = ?"), params.push(req.reason));
+  return { where: where.join(" AND "), params };
+}
+
+export function purgeAudit(req: PurgeRequest, ids: string[]): NewAuditEntry {
+  return {
+    at: req.now,
+    actor: req.actor,
+    action: AuditAction.quarantinePurge,
+    target: "quarantine",
+    reason: null,
+    details: {
+      count: ids.length,
+      olderThan: req.olderThan ?? null,
+      quarantineReason: req.reason ?? null,
+      ids: ids.slice(0, auditedIds),
+      idsTruncated: ids.length > auditedIds,
+    },
+  };
+}
+
+export const insertCheckpointSql =
+  "INSERT INTO step_results (run_id, step, output, output_hash, attempt, node_id, started_at, finished_at, degraded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+export function checkpointParams(lease: Lease, cp: Checkpoint): unknown[] {
+  return [
+    lease.runId,
+    cp.step,
+    JSON.stringify(cp.output),
+    cp.outputHash,
+    cp.attempt,
+    lease.nodeId,
+    cp.startedAt,
+    cp.finishedAt,
+    cp.degraded ? 1 : 0,
+  ];
+}
+
+/** The retried run: pending and due now, its outcome and lease cleared, under a new epoch. */
+export const retryRunSql = `UPDATE runs SET status = ?, step_attempts = ?, quarantine_reason = NULL, error = NULL, output = NULL,
+  finished_at = NULL, scheduled_for = ?, node_id = NULL, lease_expires_at = NULL, lease_epoch = lease_epoch + 1,
+  updated_at = ? WHERE id = ? RETURNING *`;
