@@ -1,3 +1,4 @@
+import { maxTimeMs, minTimeMs } from "../core/duration.js";
 import type { RunStatus } from "../core/status.js";
 import {
   IntegrityCode,
@@ -44,6 +45,39 @@ export interface UnrenderableRun {
   id: string;
   /** what is wrong, in words: "scheduled_for = 8.64e+22" */
   what: string;
+}
+
+const timeColumns = ["scheduled_for", "created_at", "updated_at", "started_at", "finished_at"];
+const jsonColumns = ["input", "output", "error"];
+
+/**
+ * The runs a listing cannot show, at most one more than a check lists. Both backends have
+ * json_valid (PostgreSQL's from its migration 002); `showTime` is the backend's SQL that prints a
+ * time column's value as it is stored. On SQLite a text or blob in a time column compares above
+ * every number, so NOT BETWEEN catches it too.
+ */
+export function unrenderableRunsSql(showTime: (column: string) => string): string {
+  const badTime = (c: string) =>
+    `(${c} IS NOT NULL AND ${c} NOT BETWEEN ${minTimeMs} AND ${maxTimeMs})`;
+  const badJson = (c: string) => `(${c} IS NOT NULL AND json_valid(${c}) = 0)`;
+  const flag = (bad: string, c: string) => `CASE WHEN ${bad} THEN 1 ELSE 0 END AS ${c}`;
+  return `SELECT id, ${timeColumns.map((c) => flag(badTime(c), c)).join(", ")},
+  ${jsonColumns.map((c) => flag(badJson(c), c)).join(", ")},
+  ${timeColumns.map((c) => `${showTime(c)} AS ${c}_value`).join(", ")}
+  FROM runs WHERE ${[...timeColumns.map(badTime), ...jsonColumns.map(badJson)].join(" OR ")}
+  ORDER BY id LIMIT ${problemsPerCode + 1}`;
+}
+
+export function unrenderableFromRow(row: Record<string, unknown>): UnrenderableRun {
+  return {
+    id: row.id as string,
+    what: [
+      ...timeColumns
+        .filter((c) => Number(row[c]) === 1)
+        .map((c) => `${c} = ${String(row[`${c}_value`])}`),
+      ...jsonColumns.filter((c) => Number(row[c]) === 1).map((c) => `an ${c} that is not JSON`),
+    ].join(", "),
+  };
 }
 
 export function diffOf(row: SuspectRow): StateDiff | null {
