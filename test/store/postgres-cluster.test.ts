@@ -151,8 +151,11 @@ describe("postgres: many nodes on one schema", () => {
         (await c.query("SELECT version, name, breaking FROM schema_migrations ORDER BY version"))
           .rows,
     );
-    expect(ledger).toEqual([{ version: 1, name: "init", breaking: 1 }]);
-    expect((await stores[9]?.checkIntegrity())?.schemaVersion).toBe(1);
+    expect(ledger).toEqual([
+      { version: 1, name: "init", breaking: 1 },
+      { version: 2, name: "json_valid", breaking: 0 },
+    ]);
+    expect((await stores[9]?.checkIntegrity())?.schemaVersion).toBe(2);
   });
 
   it("a submit on one node wakes a listener on another by NOTIFY", async () => {
@@ -386,7 +389,7 @@ describe("postgres: a server out of reach at start", () => {
     try {
       await store.submitRuns([newRun()]);
       expect((await store.listRuns({ limit: 5 })).runs).toHaveLength(1);
-      expect((await store.checkIntegrity()).schemaVersion).toBe(1);
+      expect((await store.checkIntegrity()).schemaVersion).toBe(2);
     } finally {
       await store.close();
       for (const s of sockets) s.destroy();

@@ -7,6 +7,8 @@ import {
   orphanStepResultsSql,
   stateDiffs,
   suspectRunsSql,
+  unrenderableFromRow,
+  unrenderableRunsSql,
   type SuspectRow,
 } from "../integrity-rows.js";
 import { rebuiltTransition } from "../run-changes.js";
@@ -34,6 +36,11 @@ export async function checkIntegrity(c: PgConn): Promise<IntegrityReport> {
   );
   tally.suspects(
     await guarded("reading runs and transitions", [], () => c.all<SuspectRow>(suspectRunsSql)),
+  );
+  tally.unrenderable(
+    await guarded("reading runs' times and values", [], async () =>
+      (await c.all(unrenderableRunsSql((col) => `${col}::text`))).map(unrenderableFromRow),
+    ),
   );
   const schemaVersion = await guarded("reading schema_migrations", 0, async () => {
     const row = await c.get<{ v: number | null }>(

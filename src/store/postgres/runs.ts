@@ -1,7 +1,9 @@
 import { NotFoundError } from "../../core/errors/definition-errors.js";
 import { assertTransition, RunStatus, runStatuses } from "../../core/status.js";
 import type { RunRecord, StepResultRecord, TransitionRecord } from "../records.js";
-import { runFromRow, runIdFloor, stepResultFromRow, transitionFromRow } from "../rows.js";
+import { runFromRow, stepResultFromRow, transitionFromRow, type Row } from "../rows.js";
+import { errorMessageChars } from "../run-summary.js";
+import { runListFilter, RunPageBuilder, summaryColumnsSql } from "../run-page.js";
 import type { NewRun, RunPage, RunQuery, SubmitResult, TransitionFeedQuery } from "../store.js";
 import { insertTransition, type PgConn } from "./context.js";
 
@@ -61,21 +63,36 @@ export async function getRun(c: PgConn, id: string, lock = false): Promise<RunRe
   return row ? runFromRow(row) : undefined;
 }
 
+/**
+ * A page of runs as summaries (store/run-summary.ts), as on SQLite: the big values are left out by
+ * the query itself, and the page ends early once the values it carries pass the byte budget. The
+ * rows come in chunks, each going on from the last id read, so rows past the budget are never
+ * loaded.
+ */
 export async function listRuns(c: PgConn, query: RunQuery): Promise<RunPage> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (query.status) (where.push("status = ?"), params.push(query.status));
-  if (query.pipeline) (where.push("pipeline = ?"), params.push(query.pipeline));
-  if (query.quarantineReason)
-    (where.push("status = 'quarantined' AND quarantine_reason = ?"),
-      params.push(query.quarantineReason));
-  if (query.since !== undefined) (where.push("id >= ?"), params.push(runIdFloor(query.since)));
-  if (query.cursor) (where.push("id < ?"), params.push(query.cursor));
-  const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
-  const rows = await c.all(sql, [...params, query.limit + 1]);
-  const runs = rows.slice(0, query.limit).map(runFromRow);
-  return { runs, nextCursor: rows.length > query.limit ? (runs.at(-1)?.id ?? null) : null };
+  const { where, params } = runListFilter(query);
+  const page = new RunPageBuilder(query.limit);
+  let wanted = query.limit + 1;
+  let after: string | null = null;
+  for (;;) {
+    const filter: string[] = [where, after === null ? "" : "id < ?"].filter(Boolean);
+    const chunk = Math.min(wanted, listChunkRows);
+    const rows: Row[] = await c.all(
+      `SELECT ${summaryColumns} FROM runs ${filter.length ? `WHERE ${filter.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`,
+      [...params, ...(after === null ? [] : [after]), chunk],
+    );
+    for (const row of rows) if (!page.add(row)) return page.page();
+    wanted -= rows.length;
+    if (rows.length < chunk || wanted === 0) return page.page();
+    after = rows.at(-1)?.id as string;
+  }
 }
+
+/** rows a list query reads at a time: at most about 1.2 MB of values, a page's budget */
+const listChunkRows = 100;
+
+const summaryColumns = summaryColumnsSql(`json_build_object('code', error::json -> 'code',
+    'message', substr(error::json ->> 'message', 1, ${errorMessageChars}), 'step', error::json -> 'step')::text`);
 
 export async function countRunsByStatus(c: PgConn): Promise<Record<RunStatus, number>> {
   const counts = Object.fromEntries(runStatuses.map((s) => [s, 0])) as Record<RunStatus, number>;
