@@ -17,6 +17,8 @@ export function postgresTamper(url: string, schema: string): StoreTamper {
       if (fields.nodeId !== undefined) columns.push(["node_id", fields.nodeId]);
       if (fields.leaseExpiresAt !== undefined)
         columns.push(["lease_expires_at", fields.leaseExpiresAt]);
+      if (fields.scheduledFor !== undefined) columns.push(["scheduled_for", fields.scheduledFor]);
+      if (fields.output !== undefined) columns.push(["output", fields.output]);
       await sql(
         `UPDATE runs SET ${columns.map(([c], i) => `${c} = $${i + 1}`).join(", ")} WHERE id = $${columns.length + 1}`,
         [...columns.map(([, v]) => v), runId],

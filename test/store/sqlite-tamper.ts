@@ -18,6 +18,8 @@ export function sqliteTamper(path: string): { tamper: StoreTamper; close: () => 
       if (fields.nodeId !== undefined) columns.push(["node_id", fields.nodeId]);
       if (fields.leaseExpiresAt !== undefined)
         columns.push(["lease_expires_at", fields.leaseExpiresAt]);
+      if (fields.scheduledFor !== undefined) columns.push(["scheduled_for", fields.scheduledFor]);
+      if (fields.output !== undefined) columns.push(["output", fields.output]);
       conn()
         .prepare(`UPDATE runs SET ${columns.map(([c]) => `${c} = ?`).join(", ")} WHERE id = ?`)
         .run(...columns.map(([, v]) => v), runId);
