@@ -5,8 +5,8 @@ import { RunStatus, StepStatus, terminalRunStatuses } from "../core/status.js";
 import { AuditAction, type NewAuditEntry } from "./audit.js";
 import { rebuiltReason, type StateDiff } from "./integrity.js";
 import type { PurgeRequest, RetryRequest } from "./operator-requests.js";
-import type { Lease, RunRecord } from "./records.js";
-import type { Checkpoint, StepFailure } from "./store.js";
+import type { ErrorInfo, Lease, RunRecord } from "./records.js";
+import type { Checkpoint, NewRun, StepFailure } from "./store.js";
 
 /**
  * What a change to a run records, decided once for both backends: the transitions of a step's
@@ -102,6 +102,108 @@ export function failureTransitions(
     details: { attempt: failure.attempt, message: failure.error.message },
   });
   return list;
+}
+
+/** A new run's first transition. */
+export function submittedTransition(run: NewRun): TransitionInput {
+  return {
+    runId: run.id,
+    step: null,
+    from: null,
+    to: "pending",
+    reason: "submitted",
+    actor: run.actor,
+    at: run.createdAt,
+    traceId: run.traceId,
+    details: { source: run.source },
+  };
+}
+
+/**
+ * The holder letting go of its run (a retry scheduled, a breaker's deferral, quarantine, a
+ * return): the fenced update's SET clause and parameters, and the run's transition out of running.
+ */
+export interface LeaveRunning {
+  to: typeof RunStatus.pending | typeof RunStatus.quarantined;
+  /** the other columns it sets, each followed by ", " */
+  set: string;
+  params: unknown[];
+  reason: string;
+  now: number;
+  details?: JsonValue;
+}
+
+export function leaveRunningSet(change: LeaveRunning): { set: string; params: unknown[] } {
+  return {
+    set: `status = ?, ${change.set}node_id = NULL, lease_expires_at = NULL, updated_at = ?`,
+    params: [change.to, ...change.params, change.now],
+  };
+}
+
+export function leftRunningTransition(
+  lease: Lease,
+  change: LeaveRunning,
+  traceId: string,
+): TransitionInput {
+  return {
+    runId: lease.runId,
+    step: null,
+    from: RunStatus.running,
+    to: change.to,
+    reason: change.reason,
+    actor: lease.nodeId,
+    at: change.now,
+    traceId,
+    details: change.details,
+  };
+}
+
+export function rescheduleChange(scheduledFor: number, reason: string, now: number): LeaveRunning {
+  return {
+    to: RunStatus.pending,
+    // a retry waits its own delay: no breaker may make it due early
+    set: "scheduled_for = ?, deferred_by = NULL, ",
+    params: [scheduledFor],
+    reason,
+    now,
+    details: { scheduledFor },
+  };
+}
+
+/**
+ * A deferral until a breaker's wake-up; `closed`: the breaker closed since the node looked, so its
+ * wake-up is past and the run is due at once.
+ */
+export function deferChange(
+  breaker: string,
+  until: number,
+  now: number,
+  closed: boolean,
+): LeaveRunning {
+  const at = closed ? now : until;
+  return {
+    to: RunStatus.pending,
+    set: "scheduled_for = ?, deferred_by = ?, ",
+    params: [at, closed ? null : breaker],
+    reason: `breaker_open:${breaker}`,
+    now,
+    details: { breaker, until: at },
+  };
+}
+
+export function quarantineChange(reason: string, error: ErrorInfo, now: number): LeaveRunning {
+  return {
+    to: RunStatus.quarantined,
+    set: "quarantine_reason = ?, error = ?, finished_at = ?, ",
+    params: [reason, JSON.stringify(error), now],
+    reason,
+    now,
+    details: { code: error.code, message: error.message },
+  };
+}
+
+export function returnChange(reason: string, now: number): LeaveRunning {
+  return { to: RunStatus.pending, set: "", params: [], reason, now };
 }
 
 /** A running run given back by the store itself (lease expired, node dead), not by its holder. */

@@ -2,6 +2,7 @@ import { NotFoundError } from "../../core/errors/definition-errors.js";
 import { assertTransition, RunStatus, runStatuses } from "../../core/status.js";
 import type { RunRecord, StepResultRecord, TransitionRecord } from "../records.js";
 import { runFromRow, stepResultFromRow, transitionFromRow, type Row } from "../rows.js";
+import { submittedTransition } from "../run-changes.js";
 import { errorMessageChars } from "../run-summary.js";
 import { runListFilter, RunPageBuilder, summaryColumnsSql } from "../run-page.js";
 import type { NewRun, RunPage, RunQuery, SubmitResult, TransitionFeedQuery } from "../store.js";
@@ -36,17 +37,7 @@ async function submitOne(c: PgConn, run: NewRun): Promise<SubmitResult> {
     ],
   );
   if (row) {
-    await insertTransition(c, {
-      runId: run.id,
-      step: null,
-      from: null,
-      to: "pending",
-      reason: "submitted",
-      actor: run.actor,
-      at: run.createdAt,
-      traceId: run.traceId,
-      details: { source: run.source },
-    });
+    await insertTransition(c, submittedTransition(run));
     return { run: runFromRow(row), created: true };
   }
   // the conflicting insert has committed (ON CONFLICT waited for it): this statement sees it

@@ -5,10 +5,17 @@ import type { ErrorInfo, Lease } from "../records.js";
 import type { Checkpoint, StepFailure } from "../store.js";
 import {
   checkpointTransitions,
+  deferChange,
   failureTransitions,
   checkpointParams,
   insertCheckpointSql,
+  leaveRunningSet,
+  leftRunningTransition,
+  quarantineChange,
+  rescheduleChange,
+  returnChange,
   startedTransition,
+  type LeaveRunning,
 } from "../run-changes.js";
 import { insertTransition, type PgConn } from "./context.js";
 
@@ -72,37 +79,11 @@ export async function recordStepFailure(
   for (const t of failureTransitions(lease, failure, traceId)) await insertTransition(c, t);
 }
 
-/** The holder lets go of its run: the fenced update that clears the lease, and its transition. */
-async function leaveRunning(
-  c: PgConn,
-  lease: Lease,
-  change: {
-    to: typeof RunStatus.pending | typeof RunStatus.quarantined;
-    /** the other columns it sets, each followed by ", " */
-    set: string;
-    params: unknown[];
-    reason: string;
-    now: number;
-    details?: JsonValue;
-  },
-): Promise<void> {
-  const traceId = await fence(
-    c,
-    lease,
-    `status = ?, ${change.set}node_id = NULL, lease_expires_at = NULL, updated_at = ?`,
-    [change.to, ...change.params, change.now],
-  );
-  await insertTransition(c, {
-    runId: lease.runId,
-    step: null,
-    from: RunStatus.running,
-    to: change.to,
-    reason: change.reason,
-    actor: lease.nodeId,
-    at: change.now,
-    traceId,
-    details: change.details,
-  });
+/** The holder lets go of its run (run-changes.ts): the fenced update, and its transition. */
+async function leaveRunning(c: PgConn, lease: Lease, change: LeaveRunning): Promise<void> {
+  const { set, params } = leaveRunningSet(change);
+  const traceId = await fence(c, lease, set, params);
+  await insertTransition(c, leftRunningTransition(lease, change, traceId));
 }
 
 export function rescheduleRun(
@@ -112,15 +93,7 @@ export function rescheduleRun(
   reason: string,
   now: number,
 ): Promise<void> {
-  return leaveRunning(c, lease, {
-    to: RunStatus.pending,
-    // a retry waits its own delay: no breaker may make it due early
-    set: "scheduled_for = ?, deferred_by = NULL, ",
-    params: [scheduledFor],
-    reason,
-    now,
-    details: { scheduledFor },
-  });
+  return leaveRunning(c, lease, rescheduleChange(scheduledFor, reason, now));
 }
 
 export async function deferRun(
@@ -130,22 +103,12 @@ export async function deferRun(
   until: number,
   now: number,
 ): Promise<void> {
-  // the breaker may have closed since the node looked: its wake-up is past, so be due at once.
   // FOR SHARE: a close committing meanwhile waits for this deferral, and then wakes this run too
   const row = await c.get<{ state: string }>(
     "SELECT state FROM breakers WHERE name = ? FOR SHARE",
     [breaker],
   );
-  const closed = row?.state === "closed";
-  const at = closed ? now : until;
-  await leaveRunning(c, lease, {
-    to: RunStatus.pending,
-    set: "scheduled_for = ?, deferred_by = ?, ",
-    params: [at, closed ? null : breaker],
-    reason: `breaker_open:${breaker}`,
-    now,
-    details: { breaker, until: at },
-  });
+  await leaveRunning(c, lease, deferChange(breaker, until, now, row?.state === "closed"));
 }
 
 export function quarantineRun(
@@ -155,16 +118,9 @@ export function quarantineRun(
   error: ErrorInfo,
   now: number,
 ): Promise<void> {
-  return leaveRunning(c, lease, {
-    to: RunStatus.quarantined,
-    set: "quarantine_reason = ?, error = ?, finished_at = ?, ",
-    params: [reason, JSON.stringify(error), now],
-    reason,
-    now,
-    details: { code: error.code, message: error.message },
-  });
+  return leaveRunning(c, lease, quarantineChange(reason, error, now));
 }
 
 export function returnRun(c: PgConn, lease: Lease, reason: string, now: number): Promise<void> {
-  return leaveRunning(c, lease, { to: RunStatus.pending, set: "", params: [], reason, now });
+  return leaveRunning(c, lease, returnChange(reason, now));
 }

@@ -2,6 +2,7 @@ import { NotFoundError } from "../../core/errors/definition-errors.js";
 import { assertTransition, RunStatus, runStatuses } from "../../core/status.js";
 import type { RunRecord, StepResultRecord, TransitionRecord } from "../records.js";
 import { runFromRow, stepResultFromRow, transitionFromRow, type Row } from "../rows.js";
+import { submittedTransition } from "../run-changes.js";
 import type { NewRun, SubmitResult, TransitionFeedQuery } from "../store.js";
 import { insertTransition, type SqliteContext } from "./context.js";
 
@@ -36,17 +37,7 @@ function submitOne(ctx: SqliteContext, run: NewRun): SubmitResult {
       run.createdAt,
     );
   if (changes === 1) {
-    insertTransition(ctx, {
-      runId: run.id,
-      step: null,
-      from: null,
-      to: "pending",
-      reason: "submitted",
-      actor: run.actor,
-      at: run.createdAt,
-      traceId: run.traceId,
-      details: { source: run.source },
-    });
+    insertTransition(ctx, submittedTransition(run));
     return { run: newRunRecord(run, input), created: true };
   }
   const existing = ctx

@@ -5,10 +5,17 @@ import type { ErrorInfo, Lease } from "../records.js";
 import type { Checkpoint, StepFailure } from "../store.js";
 import {
   checkpointTransitions,
+  deferChange,
   failureTransitions,
   checkpointParams,
   insertCheckpointSql,
+  leaveRunningSet,
+  leftRunningTransition,
+  quarantineChange,
+  rescheduleChange,
+  returnChange,
   startedTransition,
+  type LeaveRunning,
 } from "../run-changes.js";
 import { insertTransition, type SqliteContext } from "./context.js";
 
@@ -77,40 +84,15 @@ export function recordStepFailure(ctx: SqliteContext, lease: Lease, failure: Ste
 }
 
 /**
- * The holder lets go of its run: the fenced update that also clears the lease, and the run's
- * transition out of running, in one transaction.
+ * The holder lets go of its run (run-changes.ts decides what each way of leaving writes): the
+ * fenced update that also clears the lease, and the run's transition out of running, in one
+ * transaction.
  */
-function leaveRunning(
-  ctx: SqliteContext,
-  lease: Lease,
-  change: {
-    to: typeof RunStatus.pending | typeof RunStatus.quarantined;
-    /** the other columns it sets, each followed by ", " */
-    set: string;
-    params: unknown[];
-    reason: string;
-    now: number;
-    details?: JsonValue;
-  },
-): void {
+function leaveRunning(ctx: SqliteContext, lease: Lease, change: LeaveRunning): void {
   ctx.write(() => {
-    const traceId = fence(
-      ctx,
-      lease,
-      `status = ?, ${change.set}node_id = NULL, lease_expires_at = NULL, updated_at = ?`,
-      [change.to, ...change.params, change.now],
-    );
-    insertTransition(ctx, {
-      runId: lease.runId,
-      step: null,
-      from: RunStatus.running,
-      to: change.to,
-      reason: change.reason,
-      actor: lease.nodeId,
-      at: change.now,
-      traceId,
-      details: change.details,
-    });
+    const { set, params } = leaveRunningSet(change);
+    const traceId = fence(ctx, lease, set, params);
+    insertTransition(ctx, leftRunningTransition(lease, change, traceId));
   });
 }
 
@@ -121,15 +103,7 @@ export function rescheduleRun(
   reason: string,
   now: number,
 ): void {
-  leaveRunning(ctx, lease, {
-    to: RunStatus.pending,
-    // a retry waits its own delay: no breaker may make it due early
-    set: "scheduled_for = ?, deferred_by = NULL, ",
-    params: [scheduledFor],
-    reason,
-    now,
-    details: { scheduledFor },
-  });
+  leaveRunning(ctx, lease, rescheduleChange(scheduledFor, reason, now));
 }
 
 export function deferRun(
@@ -140,18 +114,8 @@ export function deferRun(
   now: number,
 ): void {
   ctx.write(() => {
-    // the breaker may have closed since the node looked: its wake-up is past, so be due at once
     const state = ctx.sql("SELECT state FROM breakers WHERE name = ?").pluck().get(breaker);
-    const closed = state === "closed";
-    const at = closed ? now : until;
-    leaveRunning(ctx, lease, {
-      to: RunStatus.pending,
-      set: "scheduled_for = ?, deferred_by = ?, ",
-      params: [at, closed ? null : breaker],
-      reason: `breaker_open:${breaker}`,
-      now,
-      details: { breaker, until: at },
-    });
+    leaveRunning(ctx, lease, deferChange(breaker, until, now, state === "closed"));
   });
 }
 
@@ -162,16 +126,9 @@ export function quarantineRun(
   error: ErrorInfo,
   now: number,
 ): void {
-  leaveRunning(ctx, lease, {
-    to: RunStatus.quarantined,
-    set: "quarantine_reason = ?, error = ?, finished_at = ?, ",
-    params: [reason, JSON.stringify(error), now],
-    reason,
-    now,
-    details: { code: error.code, message: error.message },
-  });
+  leaveRunning(ctx, lease, quarantineChange(reason, error, now));
 }
 
 export function returnRun(ctx: SqliteContext, lease: Lease, reason: string, now: number): void {
-  leaveRunning(ctx, lease, { to: RunStatus.pending, set: "", params: [], reason, now });
+  leaveRunning(ctx, lease, returnChange(reason, now));
 }
