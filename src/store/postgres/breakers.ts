@@ -1,14 +1,19 @@
-import {
-  closedBreaker,
-  defaultBreakerPolicy,
-  moveBreaker,
-  type BreakerEvent,
-  type BreakerMove,
-} from "../../core/breaker.js";
-import type { JsonValue } from "../../core/canonical-json.js";
+import { moveBreaker, type BreakerEvent, type BreakerMove } from "../../core/breaker.js";
 import { NotFoundError } from "../../core/errors/definition-errors.js";
 import type { AuditNote } from "../audit.js";
-import { breakerFromRow, breakerTransitionFromRow } from "../breaker-rows.js";
+import {
+  breakerFromRow,
+  breakerTransitionFromRow,
+  breakerTransitionParams,
+  breakerTransitionsSql,
+  insertBreakerTransitionSql,
+  insertDefaultBreakerParams,
+  insertDefaultBreakerSql,
+  moveBreakerParams,
+  moveBreakerSql,
+  upsertBreakerParams,
+  upsertBreakerSql,
+} from "../breaker-rows.js";
 import type {
   BreakerChange,
   BreakerDefinition,
@@ -30,36 +35,15 @@ export async function upsertBreakers(
   actor: string,
   now: number,
 ): Promise<void> {
-  for (const d of defs)
-    await c.run(
-      `INSERT INTO breakers (name, failure_threshold, recovery_timeout_ms, half_open_requests, probe, updated_at, updated_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (name) DO UPDATE SET failure_threshold = excluded.failure_threshold,
-         recovery_timeout_ms = excluded.recovery_timeout_ms,
-         half_open_requests = excluded.half_open_requests, probe = excluded.probe`,
-      [
-        d.name,
-        d.failureThreshold,
-        d.recoveryTimeoutMs,
-        d.halfOpenRequests,
-        d.probe ? 1 : 0,
-        now,
-        actor,
-      ],
-    );
+  for (const d of defs) await c.run(upsertBreakerSql, upsertBreakerParams(d, actor, now));
 }
 
 export async function listBreakerTransitions(
   c: PgConn,
   query: BreakerHistoryQuery,
 ): Promise<BreakerTransitionRecord[]> {
-  const rows =
-    query.breaker === undefined
-      ? await c.all("SELECT * FROM breaker_transitions ORDER BY id DESC LIMIT ?", [query.limit])
-      : await c.all(
-          "SELECT * FROM breaker_transitions WHERE breaker = ? ORDER BY id DESC LIMIT ?",
-          [query.breaker, query.limit],
-        );
+  const params = query.breaker === undefined ? [query.limit] : [query.breaker, query.limit];
+  const rows = await c.all(breakerTransitionsSql(query.breaker), params);
   return rows.map(breakerTransitionFromRow);
 }
 
@@ -79,38 +63,14 @@ export async function applyBreakerEvent(
   const moved = moveBreaker(before, event, before, now);
   let breaker = before;
   if (moved.changed) {
-    const n = moved.next;
-    const row = await c.get(
-      `UPDATE breakers SET state = ?, failures = ?, opened_at = ?, next_attempt_at = ?, backoff_ms = ?,
-         trial_slots = ?, trial_successes = ?, manual = ?, reason = ?, updated_at = ?, updated_by = ?
-       WHERE name = ? RETURNING *`,
-      [
-        n.state,
-        n.failures,
-        n.openedAt,
-        n.nextAttemptAt,
-        n.backoffMs,
-        n.trialSlots,
-        n.trialSuccesses,
-        n.manual ? 1 : 0,
-        n.reason,
-        now,
-        actor,
-        name,
-      ],
-    );
+    const row = await c.get(moveBreakerSql, moveBreakerParams(name, moved.next, actor, now));
     breaker = breakerFromRow(row ?? {});
   }
   let transition: BreakerTransitionRecord | null = null;
   if (moved.transition) {
-    const t = moved.transition;
-    const details: Record<string, JsonValue> = { message: t.message };
-    if (event.kind === "failure") details.code = event.code;
-    if (event.kind === "trip") details.note = event.reason;
-    if (event.kind === "reset") details.note = event.note;
     const row = await c.get(
-      "INSERT INTO breaker_transitions (breaker, from_state, to_state, reason, actor, at, details) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
-      [name, t.from, t.to, t.reason, actor, now, JSON.stringify(details)],
+      insertBreakerTransitionSql,
+      breakerTransitionParams(name, moved.transition, event, actor, now),
     );
     transition = breakerTransitionFromRow(row ?? {});
   }
@@ -128,20 +88,7 @@ export async function applyBreakerEvent(
 }
 
 async function insertDefault(c: PgConn, name: string, actor: string, now: number): Promise<void> {
-  const p = defaultBreakerPolicy;
-  await c.run(
-    `INSERT INTO breakers (name, state, failure_threshold, recovery_timeout_ms, half_open_requests, probe, updated_at, updated_by)
-     VALUES (?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (name) DO NOTHING`,
-    [
-      name,
-      closedBreaker.state,
-      p.failureThreshold,
-      p.recoveryTimeoutMs,
-      p.halfOpenRequests,
-      now,
-      actor,
-    ],
-  );
+  await c.run(insertDefaultBreakerSql, insertDefaultBreakerParams(name, actor, now));
 }
 
 /**
