@@ -39,12 +39,13 @@ import type {
   SubmitResult,
   TransitionFeedQuery,
 } from "../store.js";
-import type {
-  TelemetryDeleteOptions,
-  TelemetryDeleteResult,
-  TelemetryIncrement,
-  TelemetryQuery,
-  TelemetryRecord,
+import {
+  checkTelemetryBefore,
+  type TelemetryDeleteOptions,
+  type TelemetryDeleteResult,
+  type TelemetryIncrement,
+  type TelemetryQuery,
+  type TelemetryRecord,
 } from "../telemetry.js";
 import type { NewToken, TokenRecord } from "../tokens.js";
 import * as audit from "./audit.js";
@@ -314,7 +315,7 @@ export class PostgresStore implements Store {
     before: number,
     options: TelemetryDeleteOptions = {},
   ): Promise<TelemetryDeleteResult> {
-    telemetry.checkBefore(before);
+    checkTelemetryBefore(before);
     return this.write((c) => telemetry.deleteTelemetryBefore(c, before, options));
   }
 

@@ -1,8 +1,11 @@
-import { InvalidInputError } from "../../core/errors/definition-errors.js";
 import {
   checkTelemetryIncrement,
-  minuteMs,
+  countTelemetryBeforeSql,
+  telemetryDeleteAudit,
+  telemetryFilter,
   telemetryFromRow,
+  telemetryOrder,
+  telemetryUpsertParams,
   type TelemetryDeleteOptions,
   type TelemetryDeleteResult,
   type TelemetryIncrement,
@@ -39,18 +42,7 @@ export async function addTelemetry(
 ): Promise<void> {
   // rows in key order: two nodes adding to the same minutes lock them in the same order
   const sorted = [...increments].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
-  for (const inc of sorted)
-    await c.run(upsert, [
-      inc.minute,
-      inc.pipeline,
-      inc.step,
-      inc.kind,
-      inc.label,
-      inc.count,
-      inc.total,
-      inc.max,
-      inc.histogram === null ? null : JSON.stringify(inc.histogram),
-    ]);
+  for (const inc of sorted) await c.run(upsert, telemetryUpsertParams(inc));
 }
 
 const keyOf = (i: TelemetryIncrement): string =>
@@ -61,21 +53,9 @@ export function checkIncrements(increments: readonly TelemetryIncrement[]): void
 }
 
 export async function readTelemetry(c: PgConn, query: TelemetryQuery): Promise<TelemetryRecord[]> {
-  const where = ["minute >= ?"];
-  const params: unknown[] = [Math.floor(query.since / minuteMs) * minuteMs];
-  if (query.until !== undefined) (where.push("minute < ?"), params.push(query.until));
-  if (query.pipeline !== undefined) (where.push("pipeline = ?"), params.push(query.pipeline));
-  if (query.kinds !== undefined) (where.push("kind = ANY(?::text[])"), params.push(query.kinds));
-  const rows = await c.all(
-    `SELECT * FROM telemetry WHERE ${where.join(" AND ")} ORDER BY minute, pipeline, step, kind, label`,
-    params,
-  );
+  const { where, params } = telemetryFilter(query, "kind = ANY(?::text[])", (kinds) => kinds);
+  const rows = await c.all(`SELECT * FROM telemetry WHERE ${where} ${telemetryOrder}`, params);
   return rows.map(telemetryFromRow);
-}
-
-export function checkBefore(before: number): void {
-  if (!Number.isFinite(before))
-    throw new InvalidInputError("telemetry: before must be an epoch ms time", { field: "before" });
 }
 
 export async function deleteTelemetryBefore(
@@ -83,22 +63,11 @@ export async function deleteTelemetryBefore(
   before: number,
   options: TelemetryDeleteOptions,
 ): Promise<TelemetryDeleteResult> {
-  const counted = await c.get<{ n: number; m: number }>(
-    "SELECT count(*) AS n, count(DISTINCT minute) AS m FROM telemetry WHERE minute < ?",
-    [before],
-  );
+  const counted = await c.get<{ n: number; m: number }>(countTelemetryBeforeSql, [before]);
   const result = { rows: counted?.n ?? 0, minutes: counted?.m ?? 0, dryRun: !!options.dryRun };
   if (result.dryRun) return result;
   await c.run("DELETE FROM telemetry WHERE minute < ?", [before]);
-  const note = options.audit;
-  if (note)
-    await insertAudit(c, {
-      at: note.now,
-      actor: note.actor,
-      action: note.action,
-      target: "telemetry",
-      reason: null,
-      details: { ...note.details, before, rows: result.rows, minutes: result.minutes },
-    });
+  const entry = telemetryDeleteAudit(options, before, result);
+  if (entry) await insertAudit(c, entry);
   return result;
 }
