@@ -5,8 +5,9 @@ import { RunStatus, StepStatus, terminalRunStatuses } from "../core/status.js";
 import { AuditAction, type NewAuditEntry } from "./audit.js";
 import { rebuiltReason, type StateDiff } from "./integrity.js";
 import type { PurgeRequest, RetryRequest } from "./operator-requests.js";
-import type { ErrorInfo, Lease, RunRecord } from "./records.js";
-import type { Checkpoint, NewRun, StepFailure } from "./store.js";
+import type { ErrorInfo, Lease, RunRecord, StepResultRecord } from "./records.js";
+import { stepResultFromRow, type Row } from "./rows.js";
+import type { Checkpoint, ClaimedRun, NewRun, StepFailure } from "./store.js";
 
 /**
  * What a change to a run records, decided once for both backends: the transitions of a step's
@@ -102,6 +103,90 @@ export function failureTransitions(
     details: { attempt: failure.attempt, message: failure.error.message },
   });
   return list;
+}
+
+/** The parameters of a transition's INSERT, from run_id to details (SQLite adds its id first). */
+export function transitionParams(t: TransitionInput): unknown[] {
+  return [
+    t.runId,
+    t.step,
+    t.from,
+    t.to,
+    t.reason,
+    t.actor,
+    t.at,
+    t.traceId,
+    t.details === undefined || t.details === null ? null : JSON.stringify(t.details),
+  ];
+}
+
+/** A claimed run's transition, and what the claimer gets: the run, its lease, its checkpoints. */
+export function claimedTransition(run: RunRecord, nodeId: string, now: number): TransitionInput {
+  return {
+    runId: run.id,
+    step: null,
+    from: "pending",
+    to: "running",
+    reason: "claimed",
+    actor: nodeId,
+    at: now,
+    traceId: run.traceId,
+    details: { epoch: run.leaseEpoch },
+  };
+}
+
+export function claimedRuns(
+  runs: RunRecord[],
+  nodeId: string,
+  checkpoints: Map<string, StepResultRecord[]>,
+): ClaimedRun[] {
+  return runs.map((run) => ({
+    run,
+    lease: { runId: run.id, nodeId, epoch: run.leaseEpoch, traceId: run.traceId },
+    checkpoints: checkpoints.get(run.id) ?? [],
+  }));
+}
+
+/** step_results rows grouped by run */
+export function checkpointsByRun(rows: Row[]): Map<string, StepResultRecord[]> {
+  const byRun = new Map<string, StepResultRecord[]>();
+  for (const row of rows) {
+    const result = stepResultFromRow(row);
+    const list = byRun.get(result.runId) ?? [];
+    list.push(result);
+    byRun.set(result.runId, list);
+  }
+  return byRun;
+}
+
+/**
+ * A new run's INSERT; a run of the same pipeline with the same idempotency key makes it insert
+ * nothing. `returning`: PostgreSQL hands the row back (SQLite makes the record itself, as
+ * RETURNING made its writes about twice as costly).
+ */
+export function submitRunSql(returning: boolean): string {
+  return `INSERT INTO runs (id, pipeline, pipeline_version, status, input, priority, idempotency_key, source, trace_id, seed,
+  scheduled_for, created_at, updated_at)
+  VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (pipeline, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING${returning ? " RETURNING *" : ""}`;
+}
+
+/** `input`: the run's input as stored JSON */
+export function submitRunParams(run: NewRun, input: string): unknown[] {
+  return [
+    run.id,
+    run.pipeline,
+    run.pipelineVersion,
+    input,
+    run.priority,
+    run.idempotencyKey,
+    run.source,
+    run.traceId,
+    run.seed,
+    run.scheduledFor,
+    run.createdAt,
+    run.createdAt,
+  ];
 }
 
 /** A new run's first transition. */

@@ -1,9 +1,14 @@
 import type { StepResultRecord } from "../records.js";
-import { runFromRow, stepResultFromRow } from "../rows.js";
+import { runFromRow } from "../rows.js";
 import type { ClaimRequest, ClaimedRun, HeldRun } from "../store.js";
 import { insertTransition, type PgContext, type PgConn } from "./context.js";
 import { lowestPriority } from "./runs.js";
-import { returnedTransition } from "../run-changes.js";
+import {
+  checkpointsByRun,
+  claimedRuns,
+  claimedTransition,
+  returnedTransition,
+} from "../run-changes.js";
 
 /**
  * Claims and leases. A claim locks its pending rows with FOR UPDATE SKIP LOCKED, so nodes
@@ -47,28 +52,12 @@ export async function claimRuns(
         a.scheduledFor - b.scheduledFor ||
         (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     );
-  for (const run of runs) {
-    await insertTransition(c, {
-      runId: run.id,
-      step: null,
-      from: "pending",
-      to: "running",
-      reason: "claimed",
-      actor: req.nodeId,
-      at: req.now,
-      traceId: run.traceId,
-      details: { epoch: run.leaseEpoch },
-    });
-  }
+  for (const run of runs) await insertTransition(c, claimedTransition(run, req.nodeId, req.now));
   const checkpoints = await loadCheckpoints(
     c,
     runs.map((r) => r.id),
   );
-  return runs.map((run) => ({
-    run,
-    lease: { runId: run.id, nodeId: req.nodeId, epoch: run.leaseEpoch, traceId: run.traceId },
-    checkpoints: checkpoints.get(run.id) ?? [],
-  }));
+  return claimedRuns(runs, req.nodeId, checkpoints);
 }
 
 async function loadCheckpoints(
@@ -76,14 +65,7 @@ async function loadCheckpoints(
   runIds: string[],
 ): Promise<Map<string, StepResultRecord[]>> {
   const rows = await c.all("SELECT * FROM step_results WHERE run_id = ANY(?::text[])", [runIds]);
-  const byRun = new Map<string, StepResultRecord[]>();
-  for (const row of rows) {
-    const result = stepResultFromRow(row);
-    const list = byRun.get(result.runId) ?? [];
-    list.push(result);
-    byRun.set(result.runId, list);
-  }
-  return byRun;
+  return checkpointsByRun(rows);
 }
 
 export async function heartbeat(

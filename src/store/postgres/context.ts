@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from "pg";
 import { assertTransition } from "../../core/status.js";
 import type { Row } from "../rows.js";
-import type { TransitionInput } from "../run-changes.js";
+import { transitionParams, type TransitionInput } from "../run-changes.js";
 import { asStoreError } from "./errors.js";
 
 /**
@@ -186,17 +186,7 @@ export async function insertTransition(
   await c.orderTransitions();
   await c.run(
     "INSERT INTO transitions (run_id, step, from_status, to_status, reason, actor, at, trace_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    [
-      t.runId,
-      t.step,
-      t.from,
-      t.to,
-      t.reason,
-      t.actor,
-      t.at,
-      t.traceId,
-      t.details === undefined || t.details === null ? null : JSON.stringify(t.details),
-    ],
+    transitionParams(t),
   );
 }
 

@@ -2,11 +2,13 @@ import { NotFoundError } from "../../core/errors/definition-errors.js";
 import { assertTransition, RunStatus, runStatuses } from "../../core/status.js";
 import type { RunRecord, StepResultRecord, TransitionRecord } from "../records.js";
 import { runFromRow, stepResultFromRow, transitionFromRow, type Row } from "../rows.js";
-import { submittedTransition } from "../run-changes.js";
+import { submitRunParams, submitRunSql, submittedTransition } from "../run-changes.js";
 import { errorMessageChars } from "../run-summary.js";
 import { runListFilter, RunPageBuilder, summaryColumnsSql } from "../run-page.js";
 import type { NewRun, RunPage, RunQuery, SubmitResult, TransitionFeedQuery } from "../store.js";
 import { insertTransition, type PgConn } from "./context.js";
+
+const insertRunSql = submitRunSql(true);
 
 /** Submitting, reading, listing and cancelling runs (the SQLite store's runs.ts, on PostgreSQL). */
 export async function submitRuns(c: PgConn, runs: NewRun[]): Promise<SubmitResult[]> {
@@ -16,26 +18,7 @@ export async function submitRuns(c: PgConn, runs: NewRun[]): Promise<SubmitResul
 }
 
 async function submitOne(c: PgConn, run: NewRun): Promise<SubmitResult> {
-  const row = await c.get(
-    `INSERT INTO runs (id, pipeline, pipeline_version, status, input, priority, idempotency_key, source, trace_id, seed,
-      scheduled_for, created_at, updated_at)
-     VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (pipeline, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING *`,
-    [
-      run.id,
-      run.pipeline,
-      run.pipelineVersion,
-      JSON.stringify(run.input),
-      run.priority,
-      run.idempotencyKey,
-      run.source,
-      run.traceId,
-      run.seed,
-      run.scheduledFor,
-      run.createdAt,
-      run.createdAt,
-    ],
-  );
+  const row = await c.get(insertRunSql, submitRunParams(run, JSON.stringify(run.input)));
   if (row) {
     await insertTransition(c, submittedTransition(run));
     return { run: runFromRow(row), created: true };

@@ -2,9 +2,11 @@ import { NotFoundError } from "../../core/errors/definition-errors.js";
 import { assertTransition, RunStatus, runStatuses } from "../../core/status.js";
 import type { RunRecord, StepResultRecord, TransitionRecord } from "../records.js";
 import { runFromRow, stepResultFromRow, transitionFromRow, type Row } from "../rows.js";
-import { submittedTransition } from "../run-changes.js";
+import { submitRunParams, submitRunSql, submittedTransition } from "../run-changes.js";
 import type { NewRun, SubmitResult, TransitionFeedQuery } from "../store.js";
 import { insertTransition, type SqliteContext } from "./context.js";
+
+const insertRunSql = submitRunSql(false);
 
 /** Submitting, reading, listing and cancelling runs. */
 export function submitRuns(ctx: SqliteContext, runs: NewRun[]): SubmitResult[] {
@@ -15,27 +17,7 @@ function submitOne(ctx: SqliteContext, run: NewRun): SubmitResult {
   // without RETURNING (it made SQLite's writes about twice as costly; see claims.ts): the record
   // is made here from what was inserted, with the columns' defaults
   const input = JSON.stringify(run.input);
-  const { changes } = ctx
-    .sql(
-      `INSERT INTO runs (id, pipeline, pipeline_version, status, input, priority, idempotency_key, source, trace_id, seed,
-        scheduled_for, created_at, updated_at)
-       VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (pipeline, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
-    )
-    .run(
-      run.id,
-      run.pipeline,
-      run.pipelineVersion,
-      input,
-      run.priority,
-      run.idempotencyKey,
-      run.source,
-      run.traceId,
-      run.seed,
-      run.scheduledFor,
-      run.createdAt,
-      run.createdAt,
-    );
+  const { changes } = ctx.sql(insertRunSql).run(...submitRunParams(run, input));
   if (changes === 1) {
     insertTransition(ctx, submittedTransition(run));
     return { run: newRunRecord(run, input), created: true };
