@@ -1,6 +1,15 @@
 import type { JsonValue } from "../../core/canonical-json.js";
 import type { NodeRecord, NodeState, PipelineRecord } from "../records.js";
 import { json, nodeFromRow } from "../rows.js";
+import {
+  pipelineFromRow,
+  pipelineParams,
+  registerNodeParams,
+  registerNodeSql,
+  registerPipelineSql,
+  setSettingSql,
+  settingParams,
+} from "../node-rows.js";
 import type { NewNode } from "../store.js";
 import type { PgConn, PgContext } from "./context.js";
 
@@ -8,25 +17,10 @@ import type { PgConn, PgContext } from "./context.js";
 export async function registerNode(ctx: PgContext, c: PgConn, node: NewNode): Promise<void> {
   // a node id registered again is a new process: what identifies that process is replaced.
   // heartbeat_at is on the lease clock, like every later heartbeat
-  await c.run(
-    `INSERT INTO nodes (id, host, pid, process_space, process_start, capabilities, state, version, started_at, heartbeat_at)
-     VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ${ctx.nowSql()})
-     ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid,
-       process_space = excluded.process_space, process_start = excluded.process_start,
-       capabilities = excluded.capabilities, state = 'active', version = excluded.version,
-       started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`,
-    [
-      node.id,
-      node.host,
-      node.pid,
-      node.process?.space ?? null,
-      node.process?.start ?? null,
-      JSON.stringify(node.capabilities),
-      node.version,
-      node.now,
-      ...ctx.nowParams(node.now),
-    ],
-  );
+  await c.run(registerNodeSql(ctx.nowSql()), [
+    ...registerNodeParams(node),
+    ...ctx.nowParams(node.now),
+  ]);
 }
 
 export async function setNodeState(
@@ -47,21 +41,11 @@ export async function listNodes(c: PgConn): Promise<NodeRecord[]> {
 }
 
 export async function registerPipelines(c: PgConn, pipelines: PipelineRecord[]): Promise<void> {
-  for (const p of pipelines)
-    await c.run(
-      `INSERT INTO pipelines (name, version, definition, registered_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (name) DO UPDATE SET version = excluded.version, definition = excluded.definition, registered_at = excluded.registered_at`,
-      [p.name, p.version, JSON.stringify(p.steps), p.registeredAt],
-    );
+  for (const p of pipelines) await c.run(registerPipelineSql, pipelineParams(p));
 }
 
 export async function listPipelines(c: PgConn): Promise<PipelineRecord[]> {
-  return (await c.all("SELECT * FROM pipelines ORDER BY name")).map((row) => ({
-    name: row.name as string,
-    version: row.version as string,
-    steps: json<PipelineRecord["steps"]>(row.definition),
-    registeredAt: Number(row.registered_at),
-  }));
+  return (await c.all("SELECT * FROM pipelines ORDER BY name")).map(pipelineFromRow);
 }
 
 export async function getSetting(c: PgConn, key: string): Promise<JsonValue | undefined> {
@@ -76,9 +60,5 @@ export async function setSetting(
   actor: string,
   now: number,
 ): Promise<void> {
-  await c.run(
-    `INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)
-     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-    [key, JSON.stringify(value), now, actor],
-  );
+  await c.run(setSettingSql, settingParams(key, value, actor, now));
 }

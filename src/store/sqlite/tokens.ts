@@ -2,7 +2,16 @@ import { NotFoundError } from "../../core/errors/definition-errors.js";
 import type { AuditNote } from "../audit.js";
 import type { OperatorChange } from "../operator-change.js";
 import type { Row } from "../rows.js";
-import { tokenFromRow, type NewToken, type TokenRecord } from "../tokens.js";
+import {
+  createTokenAudit,
+  createTokenParams,
+  createTokenSql,
+  revokeTokenAudit,
+  revokeTokenSql,
+  tokenFromRow,
+  type NewToken,
+  type TokenRecord,
+} from "../tokens.js";
 import { insertAudit } from "./audit.js";
 import type { SqliteContext } from "./context.js";
 
@@ -10,28 +19,8 @@ import type { SqliteContext } from "./context.js";
 
 export function createToken(ctx: SqliteContext, token: NewToken, audit?: AuditNote): TokenRecord {
   return ctx.write(() => {
-    const row = ctx
-      .sql(
-        `INSERT INTO tokens (id, name, role, secret_hash, created_at, created_by)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
-      )
-      .get(
-        token.id,
-        token.name,
-        token.role,
-        token.secretHash,
-        token.createdAt,
-        token.createdBy,
-      ) as Row;
-    if (audit)
-      insertAudit(ctx, {
-        at: token.createdAt,
-        actor: token.createdBy,
-        action: audit.action,
-        target: token.id,
-        reason: null,
-        details: { name: token.name, role: token.role, ...audit.details },
-      });
+    const row = ctx.sql(createTokenSql).get(...createTokenParams(token)) as Row;
+    if (audit) insertAudit(ctx, createTokenAudit(token, audit));
     return tokenFromRow(row);
   });
 }
@@ -46,26 +35,11 @@ export function listTokens(ctx: SqliteContext): TokenRecord[] {
 }
 
 export function revokeToken(ctx: SqliteContext, id: string, change: OperatorChange): TokenRecord {
-  const { actor, at: now, audit } = change;
   return ctx.write(() => {
     const before = getToken(ctx, id);
     if (!before) throw new NotFoundError("token", id);
-    // revoking twice keeps the first revocation's who and when
-    const row = ctx
-      .sql(
-        `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?), revoked_by = coalesce(revoked_by, ?)
-         WHERE id = ? RETURNING *`,
-      )
-      .get(now, actor, id) as Row;
-    if (audit)
-      insertAudit(ctx, {
-        at: now,
-        actor,
-        action: audit.action,
-        target: id,
-        reason: change.reason ?? null,
-        details: { name: before.name, was_revoked: before.revokedAt !== null, ...audit.details },
-      });
+    const row = ctx.sql(revokeTokenSql).get(change.at, change.actor, id) as Row;
+    if (change.audit) insertAudit(ctx, revokeTokenAudit(before, change, change.audit));
     return tokenFromRow(row);
   });
 }
