@@ -189,6 +189,28 @@ export function submitRunParams(run: NewRun, input: string): unknown[] {
   ];
 }
 
+/** An operator's cancel: the lease is dropped and its epoch moved on, so a holder is fenced out. */
+export const cancelRunSql = `UPDATE runs SET status = 'cancelled', node_id = NULL, lease_expires_at = NULL, lease_epoch = lease_epoch + 1,
+  finished_at = ?, updated_at = ? WHERE id = ? RETURNING *`;
+
+export function cancelledTransition(
+  run: RunRecord,
+  reason: string,
+  actor: string,
+  now: number,
+): TransitionInput {
+  return {
+    runId: run.id,
+    step: null,
+    from: run.status,
+    to: RunStatus.cancelled,
+    reason,
+    actor,
+    at: now,
+    traceId: run.traceId,
+  };
+}
+
 /** A new run's first transition. */
 export function submittedTransition(run: NewRun): TransitionInput {
   return {

@@ -2,7 +2,13 @@ import { NotFoundError } from "../../core/errors/definition-errors.js";
 import { assertTransition, RunStatus, runStatuses } from "../../core/status.js";
 import type { RunRecord, StepResultRecord, TransitionRecord } from "../records.js";
 import { runFromRow, stepResultFromRow, transitionFromRow, type Row } from "../rows.js";
-import { submitRunParams, submitRunSql, submittedTransition } from "../run-changes.js";
+import {
+  cancelRunSql,
+  cancelledTransition,
+  submitRunParams,
+  submitRunSql,
+  submittedTransition,
+} from "../run-changes.js";
 import { errorMessageChars } from "../run-summary.js";
 import { runListFilter, RunPageBuilder, summaryColumnsSql } from "../run-page.js";
 import type { NewRun, RunPage, RunQuery, SubmitResult, TransitionFeedQuery } from "../store.js";
@@ -137,20 +143,7 @@ export async function cancelRun(
   const run = await getRun(c, runId, true);
   if (!run) throw new NotFoundError("run", runId);
   assertTransition("run", run.status, RunStatus.cancelled, runId);
-  const row = await c.get(
-    `UPDATE runs SET status = 'cancelled', node_id = NULL, lease_expires_at = NULL, lease_epoch = lease_epoch + 1,
-      finished_at = ?, updated_at = ? WHERE id = ? RETURNING *`,
-    [now, now, runId],
-  );
-  await insertTransition(c, {
-    runId,
-    step: null,
-    from: run.status,
-    to: "cancelled",
-    reason,
-    actor,
-    at: now,
-    traceId: run.traceId,
-  });
+  const row = await c.get(cancelRunSql, [now, now, runId]);
+  await insertTransition(c, cancelledTransition(run, reason, actor, now));
   return { run: runFromRow(row ?? {}), from: run.status };
 }

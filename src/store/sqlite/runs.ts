@@ -2,7 +2,13 @@ import { NotFoundError } from "../../core/errors/definition-errors.js";
 import { assertTransition, RunStatus, runStatuses } from "../../core/status.js";
 import type { RunRecord, StepResultRecord, TransitionRecord } from "../records.js";
 import { runFromRow, stepResultFromRow, transitionFromRow, type Row } from "../rows.js";
-import { submitRunParams, submitRunSql, submittedTransition } from "../run-changes.js";
+import {
+  cancelRunSql,
+  cancelledTransition,
+  submitRunParams,
+  submitRunSql,
+  submittedTransition,
+} from "../run-changes.js";
 import type { NewRun, SubmitResult, TransitionFeedQuery } from "../store.js";
 import { insertTransition, type SqliteContext } from "./context.js";
 
@@ -108,22 +114,8 @@ export function cancelRun(
     const run = getRun(ctx, runId);
     if (!run) throw new NotFoundError("run", runId);
     assertTransition("run", run.status, RunStatus.cancelled, runId);
-    const row = ctx
-      .sql(
-        `UPDATE runs SET status = 'cancelled', node_id = NULL, lease_expires_at = NULL, lease_epoch = lease_epoch + 1,
-          finished_at = ?, updated_at = ? WHERE id = ? RETURNING *`,
-      )
-      .get(now, now, runId) as Row;
-    insertTransition(ctx, {
-      runId,
-      step: null,
-      from: run.status,
-      to: "cancelled",
-      reason,
-      actor,
-      at: now,
-      traceId: run.traceId,
-    });
+    const row = ctx.sql(cancelRunSql).get(now, now, runId) as Row;
+    insertTransition(ctx, cancelledTransition(run, reason, actor, now));
     return runFromRow(row);
   });
 }
