@@ -7,7 +7,9 @@ import {
   type BreakerTransition,
 } from "../core/breaker.js";
 import type { JsonValue } from "../core/canonical-json.js";
+import type { AuditNote } from "./audit.js";
 import type { BreakerDefinition, BreakerRecord, BreakerTransitionRecord } from "./breakers.js";
+import type { OperatorChange } from "./operator-change.js";
 import { jsonOrNull, num, numOrNull, type Row } from "./rows.js";
 
 /** Row -> record mapping of breakers, shared by both backends (see rows.ts). */
@@ -137,4 +139,16 @@ export function breakerTransitionsSql(breaker: string | undefined): string {
   return breaker === undefined
     ? "SELECT * FROM breaker_transitions ORDER BY id DESC LIMIT ?"
     : "SELECT * FROM breaker_transitions WHERE breaker = ? ORDER BY id DESC LIMIT ?";
+}
+
+/** An operator's trip or reset as the event core moves the breaker by, and its audit note. */
+export function operatorBreakerEvent(
+  kind: "trip" | "reset",
+  change: OperatorChange,
+): { event: BreakerEvent; audit: (AuditNote & { reason: string | null }) | undefined } {
+  const { actor, audit } = change;
+  const reason = change.reason ?? null;
+  const event: BreakerEvent =
+    kind === "trip" ? { kind, actor, reason: reason ?? "" } : { kind, actor, note: reason };
+  return { event, audit: audit && { ...audit, reason } };
 }

@@ -1,4 +1,6 @@
 import type { JsonValue } from "../core/canonical-json.js";
+import type { NewAuditEntry } from "./audit.js";
+import type { SettingChange } from "./operator-change.js";
 import type { PipelineRecord } from "./records.js";
 import { json, type Row } from "./rows.js";
 import type { NewNode } from "./store.js";
@@ -62,4 +64,18 @@ export function settingParams(
   now: number,
 ): unknown[] {
   return [key, JSON.stringify(value), now, actor];
+}
+
+/** a setting's change, audited: the entry may name a target other than the setting's key */
+export function settingAudit(key: string, change: SettingChange): NewAuditEntry | null {
+  const { actor, at, audit: note } = change;
+  if (!note) return null;
+  return {
+    at,
+    actor,
+    action: note.action,
+    target: note.target ?? key,
+    reason: change.reason ?? null,
+    details: note.details ?? null,
+  };
 }

@@ -1,7 +1,7 @@
 import type { JsonValue } from "../../core/canonical-json.js";
 import type { RunStatus } from "../../core/status.js";
 import type { AuditNote, AuditPage, AuditQuery, AuditRecord, NewAuditEntry } from "../audit.js";
-import { breakerFromRow } from "../breaker-rows.js";
+import { breakerFromRow, operatorBreakerEvent } from "../breaker-rows.js";
 import type {
   BreakerChange,
   BreakerDefinition,
@@ -23,6 +23,7 @@ import type {
   TransitionRecord,
 } from "../records.js";
 import type { OperatorChange, ReasonedChange, SettingChange } from "../operator-change.js";
+import { settingAudit } from "../node-rows.js";
 import { checkPurge } from "../run-changes.js";
 import type { SourceDefinition, SourceRecord } from "../sources.js";
 import type {
@@ -340,18 +341,19 @@ export class PostgresStore implements Store {
     return this.breakerWrite((c) => breakers.applyBreakerEvent(c, name, signal, actor, now));
   }
   tripBreaker(name: string, change: ReasonedChange): Promise<BreakerChange> {
-    const { actor, at, audit: note, reason } = change;
-    const event = { kind: "trip", actor, reason } as const;
-    return this.breakerWrite((c) =>
-      breakers.applyBreakerEvent(c, name, event, actor, at, note && { ...note, reason }),
-    );
+    return this.operatorBreakerWrite(name, "trip", change);
   }
   resetBreaker(name: string, change: OperatorChange): Promise<BreakerChange> {
-    const { actor, at, audit: note } = change;
-    const reason = change.reason ?? null;
-    const event = { kind: "reset", actor, note: reason } as const;
+    return this.operatorBreakerWrite(name, "reset", change);
+  }
+  private operatorBreakerWrite(
+    name: string,
+    kind: "trip" | "reset",
+    change: OperatorChange,
+  ): Promise<BreakerChange> {
+    const { event, audit: note } = operatorBreakerEvent(kind, change);
     return this.breakerWrite((c) =>
-      breakers.applyBreakerEvent(c, name, event, actor, at, note && { ...note, reason }),
+      breakers.applyBreakerEvent(c, name, event, change.actor, change.at, note),
     );
   }
   private breakerWrite(fn: (c: PgConn) => Promise<BreakerChange>): Promise<BreakerChange> {
@@ -375,18 +377,10 @@ export class PostgresStore implements Store {
     return this.read((c) => nodes.getSetting(c, key));
   }
   async setSetting(key: string, value: JsonValue, change: SettingChange): Promise<void> {
-    const { actor, at, audit: note } = change;
+    const entry = settingAudit(key, change);
     await this.write(async (c) => {
-      await nodes.setSetting(c, key, value, actor, at);
-      if (note)
-        await audit.insertAudit(c, {
-          at,
-          actor,
-          action: note.action,
-          target: note.target ?? key,
-          reason: change.reason ?? null,
-          details: note.details ?? null,
-        });
+      await nodes.setSetting(c, key, value, change.actor, change.at);
+      if (entry) await audit.insertAudit(c, entry);
     });
   }
 
