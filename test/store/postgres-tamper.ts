@@ -1,4 +1,5 @@
 import type { StoreTamper } from "../../src/store/store-case/maintenance.case.test.js";
+import { runFieldColumns } from "./tamper-columns.js";
 import { onSchema } from "./postgres-server.js";
 
 /**
@@ -12,13 +13,7 @@ export function postgresTamper(url: string, schema: string): StoreTamper {
     onSchema(url, schema, (c) => c.query(text, params));
   return {
     async setRunFields(runId, fields) {
-      const columns: [string, unknown][] = [];
-      if (fields.status !== undefined) columns.push(["status", fields.status]);
-      if (fields.nodeId !== undefined) columns.push(["node_id", fields.nodeId]);
-      if (fields.leaseExpiresAt !== undefined)
-        columns.push(["lease_expires_at", fields.leaseExpiresAt]);
-      if (fields.scheduledFor !== undefined) columns.push(["scheduled_for", fields.scheduledFor]);
-      if (fields.output !== undefined) columns.push(["output", fields.output]);
+      const columns = runFieldColumns(fields);
       await sql(
         `UPDATE runs SET ${columns.map(([c], i) => `${c} = $${i + 1}`).join(", ")} WHERE id = $${columns.length + 1}`,
         [...columns.map(([, v]) => v), runId],
