@@ -20,6 +20,8 @@ export interface ListenOptions {
   host: string;
   port: number;
   auth: boolean;
+  /** metrics.auth: false serves GET /metrics without a token, on a loopback bind only */
+  metricsAuth?: boolean;
   accessLog?: boolean;
   node?: () => NodeFigures | undefined;
   /** PEM files (server.tls.cert, server.tls.key): the API speaks HTTPS */
@@ -42,6 +44,11 @@ export async function listenApi(options: ListenOptions): Promise<RunningApi> {
     throw new KeelError(
       "invalid_config",
       `server.auth is false but server.host is ${options.host}: a non-loopback bind without tokens is refused; turn auth on or bind 127.0.0.1`,
+    );
+  if (options.metricsAuth === false && !loopback)
+    throw new KeelError(
+      "invalid_config",
+      `metrics.auth is false but server.host is ${options.host}: /metrics without a token is refused on a non-loopback bind; give Prometheus a viewer token (docs/metrics.md) or bind 127.0.0.1`,
     );
   if (!loopback && !options.tls && !options.allowPlainHttp)
     throw new KeelError(

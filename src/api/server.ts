@@ -10,6 +10,7 @@ import { Authenticator, type Caller } from "./auth.js";
 import { streamEvents } from "./events.js";
 import { toHttpError } from "./errors.js";
 import { clientErrorHandler, frameworkErrors, routeMatcher } from "./framework-errors.js";
+import { metricsPath, registerMetrics } from "./metrics.js";
 import { redactOutput } from "./redact-output.js";
 import { isLoopbackAddress } from "../ops/loopback.js";
 import { parseInput, type AnyOperation, type NodeFigures } from "./operation.js";
@@ -30,6 +31,8 @@ export interface ApiOptions {
   home: string;
   /** false turns tokens off: allowed only when bound to loopback */
   auth: boolean;
+  /** false: GET /metrics answers without a token (metrics.auth; listenApi allows it on loopback only) */
+  metricsAuth?: boolean;
   node?: () => NodeFigures | undefined;
   /** log each request that changes something: actor, route, status, time (security.audit_logging) */
   accessLog?: boolean;
@@ -154,8 +157,11 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
   // who is asking, from the headers alone: a request that fails here is answered before its
   // body is read, so an unauthenticated client cannot make the node parse a megabyte
   const callers = new WeakMap<FastifyRequest, Caller>();
+  const metricsAuth = options.auth && (options.metricsAuth ?? true);
   app.addHook("onRequest", async (request) => {
-    if (!options.auth) refuseForeignHost(request);
+    // an open /metrics is for this machine's Prometheus, like an API without tokens
+    if (!options.auth || (!metricsAuth && request.routeOptions.url === metricsPath))
+      refuseForeignHost(request);
     const role = (request.routeOptions.config as { role?: TokenRole | null } | undefined)?.role;
     if (role) callers.set(request, await auth.authorize(request, role));
   });
@@ -225,6 +231,8 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
       return reply;
     },
   );
+
+  registerMetrics(app, options.keel, metricsAuth);
 
   const health = { role: null, operation: null, response: publicHealthSchema };
   app.get("/health", { config: health }, async (request, reply) => {

@@ -89,6 +89,8 @@ export class KeelClient extends EventEmitter<NodeEvents> {
     }));
     // the store's work hint wakes this instance's node (and only when a run was created)
     const results = await this.store.submitRuns(runs);
+    for (const r of results)
+      this.emit("submitted", { runId: r.run.id, pipeline: r.run.pipeline, created: r.created });
     return results.map((r) => ({ ...r.run, created: r.created }));
   }
 

@@ -10,6 +10,8 @@ export interface NodeEvents {
   /** a run began executing here (its settled event follows, whatever its end) */
   started: [{ runId: string; pipeline: string }];
   step: [StepEvent];
+  /** a run submitted through this Keel instance (its own event, not a node's): created or deduplicated */
+  submitted: [{ runId: string; pipeline: string; created: boolean }];
   /** `ended`: succeeded or quarantined here, or null (retry scheduled, given back, cancelled, lost) */
   settled: [{ runId: string; pipeline: string; ended: RunEnd }];
   progress: [{ runId: string; pipeline: string; bytes: number }];

@@ -9,6 +9,10 @@ const ABSOLUTE_PATH = /(?<![\w:/.])\/(?:[^\s"'`()<>/]+\/)+([^\s"'`()<>/]+)/g;
 
 const FILE_URL = /file:\/\/(?:\/[^\s"'`()<>/]+)*\/([^\s"'`()<>/]+)/g;
 
+// fields that hold a request's URL path (the API access log's `route`): `/v1/runs/:id/cancel`
+// looks like a file path to ABSOLUTE_PATH but names no folder of this machine
+const URL_FIELDS = new Set(["route", "url"]);
+
 export function redactPathText(text: string): string {
   return text.replace(FILE_URL, "file://…/$1").replace(ABSOLUTE_PATH, "…/$1");
 }
@@ -24,6 +28,10 @@ export function redactPaths<T>(value: T, depth = 0): T {
     ) as T;
   if (Array.isArray(value)) return value.map((v) => redactPaths(v, depth + 1)) as T;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = redactPaths(v, depth + 1);
+  for (const [k, v] of Object.entries(value))
+    out[k] =
+      URL_FIELDS.has(k) && typeof v === "string" && v.startsWith("/")
+        ? v
+        : redactPaths(v, depth + 1);
   return out as T;
 }

@@ -222,6 +222,14 @@ export const configSchema = z
             message: `${server.host} is not a loopback address, and API tokens would cross the network in clear: set server.tls.cert and server.tls.key, bind 127.0.0.1 behind a TLS proxy, or set server.allow_plain_http: true`,
           });
       }),
+    /** GET /metrics on the node's API (docs/metrics.md) */
+    metrics: z
+      .object({
+        /** false: Prometheus scrapes without a token; refused unless server.host is loopback */
+        auth: z.boolean().default(true),
+      })
+      .strict()
+      .default({ auth: true }),
     /** the CLI's calls to a node's API (docs/cli.md#a-node-that-does-not-answer) */
     cli: z
       .object({
@@ -323,6 +331,14 @@ export const configSchema = z
       )
       .default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    if (!config.metrics.auth && !mayBeLoopback(config.server.host))
+      ctx.addIssue({
+        code: "custom",
+        path: ["metrics", "auth"],
+        message: `false is refused on a non-loopback host (${config.server.host}): anyone who can reach it could read the metrics; give Prometheus a viewer token (docs/metrics.md), or bind 127.0.0.1`,
+      });
+  });
 
 export type KeelConfig = z.infer<typeof configSchema>;

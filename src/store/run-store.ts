@@ -51,6 +51,12 @@ export interface TransitionFeedQuery {
   newest?: boolean;
 }
 
+/** The queue and the quarantine as counts: pending runs by pipeline, quarantined runs by reason. */
+export interface WaitingCounts {
+  pending: { pipeline: string; runs: number }[];
+  quarantined: { reason: string; runs: number }[];
+}
+
 export interface RunStore {
   registerPipelines(pipelines: PipelineRecord[]): Promise<void>;
   listPipelines(): Promise<PipelineRecord[]>;
@@ -59,6 +65,8 @@ export interface RunStore {
   getRun(id: string): Promise<RunRecord | undefined>;
   listRuns(query: RunQuery): Promise<RunPage>;
   countRunsByStatus(): Promise<Record<RunStatus, number>>;
+  /** each sorted by its name; a quarantined run without a reason counts under "unknown" */
+  countWaiting(): Promise<WaitingCounts>;
   listStepResults(runId: string): Promise<StepResultRecord[]>;
   listTransitions(runId: string): Promise<TransitionRecord[]>;
   /**

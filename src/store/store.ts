@@ -6,7 +6,14 @@ import type { RunStore } from "./run-store.js";
 import type { SourceStore } from "./source-store.js";
 import type { TelemetryStore } from "./telemetry-store.js";
 
-export type { NewRun, RunPage, RunQuery, SubmitResult, TransitionFeedQuery } from "./run-store.js";
+export type {
+  NewRun,
+  RunPage,
+  RunQuery,
+  SubmitResult,
+  TransitionFeedQuery,
+  WaitingCounts,
+} from "./run-store.js";
 export type {
   Checkpoint,
   ClaimRequest,

@@ -25,6 +25,15 @@ describe("path redaction (security.path_redaction)", () => {
     });
   });
 
+  it("leaves a request's URL path alone: the access log's route is not a file", () => {
+    const line = { method: "POST", route: "/v1/runs/:id/cancel", url: "/v1/runs?status=failed" };
+    expect(redactPaths(line)).toEqual(line);
+    expect(redactPaths({ route: "file:///srv/app/x.js", msg: "/srv/app/x.js" })).toEqual({
+      route: "file://…/x.js",
+      msg: "…/x.js",
+    });
+  });
+
   it("a logger with it on writes no full path in messages, fields or error stacks; off, it does", async () => {
     const dir = mkdtempSync(join(tmpdir(), "keel-log-"));
     try {

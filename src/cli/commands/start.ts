@@ -97,6 +97,7 @@ async function runForeground(
         host: server.host,
         port: server.port,
         auth: server.auth,
+        metricsAuth: session.config.metrics.auth,
         tls: server.tls && {
           cert: resolveFromConfig(session.config.file, server.tls.cert),
           key: resolveFromConfig(session.config.file, server.tls.key),

@@ -39,6 +39,7 @@ import type {
   Store,
   SubmitResult,
   TransitionFeedQuery,
+  WaitingCounts,
 } from "../store.js";
 import {
   checkTelemetryBefore,
@@ -175,6 +176,9 @@ export class PostgresStore implements Store {
   }
   countRunsByStatus(): Promise<Record<RunStatus, number>> {
     return this.read((c) => runs.countRunsByStatus(c));
+  }
+  countWaiting(): Promise<WaitingCounts> {
+    return this.read((c) => runs.countWaiting(c));
   }
   listStepResults(runId: string): Promise<StepResultRecord[]> {
     return this.read((c) => runs.listStepResults(c, runId));

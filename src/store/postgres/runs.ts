@@ -11,7 +11,15 @@ import {
 } from "../run-changes.js";
 import { errorMessageChars } from "../run-summary.js";
 import { runListFilter, RunPageBuilder, summaryColumnsSql } from "../run-page.js";
-import type { NewRun, RunPage, RunQuery, SubmitResult, TransitionFeedQuery } from "../store.js";
+import type {
+  NewRun,
+  RunPage,
+  RunQuery,
+  SubmitResult,
+  TransitionFeedQuery,
+  WaitingCounts,
+} from "../store.js";
+import { pendingByPipelineSql, quarantinedByReasonSql, waitingCounts } from "../waiting-counts.js";
 import { insertTransition, type PgConn } from "./context.js";
 
 const insertRunSql = submitRunSql(true);
@@ -81,6 +89,14 @@ export async function countRunsByStatus(c: PgConn): Promise<Record<RunStatus, nu
   );
   for (const row of rows) counts[row.status] = row.n;
   return counts;
+}
+
+/** Read at every metrics scrape: both counts walk partial indexes of pending and quarantined runs. */
+export async function countWaiting(c: PgConn): Promise<WaitingCounts> {
+  return waitingCounts(
+    await c.all<{ pipeline: string; runs: number }>(pendingByPipelineSql),
+    await c.all<{ reason: string; runs: number }>(quarantinedByReasonSql),
+  );
 }
 
 export async function listStepResults(c: PgConn, runId: string): Promise<StepResultRecord[]> {

@@ -9,7 +9,8 @@ import {
   submitRunSql,
   submittedTransition,
 } from "../run-changes.js";
-import type { NewRun, SubmitResult, TransitionFeedQuery } from "../store.js";
+import type { NewRun, SubmitResult, TransitionFeedQuery, WaitingCounts } from "../store.js";
+import { pendingByPipelineSql, quarantinedByReasonSql, waitingCounts } from "../waiting-counts.js";
 import { insertTransition, type SqliteContext } from "./context.js";
 
 const insertRunSql = submitRunSql(false);
@@ -48,6 +49,14 @@ export function countRunsByStatus(ctx: SqliteContext): Record<RunStatus, number>
     counts[row.status] = row.n;
   }
   return counts;
+}
+
+/** Read at every metrics scrape: both counts walk partial indexes of pending and quarantined runs. */
+export function countWaiting(ctx: SqliteContext): WaitingCounts {
+  return waitingCounts(
+    ctx.sql(pendingByPipelineSql).all() as { pipeline: string; runs: number }[],
+    ctx.sql(quarantinedByReasonSql).all() as { reason: string; runs: number }[],
+  );
 }
 
 export function listStepResults(ctx: SqliteContext, runId: string): StepResultRecord[] {

@@ -46,6 +46,7 @@ import type {
   Store,
   SubmitResult,
   TransitionFeedQuery,
+  WaitingCounts,
 } from "../store.js";
 import * as claims from "./claims.js";
 import * as audit from "./audit.js";
@@ -188,6 +189,9 @@ export class SqliteStore implements Store {
   }
   async countRunsByStatus(): Promise<Record<RunStatus, number>> {
     return this.read(() => runs.countRunsByStatus(this.ctx));
+  }
+  async countWaiting(): Promise<WaitingCounts> {
+    return this.read(() => runs.countWaiting(this.ctx));
   }
   async listStepResults(runId: string): Promise<StepResultRecord[]> {
     return this.read(() => runs.listStepResults(this.ctx, runId));

@@ -324,5 +324,25 @@ export function submitCases(h: StoreHandle): void {
         cancelled: 1,
       });
     });
+
+    it("counts pending runs by pipeline and quarantined runs by reason", async () => {
+      expect(await h.store.countWaiting()).toEqual({ pending: [], quarantined: [] });
+      // the claims first: a claim takes the oldest pending run
+      await runInStatus(h.store, "running", { run: { pipeline: "p1" } });
+      await runInStatus(h.store, "quarantined", { quarantineReason: "timeout" });
+      await runInStatus(h.store, "quarantined", { quarantineReason: "max_attempts" });
+      await runInStatus(h.store, "quarantined", { quarantineReason: "timeout" });
+      for (const pipeline of ["p2", "p1", "p2"]) await submit(h.store, { pipeline });
+      expect(await h.store.countWaiting()).toEqual({
+        pending: [
+          { pipeline: "p1", runs: 1 },
+          { pipeline: "p2", runs: 2 },
+        ],
+        quarantined: [
+          { reason: "max_attempts", runs: 1 },
+          { reason: "timeout", runs: 2 },
+        ],
+      });
+    });
   });
 }

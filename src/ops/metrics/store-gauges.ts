@@ -1,0 +1,120 @@
+import { Gauge, type Registry, type RegistryContentType } from "prom-client";
+import { BreakerState } from "../../core/breaker.js";
+import type { RunStatus } from "../../core/status.js";
+import { readEmergency } from "../../engine/emergency.js";
+import type { Store, WaitingCounts } from "../../store/store.js";
+
+type Registers = Registry<RegistryContentType>[];
+
+interface StoreFigures {
+  at: number;
+  runs: Record<RunStatus, number>;
+  waiting: WaitingCounts;
+  /** when the oldest pending run of each registered pipeline became due, or null */
+  dueAt: Map<string, number | null>;
+  breakers: { name: string; state: BreakerState }[];
+  emergency: boolean;
+}
+
+/**
+ * Gauges the store knows for the whole cluster, read when Prometheus scrapes, not kept current
+ * by the node: a handful of indexed reads, reused for `cacheMs` so that a scrape every second (or
+ * two Prometheus servers scraping) costs the store one read of each per second at most.
+ */
+export class StoreGauges {
+  private figures: StoreFigures | undefined;
+  private reading: Promise<StoreFigures> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    registers: Registers,
+    private readonly cacheMs: number,
+    private readonly clock: () => number = Date.now,
+  ) {
+    const gauge = (
+      name: string,
+      help: string,
+      labelNames: string[],
+      set: (g: Gauge, f: StoreFigures) => void,
+    ) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers,
+        async collect() {
+          const figures = await self.read();
+          this.reset();
+          set(this, figures);
+        },
+      });
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- collect() gets the gauge as this
+    const self = this;
+    gauge("keel_runs", "Runs in the store by status (every node's)", ["status"], (g, f) => {
+      for (const [status, count] of Object.entries(f.runs)) g.set({ status }, count);
+    });
+    gauge(
+      "keel_queue_depth",
+      "Pending runs in the store, due or scheduled, by pipeline (0 for a registered pipeline with none)",
+      ["pipeline"],
+      (g, f) => {
+        for (const pipeline of f.dueAt.keys()) g.set({ pipeline }, 0);
+        for (const { pipeline, runs } of f.waiting.pending) g.set({ pipeline }, runs);
+      },
+    );
+    gauge(
+      "keel_queue_oldest_due_age_seconds",
+      "How long the oldest due pending run of each pipeline has waited (0 when none is due)",
+      ["pipeline"],
+      (g, f) => {
+        for (const [pipeline, dueAt] of f.dueAt)
+          g.set({ pipeline }, dueAt === null ? 0 : Math.max(0, f.at - dueAt) / 1000);
+      },
+    );
+    gauge(
+      "keel_quarantine_size",
+      "Runs in quarantine in the store, by reason",
+      ["reason"],
+      (g, f) => {
+        for (const { reason, runs } of f.waiting.quarantined) g.set({ reason }, runs);
+      },
+    );
+    gauge(
+      "keel_breaker_state",
+      "1 for each breaker's current state (closed, open, half_open), 0 for the others",
+      ["breaker", "state"],
+      (g, f) => {
+        for (const b of f.breakers)
+          for (const state of Object.values(BreakerState))
+            g.set({ breaker: b.name, state }, b.state === state ? 1 : 0);
+      },
+    );
+    gauge("keel_emergency_stop", "1 while the store-wide emergency stop is on", [], (g, f) =>
+      g.set(f.emergency ? 1 : 0),
+    );
+  }
+
+  /** the figures of the last read while they are fresh; one read at a time otherwise */
+  private read(): Promise<StoreFigures> {
+    const now = this.clock();
+    if (this.figures && now - this.figures.at < this.cacheMs) return Promise.resolve(this.figures);
+    this.reading ??= this.load(now).finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  private async load(at: number): Promise<StoreFigures> {
+    const pipelines = [...new Set((await this.store.listPipelines()).map((p) => p.name))];
+    const dueAt = new Map<string, number | null>();
+    for (const pipeline of pipelines) dueAt.set(pipeline, await this.store.nextDueAt([pipeline]));
+    const figures: StoreFigures = {
+      at,
+      runs: await this.store.countRunsByStatus(),
+      waiting: await this.store.countWaiting(),
+      dueAt,
+      breakers: (await this.store.listBreakers()).map((b) => ({ name: b.name, state: b.state })),
+      emergency: (await readEmergency(this.store)).on,
+    };
+    this.figures = figures;
+    return figures;
+  }
+}
