@@ -19,6 +19,7 @@ import { registerTelemetry } from "./commands/telemetry.js";
 import { intFlag } from "./flags.js";
 import { UsageError, parseFormat, type Format } from "./output.js";
 import { ExitCode, reportError } from "./run-command.js";
+import { applyStoreOption } from "./store-option.js";
 import type { GlobalOptions } from "./session.js";
 
 /**
@@ -32,6 +33,10 @@ export function buildProgram(): Command {
     .addOption(new Option("--format <format>", "output: table | json").default("table"))
     .option("--config <file>", "config file (default ./keel.yaml, or $KEEL_CONFIG)")
     .option("--home <dir>", "data folder (default $KEEL_HOME or ~/.keel)")
+    .option(
+      "--store <url>",
+      "store: postgres://user@host/db[?schema=keel] or a SQLite file (default $KEEL_STORE, else $KEEL_HOME/keel.db)",
+    )
     .option(
       "--token <token>",
       "API token for a running node (default $KEEL_TOKEN, else $KEEL_HOME/admin.token)",
@@ -59,9 +64,10 @@ $KEEL_HOME/admin.token); with none, they work on the store directly. A node that
 within --api-timeout (frozen, overloaded): read-only commands show the store and say so, commands
 that change something fail and name \`keel stop --force\`.
 
-Environment: KEEL_HOME, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEEL_CLI_API_TIMEOUT_MS,
+Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEEL_CLI_API_TIMEOUT_MS,
   KEEL_<SECTION>_<KEY> (overrides keel.yaml)`,
     );
+  program.hook("preAction", () => applyStoreOption(program.opts()));
   const global = (): GlobalOptions => {
     const opts = program.opts<{
       format: string;

@@ -19,6 +19,14 @@ export const configSchema = z
     store: z
       .object({
         durability: z.enum(["normal", "full"]).default("normal"),
+        /** a PostgreSQL store (postgres://user@host:5432/db?schema=keel); unset: SQLite in the home */
+        url: z
+          .string()
+          .regex(
+            /^postgres(ql)?:\/\//i,
+            "must be a postgres:// or postgresql:// URL (postgres://user@host:5432/db?schema=keel); leave it out for the SQLite file in the home folder",
+          )
+          .optional(),
         /** a running node's page-by-page check of the store file (ms); 0: only when a query meets damage */
         check_interval_ms: z.number().int().min(0).max(86_400_000).default(300_000),
       })

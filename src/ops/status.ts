@@ -1,8 +1,8 @@
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import type { RunStatus } from "../core/status.js";
 import type { NodeRecord } from "../store/records.js";
-import { openStore, sqlitePathFor, storePathFor } from "../store/open-store.js";
+import { openStore, storeLocation } from "../store/open-store.js";
 import { inspectStoreFile } from "../store/files.js";
 import { nodeOfHome } from "./health/node.js";
 import { oldestDueAt } from "./health/queue.js";
@@ -52,7 +52,7 @@ function expired(node: NodeRecord, now: number): boolean {
 export async function readStatus(home: string, now: number = Date.now()): Promise<StatusReport> {
   const pid = readLivePid(home);
   // KEEL_STORE, when set, names the file the node uses: the one to look at
-  const file = sqlitePathFor({ home }) ?? storePathFor(home);
+  const file = storeLocation(home);
   const state = inspectStoreFile(file);
   const report: StatusReport = {
     home,
@@ -102,7 +102,8 @@ export async function readStatus(home: string, now: number = Date.now()): Promis
   return report;
 }
 
-function storeBytes(file: string): number {
+function storeBytes(file: string): number | null {
+  if (!existsSync(file)) return null; // a PostgreSQL store has no file
   let bytes = statSync(file).size;
   try {
     bytes += statSync(`${file}-wal`).size;

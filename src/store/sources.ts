@@ -1,3 +1,4 @@
+import { num, numOrNull, type Row } from "./rows.js";
 import type { JsonValue } from "../core/canonical-json.js";
 
 /**
@@ -27,4 +28,23 @@ export interface SourceRecord extends SourceDefinition {
   lastTickAt: number | null;
   nextTickAt: number | null;
   updatedAt: number;
+}
+
+/** Row -> record, for both backends (numbers may arrive as strings from PostgreSQL). */
+export function sourceFromRow(row: Row): SourceRecord {
+  return {
+    name: row.name as string,
+    kind: row.kind as SourceKind,
+    pipeline: row.pipeline as string,
+    schedule: (row.schedule as string | null) ?? null,
+    input: JSON.parse(row.input as string) as SourceRecord["input"],
+    timezone: (row.timezone as string | null) ?? null,
+    paused: num(row.paused) === 1,
+    pauseReason: (row.pause_reason as string | null) ?? null,
+    pausedBy: (row.paused_by as string | null) ?? null,
+    pausedAt: numOrNull(row.paused_at),
+    lastTickAt: numOrNull(row.last_tick_at),
+    nextTickAt: numOrNull(row.next_tick_at),
+    updatedAt: num(row.updated_at),
+  };
 }

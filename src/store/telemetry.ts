@@ -1,5 +1,6 @@
+import { InvalidInputError } from "../core/errors/definition-errors.js";
 import type { LatencyHistogram } from "../core/latency-histogram.js";
-import type { AuditNote } from "./audit.js";
+import type { AuditNote, NewAuditEntry } from "./audit.js";
 import { json, type Row } from "./rows.js";
 
 /**
@@ -104,5 +105,83 @@ export function telemetryFromRow(row: Row): TelemetryRecord {
     histogram: histogram
       ? Object.fromEntries(Object.entries(histogram).map(([b, n]) => [Number(b), Number(n)]))
       : null,
+  };
+}
+
+/** Bad increments are refused whole, before anything is written. */
+export function checkTelemetryIncrement(inc: TelemetryIncrement): void {
+  const bad = (field: string, why: string): never => {
+    throw new InvalidInputError(`telemetry increment: ${field} ${why}`, { field });
+  };
+  if (!Number.isInteger(inc.minute) || inc.minute % minuteMs !== 0)
+    bad("minute", "must be the epoch ms of a minute's start");
+  if (!telemetryKinds.includes(inc.kind))
+    bad("kind", `must be one of ${telemetryKinds.join(", ")}`);
+  if (!Number.isInteger(inc.count) || inc.count < 0) bad("count", "must be a whole number >= 0");
+  if (!Number.isFinite(inc.total)) bad("total", "must be a finite number");
+}
+
+/*
+ * What both backends' telemetry writes and reads share (sqlite/telemetry.ts, postgres/telemetry.ts):
+ * each keeps only its own upsert (the histogram merge is spelled in each dialect's JSON functions).
+ */
+
+/** an increment as the upsert's parameters: key columns, then count, total, max and histogram */
+export function telemetryUpsertParams(inc: TelemetryIncrement): unknown[] {
+  return [
+    inc.minute,
+    inc.pipeline,
+    inc.step,
+    inc.kind,
+    inc.label,
+    inc.count,
+    inc.total,
+    inc.max,
+    inc.histogram === null ? null : JSON.stringify(inc.histogram),
+  ];
+}
+
+/**
+ * The WHERE of a telemetry read and its parameters; `kindIn` is the backend's test of `kind`
+ * against a list passed as one parameter, and `kindsParam` that parameter.
+ */
+export function telemetryFilter(
+  query: TelemetryQuery,
+  kindIn: string,
+  kindsParam: (kinds: readonly TelemetryKind[]) => unknown,
+): { where: string; params: unknown[] } {
+  const where = ["minute >= ?"];
+  const params: unknown[] = [Math.floor(query.since / minuteMs) * minuteMs];
+  if (query.until !== undefined) (where.push("minute < ?"), params.push(query.until));
+  if (query.pipeline !== undefined) (where.push("pipeline = ?"), params.push(query.pipeline));
+  if (query.kinds !== undefined) (where.push(kindIn), params.push(kindsParam(query.kinds)));
+  return { where: where.join(" AND "), params };
+}
+
+export const telemetryOrder = "ORDER BY minute, pipeline, step, kind, label";
+
+export function checkTelemetryBefore(before: number): void {
+  if (!Number.isFinite(before))
+    throw new InvalidInputError("telemetry: before must be an epoch ms time", { field: "before" });
+}
+
+export const countTelemetryBeforeSql =
+  "SELECT count(*) AS n, count(DISTINCT minute) AS m FROM telemetry WHERE minute < ?";
+
+/** an operator's clean: its audit entry (none for retention's) */
+export function telemetryDeleteAudit(
+  options: TelemetryDeleteOptions,
+  before: number,
+  result: TelemetryDeleteResult,
+): NewAuditEntry | null {
+  const note = options.audit;
+  if (!note) return null;
+  return {
+    at: note.now,
+    actor: note.actor,
+    action: note.action,
+    target: "telemetry",
+    reason: null,
+    details: { ...note.details, before, rows: result.rows, minutes: result.minutes },
   };
 }

@@ -1,5 +1,6 @@
 import { Database } from "../../src/store/sqlite/driver.js";
 import type { StoreTamper } from "../../src/store/store-case/maintenance.case.test.js";
+import { runFieldColumns } from "./tamper-columns.js";
 import { damageObject } from "./sqlite-pages.js";
 
 /**
@@ -13,11 +14,7 @@ export function sqliteTamper(path: string): { tamper: StoreTamper; close: () => 
   const conn = (): InstanceType<typeof Database> => (db ??= new Database(path));
   const tamper: StoreTamper = {
     async setRunFields(runId, fields) {
-      const columns: [string, unknown][] = [];
-      if (fields.status !== undefined) columns.push(["status", fields.status]);
-      if (fields.nodeId !== undefined) columns.push(["node_id", fields.nodeId]);
-      if (fields.leaseExpiresAt !== undefined)
-        columns.push(["lease_expires_at", fields.leaseExpiresAt]);
+      const columns = runFieldColumns(fields);
       conn()
         .prepare(`UPDATE runs SET ${columns.map(([c]) => `${c} = ?`).join(", ")} WHERE id = ?`)
         .run(...columns.map(([, v]) => v), runId);

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
-import { openStore, sqlitePathFor, storePathFor } from "../../store/open-store.js";
+import { openStore, storeLocation } from "../../store/open-store.js";
 import { inspectStoreFile } from "../../store/files.js";
 import type { Store } from "../../store/store.js";
 import { readLivePid } from "../pidfile.js";
@@ -62,7 +62,7 @@ export async function checkHealth(
   const clock = options.clock ?? Date.now;
   const wanted = options.components ?? healthComponents;
   // KEEL_STORE, when set, names the file the node uses: the one to look at
-  const file = sqlitePathFor({ home }) ?? storePathFor(home);
+  const file = storeLocation(home);
   const open = (): Store => openStore({ home, readonly: true });
   // read once: every component that cares judges the same pidfile
   const pid = readLivePid(home);

@@ -1,14 +1,19 @@
-import {
-  closedBreaker,
-  defaultBreakerPolicy,
-  moveBreaker,
-  type BreakerEvent,
-  type BreakerMove,
-} from "../../core/breaker.js";
-import type { JsonValue } from "../../core/canonical-json.js";
+import { moveBreaker, type BreakerEvent, type BreakerMove } from "../../core/breaker.js";
 import { NotFoundError } from "../../core/errors/definition-errors.js";
 import type { AuditNote } from "../audit.js";
-import { breakerFromRow, breakerTransitionFromRow } from "../breaker-rows.js";
+import {
+  breakerFromRow,
+  breakerTransitionFromRow,
+  breakerTransitionParams,
+  breakerTransitionsSql,
+  insertBreakerTransitionSql,
+  insertDefaultBreakerParams,
+  insertDefaultBreakerSql,
+  moveBreakerParams,
+  moveBreakerSql,
+  upsertBreakerParams,
+  upsertBreakerSql,
+} from "../breaker-rows.js";
 import type {
   BreakerChange,
   BreakerDefinition,
@@ -32,24 +37,8 @@ export function upsertBreakers(
   now: number,
 ): void {
   ctx.write(() => {
-    for (const d of defs)
-      ctx
-        .sql(
-          `INSERT INTO breakers (name, failure_threshold, recovery_timeout_ms, half_open_requests, probe, updated_at, updated_by)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (name) DO UPDATE SET failure_threshold = excluded.failure_threshold,
-             recovery_timeout_ms = excluded.recovery_timeout_ms,
-             half_open_requests = excluded.half_open_requests, probe = excluded.probe`,
-        )
-        .run(
-          d.name,
-          d.failureThreshold,
-          d.recoveryTimeoutMs,
-          d.halfOpenRequests,
-          d.probe ? 1 : 0,
-          now,
-          actor,
-        );
+    const upsert = ctx.sql(upsertBreakerSql);
+    for (const d of defs) upsert.run(...upsertBreakerParams(d, actor, now));
   });
 }
 
@@ -57,12 +46,8 @@ export function listBreakerTransitions(
   ctx: SqliteContext,
   query: BreakerHistoryQuery,
 ): BreakerTransitionRecord[] {
-  const rows =
-    query.breaker === undefined
-      ? ctx.sql("SELECT * FROM breaker_transitions ORDER BY id DESC LIMIT ?").all(query.limit)
-      : ctx
-          .sql("SELECT * FROM breaker_transitions WHERE breaker = ? ORDER BY id DESC LIMIT ?")
-          .all(query.breaker, query.limit);
+  const params = query.breaker === undefined ? [query.limit] : [query.breaker, query.limit];
+  const rows = ctx.sql(breakerTransitionsSql(query.breaker)).all(...params);
   return (rows as Row[]).map(breakerTransitionFromRow);
 }
 
@@ -83,41 +68,16 @@ export function applyBreakerEvent(
     const moved = moveBreaker(before, event, before, now);
     let breaker = before;
     if (moved.changed) {
-      const n = moved.next;
       const row = ctx
-        .sql(
-          `UPDATE breakers SET state = ?, failures = ?, opened_at = ?, next_attempt_at = ?, backoff_ms = ?,
-             trial_slots = ?, trial_successes = ?, manual = ?, reason = ?, updated_at = ?, updated_by = ?
-           WHERE name = ? RETURNING *`,
-        )
-        .get(
-          n.state,
-          n.failures,
-          n.openedAt,
-          n.nextAttemptAt,
-          n.backoffMs,
-          n.trialSlots,
-          n.trialSuccesses,
-          n.manual ? 1 : 0,
-          n.reason,
-          now,
-          actor,
-          name,
-        ) as Row;
+        .sql(moveBreakerSql)
+        .get(...moveBreakerParams(name, moved.next, actor, now)) as Row;
       breaker = breakerFromRow(row);
     }
     let transition: BreakerTransitionRecord | null = null;
     if (moved.transition) {
-      const t = moved.transition;
-      const details: Record<string, JsonValue> = { message: t.message };
-      if (event.kind === "failure") details.code = event.code;
-      if (event.kind === "trip") details.note = event.reason;
-      if (event.kind === "reset") details.note = event.note;
       const row = ctx
-        .sql(
-          "INSERT INTO breaker_transitions (breaker, from_state, to_state, reason, actor, at, details) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
-        )
-        .get(name, t.from, t.to, t.reason, actor, now, JSON.stringify(details)) as Row;
+        .sql(insertBreakerTransitionSql)
+        .get(...breakerTransitionParams(name, moved.transition, event, actor, now)) as Row;
       transition = breakerTransitionFromRow(row);
     }
     if (audit)
@@ -135,21 +95,7 @@ export function applyBreakerEvent(
 }
 
 function insertDefault(ctx: SqliteContext, name: string, actor: string, now: number): void {
-  const p = defaultBreakerPolicy;
-  ctx
-    .sql(
-      `INSERT INTO breakers (name, state, failure_threshold, recovery_timeout_ms, half_open_requests, probe, updated_at, updated_by)
-       VALUES (?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT (name) DO NOTHING`,
-    )
-    .run(
-      name,
-      closedBreaker.state,
-      p.failureThreshold,
-      p.recoveryTimeoutMs,
-      p.halfOpenRequests,
-      now,
-      actor,
-    );
+  ctx.sql(insertDefaultBreakerSql).run(...insertDefaultBreakerParams(name, actor, now));
 }
 
 /**

@@ -1,8 +1,14 @@
 import type { StepResultRecord } from "../records.js";
-import { runFromRow, stepResultFromRow, type Row } from "../rows.js";
+import { runFromRow, type Row } from "../rows.js";
 import type { ClaimRequest, ClaimedRun, HeldRun } from "../store.js";
 import { insertTransition, rowFromValues, type SqliteContext } from "./context.js";
 import { lowestPriority } from "./runs.js";
+import {
+  checkpointsByRun,
+  claimedRuns,
+  claimedTransition,
+  returnedTransition,
+} from "../run-changes.js";
 
 /**
  * Claims and leases. One BEGIN IMMEDIATE claims a batch; every claim bumps the run's lease epoch,
@@ -52,28 +58,12 @@ export function claimRuns(ctx: SqliteContext, req: ClaimRequest): ClaimedRun[] {
     if (rows.length === 0) return [];
     // in the SELECT's order: priority, then due time, then id
     const runs = rows.map(runFromRow);
-    for (const run of runs) {
-      insertTransition(ctx, {
-        runId: run.id,
-        step: null,
-        from: "pending",
-        to: "running",
-        reason: "claimed",
-        actor: req.nodeId,
-        at: req.now,
-        traceId: run.traceId,
-        details: { epoch: run.leaseEpoch },
-      });
-    }
+    for (const run of runs) insertTransition(ctx, claimedTransition(run, req.nodeId, req.now));
     const checkpoints = loadCheckpoints(
       ctx,
       runs.map((r) => r.id),
     );
-    return runs.map((run) => ({
-      run,
-      lease: { runId: run.id, nodeId: req.nodeId, epoch: run.leaseEpoch, traceId: run.traceId },
-      checkpoints: checkpoints.get(run.id) ?? [],
-    }));
+    return claimedRuns(runs, req.nodeId, checkpoints);
   });
 }
 
@@ -81,14 +71,7 @@ function loadCheckpoints(ctx: SqliteContext, runIds: string[]): Map<string, Step
   const rows = ctx
     .sql("SELECT * FROM step_results WHERE run_id IN (SELECT value FROM json_each(?))")
     .all(JSON.stringify(runIds)) as Row[];
-  const byRun = new Map<string, StepResultRecord[]>();
-  for (const row of rows) {
-    const result = stepResultFromRow(row);
-    const list = byRun.get(result.runId) ?? [];
-    list.push(result);
-    byRun.set(result.runId, list);
-  }
-  return byRun;
+  return checkpointsByRun(rows);
 }
 
 export function heartbeat(
@@ -129,19 +112,7 @@ function returnToPending(
          WHERE status = 'running' AND ${where} RETURNING id, trace_id, lease_epoch`,
       )
       .all(now, ...params) as { id: string; trace_id: string; lease_epoch: number }[];
-    for (const row of rows) {
-      insertTransition(ctx, {
-        runId: row.id,
-        step: null,
-        from: "running",
-        to: "pending",
-        reason,
-        actor: "system",
-        at: now,
-        traceId: row.trace_id,
-        details: { epoch: row.lease_epoch },
-      });
-    }
+    for (const row of rows) insertTransition(ctx, returnedTransition(row, reason, now));
     return rows.map((r) => r.id);
   });
 }

@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
-import type { JsonValue } from "../../core/canonical-json.js";
 import { assertTransition } from "../../core/status.js";
 import type { Row } from "../rows.js";
+import { transitionParams, type TransitionInput } from "../run-changes.js";
 import { asStoreFull } from "./disk-full.js";
 import type { SqliteDb } from "./open.js";
 import { StorageGuard } from "./storage-guard.js";
@@ -164,18 +164,6 @@ export function isBusy(error: unknown): boolean {
   return typeof code === "string" && code.startsWith("SQLITE_BUSY");
 }
 
-export interface TransitionInput {
-  runId: string;
-  step: string | null;
-  from: string | null;
-  to: string;
-  reason: string;
-  actor: string;
-  at: number;
-  traceId: string | null;
-  details?: JsonValue | null;
-}
-
 /**
  * Records a status change, after the one check of the transition table (core/status.ts): an
  * illegal pair throws and the caller's transaction rolls back whatever it already changed.
@@ -191,18 +179,7 @@ export function insertTransition(
     .sql(
       "INSERT INTO transitions (id, run_id, step, from_status, to_status, reason, actor, at, trace_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .run(
-      ctx.nextTransitionId(),
-      t.runId,
-      t.step,
-      t.from,
-      t.to,
-      t.reason,
-      t.actor,
-      t.at,
-      t.traceId,
-      t.details === undefined || t.details === null ? null : JSON.stringify(t.details),
-    );
+    .run(ctx.nextTransitionId(), ...transitionParams(t));
 }
 
 /** Tables keyed by name (sources, breakers): every record in name order, or one. */

@@ -2,8 +2,18 @@ import { NotFoundError } from "../../core/errors/definition-errors.js";
 import { assertTransition, RunStatus, runStatuses } from "../../core/status.js";
 import type { RunRecord, StepResultRecord, TransitionRecord } from "../records.js";
 import { runFromRow, stepResultFromRow, transitionFromRow, type Row } from "../rows.js";
+import {
+  cancelRunSql,
+  cancelledTransition,
+  submitRunParams,
+  submitRunSql,
+  submittedTransition,
+} from "../run-changes.js";
 import type { NewRun, SubmitResult, TransitionFeedQuery, WaitingCounts } from "../store.js";
+import { pendingByPipelineSql, quarantinedByReasonSql, waitingCounts } from "../waiting-counts.js";
 import { insertTransition, type SqliteContext } from "./context.js";
+
+const insertRunSql = submitRunSql(false);
 
 /** Submitting, reading, listing and cancelling runs. */
 export function submitRuns(ctx: SqliteContext, runs: NewRun[]): SubmitResult[] {
@@ -14,39 +24,9 @@ function submitOne(ctx: SqliteContext, run: NewRun): SubmitResult {
   // without RETURNING (it made SQLite's writes about twice as costly; see claims.ts): the record
   // is made here from what was inserted, with the columns' defaults
   const input = JSON.stringify(run.input);
-  const { changes } = ctx
-    .sql(
-      `INSERT INTO runs (id, pipeline, pipeline_version, status, input, priority, idempotency_key, source, trace_id, seed,
-        scheduled_for, created_at, updated_at)
-       VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (pipeline, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
-    )
-    .run(
-      run.id,
-      run.pipeline,
-      run.pipelineVersion,
-      input,
-      run.priority,
-      run.idempotencyKey,
-      run.source,
-      run.traceId,
-      run.seed,
-      run.scheduledFor,
-      run.createdAt,
-      run.createdAt,
-    );
+  const { changes } = ctx.sql(insertRunSql).run(...submitRunParams(run, input));
   if (changes === 1) {
-    insertTransition(ctx, {
-      runId: run.id,
-      step: null,
-      from: null,
-      to: "pending",
-      reason: "submitted",
-      actor: run.actor,
-      at: run.createdAt,
-      traceId: run.traceId,
-      details: { source: run.source },
-    });
+    insertTransition(ctx, submittedTransition(run));
     return { run: newRunRecord(run, input), created: true };
   }
   const existing = ctx
@@ -73,20 +53,10 @@ export function countRunsByStatus(ctx: SqliteContext): Record<RunStatus, number>
 
 /** Read at every metrics scrape: both counts walk partial indexes of pending and quarantined runs. */
 export function countWaiting(ctx: SqliteContext): WaitingCounts {
-  const pending = ctx
-    .sql(
-      "SELECT pipeline, count(*) AS runs FROM runs WHERE status = 'pending' GROUP BY pipeline ORDER BY pipeline",
-    )
-    .all() as { pipeline: string; runs: number }[];
-  const quarantined = ctx
-    .sql(
-      "SELECT coalesce(quarantine_reason, 'unknown') AS reason, count(*) AS runs FROM runs WHERE status = 'quarantined' GROUP BY 1 ORDER BY 1",
-    )
-    .all() as { reason: string; runs: number }[];
-  return {
-    pending: pending.map((r) => ({ pipeline: r.pipeline, runs: r.runs })),
-    quarantined: quarantined.map((r) => ({ reason: r.reason, runs: r.runs })),
-  };
+  return waitingCounts(
+    ctx.sql(pendingByPipelineSql).all() as { pipeline: string; runs: number }[],
+    ctx.sql(quarantinedByReasonSql).all() as { reason: string; runs: number }[],
+  );
 }
 
 export function listStepResults(ctx: SqliteContext, runId: string): StepResultRecord[] {
@@ -153,22 +123,8 @@ export function cancelRun(
     const run = getRun(ctx, runId);
     if (!run) throw new NotFoundError("run", runId);
     assertTransition("run", run.status, RunStatus.cancelled, runId);
-    const row = ctx
-      .sql(
-        `UPDATE runs SET status = 'cancelled', node_id = NULL, lease_expires_at = NULL, lease_epoch = lease_epoch + 1,
-          finished_at = ?, updated_at = ? WHERE id = ? RETURNING *`,
-      )
-      .get(now, now, runId) as Row;
-    insertTransition(ctx, {
-      runId,
-      step: null,
-      from: run.status,
-      to: "cancelled",
-      reason,
-      actor,
-      at: now,
-      traceId: run.traceId,
-    });
+    const row = ctx.sql(cancelRunSql).get(now, now, runId) as Row;
+    insertTransition(ctx, cancelledTransition(run, reason, actor, now));
     return runFromRow(row);
   });
 }

@@ -1,29 +1,11 @@
 import { NotFoundError } from "../../core/errors/definition-errors.js";
 import type { OperatorChange } from "../operator-change.js";
-import type { SourceDefinition, SourceKind, SourceRecord } from "../sources.js";
+import { sourceFromRow, type SourceDefinition, type SourceRecord } from "../sources.js";
 import type { Row } from "../rows.js";
 import { auditChange } from "./audit.js";
 import { recordByName, recordsByName, type SqliteContext } from "./context.js";
 
 /** Sources: definitions upserted by nodes, pause state set by operators (with its audit entry). */
-function sourceFromRow(row: Row): SourceRecord {
-  return {
-    name: row.name as string,
-    kind: row.kind as SourceKind,
-    pipeline: row.pipeline as string,
-    schedule: (row.schedule as string | null) ?? null,
-    input: JSON.parse(row.input as string) as SourceRecord["input"],
-    timezone: (row.timezone as string | null) ?? null,
-    paused: row.paused === 1,
-    pauseReason: (row.pause_reason as string | null) ?? null,
-    pausedBy: (row.paused_by as string | null) ?? null,
-    pausedAt: (row.paused_at as number | null) ?? null,
-    lastTickAt: (row.last_tick_at as number | null) ?? null,
-    nextTickAt: (row.next_tick_at as number | null) ?? null,
-    updatedAt: row.updated_at as number,
-  };
-}
-
 export function upsertSources(ctx: SqliteContext, defs: SourceDefinition[], now: number): void {
   ctx.write(() => {
     for (const d of defs) {

@@ -54,7 +54,8 @@ import * as breakers from "./breakers.js";
 import { ChangeWatch } from "./change-watch.js";
 import { Checkpointer } from "./checkpointer.js";
 import { SqliteContext, recordByName, recordsByName } from "./context.js";
-import { breakerFromRow } from "../breaker-rows.js";
+import { breakerFromRow, operatorBreakerEvent } from "../breaker-rows.js";
+import { settingAudit } from "../node-rows.js";
 import { GroupCommit } from "./group-commit.js";
 import * as maintenance from "./maintenance.js";
 import { migrateSqlite } from "./migrate.js";
@@ -351,18 +352,19 @@ export class SqliteStore implements Store {
     return this.breakerWrite(() => breakers.applyBreakerEvent(this.ctx, name, signal, actor, now));
   }
   async tripBreaker(name: string, change: ReasonedChange): Promise<BreakerChange> {
-    const { actor, at, audit, reason } = change;
-    const event = { kind: "trip", actor, reason } as const;
-    return this.breakerWrite(() =>
-      breakers.applyBreakerEvent(this.ctx, name, event, actor, at, audit && { ...audit, reason }),
-    );
+    return this.operatorBreakerWrite(name, "trip", change);
   }
   async resetBreaker(name: string, change: OperatorChange): Promise<BreakerChange> {
-    const { actor, at, audit } = change;
-    const reason = change.reason ?? null;
-    const event = { kind: "reset", actor, note: reason } as const;
+    return this.operatorBreakerWrite(name, "reset", change);
+  }
+  private async operatorBreakerWrite(
+    name: string,
+    kind: "trip" | "reset",
+    change: OperatorChange,
+  ): Promise<BreakerChange> {
+    const { event, audit: note } = operatorBreakerEvent(kind, change);
     return this.breakerWrite(() =>
-      breakers.applyBreakerEvent(this.ctx, name, event, actor, at, audit && { ...audit, reason }),
+      breakers.applyBreakerEvent(this.ctx, name, event, change.actor, change.at, note),
     );
   }
   /** a change that made deferred runs due is news for this process's claimer */
@@ -381,19 +383,10 @@ export class SqliteStore implements Store {
     return this.read(() => nodes.getSetting(this.ctx, key));
   }
   async setSetting(key: string, value: JsonValue, change: SettingChange): Promise<void> {
-    const { actor, at, audit: note } = change;
+    const entry = settingAudit(key, change);
     await this.write(() => {
-      nodes.setSetting(this.ctx, key, value, actor, at);
-      if (note) {
-        audit.insertAudit(this.ctx, {
-          at,
-          actor,
-          action: note.action,
-          target: note.target ?? key,
-          reason: change.reason ?? null,
-          details: note.details ?? null,
-        });
-      }
+      nodes.setSetting(this.ctx, key, value, change.actor, change.at);
+      if (entry) audit.insertAudit(this.ctx, entry);
     });
   }
 

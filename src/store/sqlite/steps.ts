@@ -1,8 +1,22 @@
 import { LeaseLostError } from "../../core/errors/run-errors.js";
 import type { JsonValue } from "../../core/canonical-json.js";
-import { RunStatus, StepStatus } from "../../core/status.js";
+import { RunStatus } from "../../core/status.js";
 import type { ErrorInfo, Lease } from "../records.js";
 import type { Checkpoint, StepFailure } from "../store.js";
+import {
+  checkpointTransitions,
+  deferChange,
+  failureTransitions,
+  checkpointParams,
+  insertCheckpointSql,
+  leaveRunningSet,
+  leftRunningTransition,
+  quarantineChange,
+  rescheduleChange,
+  returnChange,
+  startedTransition,
+  type LeaveRunning,
+} from "../run-changes.js";
 import { insertTransition, type SqliteContext } from "./context.js";
 
 /**
@@ -32,28 +46,7 @@ export function startStep(
 ): void {
   ctx.write(() => {
     const traceId = fence(ctx, lease, "updated_at = ?", [now]);
-    insertStarted(ctx, lease, step, attempt, { from, at: now }, traceId);
-  });
-}
-
-function insertStarted(
-  ctx: SqliteContext,
-  lease: Lease,
-  step: string,
-  attempt: number,
-  start: { from: string; at: number },
-  traceId: string,
-): void {
-  insertTransition(ctx, {
-    runId: lease.runId,
-    step,
-    from: start.from,
-    to: StepStatus.running,
-    reason: "started",
-    actor: lease.nodeId,
-    at: start.at,
-    traceId,
-    details: { attempt },
+    insertTransition(ctx, startedTransition(lease, step, attempt, { from, at: now }, traceId));
   });
 }
 
@@ -73,48 +66,8 @@ export function completeStep(
           [RunStatus.succeeded, JSON.stringify(runOutput), cp.finishedAt, cp.finishedAt],
         )
       : fence(ctx, lease, "updated_at = ?", [cp.finishedAt]);
-    if (cp.start) insertStarted(ctx, lease, cp.step, cp.attempt, cp.start, traceId);
-    ctx
-      .sql(
-        "INSERT INTO step_results (run_id, step, output, output_hash, attempt, node_id, started_at, finished_at, degraded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      )
-      .run(
-        lease.runId,
-        cp.step,
-        JSON.stringify(cp.output),
-        cp.outputHash,
-        cp.attempt,
-        lease.nodeId,
-        cp.startedAt,
-        cp.finishedAt,
-        cp.degraded ? 1 : 0,
-      );
-    const ms = cp.finishedAt - cp.startedAt;
-    insertTransition(ctx, {
-      runId: lease.runId,
-      step: cp.step,
-      from: StepStatus.running,
-      to: StepStatus.succeeded,
-      reason: cp.degraded ? "fallback" : "checkpoint",
-      actor: lease.nodeId,
-      at: cp.finishedAt,
-      traceId,
-      details: cp.degraded
-        ? { attempt: cp.attempt, ms, degraded: true, cause: cp.degraded.cause }
-        : { attempt: cp.attempt, ms },
-    });
-    if (finishing) {
-      insertTransition(ctx, {
-        runId: lease.runId,
-        step: null,
-        from: RunStatus.running,
-        to: RunStatus.succeeded,
-        reason: "completed",
-        actor: lease.nodeId,
-        at: cp.finishedAt,
-        traceId,
-      });
-    }
+    ctx.sql(insertCheckpointSql).run(...checkpointParams(lease, cp));
+    for (const t of checkpointTransitions(lease, cp, traceId, finishing)) insertTransition(ctx, t);
   });
 }
 
@@ -126,57 +79,20 @@ export function recordStepFailure(ctx: SqliteContext, lease: Lease, failure: Ste
       "attempts = attempts + 1, step_attempts = ?, error = ?, updated_at = ?",
       [JSON.stringify(failure.stepAttempts), JSON.stringify(failure.error), failure.at],
     );
-    if (failure.start)
-      insertStarted(ctx, lease, failure.step, failure.attempt, failure.start, traceId);
-    insertTransition(ctx, {
-      runId: lease.runId,
-      step: failure.step,
-      from: StepStatus.running,
-      to: StepStatus.failed,
-      reason: failure.error.code,
-      actor: lease.nodeId,
-      at: failure.at,
-      traceId,
-      details: { attempt: failure.attempt, message: failure.error.message },
-    });
+    for (const t of failureTransitions(lease, failure, traceId)) insertTransition(ctx, t);
   });
 }
 
 /**
- * The holder lets go of its run: the fenced update that also clears the lease, and the run's
- * transition out of running, in one transaction.
+ * The holder lets go of its run (run-changes.ts decides what each way of leaving writes): the
+ * fenced update that also clears the lease, and the run's transition out of running, in one
+ * transaction.
  */
-function leaveRunning(
-  ctx: SqliteContext,
-  lease: Lease,
-  change: {
-    to: typeof RunStatus.pending | typeof RunStatus.quarantined;
-    /** the other columns it sets, each followed by ", " */
-    set: string;
-    params: unknown[];
-    reason: string;
-    now: number;
-    details?: JsonValue;
-  },
-): void {
+function leaveRunning(ctx: SqliteContext, lease: Lease, change: LeaveRunning): void {
   ctx.write(() => {
-    const traceId = fence(
-      ctx,
-      lease,
-      `status = ?, ${change.set}node_id = NULL, lease_expires_at = NULL, updated_at = ?`,
-      [change.to, ...change.params, change.now],
-    );
-    insertTransition(ctx, {
-      runId: lease.runId,
-      step: null,
-      from: RunStatus.running,
-      to: change.to,
-      reason: change.reason,
-      actor: lease.nodeId,
-      at: change.now,
-      traceId,
-      details: change.details,
-    });
+    const { set, params } = leaveRunningSet(change);
+    const traceId = fence(ctx, lease, set, params);
+    insertTransition(ctx, leftRunningTransition(lease, change, traceId));
   });
 }
 
@@ -187,15 +103,7 @@ export function rescheduleRun(
   reason: string,
   now: number,
 ): void {
-  leaveRunning(ctx, lease, {
-    to: RunStatus.pending,
-    // a retry waits its own delay: no breaker may make it due early
-    set: "scheduled_for = ?, deferred_by = NULL, ",
-    params: [scheduledFor],
-    reason,
-    now,
-    details: { scheduledFor },
-  });
+  leaveRunning(ctx, lease, rescheduleChange(scheduledFor, reason, now));
 }
 
 export function deferRun(
@@ -206,18 +114,8 @@ export function deferRun(
   now: number,
 ): void {
   ctx.write(() => {
-    // the breaker may have closed since the node looked: its wake-up is past, so be due at once
     const state = ctx.sql("SELECT state FROM breakers WHERE name = ?").pluck().get(breaker);
-    const closed = state === "closed";
-    const at = closed ? now : until;
-    leaveRunning(ctx, lease, {
-      to: RunStatus.pending,
-      set: "scheduled_for = ?, deferred_by = ?, ",
-      params: [at, closed ? null : breaker],
-      reason: `breaker_open:${breaker}`,
-      now,
-      details: { breaker, until: at },
-    });
+    leaveRunning(ctx, lease, deferChange(breaker, until, now, state === "closed"));
   });
 }
 
@@ -228,16 +126,9 @@ export function quarantineRun(
   error: ErrorInfo,
   now: number,
 ): void {
-  leaveRunning(ctx, lease, {
-    to: RunStatus.quarantined,
-    set: "quarantine_reason = ?, error = ?, finished_at = ?, ",
-    params: [reason, JSON.stringify(error), now],
-    reason,
-    now,
-    details: { code: error.code, message: error.message },
-  });
+  leaveRunning(ctx, lease, quarantineChange(reason, error, now));
 }
 
 export function returnRun(ctx: SqliteContext, lease: Lease, reason: string, now: number): void {
-  leaveRunning(ctx, lease, { to: RunStatus.pending, set: "", params: [], reason, now });
+  leaveRunning(ctx, lease, returnChange(reason, now));
 }

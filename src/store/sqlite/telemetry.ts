@@ -1,9 +1,13 @@
-import { InvalidInputError } from "../../core/errors/definition-errors.js";
 import type { Row } from "../rows.js";
 import {
-  minuteMs,
+  checkTelemetryBefore,
+  checkTelemetryIncrement,
+  countTelemetryBeforeSql,
+  telemetryDeleteAudit,
+  telemetryFilter,
   telemetryFromRow,
-  telemetryKinds,
+  telemetryOrder,
+  telemetryUpsertParams,
   type TelemetryDeleteOptions,
   type TelemetryDeleteResult,
   type TelemetryIncrement,
@@ -35,36 +39,21 @@ ON CONFLICT (minute, pipeline, step, kind, label) DO UPDATE SET
   END`;
 
 export function addTelemetry(ctx: SqliteContext, increments: readonly TelemetryIncrement[]): void {
-  for (const inc of increments) check(inc);
+  for (const inc of increments) checkTelemetryIncrement(inc);
   ctx.write(() => {
     const statement = ctx.sql(upsert);
-    for (const inc of increments)
-      statement.run(
-        inc.minute,
-        inc.pipeline,
-        inc.step,
-        inc.kind,
-        inc.label,
-        inc.count,
-        inc.total,
-        inc.max,
-        inc.histogram === null ? null : JSON.stringify(inc.histogram),
-      );
+    for (const inc of increments) statement.run(...telemetryUpsertParams(inc));
   });
 }
 
 export function readTelemetry(ctx: SqliteContext, query: TelemetryQuery): TelemetryRecord[] {
-  const where = ["minute >= ?"];
-  const params: unknown[] = [Math.floor(query.since / minuteMs) * minuteMs];
-  if (query.until !== undefined) (where.push("minute < ?"), params.push(query.until));
-  if (query.pipeline !== undefined) (where.push("pipeline = ?"), params.push(query.pipeline));
-  if (query.kinds !== undefined)
-    (where.push("kind IN (SELECT value FROM json_each(?))"),
-      params.push(JSON.stringify(query.kinds)));
+  const { where, params } = telemetryFilter(
+    query,
+    "kind IN (SELECT value FROM json_each(?))",
+    (kinds) => JSON.stringify(kinds),
+  );
   const rows = ctx
-    .sql(
-      `SELECT * FROM telemetry WHERE ${where.join(" AND ")} ORDER BY minute, pipeline, step, kind, label`,
-    )
+    .sql(`SELECT * FROM telemetry WHERE ${where} ${telemetryOrder}`)
     .all(...params) as Row[];
   return rows.map(telemetryFromRow);
 }
@@ -74,12 +63,9 @@ export function deleteTelemetryBefore(
   before: number,
   options: TelemetryDeleteOptions,
 ): TelemetryDeleteResult {
-  if (!Number.isFinite(before))
-    throw new InvalidInputError("telemetry: before must be an epoch ms time", { field: "before" });
+  checkTelemetryBefore(before);
   return ctx.write(() => {
-    const counted = ctx
-      .sql("SELECT count(*) AS n, count(DISTINCT minute) AS m FROM telemetry WHERE minute < ?")
-      .get(before) as Row;
+    const counted = ctx.sql(countTelemetryBeforeSql).get(before) as Row;
     const result = {
       rows: Number(counted.n),
       minutes: Number(counted.m),
@@ -87,29 +73,8 @@ export function deleteTelemetryBefore(
     };
     if (result.dryRun) return result;
     ctx.sql("DELETE FROM telemetry WHERE minute < ?").run(before);
-    const note = options.audit;
-    if (note)
-      insertAudit(ctx, {
-        at: note.now,
-        actor: note.actor,
-        action: note.action,
-        target: "telemetry",
-        reason: null,
-        details: { ...note.details, before, rows: result.rows, minutes: result.minutes },
-      });
+    const entry = telemetryDeleteAudit(options, before, result);
+    if (entry) insertAudit(ctx, entry);
     return result;
   });
-}
-
-/** Bad increments are refused whole, before anything is written. */
-function check(inc: TelemetryIncrement): void {
-  const bad = (field: string, why: string): never => {
-    throw new InvalidInputError(`telemetry increment: ${field} ${why}`, { field });
-  };
-  if (!Number.isInteger(inc.minute) || inc.minute % minuteMs !== 0)
-    bad("minute", "must be the epoch ms of a minute's start");
-  if (!telemetryKinds.includes(inc.kind))
-    bad("kind", `must be one of ${telemetryKinds.join(", ")}`);
-  if (!Number.isInteger(inc.count) || inc.count < 0) bad("count", "must be a whole number >= 0");
-  if (!Number.isFinite(inc.total)) bad("total", "must be a finite number");
 }

@@ -2,49 +2,25 @@ import { NotFoundError } from "../../core/errors/definition-errors.js";
 import type { AuditNote } from "../audit.js";
 import type { OperatorChange } from "../operator-change.js";
 import type { Row } from "../rows.js";
-import type { NewToken, TokenRecord, TokenRole } from "../tokens.js";
+import {
+  createTokenAudit,
+  createTokenParams,
+  createTokenSql,
+  revokeTokenAudit,
+  revokeTokenSql,
+  tokenFromRow,
+  type NewToken,
+  type TokenRecord,
+} from "../tokens.js";
 import { insertAudit } from "./audit.js";
 import type { SqliteContext } from "./context.js";
 
 /** API tokens: created and revoked by admins (each with its audit entry), looked up by id. */
-function tokenFromRow(row: Row): TokenRecord {
-  return {
-    id: row.id as string,
-    name: row.name as string,
-    role: row.role as TokenRole,
-    secretHash: row.secret_hash as string,
-    createdAt: row.created_at as number,
-    createdBy: row.created_by as string,
-    lastUsedAt: (row.last_used_at as number | null) ?? null,
-    revokedAt: (row.revoked_at as number | null) ?? null,
-    revokedBy: (row.revoked_by as string | null) ?? null,
-  };
-}
 
 export function createToken(ctx: SqliteContext, token: NewToken, audit?: AuditNote): TokenRecord {
   return ctx.write(() => {
-    const row = ctx
-      .sql(
-        `INSERT INTO tokens (id, name, role, secret_hash, created_at, created_by)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
-      )
-      .get(
-        token.id,
-        token.name,
-        token.role,
-        token.secretHash,
-        token.createdAt,
-        token.createdBy,
-      ) as Row;
-    if (audit)
-      insertAudit(ctx, {
-        at: token.createdAt,
-        actor: token.createdBy,
-        action: audit.action,
-        target: token.id,
-        reason: null,
-        details: { name: token.name, role: token.role, ...audit.details },
-      });
+    const row = ctx.sql(createTokenSql).get(...createTokenParams(token)) as Row;
+    if (audit) insertAudit(ctx, createTokenAudit(token, audit));
     return tokenFromRow(row);
   });
 }
@@ -59,26 +35,11 @@ export function listTokens(ctx: SqliteContext): TokenRecord[] {
 }
 
 export function revokeToken(ctx: SqliteContext, id: string, change: OperatorChange): TokenRecord {
-  const { actor, at: now, audit } = change;
   return ctx.write(() => {
     const before = getToken(ctx, id);
     if (!before) throw new NotFoundError("token", id);
-    // revoking twice keeps the first revocation's who and when
-    const row = ctx
-      .sql(
-        `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?), revoked_by = coalesce(revoked_by, ?)
-         WHERE id = ? RETURNING *`,
-      )
-      .get(now, actor, id) as Row;
-    if (audit)
-      insertAudit(ctx, {
-        at: now,
-        actor,
-        action: audit.action,
-        target: id,
-        reason: change.reason ?? null,
-        details: { name: before.name, was_revoked: before.revokedAt !== null, ...audit.details },
-      });
+    const row = ctx.sql(revokeTokenSql).get(change.at, change.actor, id) as Row;
+    if (change.audit) insertAudit(ctx, revokeTokenAudit(before, change, change.audit));
     return tokenFromRow(row);
   });
 }

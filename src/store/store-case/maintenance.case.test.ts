@@ -22,7 +22,14 @@ import {
 export interface StoreTamper {
   setRunFields(
     runId: string,
-    fields: { status?: RunStatus; nodeId?: string | null; leaseExpiresAt?: number | null },
+    fields: {
+      status?: RunStatus;
+      nodeId?: string | null;
+      leaseExpiresAt?: number | null;
+      scheduledFor?: number;
+      /** stored as it is: text that need not be JSON */
+      output?: string;
+    },
   ): Promise<void>;
   addCheckpointOfMissingRun(runId: string, step: string): Promise<void>;
   dropRunTransitions(runId: string): Promise<void>;
@@ -104,6 +111,26 @@ export function maintenanceCases(h: MaintenanceHandle): void {
       });
       expect(await h.store.checkIntegrity()).toMatchObject({ ok: true, problems: [] });
       expect(await h.store.rebuildStates(true, "cli", LATER + 1)).toEqual([]);
+    });
+
+    it("finds runs a listing cannot show (a time out of range, an output not JSON) and lists them marked", async (t) => {
+      const tamper = tamperOf(h, t);
+      const run = await runInStatus(h.store, "succeeded");
+      const farOff = 9_000_000_000_000_000;
+      await tamper.setRunFields(run.id, { scheduledFor: farOff, output: "{not json" });
+      const report = await h.store.checkIntegrity();
+      expect(report.counts).toEqual({ [IntegrityCode.unrenderableRun]: 1 });
+      expect(report.problems).toEqual([
+        {
+          code: IntegrityCode.unrenderableRun,
+          runId: run.id,
+          message: expect.stringContaining(
+            `run ${run.id} has scheduled_for = ${farOff}, an output that is not JSON`,
+          ),
+        },
+      ]);
+      const listed = (await h.store.listRuns({ limit: 10 })).runs.find((r) => r.id === run.id);
+      expect(listed).toMatchObject({ output: null, scheduledFor: farOff, elided: { output: 9 } });
     });
 
     it("returns a running run that no node holds to pending, and fences out its old holder", async (t) => {

@@ -2,11 +2,12 @@ import { describe, expect, it } from "vitest";
 import type { JsonValue } from "../../core/canonical-json.js";
 import { runStatuses, type RunStatus } from "../../core/status.js";
 import type { RunRecord } from "../records.js";
-import { pageBudgetBytes, summaryValueBytes } from "../run-summary.js";
+import { errorMessageChars, pageBudgetBytes, summaryValueBytes } from "../run-summary.js";
 import type { RunQuery, Store } from "../store.js";
 import {
   NOW,
   claimOne,
+  claimedRun,
   newRun,
   only,
   runIdAt,
@@ -189,6 +190,26 @@ export function submitCases(h: StoreHandle): void {
       expect(listed(small.id)).toEqual(small);
       expect(listed(big.id)).toEqual({ ...big, input: null, elided: { input: bytes } });
       expect((await h.store.getRun(big.id))?.input).toEqual(big.input);
+    });
+
+    it("lists a big error by its code, step and the start of its message; whole in getRun", async () => {
+      const { lease } = await claimedRun(h.store);
+      const error = {
+        code: "too_big",
+        message: "m".repeat(2 * errorMessageChars),
+        step: "a",
+        retryable: false,
+        stack: "s".repeat(summaryValueBytes),
+      };
+      await h.store.quarantineRun(lease, "max_attempts", error, NOW + 300);
+      const whole = await h.store.getRun(lease.runId);
+      expect(whole?.error).toEqual(error);
+      const listed = (await h.store.listRuns({ limit: 10 })).runs.find((r) => r.id === lease.runId);
+      expect(listed).toEqual({
+        ...whole,
+        error: { code: "too_big", message: "m".repeat(errorMessageChars), step: "a" },
+        elided: { error: JSON.stringify(error).length },
+      });
     });
 
     it("ends a page early once its values pass the byte budget, and the cursor goes on", async () => {

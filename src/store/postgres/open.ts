@@ -1,0 +1,70 @@
+import pg from "pg";
+import { InvalidInputError } from "../../core/errors/definition-errors.js";
+
+/**
+ * The pool of a PostgreSQL store: its URL, the schema its connections use, and the type parsers
+ * that hand back bigint and numeric columns as numbers (times are epoch ms, far below 2^53).
+ */
+export const defaultSchema = "keel";
+
+export interface PgTarget {
+  /** the URL without keel's own `schema` parameter */
+  url: string;
+  schema: string;
+}
+
+/** Splits keel's `?schema=` off a postgres:// URL; the rest goes to the driver as it is. */
+export function parsePostgresUrl(url: string, schema?: string): PgTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidInputError(
+      `store URL ${redact(url)} is not a valid URL; write postgres://user@host:5432/database`,
+      { field: "store" },
+    );
+  }
+  const fromUrl = parsed.searchParams.get("schema");
+  parsed.searchParams.delete("schema");
+  return { url: parsed.toString(), schema: checkSchema(schema ?? fromUrl ?? defaultSchema) };
+}
+
+export function checkSchema(schema: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+    throw new InvalidInputError(
+      `PostgreSQL schema "${schema}" is not a plain lower-case name; use letters a-z, digits and _ (at most 63), starting with a letter or _`,
+      { field: "schema" },
+    );
+  return schema;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The URL with its password hidden, for messages and logs. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@]*@/, "//$1:***@");
+}
+
+const asNumber = (value: string): number => Number(value);
+
+export function openPool(target: PgTarget, max: number): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max,
+    options: `-c search_path=${quoteIdent(target.schema)}`,
+    // pg_stat_activity shows which store each connection serves
+    application_name: `keel/${target.schema}`,
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC
+          ? asNumber
+          : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+    },
+  });
+  // an idle connection the server closed: the next query opens a new one; without a listener
+  // the pool's 'error' event would end the process
+  pool.on("error", () => undefined);
+  return pool;
+}

@@ -1,0 +1,405 @@
+import type { JsonValue } from "../../core/canonical-json.js";
+import type { RunStatus } from "../../core/status.js";
+import type { AuditNote, AuditPage, AuditQuery, AuditRecord, NewAuditEntry } from "../audit.js";
+import { breakerFromRow, operatorBreakerEvent } from "../breaker-rows.js";
+import type {
+  BreakerChange,
+  BreakerDefinition,
+  BreakerHistoryQuery,
+  BreakerRecord,
+  BreakerSignal,
+  BreakerTransitionRecord,
+} from "../breakers.js";
+import type { IntegrityReport, StateDiff } from "../integrity.js";
+import type { PurgeRequest, PurgeResult, RetryRequest, RetryResult } from "../operator-requests.js";
+import type {
+  ErrorInfo,
+  Lease,
+  NodeRecord,
+  NodeState,
+  PipelineRecord,
+  RunRecord,
+  StepResultRecord,
+  TransitionRecord,
+} from "../records.js";
+import type { OperatorChange, ReasonedChange, SettingChange } from "../operator-change.js";
+import { settingAudit } from "../node-rows.js";
+import { checkPurge } from "../run-changes.js";
+import type { SourceDefinition, SourceRecord } from "../sources.js";
+import type {
+  Checkpoint,
+  ClaimRequest,
+  ClaimedRun,
+  HeldRun,
+  NewNode,
+  NewRun,
+  RunPage,
+  RunQuery,
+  StepFailure,
+  Store,
+  SubmitResult,
+  TransitionFeedQuery,
+  WaitingCounts,
+} from "../store.js";
+import {
+  checkTelemetryBefore,
+  type TelemetryDeleteOptions,
+  type TelemetryDeleteResult,
+  type TelemetryIncrement,
+  type TelemetryQuery,
+  type TelemetryRecord,
+} from "../telemetry.js";
+import type { NewToken, TokenRecord } from "../tokens.js";
+import * as audit from "./audit.js";
+import * as breakers from "./breakers.js";
+import * as claims from "./claims.js";
+import { PgContext, recordByName, recordsByName, type LeaseClock, type PgConn } from "./context.js";
+import * as maintenance from "./maintenance.js";
+import { SchemaGate } from "./migrate.js";
+import * as nodes from "./nodes.js";
+import { openPool, parsePostgresUrl } from "./open.js";
+import * as operatorRuns from "./operator-runs.js";
+import * as purge from "./purge.js";
+import * as runs from "./runs.js";
+import * as sources from "./sources.js";
+import * as steps from "./steps.js";
+import * as telemetry from "./telemetry.js";
+import * as tokens from "./tokens.js";
+import { WorkListener } from "./work-listener.js";
+
+export interface PostgresStoreOptions {
+  /** postgres://user@host:5432/database, optionally with ?schema=name */
+  url: string;
+  /** the schema keel's tables live in (default `keel`, or the URL's ?schema=) */
+  schema?: string;
+  /** connections in the pool (10) */
+  poolSize?: number;
+  /**
+   * Where lease and heartbeat times come from. "database" (the default): the server's clock, so a
+   * node whose clock is off neither steals nor keeps leases wrongly. "caller": the `now` each call
+   * passes, as the SQLite store does (the conformance suite's fixed times).
+   */
+  clock?: LeaseClock;
+  /** reads only and never migrates */
+  readonly?: boolean;
+}
+
+/**
+ * The PostgreSQL store: the same records and guarantees as the SQLite store, for nodes on many
+ * hosts. Opening is synchronous: the pool connects on first use, and the first call waits for the
+ * migration (schema-gate in migrate.ts). The class only hands each method of the Store interface
+ * to the file beside it that does it, one or two lines each: the interface's size sets its length.
+ */
+export class PostgresStore implements Store {
+  readonly backend = "postgres";
+  private readonly ctx: PgContext;
+  private readonly work: WorkListener;
+  private readonly gate: SchemaGate;
+  private closed = false;
+
+  private constructor(options: PostgresStoreOptions) {
+    const target = parsePostgresUrl(options.url, options.schema);
+    const pool = openPool(target, options.poolSize ?? 10);
+    this.gate = new SchemaGate(pool, target, options.readonly ?? false);
+    this.ctx = new PgContext(pool, target.schema, options.clock ?? "database", target.url, () =>
+      this.gate.ready(),
+    );
+    this.work = new WorkListener(target.url, target.schema);
+  }
+
+  static open(options: PostgresStoreOptions): PostgresStore {
+    return new PostgresStore(options);
+  }
+
+  /** resolves once the schema is migrated (or rejects with why it cannot be) */
+  ready(): Promise<void> {
+    return this.gate.ready();
+  }
+
+  get schemaWarning(): string | null {
+    return this.gate.warning;
+  }
+
+  get schema(): string {
+    return this.ctx.schema;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.gate.settled();
+    await this.work.stop();
+    await this.ctx.pool.end();
+  }
+
+  private read<T>(fn: (c: PgConn) => Promise<T>): Promise<T> {
+    return this.ctx.read(fn);
+  }
+  private write<T>(fn: (c: PgConn) => Promise<T>): Promise<T> {
+    return this.ctx.write(fn);
+  }
+  /** a write after which runs may be due: every node listening hears of it when it commits */
+  private async wakingWrite<T>(
+    fn: (c: PgConn) => Promise<T>,
+    wakes: (r: T) => boolean,
+  ): Promise<T> {
+    let woke = false;
+    const result = await this.write(async (c) => {
+      const result = await fn(c);
+      woke = wakes(result);
+      if (woke) await this.ctx.notifyWork(c);
+      return result;
+    });
+    // this process's own listeners hear it at once, without the round trip
+    if (woke) this.work.emit();
+    return result;
+  }
+
+  registerPipelines(pipelines: PipelineRecord[]): Promise<void> {
+    return this.write((c) => nodes.registerPipelines(c, pipelines));
+  }
+  listPipelines(): Promise<PipelineRecord[]> {
+    return this.read((c) => nodes.listPipelines(c));
+  }
+
+  submitRuns(list: NewRun[]): Promise<SubmitResult[]> {
+    return this.wakingWrite(
+      (c) => runs.submitRuns(c, list),
+      (results) => results.some((r) => r.created),
+    );
+  }
+  getRun(id: string): Promise<RunRecord | undefined> {
+    return this.read((c) => runs.getRun(c, id));
+  }
+  listRuns(query: RunQuery): Promise<RunPage> {
+    return this.read((c) => runs.listRuns(c, query));
+  }
+  countRunsByStatus(): Promise<Record<RunStatus, number>> {
+    return this.read((c) => runs.countRunsByStatus(c));
+  }
+  countWaiting(): Promise<WaitingCounts> {
+    return this.read((c) => runs.countWaiting(c));
+  }
+  listStepResults(runId: string): Promise<StepResultRecord[]> {
+    return this.read((c) => runs.listStepResults(c, runId));
+  }
+  listTransitions(runId: string): Promise<TransitionRecord[]> {
+    return this.read((c) => runs.listTransitions(c, runId));
+  }
+  nextDueAt(pipelines: readonly string[], minPriority?: number): Promise<number | null> {
+    return this.read((c) => runs.nextDueAt(c, pipelines, minPriority));
+  }
+
+  registerNode(node: NewNode): Promise<void> {
+    return this.write((c) => nodes.registerNode(this.ctx, c, node));
+  }
+  setNodeState(nodeId: string, state: NodeState, now: number): Promise<void> {
+    return this.write((c) => nodes.setNodeState(this.ctx, c, nodeId, state, now));
+  }
+  listNodes(): Promise<NodeRecord[]> {
+    return this.read((c) => nodes.listNodes(c));
+  }
+  heartbeat(nodeId: string, now: number, leaseMs: number): Promise<HeldRun[]> {
+    return this.write((c) => claims.heartbeat(this.ctx, c, nodeId, now, leaseMs));
+  }
+
+  async claimRuns(request: ClaimRequest): Promise<ClaimedRun[]> {
+    if (request.pipelines.length === 0) return [];
+    // the limit is asked once the transaction has its connection: slots freed meanwhile count
+    return this.write(async (c) => {
+      const limit = typeof request.limit === "function" ? request.limit() : request.limit;
+      return limit > 0 ? claims.claimRuns(this.ctx, c, request, limit) : [];
+    });
+  }
+  startStep(
+    lease: Lease,
+    step: string,
+    attempt: number,
+    from: "pending" | "failed",
+    now: number,
+  ): Promise<void> {
+    return this.write((c) => steps.startStep(c, lease, step, attempt, from, now));
+  }
+  completeStep(lease: Lease, checkpoint: Checkpoint, runOutput?: JsonValue): Promise<void> {
+    return this.write((c) => steps.completeStep(c, lease, checkpoint, runOutput));
+  }
+  recordStepFailure(lease: Lease, failure: StepFailure): Promise<void> {
+    return this.write((c) => steps.recordStepFailure(c, lease, failure));
+  }
+  rescheduleRun(lease: Lease, scheduledFor: number, reason: string, now: number): Promise<void> {
+    return this.wakingWrite(
+      (c) => steps.rescheduleRun(c, lease, scheduledFor, reason, now),
+      () => true,
+    );
+  }
+  quarantineRun(lease: Lease, reason: string, error: ErrorInfo, now: number): Promise<void> {
+    return this.write((c) => steps.quarantineRun(c, lease, reason, error, now));
+  }
+  returnRun(lease: Lease, reason: string, now: number): Promise<void> {
+    return this.wakingWrite(
+      (c) => steps.returnRun(c, lease, reason, now),
+      () => true,
+    );
+  }
+  deferRun(lease: Lease, breaker: string, until: number, now: number): Promise<void> {
+    return this.wakingWrite(
+      (c) => steps.deferRun(c, lease, breaker, until, now),
+      () => true,
+    );
+  }
+  cancelRun(runId: string, change: ReasonedChange): Promise<RunRecord> {
+    return this.write((c) => operatorRuns.cancelRun(c, runId, change));
+  }
+  retryRun(runId: string, request: RetryRequest): Promise<RetryResult> {
+    return this.wakingWrite(
+      (c) => operatorRuns.retryRun(c, runId, request),
+      () => true,
+    );
+  }
+  async purgeRuns(request: PurgeRequest): Promise<PurgeResult> {
+    checkPurge(request);
+    return this.write((c) => purge.purgeRuns(c, request));
+  }
+  appendAudit(entry: NewAuditEntry): Promise<AuditRecord> {
+    return this.write((c) => audit.insertAudit(c, entry));
+  }
+  listAudit(query: AuditQuery): Promise<AuditPage> {
+    return this.read((c) => audit.listAudit(c, query));
+  }
+
+  upsertSources(defs: SourceDefinition[], now: number): Promise<void> {
+    return this.write((c) => sources.upsertSources(c, defs, now));
+  }
+  listSources(): Promise<SourceRecord[]> {
+    return this.read((c) => sources.listSources(c));
+  }
+  getSource(name: string): Promise<SourceRecord | undefined> {
+    return this.read((c) => sources.getSource(c, name));
+  }
+  pauseSource(name: string, change: ReasonedChange): Promise<SourceRecord> {
+    return this.write((c) => sources.setPaused(c, name, true, change));
+  }
+  resumeSource(name: string, change: OperatorChange): Promise<SourceRecord> {
+    return this.write((c) => sources.setPaused(c, name, false, change));
+  }
+  recordTick(name: string, tickAt: number | null, nextAt: number | null): Promise<void> {
+    return this.write((c) => sources.recordTick(c, name, tickAt, nextAt));
+  }
+
+  listTransitionsAfter(query: TransitionFeedQuery): Promise<TransitionRecord[]> {
+    return this.read((c) => runs.listTransitionsAfter(c, query));
+  }
+  lastTransitionId(): Promise<number> {
+    return this.read((c) => runs.lastTransitionId(c));
+  }
+
+  createToken(token: NewToken, note?: AuditNote): Promise<TokenRecord> {
+    return this.write((c) => tokens.createToken(c, token, note));
+  }
+  getToken(id: string): Promise<TokenRecord | undefined> {
+    return this.read((c) => tokens.getToken(c, id));
+  }
+  listTokens(): Promise<TokenRecord[]> {
+    return this.read((c) => tokens.listTokens(c));
+  }
+  revokeToken(id: string, change: OperatorChange): Promise<TokenRecord> {
+    return this.write((c) => tokens.revokeToken(c, id, change));
+  }
+  async touchToken(id: string, at: number): Promise<void> {
+    await this.write((c) => c.run("UPDATE tokens SET last_used_at = ? WHERE id = ?", [at, id]));
+  }
+
+  async addTelemetry(increments: readonly TelemetryIncrement[]): Promise<void> {
+    telemetry.checkIncrements(increments);
+    if (increments.length > 0) await this.write((c) => telemetry.addTelemetry(c, increments));
+  }
+  readTelemetry(query: TelemetryQuery): Promise<TelemetryRecord[]> {
+    return this.read((c) => telemetry.readTelemetry(c, query));
+  }
+  async deleteTelemetryBefore(
+    before: number,
+    options: TelemetryDeleteOptions = {},
+  ): Promise<TelemetryDeleteResult> {
+    checkTelemetryBefore(before);
+    return this.write((c) => telemetry.deleteTelemetryBefore(c, before, options));
+  }
+
+  upsertBreakers(defs: BreakerDefinition[], actor: string, now: number): Promise<void> {
+    return this.write((c) => breakers.upsertBreakers(c, defs, actor, now));
+  }
+  listBreakers(): Promise<BreakerRecord[]> {
+    return this.read((c) => recordsByName(c, "breakers", breakerFromRow));
+  }
+  getBreaker(name: string): Promise<BreakerRecord | undefined> {
+    return this.read((c) => recordByName(c, "breakers", name, breakerFromRow));
+  }
+  listBreakerTransitions(query: BreakerHistoryQuery): Promise<BreakerTransitionRecord[]> {
+    return this.read((c) => breakers.listBreakerTransitions(c, query));
+  }
+  signalBreaker(
+    name: string,
+    signal: BreakerSignal,
+    actor: string,
+    now: number,
+  ): Promise<BreakerChange> {
+    return this.breakerWrite((c) => breakers.applyBreakerEvent(c, name, signal, actor, now));
+  }
+  tripBreaker(name: string, change: ReasonedChange): Promise<BreakerChange> {
+    return this.operatorBreakerWrite(name, "trip", change);
+  }
+  resetBreaker(name: string, change: OperatorChange): Promise<BreakerChange> {
+    return this.operatorBreakerWrite(name, "reset", change);
+  }
+  private operatorBreakerWrite(
+    name: string,
+    kind: "trip" | "reset",
+    change: OperatorChange,
+  ): Promise<BreakerChange> {
+    const { event, audit: note } = operatorBreakerEvent(kind, change);
+    return this.breakerWrite((c) =>
+      breakers.applyBreakerEvent(c, name, event, change.actor, change.at, note),
+    );
+  }
+  private breakerWrite(fn: (c: PgConn) => Promise<BreakerChange>): Promise<BreakerChange> {
+    return this.wakingWrite(fn, (change) => change.woken > 0);
+  }
+
+  releaseNodeRuns(nodeId: string, reason: string, now: number): Promise<string[]> {
+    return this.wakingWrite(
+      (c) => claims.releaseNodeRuns(c, nodeId, reason, now),
+      (ids) => ids.length > 0,
+    );
+  }
+  recoverExpiredLeases(now: number, exceptNodeId?: string): Promise<string[]> {
+    return this.wakingWrite(
+      (c) => claims.recoverExpiredLeases(this.ctx, c, now, exceptNodeId),
+      (ids) => ids.length > 0,
+    );
+  }
+
+  getSetting(key: string): Promise<JsonValue | undefined> {
+    return this.read((c) => nodes.getSetting(c, key));
+  }
+  async setSetting(key: string, value: JsonValue, change: SettingChange): Promise<void> {
+    const entry = settingAudit(key, change);
+    await this.write(async (c) => {
+      await nodes.setSetting(c, key, value, change.actor, change.at);
+      if (entry) await audit.insertAudit(c, entry);
+    });
+  }
+
+  checkIntegrity(): Promise<IntegrityReport> {
+    return this.read((c) => maintenance.checkIntegrity(c));
+  }
+  rebuildStates(apply: boolean, actor: string, now: number): Promise<StateDiff[]> {
+    if (!apply) return this.read((c) => maintenance.rebuildStates(c, false, actor, now));
+    return this.wakingWrite(
+      (c) => maintenance.rebuildStates(c, true, actor, now),
+      (diffs) => diffs.some((d) => d.rebuilt === "pending"),
+    );
+  }
+
+  onWork(listener: () => void): () => void {
+    return this.work.on(listener);
+  }
+}
