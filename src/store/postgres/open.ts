@@ -1,4 +1,5 @@
-import pg from "pg";
+import type pg from "pg";
+import { pgModule } from "./driver.js";
 import { InvalidInputError } from "../../core/errors/definition-errors.js";
 
 /**
@@ -50,7 +51,8 @@ export function redact(url: string): string {
 const asNumber = (value: string): number => Number(value);
 
 export function openPool(target: PgTarget, max: number): pg.Pool {
-  const pool = new pg.Pool({
+  const { Pool, types } = pgModule();
+  const pool = new Pool({
     connectionString: target.url,
     max,
     options: `-c search_path=${quoteIdent(target.schema)}`,
@@ -58,9 +60,9 @@ export function openPool(target: PgTarget, max: number): pg.Pool {
     application_name: `keel/${target.schema}`,
     types: {
       getTypeParser: ((oid: number, format?: string) =>
-        oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC
+        oid === types.builtins.INT8 || oid === types.builtins.NUMERIC
           ? asNumber
-          : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+          : types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
     },
   });
   // an idle connection the server closed: the next query opens a new one; without a listener

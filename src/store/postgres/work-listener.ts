@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
-import pg from "pg";
+import type pg from "pg";
+import { pgModule } from "./driver.js";
 import { PgContext } from "./context.js";
 
 /**
@@ -42,7 +43,7 @@ export class WorkListener {
 
   private connect(): void {
     if (this.stopped) return;
-    const client = new pg.Client({
+    const client = new (pgModule().Client)({
       connectionString: this.url,
       application_name: `keel/${this.schema}`,
     });
