@@ -20,7 +20,7 @@ export default tseslint.config(
     ],
   },
   {
-    files: ["**/*.ts", "**/*.mts", "**/*.cts"],
+    files: ["**/*.ts", "**/*.tsx", "**/*.mts", "**/*.cts"],
     extends: [tseslint.configs.base],
     languageOptions: {
       parserOptions: {

@@ -61,7 +61,8 @@ export class Authenticator {
     };
   }
 
-  private async refuseIfLimited(request: FastifyRequest): Promise<void> {
+  /** 429 while this client is over its failed-authentication budget */
+  async refuseIfLimited(request: FastifyRequest): Promise<void> {
     const state = await this.failures?.(request, { increment: false });
     if (!state || state.isAllowed || (state.remaining ?? 1) > 0) return;
     const after = Math.max(1, state.ttlInSeconds ?? 1);
@@ -72,7 +73,8 @@ export class Authenticator {
     );
   }
 
-  private async failed(request: FastifyRequest, message: string): Promise<KeelError> {
+  /** counts a failed authentication; the 401 to throw */
+  async failed(request: FastifyRequest, message: string): Promise<KeelError> {
     await this.failures?.(request);
     return new KeelError("unauthorized", message);
   }

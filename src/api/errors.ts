@@ -22,6 +22,8 @@ const statusByCode: Record<KeelErrorCode, number> = {
   method_not_allowed: 405,
   illegal_transition: 409,
   not_quarantined: 409,
+  // a running node's memory is needed (a console login link): start one first
+  node_not_running: 409,
   request_timeout: 408,
   payload_too_large: 413,
   uri_too_long: 414,

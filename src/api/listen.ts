@@ -4,6 +4,7 @@ import type { Keel } from "../engine/keel.js";
 import { writeFileAtomic } from "../ops/atomic-file.js";
 import { isLoopbackHost } from "../ops/loopback.js";
 import { ensureAdminToken } from "../ops/tokens.js";
+import type { LoginLinks } from "./console/login-links.js";
 import type { NodeFigures } from "./operation.js";
 import { apiAddressPath, readApiAddress, type ApiAddress } from "./address.js";
 import { buildApi, type ApiServer } from "./server.js";
@@ -31,6 +32,8 @@ export interface ListenOptions {
   /** security.path_redaction (default true) */
   redactPaths?: boolean;
   failedAuth?: { max: number; windowMs: number };
+  /** the node's one-time console login codes (`keel demo --serve` issues one for its banner) */
+  loginLinks?: LoginLinks;
 }
 
 export interface RunningApi extends ApiServer {

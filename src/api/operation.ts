@@ -5,6 +5,7 @@ import type { DiskThresholds } from "../engine/disk-usage.js";
 import type { Keel } from "../engine/keel.js";
 import type { NodeSnapshot } from "../engine/node-snapshot.js";
 import type { TokenRole } from "../store/tokens.js";
+import type { LoginLinks } from "./console/login-links.js";
 
 /**
  * One operator operation, declared once: its route (method and path under /v1), the role it needs,
@@ -21,6 +22,10 @@ export interface OperationContext {
   diskThresholds?: DiskThresholds;
   /** live figures of the node answering, when a node answers (not in-process on the store) */
   node?: NodeFigures;
+  /** the caller's role: over HTTP the token's; in-process the CLI on the machine is admin */
+  role?: TokenRole;
+  /** the one-time console login codes of the node answering (not in-process) */
+  loginLinks?: LoginLinks;
 }
 
 /** live figures of the node answering: the engine's snapshot of it */

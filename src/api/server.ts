@@ -6,6 +6,8 @@ import type { z } from "zod";
 import { KeelError } from "../core/errors/keel-error.js";
 import type { Keel } from "../engine/keel.js";
 import { checkHealth } from "../ops/health/index.js";
+import { LoginLinks } from "./console/login-links.js";
+import { registerConsole } from "./console/routes.js";
 import { Authenticator, type Caller } from "./auth.js";
 import { streamEvents } from "./events.js";
 import { toHttpError } from "./errors.js";
@@ -44,6 +46,8 @@ export interface ApiOptions {
   failedAuth?: { max: number; windowMs: number };
   /** PEM contents: the server speaks HTTPS */
   https?: { cert: Buffer; key: Buffer };
+  /** one-time console login codes this node hands out (a fresh set when not given) */
+  loginLinks?: LoginLinks;
 }
 
 const defaultFailedAuth = { max: 10, windowMs: 60_000 };
@@ -179,11 +183,14 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     return caller;
   };
 
-  const context = (request: FastifyRequest, actor: string) => ({
+  const loginLinks = options.loginLinks ?? new LoginLinks();
+  const context = (caller: Caller) => ({
     keel: options.keel,
     home: options.home,
-    actor,
+    actor: caller.actor,
+    role: caller.role,
     node: options.node?.(),
+    loginLinks,
   });
 
   if (options.accessLog)
@@ -213,7 +220,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
           query: request.query,
           body: request.body,
         });
-        const result: unknown = await op.run(context(request, caller.actor), input);
+        const result: unknown = await op.run(context(caller), input);
         return reply.code(op.status?.(result) ?? 200).send(result);
       },
     });
@@ -233,6 +240,13 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
   );
 
   registerMetrics(app, options.keel, metricsAuth);
+  registerConsole(
+    app,
+    options.keel,
+    loginLinks,
+    (request, message) => auth.failed(request, message),
+    (request) => auth.refuseIfLimited(request),
+  );
 
   const health = { role: null, operation: null, response: publicHealthSchema };
   app.get("/health", { config: health }, async (request, reply) => {

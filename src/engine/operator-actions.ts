@@ -30,6 +30,8 @@ export interface PurgeOptions {
   reason?: string;
   /** every quarantined run; required when neither olderThan nor reason is given */
   all?: boolean;
+  /** only these runs of those the filter matches (a dry run's ids: nothing it did not list goes) */
+  ids?: readonly string[];
   /** count and list, delete nothing */
   dryRun?: boolean;
   actor?: string;
@@ -131,6 +133,7 @@ export async function purgeQuarantined(
     status: "quarantined",
     olderThan,
     reason: options.reason,
+    ids: options.ids,
     dryRun: options.dryRun ?? false,
     actor: options.actor ?? "api",
     now,

@@ -43,8 +43,10 @@ function procSaysDead(pid: number, home: string): boolean {
   // "pid (comm) S ...": comm may hold spaces and parentheses, the state follows the last ")"
   const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
   if (state === "Z" || state === "X") return true;
-  // a zombie's cmdline is empty; any other process that is not `keel ... start` is a reused pid
-  const isKeel = argv.some((a) => /keel/i.test(a)) && argv.includes("start");
+  // a zombie's cmdline is empty; any other process that is not `keel ... start` (or `keel demo
+  // --serve`, a node serving the console) is a reused pid
+  const isKeel =
+    argv.some((a) => /keel/i.test(a)) && (argv.includes("start") || argv.includes("demo"));
   if (!isKeel) return true;
   const named = homeArgument(argv);
   if (named === null) return false;

@@ -104,6 +104,7 @@ export async function purgeQuarantine(
     olderThanDays?: number;
     reason?: string;
     all?: boolean;
+    ids?: readonly string[];
     dryRun: boolean;
     actor: string;
     now?: number;
@@ -116,6 +117,7 @@ export async function purgeQuarantine(
     olderThan,
     reason: options.reason,
     all: options.all,
+    ids: options.ids,
     dryRun: options.dryRun,
     actor: options.actor,
   });

@@ -33,6 +33,11 @@ export interface PurgeRequest {
   olderThan?: number;
   /** only runs quarantined with exactly this reason */
   reason?: string;
+  /**
+   * only these runs, of those the filter matches: a dry run's ids, so the purge deletes exactly
+   * what its preview listed (a run quarantined since is kept)
+   */
+  ids?: readonly string[];
   /** count and list, delete nothing */
   dryRun: boolean;
   actor: string;

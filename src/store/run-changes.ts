@@ -456,6 +456,13 @@ export function checkPurge(req: PurgeRequest): void {
     });
 }
 
+/** The runs a purge takes: those the filter matched, within `req.ids` when it is given. */
+export function purgeSelection(req: PurgeRequest, matched: string[]): string[] {
+  if (!req.ids) return matched;
+  const wanted = new Set(req.ids);
+  return matched.filter((id) => wanted.has(id));
+}
+
 /** The purge's filter of quarantined runs, as SQL conditions and their parameters. */
 export function purgeFilter(req: PurgeRequest): { where: string; params: unknown[] } {
   const where = ["status = 'quarantined'"];

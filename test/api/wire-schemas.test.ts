@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { PermanentError, keel, pipeline, step, type Keel } from "../../src/index.js";
 import { buildApi, type ApiServer, type RouteInfo } from "../../src/api/server.js";
+import { LoginLinks } from "../../src/api/console/login-links.js";
 import { errorSchema } from "../../src/api/wire/errors.js";
 import { createApiToken } from "../../src/ops/tokens.js";
 
@@ -28,6 +29,7 @@ let home: string;
 let k: Keel;
 let api: ApiServer;
 let admin: string;
+const loginLinks = new LoginLinks();
 /** ids the requests need: a finished run, a pending one, two quarantined, a token */
 const ids: Record<string, string> = {};
 
@@ -55,7 +57,7 @@ beforeAll(async () => {
   ids.quarantined = await settled("failing", {});
   ids.toRetry = await settled("failing", {});
   ids.later = (await k.submit("echo", { n: 3 } as never, { at: "1h" })).id;
-  api = await buildApi({ keel: k, home, auth: true });
+  api = await buildApi({ keel: k, home, auth: true, loginLinks });
 });
 
 afterAll(async () => {
@@ -124,6 +126,13 @@ const requests: Record<string, () => Request> = {
   "POST /v1/tokens": () => ({ url: "/v1/tokens", payload: { name: "t-new", role: "operator" } }),
   "POST /v1/tokens/:id/revoke": () => ({ url: `/v1/tokens/${ids.token}/revoke` }),
   "GET /health": () => ({ url: "/health?verbose=true" }),
+  "GET /v1/pipelines": () => ({ url: "/v1/pipelines" }),
+  "GET /v1/me": () => ({ url: "/v1/me" }),
+  "POST /v1/console/links": () => ({ url: "/v1/console/links" }),
+  "POST /v1/console/login": () => ({
+    url: "/v1/console/login",
+    payload: { code: loginLinks.issue("test").code },
+  }),
   "GET /v1/events": () => ({ url: `/v1/events?after=0&run=${ids.done}` }),
 };
 
@@ -149,9 +158,15 @@ function expectMatches(schema: z.ZodType, body: unknown, what: string): void {
 
 describe("the wire", () => {
   it("every route answers a valid request with JSON its declared schema accepts", async () => {
-    // /metrics answers in Prometheus' text format, not JSON (test/api/metrics.test.ts)
+    // /metrics answers in Prometheus' text format, not JSON (test/api/metrics.test.ts); the
+    // console's files are its page and scripts (test/console/)
     const routes = api.routes.filter(
-      (r) => r.method !== "HEAD" && r.url !== "/v1/events" && r.url !== "/metrics",
+      (r) =>
+        r.method !== "HEAD" &&
+        r.url !== "/v1/events" &&
+        r.url !== "/metrics" &&
+        r.url !== "/" &&
+        !r.url.startsWith("/assets/"),
     );
     expect(routes.length).toBeGreaterThan(30);
     for (const route of routes) {

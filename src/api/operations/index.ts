@@ -14,6 +14,8 @@ import { createToken, listTokens, revokeToken } from "./tokens.js";
 import { listTransitions } from "./events.js";
 import * as telemetry from "./telemetry.js";
 import * as breakers from "./breakers.js";
+import { createLoginLink, whoAmI } from "./console.js";
+import { listPipelines } from "./pipelines.js";
 
 /** Every operation of the API, in the order docs/api.md lists them. */
 export const operations: readonly AnyOperation[] = [
@@ -49,4 +51,7 @@ export const operations: readonly AnyOperation[] = [
   listTokens,
   createToken,
   revokeToken,
+  listPipelines,
+  whoAmI,
+  createLoginLink,
 ];

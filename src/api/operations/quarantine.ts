@@ -79,6 +79,8 @@ export const purgeQuarantined = operation({
       older_than_days: z.number().min(0).max(36_500).optional(),
       reason: z.string().min(1).max(256).optional(),
       all: flag.optional(),
+      /** only these of the runs the filter matches: a dry run's ids, so exactly they go */
+      ids: z.array(runId).max(10_000).optional(),
       dry_run: flag.default(false),
     })
     .strict(),
@@ -94,6 +96,7 @@ export const purgeQuarantined = operation({
       olderThanDays: body.older_than_days,
       reason: body.reason,
       all: body.all,
+      ids: body.ids,
       dryRun: body.dry_run,
       actor,
     });

@@ -10,6 +10,7 @@ import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
 import { printDemoReport, stepTimings } from "../demo-report.js";
 import { loadDemo } from "../demo-pipeline.js";
+import { serveDemoConsole, type DemoConsole } from "../demo-console.js";
 
 /**
  * `keel demo`: a node on the local store runs the 11-step document-analysis pipeline over the
@@ -26,14 +27,19 @@ export function registerDemo(program: Command, global: () => GlobalOptions): voi
       4,
     )
     .option("--quiet", "print only the report, not each step")
+    .option(
+      "--serve",
+      "also serve the API and the web console, print a one-time login link, and keep running until Ctrl-C (what `npm start` runs)",
+    )
     .addHelpText(
       "after",
-      "\nExamples:\n  keel demo\n  keel demo --concurrency 1 --format json\n  KEEL_HOME=/tmp/keel-demo keel demo",
+      "\nExamples:\n  keel demo\n  keel demo --serve              # then open the printed login link\n  keel demo --concurrency 1 --format json\n  KEEL_HOME=/tmp/keel-demo keel demo",
     )
     .action(
-      action(async (opts: { concurrency: number; quiet?: boolean }) => {
+      action(async (opts: { concurrency: number; quiet?: boolean; serve?: boolean }) => {
         const g = global();
-        const home = resolveHome(g.home ?? loadConfig(g.config).home);
+        const config = loadConfig(g.config);
+        const home = resolveHome(g.home ?? config.home);
         const demo = await loadDemo();
         const documentAnalysis = demo.pipeline;
         const documents = await demo.loadDocuments();
@@ -62,7 +68,12 @@ export function registerDemo(program: Command, global: () => GlobalOptions): voi
           );
         const started = performance.now();
         await k.start();
+        let served: DemoConsole | undefined;
         try {
+          if (opts.serve) {
+            served = await serveDemoConsole(k, home, config);
+            if (g.format === "table") printConsoleBanner(served);
+          }
           const runs = await k.submitMany(documentAnalysis, documents, {
             source: "demo",
             actor: "cli",
@@ -81,12 +92,51 @@ export function registerDemo(program: Command, global: () => GlobalOptions): voi
             wall_ms: Math.round(wallMs),
             home,
           };
-          if (g.format === "json") printJson(report);
+          if (g.format === "json")
+            printJson(
+              served?.kind === "serving"
+                ? { ...report, console: served.url, login: served.login }
+                : report,
+            );
           else printDemoReport(report);
+          if (served?.kind === "serving") {
+            if (g.format === "table")
+              process.stdout.write(
+                `\nThe node keeps running with the console at ${served.url} (login: ${served.login}); Ctrl-C to stop.\n`,
+              );
+            await untilSignal();
+          }
           return finals.every((r) => r.status === "succeeded") ? ExitCode.ok : ExitCode.failed;
         } finally {
+          if (served?.kind === "serving") await served.close();
           await k.stop();
         }
       }),
     );
+}
+
+function printConsoleBanner(served: DemoConsole): void {
+  if (served.kind === "serving")
+    process.stdout.write(
+      `console: ${served.url}\n  log in as admin with this one-time link (valid 15 minutes): ${served.login}\n`,
+    );
+  else
+    process.stdout.write(
+      `console: the node already running for this home (pid ${served.pid}) serves it${served.url ? ` at ${served.url}/` : ""}; \`keel console\` prints a login link\n`,
+    );
+}
+
+/** resolves at the first SIGINT or SIGTERM (Ctrl-C, `keel stop`) */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    const done = (): void => {
+      clearInterval(keepAlive);
+      process.off("SIGINT", done);
+      process.off("SIGTERM", done);
+      resolve();
+    };
+    process.on("SIGINT", done);
+    process.on("SIGTERM", done);
+  });
 }

@@ -44,6 +44,7 @@ export const KeelErrorCode = {
   apiError: "api_error",
   apiUnreachable: "api_unreachable",
   nodeUnresponsive: "node_unresponsive",
+  nodeNotRunning: "node_not_running",
   // the store
   storeError: "store_error",
   storeMissing: "store_missing",

@@ -1,5 +1,5 @@
 import type { PurgeRequest, PurgeResult } from "../operator-requests.js";
-import { purgeAudit, purgeFilter } from "../run-changes.js";
+import { purgeAudit, purgeFilter, purgeSelection } from "../run-changes.js";
 import { insertAudit } from "./audit.js";
 import type { PgConn } from "./context.js";
 
@@ -11,12 +11,15 @@ import type { PgConn } from "./context.js";
 export async function purgeRuns(c: PgConn, req: PurgeRequest): Promise<PurgeResult> {
   const filter = purgeFilter(req);
   // FOR UPDATE: a run retried meanwhile is not deleted under the retry
-  const ids = (
-    await c.all<{ id: string }>(
-      `SELECT id FROM runs WHERE ${filter.where} ORDER BY id FOR UPDATE`,
-      filter.params,
-    )
-  ).map((r) => r.id);
+  const ids = purgeSelection(
+    req,
+    (
+      await c.all<{ id: string }>(
+        `SELECT id FROM runs WHERE ${filter.where} ORDER BY id FOR UPDATE`,
+        filter.params,
+      )
+    ).map((r) => r.id),
+  );
   if (req.dryRun) return { ids, count: ids.length, dryRun: true };
   await c.run("DELETE FROM step_results WHERE run_id = ANY(?::text[])", [ids]);
   await c.run("DELETE FROM transitions WHERE run_id = ANY(?::text[])", [ids]);

@@ -1,4 +1,4 @@
-import { purgeAudit, purgeFilter, checkPurge } from "../run-changes.js";
+import { purgeAudit, purgeFilter, purgeSelection, checkPurge } from "../run-changes.js";
 import type { PurgeRequest, PurgeResult } from "../operator-requests.js";
 import type { Row } from "../rows.js";
 import { insertAudit } from "./audit.js";
@@ -12,11 +12,14 @@ export function purgeRuns(ctx: SqliteContext, req: PurgeRequest): PurgeResult {
   checkPurge(req);
   return ctx.write(() => {
     const filter = purgeFilter(req);
-    const ids = (
-      ctx
-        .sql(`SELECT id FROM runs WHERE ${filter.where} ORDER BY id`)
-        .all(...filter.params) as Row[]
-    ).map((r) => r.id as string);
+    const ids = purgeSelection(
+      req,
+      (
+        ctx
+          .sql(`SELECT id FROM runs WHERE ${filter.where} ORDER BY id`)
+          .all(...filter.params) as Row[]
+      ).map((r) => r.id as string),
+    );
     if (req.dryRun) return { ids, count: ids.length, dryRun: true };
     const list = JSON.stringify(ids);
     // the ids of the transitions deleted here are never handed out again (context.ts)

@@ -129,6 +129,24 @@ export function purgeCases(h: StoreHandle): void {
       ]);
     });
 
+    it("with ids, deletes only those of the matching runs: exactly what a dry run listed", async () => {
+      const listed = await quarantinedAt(h.store, NOW + DAY, "max_attempts");
+      const preview = await h.store.purgeRuns(request({ dryRun: true }));
+      expect(preview.ids).toEqual([listed.id]);
+      // quarantined after the preview: matches the filter, but the preview did not show it
+      const later = await quarantinedAt(h.store, NOW + 2 * DAY, "max_attempts");
+      const kept = await snapshot(h.store, later.id);
+      const done = await h.store.purgeRuns(request({ ids: preview.ids }));
+      expect(done.ids).toEqual([listed.id]);
+      expect(await h.store.getRun(listed.id)).toBeUndefined();
+      expect(await snapshot(h.store, later.id)).toEqual(kept);
+      // an id the filter does not match is not deleted for being named
+      const succeeded = await runInStatus(h.store, "succeeded");
+      const untouched = await snapshot(h.store, succeeded.id);
+      expect((await h.store.purgeRuns(request({ ids: [succeeded.id] }))).ids).toEqual([]);
+      expect(await snapshot(h.store, succeeded.id)).toEqual(untouched);
+    });
+
     it("refuses any status but quarantined", async () => {
       const run = await runInStatus(h.store, "succeeded");
       const kept = await snapshot(h.store, run.id);
