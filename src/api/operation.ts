@@ -4,6 +4,7 @@ import { depthMessage, nestsDeeperThan } from "../core/json-depth.js";
 import type { DiskThresholds } from "../engine/disk-usage.js";
 import type { Keel } from "../engine/keel.js";
 import type { NodeSnapshot } from "../engine/node-snapshot.js";
+import type { HealthLatency } from "../ops/health/latency.js";
 import type { TokenRole } from "../store/tokens.js";
 
 /**
@@ -21,6 +22,8 @@ export interface OperationContext {
   diskThresholds?: DiskThresholds;
   /** live figures of the node answering, when a node answers (not in-process on the store) */
   node?: NodeFigures;
+  /** this node's health-check handling times, when a node's API answers */
+  healthLatency?: HealthLatency;
 }
 
 /** live figures of the node answering: the engine's snapshot of it */

@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { KeelError } from "../core/errors/keel-error.js";
 import type { Keel } from "../engine/keel.js";
 import { checkHealth } from "../ops/health/index.js";
+import { HealthLatency } from "../ops/health/latency.js";
 import { Authenticator, type Caller } from "./auth.js";
 import { streamEvents } from "./events.js";
 import { toHttpError } from "./errors.js";
@@ -179,11 +180,19 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     return caller;
   };
 
+  // the node times its own health checks, from the request's arrival to the answer sent
+  const healthLatency = new HealthLatency();
+  app.addHook("onResponse", async (request, reply) => {
+    const url = request.routeOptions.url;
+    if (url === "/health" || url === "/v1/health") healthLatency.record(reply.elapsedTime);
+  });
+
   const context = (request: FastifyRequest, actor: string) => ({
     keel: options.keel,
     home: options.home,
     actor,
     node: options.node?.(),
+    healthLatency,
   });
 
   if (options.accessLog)
@@ -232,7 +241,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     },
   );
 
-  registerMetrics(app, options.keel, metricsAuth);
+  registerMetrics(app, options.keel, metricsAuth, healthLatency);
 
   const health = { role: null, operation: null, response: publicHealthSchema };
   app.get("/health", { config: health }, async (request, reply) => {
@@ -243,7 +252,9 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     const report = await checkHealth(options.home, { live: options.node?.() });
     return reply
       .code(report.status === "unhealthy" ? 503 : 200)
-      .send(full ? healthJson(report, verbose) : healthSummaryJson(report));
+      .send(
+        full ? healthJson(report, verbose, healthLatency.summary()) : healthSummaryJson(report),
+      );
   });
 
   await app.ready();

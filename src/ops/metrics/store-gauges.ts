@@ -18,7 +18,7 @@ interface StoreFigures {
 
 /**
  * Gauges the store knows for the whole cluster, read when Prometheus scrapes, not kept current
- * by the node: a handful of indexed reads, reused for `cacheMs` so that a scrape every second (or
+ * by the node: a handful of indexed reads, reused for `cacheMs` (by the gauges of both formats) so that a scrape every second (or
  * two Prometheus servers scraping) costs the store one read of each per second at most.
  */
 export class StoreGauges {
@@ -27,10 +27,12 @@ export class StoreGauges {
 
   constructor(
     private readonly store: Store,
-    registers: Registers,
     private readonly cacheMs: number,
     private readonly clock: () => number = Date.now,
-  ) {
+  ) {}
+
+  /** the gauges, in these registries; every set registered reads the same cached figures */
+  register(registers: Registers): void {
     const gauge = (
       name: string,
       help: string,
