@@ -2,7 +2,9 @@
 // What `/metrics` scraped every second costs a node's no-op throughput: the same drain (N no-op
 // single-step runs at concurrency C, with the node's API listening) with and without a scraper, in
 // alternating fresh processes, and the ratio of the medians. The scraper is a process of its own,
-// as Prometheus is, and asks for OpenMetrics, as Prometheus does.
+// as Prometheus is, and asks for OpenMetrics, as Prometheus does. Both the throughput (wall time)
+// and the node's CPU time per run are compared: on a machine busy with other work, the CPU time
+// is the steadier figure.
 //   npm run build && node bench/tools/scrape-cost.mjs
 //   N=20000 C=10 ROUNDS=6 INTERVAL_MS=1000 node bench/tools/scrape-cost.mjs
 import { spawn, spawnSync } from "node:child_process";
@@ -76,10 +78,12 @@ if (process.argv[2] === "--child") {
   k.on("settled", () => {
     if (++done === N) end();
   });
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await k.start();
   await finished;
   const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   let scrapes = {};
   if (scrapeProcess) {
     const exited = new Promise((resolve) => scrapeProcess.once("exit", resolve));
@@ -91,13 +95,19 @@ if (process.argv[2] === "--child") {
   await k.stop();
   rmSync(home, { recursive: true, force: true });
   process.stdout.write(
-    `${JSON.stringify({ runs_per_s: Math.round((N / wall) * 1000), wall_ms: Math.round(wall), ...scrapes })}\n`,
+    `${JSON.stringify({
+      runs_per_s: Math.round((N / wall) * 1000),
+      cpu_us_per_run: +((cpu.user + cpu.system) / N).toFixed(1),
+      wall_ms: Math.round(wall),
+      ...scrapes,
+    })}\n`,
   );
   process.exit(0);
 }
 
 const rounds = Number(process.env.ROUNDS ?? 6);
 const seen = { plain: [], scraped: [] };
+const cpu = { plain: [], scraped: [] };
 for (let round = 0; round < rounds; round++) {
   // alternate which mode goes first, so neither always drains on the warmer machine
   const order = round % 2 === 0 ? ["plain", "scraped"] : ["scraped", "plain"];
@@ -109,6 +119,7 @@ for (let round = 0; round < rounds; round++) {
     if (r.status !== 0) process.exit(r.status ?? 1);
     const line = JSON.parse(r.stdout.trim());
     seen[mode].push(line.runs_per_s);
+    cpu[mode].push(line.cpu_us_per_run);
     process.stdout.write(`${JSON.stringify({ mode, round, ...line })}\n`);
   }
 }
@@ -129,5 +140,10 @@ process.stdout.write(
     scraped_runs_per_s: scraped,
     ratio: +(scraped / plain).toFixed(4),
     cost_percent: +((1 - scraped / plain) * 100).toFixed(2),
+    // CPU per run is what throughput costs on a machine with a core to spare; wall time on a
+    // shared machine moves with its other load
+    plain_cpu_us_per_run: median(cpu.plain),
+    scraped_cpu_us_per_run: median(cpu.scraped),
+    cpu_cost_percent: +((median(cpu.scraped) / median(cpu.plain) - 1) * 100).toFixed(2),
   })}\n`,
 );

@@ -253,6 +253,31 @@ describe("GET /metrics", () => {
     }
   });
 
+  it("reuses the store figures longer after a slow read", async () => {
+    let now = Date.now();
+    const metrics = createMetrics(k, { storeCacheMs: 1000, clock: () => now });
+    const original = k.store.countWaiting.bind(k.store);
+    // a read of 20 ms or more: the figures are reused for 500 times that, 10 s at least
+    const slow = vi.spyOn(k.store, "countWaiting").mockImplementation(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      return original();
+    });
+    try {
+      await metrics.scrape(undefined);
+      expect(slow).toHaveBeenCalledTimes(1);
+      now += 9_000;
+      await metrics.scrape(undefined);
+      expect(slow).toHaveBeenCalledTimes(1);
+      now += 21_001;
+      // never more than 30 s old
+      await metrics.scrape(undefined);
+      expect(slow).toHaveBeenCalledTimes(2);
+    } finally {
+      slow.mockRestore();
+      metrics.close();
+    }
+  });
+
   it("reports the longest run in flight, by pipeline, until it ends", async () => {
     await k.emergencyOff({ actor: "test" });
     const run = await k.submit("slow", {} as never);

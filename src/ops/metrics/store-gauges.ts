@@ -21,10 +21,10 @@ interface StoreFigures {
  * by the node: a handful of indexed reads, reused for `cacheMs` (by the gauges of both formats) so
  * that a scrape every second (or two Prometheus servers scraping) costs the store one read of each
  * per second at most. The counts walk every pending and quarantined run, so on a deep queue the
- * reuse stretches to 100 times the last read's duration (at most 30 s): the reads then take at most
- * 1 % of the node's time however often it is scraped.
+ * reuse stretches to 500 times the last read's duration (at most 30 s): the reads then take at most
+ * 0.2 % of the node's time however often it is scraped (the scrape budget is 2 % in all).
  */
-const readShare = 100;
+const readShare = 500;
 const longestReuseMs = 30_000;
 
 export class StoreGauges {
