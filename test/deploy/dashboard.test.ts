@@ -168,6 +168,10 @@ describe("deploy/grafana/keel-dashboard.json", () => {
         `empty after 90 s; prometheus said:\n${p.output().slice(-2000)}`,
       ).toEqual([]);
       expect((await p.query('up{job="keel"}')).result).toHaveLength(1);
+      // the step duration's buckets carry the runs' trace ids to Prometheus, as exemplars
+      const traced = await p.exemplars('keel_step_duration_seconds_bucket{pipeline="ingest"}', 300);
+      expect(traced.length).toBeGreaterThan(0);
+      expect(traced[0]!.trace_id).toMatch(/^\S+$/);
     }, 120_000);
 
     it("fires a keel rule in Prometheus, shown by the alerts panel", async () => {

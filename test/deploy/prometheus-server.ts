@@ -18,6 +18,8 @@ export interface PrometheusServer {
   url: string;
   /** an instant query: the result, or the error Prometheus gave (a parse error among them) */
   query(expr: string): Promise<{ ok: boolean; result: unknown[]; error?: string }>;
+  /** the exemplars Prometheus stored for a selector over the last `seconds` */
+  exemplars(selector: string, seconds: number): Promise<Record<string, string>[]>;
   stop(): Promise<void>;
   output(): string;
 }
@@ -97,6 +99,18 @@ export async function startPrometheus(options: {
       return body.status === "success"
         ? { ok: true, result: body.data?.result ?? [] }
         : { ok: false, result: [], error: body.error ?? `HTTP ${res.status}` };
+    },
+    async exemplars(selector, seconds) {
+      const end = Date.now() / 1000;
+      const q = new URLSearchParams({
+        query: selector,
+        start: String(end - seconds),
+        end: String(end),
+      });
+      const body = (await (await fetch(`${url}/api/v1/query_exemplars?${q}`)).json()) as {
+        data?: { exemplars: { labels: Record<string, string> }[] }[];
+      };
+      return (body.data ?? []).flatMap((series) => series.exemplars.map((e) => e.labels));
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
