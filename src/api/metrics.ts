@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Keel } from "../engine/keel.js";
+import type { HealthLatency } from "../ops/health/latency.js";
 import { createMetrics } from "../ops/metrics/registry.js";
 
 /**
@@ -10,8 +11,13 @@ import { createMetrics } from "../ops/metrics/registry.js";
  */
 export const metricsPath = "/metrics";
 
-export function registerMetrics(app: FastifyInstance, keel: Keel, auth: boolean): void {
-  const metrics = createMetrics(keel);
+export function registerMetrics(
+  app: FastifyInstance,
+  keel: Keel,
+  auth: boolean,
+  healthLatency?: HealthLatency,
+): void {
+  const metrics = createMetrics(keel, { healthLatency });
   app.addHook("onClose", async () => metrics.close());
   app.get(
     metricsPath,

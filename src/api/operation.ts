@@ -4,6 +4,7 @@ import { depthMessage, nestsDeeperThan } from "../core/json-depth.js";
 import type { DiskThresholds } from "../engine/disk-usage.js";
 import type { Keel } from "../engine/keel.js";
 import type { NodeSnapshot } from "../engine/node-snapshot.js";
+import type { HealthLatency } from "../ops/health/latency.js";
 import type { TokenRole } from "../store/tokens.js";
 import type { LoginLinks } from "./console/login-links.js";
 
@@ -26,6 +27,8 @@ export interface OperationContext {
   role?: TokenRole;
   /** the one-time console login codes of the node answering (not in-process) */
   loginLinks?: LoginLinks;
+  /** this node's health-check handling times, when a node's API answers */
+  healthLatency?: HealthLatency;
 }
 
 /** live figures of the node answering: the engine's snapshot of it */

@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { KeelError } from "../core/errors/keel-error.js";
 import type { Keel } from "../engine/keel.js";
 import { checkHealth } from "../ops/health/index.js";
+import { HealthLatency } from "../ops/health/latency.js";
 import { LoginLinks } from "./console/login-links.js";
 import { registerConsole } from "./console/routes.js";
 import { Authenticator, type Caller } from "./auth.js";
@@ -183,6 +184,13 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     return caller;
   };
 
+  // the node times its own health checks, from the request's arrival to the answer sent
+  const healthLatency = new HealthLatency();
+  app.addHook("onResponse", async (request, reply) => {
+    const url = request.routeOptions.url;
+    if (url === "/health" || url === "/v1/health") healthLatency.record(reply.elapsedTime);
+  });
+
   const loginLinks = options.loginLinks ?? new LoginLinks();
   const context = (caller: Caller) => ({
     keel: options.keel,
@@ -191,6 +199,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     role: caller.role,
     node: options.node?.(),
     loginLinks,
+    healthLatency,
   });
 
   if (options.accessLog)
@@ -239,7 +248,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     },
   );
 
-  registerMetrics(app, options.keel, metricsAuth);
+  registerMetrics(app, options.keel, metricsAuth, healthLatency);
   registerConsole(
     app,
     options.keel,
@@ -257,7 +266,9 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     const report = await checkHealth(options.home, { live: options.node?.() });
     return reply
       .code(report.status === "unhealthy" ? 503 : 200)
-      .send(full ? healthJson(report, verbose) : healthSummaryJson(report));
+      .send(
+        full ? healthJson(report, verbose, healthLatency.summary()) : healthSummaryJson(report),
+      );
   });
 
   await app.ready();

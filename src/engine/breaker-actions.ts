@@ -91,7 +91,8 @@ export class BreakerControls {
   constructor(
     private readonly store: Store,
     private readonly known: () => Known,
-    private readonly changed: () => Promise<void> | undefined,
+    /** after each change: the node re-reads the states, the owner hears of the transition */
+    private readonly changed: (change: BreakerChange) => Promise<void> | undefined,
   ) {
     known(); // a bad breaker option fails when keel() is called, not at start()
   }
@@ -107,7 +108,7 @@ export class BreakerControls {
       ...o,
       actor: o.actor ?? "api",
     });
-    await this.changed();
+    await this.changed(change);
     return change;
   }
 
@@ -117,7 +118,7 @@ export class BreakerControls {
       ...o,
       actor: o.actor ?? "api",
     });
-    await this.changed();
+    await this.changed(change);
     return change;
   }
 }

@@ -1,4 +1,4 @@
-import type { BreakerChange, BreakerRecord } from "../store/breakers.js";
+import type { BreakerChange, BreakerRecord, BreakerTransitionRecord } from "../store/breakers.js";
 import type { Store } from "../store/store.js";
 import type { ResolvedBreaker } from "./breaker-options.js";
 import type { Logger } from "./logger.js";
@@ -31,6 +31,8 @@ export class BreakerBoard {
     readonly known: ReadonlyMap<string, ResolvedBreaker>,
     private readonly actor: string,
     private readonly log: Logger,
+    /** a change this node's signal made (counted once, by the node that made it) */
+    private readonly onTransition: (t: BreakerTransitionRecord) => void = () => {},
   ) {
     this.poll = new StorePoll(
       async () => {
@@ -115,6 +117,7 @@ export class BreakerBoard {
   absorb(record: BreakerRecord, change?: BreakerChange): void {
     const before = this.cache.get(record.name);
     this.cache.set(record.name, record);
+    if (change?.transition) this.onTransition(change.transition);
     if (before?.state === record.state && !change?.transition) return;
     if (!before && record.state === "closed") return;
     const fields = { breaker: record.name, state: record.state, reason: record.reason };

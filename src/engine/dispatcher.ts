@@ -232,6 +232,7 @@ export class Dispatcher {
           this.deps.recordStep(`${event.pipeline}/${event.step}`, event.ms);
         this.deps.events.emit("step", event);
       },
+      onWrite: (ms) => this.deps.events.emit("storeWrite", { ms }),
       onProgress: (id, bytes) =>
         this.deps.events.emit("progress", { runId: id, pipeline: claimed.run.pipeline, bytes }),
       runStep:

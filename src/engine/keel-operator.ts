@@ -60,7 +60,10 @@ export class KeelOperator extends KeelClient {
           options.breakers,
           this.registry.names().map((n) => this.registry.require(n)),
         ),
-      () => this.node?.refreshBreakers(),
+      (change) => {
+        if (change.transition) this.emit("breaker", change.transition);
+        return this.node?.refreshBreakers();
+      },
     );
   }
 

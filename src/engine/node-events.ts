@@ -1,4 +1,5 @@
 import type { EventEmitter } from "node:events";
+import type { BreakerTransitionRecord } from "../store/breakers.js";
 import type { CleanupReport } from "./disk-cleanup.js";
 import type { DiskGuardState } from "./disk-guard.js";
 import type { RunEnd, StepEvent } from "./run-execution.js";
@@ -17,6 +18,10 @@ export interface NodeEvents {
   progress: [{ runId: string; pipeline: string; bytes: number }];
   /** a run's write is held in memory because the store's disk is full */
   storageFull: [{ runId: string }];
+  /** a run's store write committed after `ms` (the attempt that succeeded, not the time held) */
+  storeWrite: [{ ms: number }];
+  /** a breaker changed state through this process: its node's signal, or an operator's trip or reset */
+  breaker: [BreakerTransitionRecord];
   /** the disk guard moved between ok, warn and paused */
   disk: [DiskGuardState];
   diskCleanup: [CleanupReport];
@@ -32,6 +37,8 @@ const relayed = [
   "settled",
   "progress",
   "storageFull",
+  "storeWrite",
+  "breaker",
   "disk",
   "diskCleanup",
   "concurrency",

@@ -287,7 +287,9 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   private async startBreakers(): Promise<void> {
     const pipelines = this.registry.names().map((n) => this.registry.require(n));
     const known = resolveBreakers(this.breakerOptions, pipelines);
-    this.breakers = new BreakerBoard(this.store, known, this.id, this.log);
+    this.breakers = new BreakerBoard(this.store, known, this.id, this.log, (t) =>
+      this.emit("breaker", t),
+    );
     await this.breakers.start();
     this.probes = new BreakerProbes(this.store, this.breakers, this.id, this.log);
     this.probes.start();

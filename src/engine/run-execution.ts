@@ -52,6 +52,8 @@ export interface StepEvent {
   step: string;
   status: "running" | "succeeded" | "failed";
   attempt: number;
+  /** the run's trace id: the step duration's exemplar carries it */
+  traceId: string;
   ms?: number;
   error?: ErrorInfo;
 }
@@ -74,6 +76,8 @@ export interface ExecutionDeps {
   onStorageFull?: () => void;
   onStep: (event: StepEvent) => void;
   onProgress: (runId: string, bytes: number) => void;
+  /** a store write of the run committed, after this many ms (the attempt that succeeded) */
+  onWrite?: (ms: number) => void;
   /** runs one step attempt; the node routes isolated steps to its process pool */
   runStep?: typeof runStep;
   /** worker crashes of one run before it is quarantined as `poison` (isolation.poison_after) */
@@ -395,6 +399,7 @@ export class RunExecution {
       step: step.name,
       status,
       attempt,
+      traceId: this.run.traceId,
       ...extra,
     });
   }
@@ -461,7 +466,16 @@ export class RunExecution {
 
   /** Store writes of the run: held and retried while the disk is full or the store file is being repaired (held-write.ts). */
   private persist<T>(write: () => Promise<T>): Promise<T> {
-    return writeHolding(write, {
+    const onWrite = this.deps.onWrite;
+    const timed = onWrite
+      ? async () => {
+          const start = performance.now();
+          const result = await write();
+          onWrite(performance.now() - start);
+          return result;
+        }
+      : write;
+    return writeHolding(timed, {
       log: () => this.log,
       givingUp: () => this.abortReason === "stopping",
       onHeld: (code) => {

@@ -20,6 +20,22 @@ const ingest = pipeline("ingest", [
     return { ok: true };
   }),
 ]);
+// fails once (a transient error), which opens its breaker; the trial after 50 ms closes it
+let flakyCalls = 0;
+const flaky = pipeline("flaky", [
+  step("call", { uses: ["ext"] }, async () => {
+    if (++flakyCalls === 1) throw new Error("connect ECONNREFUSED 127.0.0.1:9");
+    return { ok: true };
+  }),
+]);
+// waits for the test to let it go: a run in flight
+let release: () => void = () => {};
+const slow = pipeline("slow", [
+  step("hold", async () => {
+    await new Promise<void>((resolve) => (release = resolve));
+    return { ok: true };
+  }),
+]);
 const failing = pipeline("failing", [
   step("load", async () => {
     throw new PermanentError("no such file", "parse_error");
@@ -33,16 +49,24 @@ let viewer: string;
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), "keel-metrics-"));
-  k = keel({ home, pipelines: [ingest, failing], logger: pino({ level: "silent" }), pollMs: 50 });
+  k = keel({
+    home,
+    pipelines: [ingest, failing, flaky, slow],
+    logger: pino({ level: "silent" }),
+    pollMs: 50,
+    breakers: { ext: { failureThreshold: 1, recoveryTimeoutMs: 50, halfOpenRequests: 1 }, ops: {} },
+    retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+  });
   await k.start();
   viewer = (await createApiToken(k.store, { name: "prom", role: "viewer", actor: "test" })).token;
   api = await buildApi({ keel: k, home, auth: true });
-  for (const name of ["ingest", "failing"] as const) {
+  for (const name of ["ingest", "failing", "flaky"] as const) {
     const run = await k.submit(name, {} as never);
     await k.wait(run.id, { timeoutMs: 10_000 });
   }
   // due an hour from now: in the queue, not yet waiting
   await k.submit("ingest", {} as never, { at: "1h" });
+  await k.breakers.trip("ops", { reason: "drill", actor: "test" });
   await k.emergencyOn({ reason: "drill", actor: "test" });
 });
 
@@ -56,6 +80,7 @@ interface Sample {
   name: string;
   labels: Record<string, string>;
   value: number;
+  exemplar?: string;
 }
 
 /** The Prometheus text format, strictly: comments are HELP, TYPE (or EOF); every other line a sample. */
@@ -73,7 +98,13 @@ function parse(text: string): { samples: Sample[]; types: Map<string, string> } 
       continue;
     }
     if (/^# (HELP|UNIT) [a-zA-Z_:][a-zA-Z0-9_:]* .*$/.test(line)) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/.exec(line);
+    // OpenMetrics: a sample may end with an exemplar, ` # {labels} value timestamp`
+    const [sample, exemplar] = line.split(" # {") as [string, string | undefined];
+    if (exemplar !== undefined)
+      expect(exemplar, `bad exemplar: ${line}`).toMatch(/^[a-z_]+="[^"]*"\} [0-9.e+-]+ [0-9.]+$/);
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/.exec(
+      sample,
+    );
     expect(m, `not a sample line: ${line}`).not.toBeNull();
     const labels: Record<string, string> = {};
     const body = m![2] ?? "";
@@ -84,7 +115,7 @@ function parse(text: string): { samples: Sample[]; types: Map<string, string> } 
       matched += p[0].length;
     }
     expect(matched, `bad labels: ${line}`).toBe(body.length);
-    samples.push({ name: m![1]!, labels, value: Number(m![3]) });
+    samples.push({ name: m![1]!, labels, value: Number(m![3]), exemplar });
   }
   return { samples, types };
 }
@@ -142,7 +173,7 @@ describe("GET /metrics", () => {
     expect(value(samples, "keel_queue_depth", { pipeline: "failing" })).toBe(0);
     expect(value(samples, "keel_queue_oldest_due_age_seconds", { pipeline: "ingest" })).toBe(0);
     expect(value(samples, "keel_quarantine_size", { reason: "permanent:parse_error" })).toBe(1);
-    expect(value(samples, "keel_runs", { status: "succeeded" })).toBe(1);
+    expect(value(samples, "keel_runs", { status: "succeeded" })).toBe(2);
     expect(value(samples, "keel_emergency_stop")).toBe(1);
     expect(value(samples, "keel_workers_busy")).toBe(0);
     expect(value(samples, "keel_store_state", { state: "ok" })).toBe(1);
@@ -151,6 +182,24 @@ describe("GET /metrics", () => {
     expect(value(samples, "keel_store_state", { state: "damaged" })).toBe(0);
     expect(value(samples, "keel_workers_limit")).toBeGreaterThan(0);
     expect(value(samples, "keel_build_info", { node_version: process.version })).toBe(1);
+    // the node's signals moved "ext" closed -> open -> half_open -> closed; the operator tripped "ops"
+    const moves = samples.filter((x) => x.name === "keel_breaker_transitions_total");
+    const ext = moves.filter((x) => x.labels.breaker === "ext").map((x) => x.labels.to);
+    expect(ext.sort()).toEqual(["closed", "half_open", "open"]);
+    expect(value(samples, "keel_breaker_transitions_total", { breaker: "ext", to: "open" })).toBe(
+      1,
+    );
+    expect(
+      value(samples, "keel_breaker_transitions_total", {
+        breaker: "ops",
+        from: "closed",
+        to: "open",
+        reason: "operator_trip",
+      }),
+    ).toBe(1);
+    expect(value(samples, "keel_breaker_state", { breaker: "ops", state: "open" })).toBe(1);
+    expect(value(samples, "keel_store_write_duration_seconds_count")).toBeGreaterThan(3);
+    expect(types.get("keel_store_write_duration_seconds")).toBe("histogram");
     expect(types.get("keel_step_duration_seconds")).toBe("histogram");
     expect(types.get("keel_runs_ended_total")).toBe("counter");
     for (const s of samples) expect(s.name).toMatch(/^keel_/);
@@ -160,6 +209,21 @@ describe("GET /metrics", () => {
     const { res, samples } = await scrape("application/openmetrics-text; version=1.0.0");
     expect(res.headers["content-type"]).toMatch(/^application\/openmetrics-text/);
     expect(res.body.trimEnd().endsWith("# EOF")).toBe(true);
+    // the bucket a step's duration fell in carries the run's trace id
+    const run = (await k.list({ pipeline: "ingest", status: "succeeded" })).runs[0]!;
+    const traced = samples.filter(
+      (x) => x.name === "keel_step_duration_seconds_bucket" && x.exemplar !== undefined,
+    );
+    expect(traced.map((x) => x.labels.pipeline)).toContain("ingest");
+    expect(traced.find((x) => x.labels.pipeline === "ingest")!.exemplar).toContain(
+      `trace_id="${run.traceId}"`,
+    );
+    // the text format has no exemplars, and keeps its counters' names after an OpenMetrics scrape
+    const text = await scrape();
+    expect(text.res.body).not.toContain("trace_id");
+    expect(
+      value(text.samples, "keel_runs_ended_total", { pipeline: "ingest", status: "succeeded" }),
+    ).toBe(1);
     expect(
       value(samples, "keel_runs_ended_total", { pipeline: "ingest", status: "succeeded" }),
     ).toBe(1);
@@ -180,13 +244,82 @@ describe("GET /metrics", () => {
       expect(await emergency()).toBe(1);
       expect(await emergency()).toBe(1);
       expect(counts).toHaveBeenCalledTimes(1);
-      now += 1;
+      // past the period: a read again (the period stretches after a slow read, never past 30 s)
+      now += 29_001;
       expect(await emergency()).toBe(0);
       expect(counts).toHaveBeenCalledTimes(2);
     } finally {
       counts.mockRestore();
       metrics.close();
     }
+  });
+
+  it("reuses the store figures longer after a slow read", async () => {
+    let now = Date.now();
+    const metrics = createMetrics(k, { storeCacheMs: 1000, clock: () => now });
+    const original = k.store.countWaiting.bind(k.store);
+    // a read of 20 ms or more: the figures are reused for 500 times that, 10 s at least
+    const slow = vi.spyOn(k.store, "countWaiting").mockImplementation(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      return original();
+    });
+    try {
+      await metrics.scrape(undefined);
+      expect(slow).toHaveBeenCalledTimes(1);
+      now += 9_000;
+      await metrics.scrape(undefined);
+      expect(slow).toHaveBeenCalledTimes(1);
+      now += 21_001;
+      // never more than 30 s old
+      await metrics.scrape(undefined);
+      expect(slow).toHaveBeenCalledTimes(2);
+    } finally {
+      slow.mockRestore();
+      metrics.close();
+    }
+  });
+
+  it("reports the longest run in flight, by pipeline, until it ends", async () => {
+    await k.emergencyOff({ actor: "test" });
+    const run = await k.submit("slow", {} as never);
+    const longest = async () =>
+      (await scrape()).samples.find(
+        (x) => x.name === "keel_run_longest_running_seconds" && x.labels.pipeline === "slow",
+      )?.value;
+    await vi.waitFor(async () => expect(await longest()).toBeGreaterThan(0), { timeout: 5000 });
+    release();
+    await k.wait(run.id, { timeoutMs: 10_000 });
+    expect(await longest()).toBeUndefined();
+  });
+
+  it("measures its own health checks: percentiles in /health verbose and as a metric", async () => {
+    const auth = { authorization: `Bearer ${viewer}` };
+    for (let i = 0; i < 3; i++)
+      // 503: the tripped breaker makes the node unhealthy; the check is answered and timed all the same
+      expect((await api.app.inject({ method: "GET", url: "/health" })).statusCode).toBe(503);
+    const verbose = await api.app.inject({
+      method: "GET",
+      url: "/health?verbose=true",
+      headers: auth,
+    });
+    const latency = verbose.json().latency;
+    expect(latency.samples).toBeGreaterThanOrEqual(3);
+    expect(latency.p50_ms).toBeGreaterThan(0);
+    expect(latency.p50_ms).toBeLessThanOrEqual(latency.p95_ms);
+    expect(latency.p95_ms).toBeLessThanOrEqual(latency.p99_ms);
+    const v1 = await api.app.inject({
+      method: "GET",
+      url: "/v1/health?verbose=true",
+      headers: auth,
+    });
+    expect(v1.json().latency.samples).toBeGreaterThanOrEqual(4);
+    // not verbose: no figures
+    expect(
+      (await api.app.inject({ method: "GET", url: "/v1/health", headers: auth })).json(),
+    ).not.toHaveProperty("latency");
+    const { samples } = await scrape();
+    expect(value(samples, "keel_health_requests_total")).toBeGreaterThanOrEqual(6);
+    expect(value(samples, "keel_health_latency_seconds", { quantile: "0.95" })).toBeGreaterThan(0);
   });
 
   it("needs a token: none is 401, a viewer's works", async () => {

@@ -93,6 +93,7 @@ export const health = operation({
         diskThresholds: ctx.diskThresholds,
       }),
       query.verbose,
+      ctx.healthLatency?.summary(),
     );
   },
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { DeadNode } from "../../engine/liveness.js";
 import type { ComponentHealth, HealthReport } from "../../ops/health/index.js";
+import type { HealthLatencySummary } from "../../ops/health/latency.js";
 import { healthDetailsSchema, withoutUndefined as present } from "./health-details.js";
 import { isoTime, timeSchema } from "./time.js";
 
@@ -9,7 +10,12 @@ import { isoTime, timeSchema } from "./time.js";
  * behind it (docs/cli.md#keel-health), each component's written here field by field. Times
  * inside `details` are epoch ms, as documented.
  */
-export function healthJson(report: HealthReport, verbose: boolean) {
+export function healthJson(
+  report: HealthReport,
+  verbose: boolean,
+  /** verbose, from a node's API: its health checks' handling times (null before the first) */
+  latency?: HealthLatencySummary | null,
+) {
   return {
     status: report.status,
     home: report.home,
@@ -20,6 +26,7 @@ export function healthJson(report: HealthReport, verbose: boolean) {
       reason: c.reason as string | null,
       ...(verbose ? { details: detailsJson(c) as unknown } : {}),
     })),
+    ...(verbose && latency !== undefined ? { latency } : {}),
   };
 }
 
@@ -46,6 +53,16 @@ export const healthSchema = z.strictObject({
       details: healthDetailsSchema.optional(),
     }),
   ),
+  latency: z
+    .strictObject({
+      samples: z.number().int(),
+      p50_ms: z.number(),
+      p95_ms: z.number(),
+      p99_ms: z.number(),
+      window_ms: z.number().int(),
+    })
+    .nullable()
+    .optional(),
 });
 
 const healthSummarySchema = z.strictObject({

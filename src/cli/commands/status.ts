@@ -143,6 +143,11 @@ function printHealth(format: "table" | "json", report: HealthJson, verbose: bool
     report.components,
     verbose ? ["component", "status", "reason", "details"] : ["component", "status", "reason"],
   );
+  const l = report.latency;
+  if (l)
+    process.stdout.write(
+      `\nhealth checks answered by the node (last ${l.samples}): p50 ${l.p50_ms} ms, p95 ${l.p95_ms} ms, p99 ${l.p99_ms} ms\n`,
+    );
 }
 
 function seconds(ms: number | null | undefined): string | null {

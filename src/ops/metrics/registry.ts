@@ -1,19 +1,24 @@
 import { Registry, type OpenMetricsContentType, type RegistryContentType } from "prom-client";
 import type { Keel } from "../../engine/keel.js";
+import type { HealthLatency } from "../health/latency.js";
+import { EngineMetrics } from "./engine-metrics.js";
+import { registerHealthGauges } from "./health-gauges.js";
 import { NodeGauges } from "./node-gauges.js";
 import { RunMetrics } from "./run-metrics.js";
 import { StoreGauges } from "./store-gauges.js";
 
 /**
  * The metrics of one Keel instance, in a Registry of their own (never prom-client's global one:
- * two Keels in one process, or a library user's own metrics, must not mix). The same metrics are
- * registered twice, once per exposition format, so a scrape in one format never switches the
- * format under a scrape in the other.
+ * two Keels in one process, or a library user's own metrics, must not mix). There is one registry
+ * per exposition format, so a scrape in one format never switches the format under a scrape in
+ * the other.
  */
 export interface MetricsOptions {
   /** how long the store's gauges are reused between scrapes, ms (default 1000) */
   storeCacheMs?: number;
   clock?: () => number;
+  /** the API's health-check handling times, reported as keel_health_latency_seconds */
+  healthLatency?: HealthLatency;
 }
 
 export interface KeelMetrics {
@@ -28,18 +33,27 @@ export function createMetrics(keel: Keel, options: MetricsOptions = {}): KeelMet
   const prometheus = new Registry();
   const openMetrics = new Registry<OpenMetricsContentType>();
   openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-  const registers = [prometheus, openMetrics] as Registry<RegistryContentType>[];
-  const runs = new RunMetrics(keel, registers);
-  new StoreGauges(keel.store, registers, options.storeCacheMs ?? 1000, options.clock);
-  const node = new NodeGauges(keel, registers);
+  const store = new StoreGauges(keel.store, options.storeCacheMs ?? 1000, options.clock);
+  // one set of metric objects per registry: prom-client renames a counter in place when an
+  // OpenMetrics registry formats it (no `_total`), which a shared object would carry into the
+  // text format's next scrape
+  const sets = [prometheus, openMetrics].map((registry) => {
+    const registers = [registry] as Registry<RegistryContentType>[];
+    store.register(registers);
+    if (options.healthLatency) registerHealthGauges(options.healthLatency, registers);
+    return [
+      new RunMetrics(keel, registers),
+      new NodeGauges(keel, registers),
+      new EngineMetrics(keel, registers),
+    ];
+  });
   const pick = (accept: string | undefined) =>
     accept?.includes("application/openmetrics-text") ? openMetrics : prometheus;
   return {
     contentType: (accept) => pick(accept).contentType,
     scrape: (accept) => pick(accept).metrics(),
     close() {
-      runs.close();
-      node.close();
+      for (const set of sets) for (const metrics of set) metrics.close();
     },
   };
 }

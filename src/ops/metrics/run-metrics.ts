@@ -1,8 +1,10 @@
-import { Counter, Histogram, type Registry, type RegistryContentType } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from "prom-client";
 import type { Keel } from "../../engine/keel.js";
 import type { NodeEvents } from "../../engine/node-events.js";
 
 type Registers = Registry<RegistryContentType>[];
+
+const openMetricsType = "application/openmetrics-text";
 
 /** step durations from 5 ms to 10 min: a no-op step and a long ingestion both land in a bucket */
 const stepBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600];
@@ -15,8 +17,8 @@ const stepBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
  */
 export class RunMetrics {
   private readonly listeners: { [K in keyof NodeEvents]?: (...args: NodeEvents[K]) => void } = {};
-  /** runs with a step begun here and not yet settled */
-  private readonly inFlight = new Set<string>();
+  /** runs with a step begun here and not yet settled: their pipeline and since when */
+  private readonly inFlight = new Map<string, { pipeline: string; since: number }>();
   private activeSince: number | null = null;
   private readonly active: Counter;
 
@@ -55,12 +57,15 @@ export class RunMetrics {
       labelNames: ["pipeline", "step", "code"],
       registers,
     });
+    // exemplars (the run's trace id) exist in OpenMetrics only; prom-client refuses them elsewhere
+    const exemplars = registers.every((r) => r.contentType.startsWith(openMetricsType));
     const duration = new Histogram({
       name: "keel_step_duration_seconds",
       help: "Duration of succeeded step attempts on this node, by pipeline and step",
       labelNames: ["pipeline", "step"],
       buckets: stepBuckets,
       registers,
+      enableExemplars: exemplars,
     });
     const bytes = new Counter({
       name: "keel_bytes_processed_total",
@@ -75,15 +80,40 @@ export class RunMetrics {
       // the open stretch counts up to the scrape, so a long run's rate is visible while it runs
       collect: () => this.takeActive(),
     });
+    new Gauge({
+      name: "keel_run_longest_running_seconds",
+      help: "How long the longest run in flight on this node has been executing here, by pipeline",
+      labelNames: ["pipeline"],
+      registers,
+      collect: function (this: Gauge) {
+        this.reset();
+        const now = clock();
+        for (const [pipeline, since] of longest()) this.set({ pipeline }, (now - since) / 1000);
+      },
+    });
+    const longest = () => {
+      const oldest = new Map<string, number>();
+      for (const { pipeline, since } of this.inFlight.values())
+        oldest.set(pipeline, Math.min(since, oldest.get(pipeline) ?? since));
+      return oldest;
+    };
     this.on("submitted", (e) => {
       if (e.created) submitted.inc({ pipeline: e.pipeline });
     });
     this.on("step", (e) => {
       // a node's own "started" is not relayed to its Keel: a run's first step marks it in flight
-      if (e.status === "running") return this.started(e.runId);
+      if (e.status === "running") return this.started(e.runId, e.pipeline);
       attempts.inc({ pipeline: e.pipeline, step: e.step, outcome: e.status });
-      if (e.status === "succeeded" && e.ms !== undefined)
-        duration.observe({ pipeline: e.pipeline, step: e.step }, e.ms / 1000);
+      if (e.status === "succeeded" && e.ms !== undefined) {
+        if (!exemplars) duration.observe({ pipeline: e.pipeline, step: e.step }, e.ms / 1000);
+        else
+          duration.observe({
+            labels: { pipeline: e.pipeline, step: e.step },
+            value: e.ms / 1000,
+            // prom-client types exemplar labels as the metric's own; any names are valid
+            exemplarLabels: { trace_id: e.traceId } as never,
+          });
+      }
       if (e.status === "failed")
         failures.inc({ pipeline: e.pipeline, step: e.step, code: e.error?.code ?? "unknown" });
     });
@@ -112,9 +142,10 @@ export class RunMetrics {
     this.keel.on(name as never, listener as never);
   }
 
-  private started(runId: string): void {
+  private started(runId: string, pipeline: string): void {
+    if (this.inFlight.has(runId)) return;
     if (this.inFlight.size === 0) this.activeSince = this.clock();
-    this.inFlight.add(runId);
+    this.inFlight.set(runId, { pipeline, since: this.clock() });
   }
 
   private settled(runId: string): void {
