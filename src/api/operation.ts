@@ -4,6 +4,7 @@ import { depthMessage, nestsDeeperThan } from "../core/json-depth.js";
 import type { DiskThresholds } from "../engine/disk-usage.js";
 import type { Keel } from "../engine/keel.js";
 import type { NodeSnapshot } from "../engine/node-snapshot.js";
+import type { DoctorSettings } from "../ops/doctor/types.js";
 import type { TokenRole } from "../store/tokens.js";
 
 /**
@@ -21,6 +22,8 @@ export interface OperationContext {
   diskThresholds?: DiskThresholds;
   /** live figures of the node answering, when a node answers (not in-process on the store) */
   node?: NodeFigures;
+  /** keel.yaml's `doctor:` limits (defaults when not given) */
+  doctor?: DoctorSettings;
 }
 
 /** live figures of the node answering: the engine's snapshot of it */

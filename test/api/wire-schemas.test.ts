@@ -120,6 +120,8 @@ const requests: Record<string, () => Request> = {
   "POST /v1/emergency/off": () => ({ url: "/v1/emergency/off" }),
   "GET /v1/status": () => ({ url: "/v1/status?verbose=true" }),
   "GET /v1/health": () => ({ url: "/v1/health?verbose=true" }),
+  "GET /v1/doctor": () => ({ url: "/v1/doctor" }),
+  "POST /v1/doctor/fix": () => ({ url: "/v1/doctor/fix", payload: { only: ["pidfile"] } }),
   "GET /v1/tokens": () => ({ url: "/v1/tokens" }),
   "POST /v1/tokens": () => ({ url: "/v1/tokens", payload: { name: "t-new", role: "operator" } }),
   "POST /v1/tokens/:id/revoke": () => ({ url: `/v1/tokens/${ids.token}/revoke` }),

@@ -1,5 +1,6 @@
 import type { AnyOperation } from "../operation.js";
 import { listAudit } from "./audit.js";
+import { doctor, doctorFix } from "./doctor.js";
 import { emergencyOff, emergencyOn, emergencyStatus } from "./emergency.js";
 import { health, status } from "./node.js";
 import {
@@ -46,6 +47,8 @@ export const operations: readonly AnyOperation[] = [
   emergencyOff,
   status,
   health,
+  doctor,
+  doctorFix,
   listTokens,
   createToken,
   revokeToken,
