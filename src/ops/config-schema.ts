@@ -256,6 +256,7 @@ export const configSchema = z
         heartbeat_max_age_ms: z.number().int().min(100).max(dayMs).default(5000),
         quarantine_burst: z.number().int().min(1).max(1_000_000).default(10),
         retry_burst: z.number().int().min(1).max(1_000_000).default(20),
+        tick_late_ms: z.number().int().min(1000).max(30 * dayMs).default(60_000),
       })
       .strict()
       .default({
@@ -266,6 +267,7 @@ export const configSchema = z
         heartbeat_max_age_ms: 5000,
         quarantine_burst: 10,
         retry_burst: 20,
+        tick_late_ms: 60_000,
       }),
     /** per-minute rollups (docs/configuration.md#telemetry); retention_days 0 keeps them forever */
     telemetry: z

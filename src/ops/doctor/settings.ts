@@ -16,6 +16,7 @@ export function doctorSettings(
     heartbeatMaxAgeMs: d.heartbeat_max_age_ms,
     quarantineBurst: d.quarantine_burst,
     retryBurst: d.retry_burst,
+    tickLateMs: d.tick_late_ms,
     backupKeep: config.backup.keep,
   };
 }

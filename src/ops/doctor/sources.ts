@@ -1,9 +1,6 @@
 import { age, iso, keelFix } from "./command.js";
 import type { DoctorCheck, Finding } from "./types.js";
 
-/** a tick this late (past its due time) means no node ticks the source */
-export const tickLateMs = 60_000;
-
 /**
  * Sources that create nothing: paused (with who and why), ticks overdue (no node ticks them), or
  * a tick or directory scan failing on the node answering.
@@ -38,7 +35,7 @@ export const sourcesCheck: DoctorCheck = {
           evidence: { source: s.name, error: failing.error, at: iso(failing.at) },
           commands: [keelFix(ctx, "sources list"), keelFix(ctx, `sources trigger ${s.name}`)],
         });
-      else if (s.nextTickAt !== null && ctx.now - s.nextTickAt > tickLateMs)
+      else if (s.nextTickAt !== null && ctx.now - s.nextTickAt > ctx.settings.tickLateMs)
         findings.push({
           check: "sources",
           severity: "problem",

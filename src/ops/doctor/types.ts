@@ -65,6 +65,8 @@ export interface DoctorSettings {
   quarantineBurst: number;
   /** failed attempts of one step in the last hour at or above this */
   retryBurst: number;
+  /** a source's tick this late (past its due time) means no node ticks it */
+  tickLateMs: number;
   /** backups to keep when `--fix` takes one (backup.keep) */
   backupKeep: number;
 }
@@ -78,6 +80,7 @@ export const defaultDoctorSettings: DoctorSettings = Object.freeze({
   heartbeatMaxAgeMs: 5_000,
   quarantineBurst: 10,
   retryBurst: 20,
+  tickLateMs: 60_000,
   backupKeep: 7,
 });
 
