@@ -84,6 +84,14 @@ const requests: Record<string, () => Request> = {
     payload: { note: "again", from_step: "double" },
   }),
   "GET /v1/quarantine": () => ({ url: "/v1/quarantine" }),
+  "POST /v1/runs/cancel": () => ({
+    url: "/v1/runs/cancel",
+    payload: { filter: { pipeline: "echo" }, reason: "not needed", dry_run: true },
+  }),
+  "POST /v1/quarantine/retry": () => ({
+    url: "/v1/quarantine/retry",
+    payload: { filter: { pipeline: "failing" }, note: "fixed", dry_run: true },
+  }),
   "POST /v1/quarantine/purge": () => ({
     url: "/v1/quarantine/purge",
     payload: { all: true, dry_run: true },

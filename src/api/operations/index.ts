@@ -1,5 +1,6 @@
 import type { AnyOperation } from "../operation.js";
 import { listAudit } from "./audit.js";
+import { cancelMany, retryMany } from "./bulk.js";
 import { doctor, doctorFix } from "./doctor.js";
 import { emergencyOff, emergencyOn, emergencyStatus } from "./emergency.js";
 import { health, status } from "./node.js";
@@ -23,10 +24,12 @@ export const operations: readonly AnyOperation[] = [
   submitRun,
   waitRun,
   cancelRun,
+  cancelMany,
   retryRun,
   listQuarantined,
   // a fixed path before its parametric sibling, for readers; the router does not care
   purgeQuarantined,
+  retryMany,
   showQuarantinedRun,
   retryQuarantinedRun,
   listSources,
