@@ -25,7 +25,17 @@ describe("bulk operator actions", () => {
       config,
     ];
 
-    const listed = keelJson(home, [...args, "--dry-run"]);
+    const listed = keelJson(home, [
+      "jobs",
+      "cancel",
+      "--filter",
+      "pipeline=quick",
+      "--reason",
+      "bad deploy",
+      "--dry-run",
+      "--config",
+      config,
+    ]);
     expect(listed).toMatchObject({ dry_run: true, count: 12, done: [] });
     expect([...listed.ids].sort()).toEqual([...targets].sort());
 
@@ -38,7 +48,17 @@ describe("bulk operator actions", () => {
       keelJson(home, ["jobs", "list", "--status", "pending", "--config", config]).runs,
     ).toHaveLength(14);
 
-    const done = keelJson(home, [...args, "--yes"]);
+    const done = keelJson(home, [
+      "jobs",
+      "cancel",
+      "--filter",
+      "pipeline=quick",
+      "--reason",
+      "bad deploy",
+      "--yes",
+      "--config",
+      config,
+    ]);
     expect(done).toMatchObject({ dry_run: false, count: 12, failed: [] });
     expect([...done.done].sort()).toEqual([...targets].sort());
     const pending = keelJson(home, [
@@ -77,7 +97,17 @@ describe("bulk operator actions", () => {
       "--config",
       config,
     ];
-    const listed = keelJson(home, [...args, "--dry-run"]);
+    const listed = keelJson(home, [
+      "quarantine",
+      "retry",
+      "--filter",
+      "code=parse_error,step=parse",
+      "--note",
+      "parser fixed",
+      "--dry-run",
+      "--config",
+      config,
+    ]);
     expect([...listed.ids].sort()).toEqual([...ids].sort());
     const done = keelJson(home, args);
     expect([...done.done].sort()).toEqual([...ids].sort());
