@@ -78,7 +78,7 @@ describe("disaster-recovery drill", () => {
   }, 180_000);
 
   it("the home lost entirely -> the backup restored into a new home on another path", async () => {
-    const { home, config, done, waiting, backup } = await storeWithBackup();
+    const { home, done, waiting, backup } = await storeWithBackup();
     const carried = join(mkdtempSync(join(tmpdir(), "keel-offsite-")), "keel.db");
     copyFileSync(backup, carried);
     rmSync(home, { recursive: true, force: true });
