@@ -7,6 +7,7 @@ import { ensureAdminToken } from "../ops/tokens.js";
 import type { LoginLinks } from "./console/login-links.js";
 import type { NodeFigures } from "./operation.js";
 import { apiAddressPath, readApiAddress, type ApiAddress } from "./address.js";
+import type { DoctorSettings } from "../ops/doctor/types.js";
 import { buildApi, type ApiServer } from "./server.js";
 
 /**
@@ -25,6 +26,8 @@ export interface ListenOptions {
   metricsAuth?: boolean;
   accessLog?: boolean;
   node?: () => NodeFigures | undefined;
+  /** keel.yaml's `doctor:` limits, for GET /v1/doctor */
+  doctor?: DoctorSettings;
   /** PEM files (server.tls.cert, server.tls.key): the API speaks HTTPS */
   tls?: { cert: string; key: string };
   /** server.allow_plain_http: serve plain HTTP on a non-loopback bind (tokens cross in clear) */

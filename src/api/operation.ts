@@ -5,6 +5,7 @@ import type { DiskThresholds } from "../engine/disk-usage.js";
 import type { Keel } from "../engine/keel.js";
 import type { NodeSnapshot } from "../engine/node-snapshot.js";
 import type { HealthLatency } from "../ops/health/latency.js";
+import type { DoctorSettings } from "../ops/doctor/types.js";
 import type { TokenRole } from "../store/tokens.js";
 import type { LoginLinks } from "./console/login-links.js";
 
@@ -29,6 +30,8 @@ export interface OperationContext {
   loginLinks?: LoginLinks;
   /** this node's health-check handling times, when a node's API answers */
   healthLatency?: HealthLatency;
+  /** keel.yaml's `doctor:` limits (defaults when not given) */
+  doctor?: DoctorSettings;
 }
 
 /** live figures of the node answering: the engine's snapshot of it */

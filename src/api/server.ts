@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import type { DoctorSettings } from "../ops/doctor/types.js";
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type { z } from "zod";
@@ -37,6 +38,8 @@ export interface ApiOptions {
   /** false: GET /metrics answers without a token (metrics.auth; listenApi allows it on loopback only) */
   metricsAuth?: boolean;
   node?: () => NodeFigures | undefined;
+  /** keel.yaml's `doctor:` limits, for GET /v1/doctor */
+  doctor?: DoctorSettings;
   /** log each request that changes something: actor, route, status, time (security.audit_logging) */
   accessLog?: boolean;
   /** request bodies larger than this are refused with 413 (bytes) */
@@ -200,6 +203,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     node: options.node?.(),
     loginLinks,
     healthLatency,
+    doctor: options.doctor,
   });
 
   if (options.accessLog)

@@ -3,6 +3,8 @@ import { loadConfig } from "../ops/config.js";
 import { diskThresholds } from "../ops/guard-settings.js";
 import type { DiskThresholds } from "../engine/disk-usage.js";
 import { readLivePid } from "../ops/pidfile.js";
+import { doctorSettings } from "../ops/doctor/settings.js";
+import type { DoctorSettings } from "../ops/doctor/types.js";
 import { readAdminToken } from "../ops/tokens.js";
 import { openStore, resolveHome, sqlitePathFor } from "../store/open-store.js";
 import { inspectStoreFile } from "../store/files.js";
@@ -76,6 +78,7 @@ export async function connect(g: GlobalOptions, options: ConnectOptions = {}): P
   const local = async (readOnly = options.readOnly): Promise<StoreClient> => {
     const client = readOnly ? StoreClient.readOnly(home) : await StoreClient.open(g, home);
     client.diskThresholds = diskThresholds(config);
+    client.doctor = doctorSettings(config);
     return client;
   };
   const api = apiEndpoint(g, home, g.apiTimeoutMs ?? config.cli.api_timeout_ms);
@@ -126,6 +129,8 @@ class StoreClient implements Client {
   readonly unanswered = null;
   /** keel.yaml's, for a look at the disk with no node to ask */
   diskThresholds: DiskThresholds | undefined;
+  /** keel.yaml's `doctor:` limits */
+  doctor: DoctorSettings | undefined;
   private constructor(
     private readonly keel: Keel,
     private readonly home: string,
@@ -157,7 +162,13 @@ class StoreClient implements Client {
     );
     const parsed = parseInput(op, { ...input, query });
     return op.run(
-      { keel: this.keel, home: this.home, actor: cliActor(), diskThresholds: this.diskThresholds },
+      {
+        keel: this.keel,
+        home: this.home,
+        actor: cliActor(),
+        diskThresholds: this.diskThresholds,
+        doctor: this.doctor,
+      },
       parsed,
     );
   }

@@ -8,6 +8,7 @@ import { registerBreakers } from "./commands/breakers.js";
 import { registerConfig } from "./commands/config.js";
 import { registerConsole } from "./commands/console.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerDoctor } from "./commands/doctor.js";
 import { registerJobs } from "./commands/jobs.js";
 import { registerQuarantine } from "./commands/quarantine.js";
 import { registerSources } from "./commands/sources.js";
@@ -99,6 +100,7 @@ Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEE
   registerConfig(program, global);
   registerTelemetry(program, global);
   registerConsole(program, global);
+  registerDoctor(program, global);
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError("(run with --help for usage)");
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();

@@ -21,6 +21,8 @@ export interface RetryOptions {
   actor?: string;
   /** also run again every step a fallback served (degraded), and everything downstream of it */
   redoDegraded?: boolean;
+  /** false: no audit entry of its own (a bulk retry writes one for all its runs) */
+  audit?: boolean;
 }
 
 export interface PurgeOptions {
@@ -97,6 +99,7 @@ export async function retryRun(
     note,
     actor: options.actor ?? "api",
     now,
+    ...(options.audit === false ? { audit: false } : {}),
   });
 }
 

@@ -246,6 +246,29 @@ export const configSchema = z
       })
       .strict()
       .default({ level: "info" }),
+    /** `keel doctor`'s limits (docs/doctor.md): what counts as too old, too late, too many */
+    doctor: z
+      .object({
+        backup_max_age_hours: z.number().min(1).max(87_600).default(26),
+        token_max_age_days: z.number().int().min(1).max(36_500).default(90),
+        pending_max_age_ms: z.number().int().min(1000).max(30 * dayMs).default(60_000),
+        running_max_age_ms: z.number().int().min(1000).max(30 * dayMs).default(3_600_000),
+        heartbeat_max_age_ms: z.number().int().min(100).max(dayMs).default(5000),
+        quarantine_burst: z.number().int().min(1).max(1_000_000).default(10),
+        retry_burst: z.number().int().min(1).max(1_000_000).default(20),
+        tick_late_ms: z.number().int().min(1000).max(30 * dayMs).default(60_000),
+      })
+      .strict()
+      .default({
+        backup_max_age_hours: 26,
+        token_max_age_days: 90,
+        pending_max_age_ms: 60_000,
+        running_max_age_ms: 3_600_000,
+        heartbeat_max_age_ms: 5000,
+        quarantine_burst: 10,
+        retry_burst: 20,
+        tick_late_ms: 60_000,
+      }),
     /** per-minute rollups (docs/configuration.md#telemetry); retention_days 0 keeps them forever */
     telemetry: z
       .object({

@@ -14,7 +14,7 @@ import type { RunPage } from "../store/store.js";
 const DAY_MS = 86_400_000;
 
 /** A run that is not where a quarantine command expects it. */
-class NotQuarantinedError extends KeelError {
+export class NotQuarantinedError extends KeelError {
   constructor(run: RunRecord) {
     super(
       "not_quarantined",

@@ -16,6 +16,11 @@ export const AuditAction = {
   telemetryClean: "telemetry.clean",
   /** keel rebuilt damaged indexes of the store by itself (actor keel:store-watch) */
   storeRepair: "store.repair",
+  /** `keel doctor --fix` applied one safe fix (details: the fix's id and what it did) */
+  doctorFix: "doctor.fix",
+  /** a bulk cancel or quarantine retry: one entry carrying every run id */
+  runsCancelBulk: "runs.cancel_bulk",
+  quarantineRetryBulk: "quarantine.retry_bulk",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

@@ -16,6 +16,8 @@ export interface RetryRequest {
   note: string;
   actor: string;
   now: number;
+  /** false: no audit entry of its own (a bulk retry writes one entry for all its runs) */
+  audit?: boolean;
 }
 
 export interface RetryResult {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe } from "vitest";
 import { auditCases } from "./store-case/audit.case.test.js";
+import { bulkOperatorCases } from "./store-case/bulk-operator.case.test.js";
 import { breakerCases, type PeerHandle } from "./store-case/breakers.case.test.js";
 import { claimCases } from "./store-case/claims.case.test.js";
 import { fencingCases } from "./store-case/fencing.case.test.js";
@@ -81,6 +82,7 @@ export function storeConformance(
     leaseCases(handle);
     registryCases(handle);
     retryCases(handle);
+    bulkOperatorCases(handle);
     purgeCases(handle);
     auditCases(handle);
     sourceCases(handle);

@@ -86,6 +86,14 @@ const requests: Record<string, () => Request> = {
     payload: { note: "again", from_step: "double" },
   }),
   "GET /v1/quarantine": () => ({ url: "/v1/quarantine" }),
+  "POST /v1/runs/cancel": () => ({
+    url: "/v1/runs/cancel",
+    payload: { filter: { pipeline: "echo" }, reason: "not needed", dry_run: true },
+  }),
+  "POST /v1/quarantine/retry": () => ({
+    url: "/v1/quarantine/retry",
+    payload: { filter: { pipeline: "failing" }, note: "fixed", dry_run: true },
+  }),
   "POST /v1/quarantine/purge": () => ({
     url: "/v1/quarantine/purge",
     payload: { all: true, dry_run: true },
@@ -122,6 +130,8 @@ const requests: Record<string, () => Request> = {
   "POST /v1/emergency/off": () => ({ url: "/v1/emergency/off" }),
   "GET /v1/status": () => ({ url: "/v1/status?verbose=true" }),
   "GET /v1/health": () => ({ url: "/v1/health?verbose=true" }),
+  "GET /v1/doctor": () => ({ url: "/v1/doctor" }),
+  "POST /v1/doctor/fix": () => ({ url: "/v1/doctor/fix", payload: { only: ["pidfile"] } }),
   "GET /v1/tokens": () => ({ url: "/v1/tokens" }),
   "POST /v1/tokens": () => ({ url: "/v1/tokens", payload: { name: "t-new", role: "operator" } }),
   "POST /v1/tokens/:id/revoke": () => ({ url: `/v1/tokens/${ids.token}/revoke` }),

@@ -1,5 +1,7 @@
 import type { AnyOperation } from "../operation.js";
 import { listAudit } from "./audit.js";
+import { cancelMany, retryMany } from "./bulk.js";
+import { doctor, doctorFix } from "./doctor.js";
 import { emergencyOff, emergencyOn, emergencyStatus } from "./emergency.js";
 import { health, status } from "./node.js";
 import {
@@ -24,10 +26,12 @@ export const operations: readonly AnyOperation[] = [
   submitRun,
   waitRun,
   cancelRun,
+  cancelMany,
   retryRun,
   listQuarantined,
   // a fixed path before its parametric sibling, for readers; the router does not care
   purgeQuarantined,
+  retryMany,
   showQuarantinedRun,
   retryQuarantinedRun,
   listSources,
@@ -48,6 +52,8 @@ export const operations: readonly AnyOperation[] = [
   emergencyOff,
   status,
   health,
+  doctor,
+  doctorFix,
   listTokens,
   createToken,
   revokeToken,

@@ -2,7 +2,9 @@ import type { Command } from "commander";
 import { cancelRun, retryRun } from "../../api/operations/runs.js";
 import { withClient } from "../client.js";
 import { stepFlag, textFlag } from "../flags.js";
-import { printFields, printJson } from "../output.js";
+import { UsageError, printFields, printJson } from "../output.js";
+import { cancelMany } from "../../api/operations/bulk.js";
+import { confirmAbove, filterFlag, filterKeys, runBulk, type BulkFlags } from "../bulk.js";
 import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
 
@@ -10,8 +12,23 @@ import type { GlobalOptions } from "../session.js";
 export function registerJobOperations(jobs: Command, global: () => GlobalOptions): void {
   jobs
     .command("cancel")
-    .description("cancel a pending or running run; a running step is aborted")
-    .argument("<id>", "run id")
+    .description(
+      "cancel a pending or running run (or every run a filter selects); a running step is aborted",
+    )
+    .argument("[id]", "run id (or --filter)")
+    .option(
+      "--filter <key=value,...>",
+      `select runs instead of one id: ${filterKeys.join(", ")} (repeatable)`,
+      filterFlag,
+    )
+    .option(
+      "--dry-run",
+      "with --filter: list exactly which runs would be cancelled; change nothing",
+    )
+    .option(
+      "--yes",
+      `with --filter: no confirmation above ${confirmAbove} runs (needed without a terminal)`,
+    )
     .requiredOption(
       "--reason <text>",
       "why (kept in the run's transitions and the audit log)",
@@ -23,12 +40,24 @@ export function registerJobOperations(jobs: Command, global: () => GlobalOptions
 Examples:
   keel jobs cancel run_01JD5V1Q8N3X0Q5V8M2C4B6A9Z --reason "duplicate of run_01JD5V0..."
   keel jobs cancel run_01JD5V1Q8N3X0Q5V8M2C4B6A9Z --reason "bad input" --format json
+  keel jobs cancel --filter status=pending,pipeline=ingest --reason "bad deploy" --dry-run
+  keel jobs cancel --filter pipeline=ingest --filter since=2h --reason "bad deploy" --yes
 
-Exit codes: 0 cancelled; 1 unknown run, or it already ended (succeeded, quarantined, cancelled).`,
+A filter selects pending and running runs (status= narrows it): pipeline, reason (quarantine
+reason), since (30m, 24h, an ISO time: created after), step and code (of the run's last error).
+One audit entry names every run a bulk cancel changed.
+
+Exit codes: 0 cancelled; 1 unknown run, or it already ended (succeeded, quarantined, cancelled),
+or some runs of a filter could not be cancelled, or the confirmation was declined; 2 bad flags, or
+more than ${confirmAbove} runs without a terminal and without --yes.`,
     )
     .action(
-      action(async (id: string, opts: { reason: string }) => {
+      action(async (id: string | undefined, opts: { reason: string } & BulkFlags) => {
         const g = global();
+        if ((id === undefined) === (opts.filter === undefined))
+          throw new UsageError("give a run id or --filter, not both");
+        if (opts.filter)
+          return runBulk(g, cancelMany, { verb: "cancel", text: { reason: opts.reason } }, opts);
         const run = await withClient(g, (client) =>
           client.call(cancelRun, { params: { id }, body: { reason: opts.reason } }),
         );

@@ -11,6 +11,8 @@ import { UsageError, printFields, printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
 import { printRetry } from "./jobs-operations.js";
+import { retryMany } from "../../api/operations/bulk.js";
+import { confirmAbove, filterFlag, filterKeys, runBulk, type BulkFlags } from "../bulk.js";
 
 /** `keel quarantine list|show|retry|purge`: runs that failed for good, and what to do with them. */
 export function registerQuarantine(program: Command, global: () => GlobalOptions): void {
@@ -106,8 +108,18 @@ Examples:
 
   quarantine
     .command("retry")
-    .description("retry a quarantined run from its last checkpoint, with a note")
-    .argument("<id>", "run id")
+    .description("retry a quarantined run (or every one a filter selects) from its last checkpoint")
+    .argument("[id]", "run id (or --filter)")
+    .option(
+      "--filter <key=value,...>",
+      `select quarantined runs instead of one id: ${filterKeys.join(", ")} (repeatable)`,
+      filterFlag,
+    )
+    .option("--dry-run", "with --filter: list exactly which runs would be retried; change nothing")
+    .option(
+      "--yes",
+      `with --filter: no confirmation above ${confirmAbove} runs (needed without a terminal)`,
+    )
     .requiredOption(
       "--note <text>",
       "what was fixed (kept in the audit log)",
@@ -118,12 +130,21 @@ Examples:
       `
 Examples:
   keel quarantine retry run_01JD5V1Q8N3X0Q5V8M2C4B6A9Z --note "fixed the folder's permissions"
+  keel quarantine retry --filter reason=permanent:parse_error --note "parser fixed" --dry-run
+  keel quarantine retry --filter code=econnreset,since=1h --note "network back" --yes
+
+A filter (pipeline, reason, since, step, code) selects quarantined runs; a dry run lists them,
+above ${confirmAbove} runs a terminal confirms (or --yes); one audit entry names every run retried.
 
 To run steps that already succeeded again, use keel jobs retry ID --from-step STEP --note N.`,
     )
     .action(
-      action(async (id: string, opts: { note: string }) => {
+      action(async (id: string | undefined, opts: { note: string } & BulkFlags) => {
         const g = global();
+        if ((id === undefined) === (opts.filter === undefined))
+          throw new UsageError("give a run id or --filter, not both");
+        if (opts.filter)
+          return runBulk(g, retryMany, { verb: "retry", text: { note: opts.note } }, opts);
         const result = await withClient(g, (client) =>
           client.call(retryQuarantinedRun, { params: { id }, body: { note: opts.note } }),
         );

@@ -16,6 +16,8 @@ import { checkNodeConfig, openSession, type GlobalOptions } from "../session.js"
 import { readApiAddress } from "../../api/address.js";
 import type { RunningApi } from "../../api/listen.js";
 import { scheduleBackups } from "../../ops/backup-schedule.js";
+import { doctorSettings } from "../../ops/doctor/settings.js";
+import { writeStartedConfig } from "../../ops/started-config.js";
 import { redactPaths } from "../../engine/redact-paths.js";
 
 /**
@@ -83,6 +85,7 @@ async function runForeground(
 ): Promise<number> {
   const session = await openSession({ ...g, home }, { node: true, config });
   writePidfile(home);
+  writeStartedConfig(home, session.config);
   session.keel.addDiskCleanup(...diskCleanupTasks(home, session.config));
   await session.keel.start();
   const server = session.config.server;
@@ -107,6 +110,7 @@ async function runForeground(
         redactPaths: session.config.security.path_redaction,
         accessLog: session.config.security.audit_logging,
         node: () => session.keel.snapshot(),
+        doctor: doctorSettings(session.config),
       });
     } catch (error) {
       await session.keel.stop();

@@ -61,6 +61,6 @@ export async function retryRun(c: PgConn, runId: string, req: RetryRequest): Pro
   const lastStates = await c.all<{ step: string; to: string }>(lastStepStatesSql, [runId]);
   for (const t of retryTransitions(run, req, plan, checkpointed, lastStates))
     await insertTransition(c, t);
-  await insertAudit(c, retryAudit(run, req, plan));
+  if (req.audit !== false) await insertAudit(c, retryAudit(run, req, plan));
   return { run: runFromRow(row ?? {}), from: run.status, cleared: plan.cleared };
 }

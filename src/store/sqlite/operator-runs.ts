@@ -58,7 +58,7 @@ export function retryRun(ctx: SqliteContext, runId: string, req: RetryRequest): 
     const lastStates = ctx.sql(lastStepStatesSql).all(runId) as { step: string; to: string }[];
     for (const t of retryTransitions(run, req, plan, checkpointed, lastStates))
       insertTransition(ctx, t);
-    insertAudit(ctx, retryAudit(run, req, plan));
+    if (req.audit !== false) insertAudit(ctx, retryAudit(run, req, plan));
     return { run: runFromRow(row), from: run.status, cleared: plan.cleared };
   });
 }
