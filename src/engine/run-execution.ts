@@ -17,6 +17,8 @@ import { isPoisoned } from "./isolation/poison.js";
 import type { Logger } from "./logger.js";
 import { RunStop } from "./run-stop.js";
 import { runStep, type StepRunInput } from "./step-runner.js";
+import type { CheckedReport } from "./step-progress.js";
+import { untraced, type RunSpan, type StepSpan, type Tracing } from "./tracing.js";
 
 /** A step's output, ready for its checkpoint. */
 interface StepDone {
@@ -74,6 +76,11 @@ export interface ExecutionDeps {
   onStorageFull?: () => void;
   onStep: (event: StepEvent) => void;
   onProgress: (runId: string, bytes: number) => void;
+  /** a step's `ctx.progress({...})` report */
+  onReport?: (step: string, attempt: number, report: CheckedReport) => void;
+  /** spans of the run and its steps; none recorded by default */
+  tracing?: Tracing;
+  nodeId?: string;
   /** runs one step attempt; the node routes isolated steps to its process pool */
   runStep?: typeof runStep;
   /** worker crashes of one run before it is quarantined as `poison` (isolation.poison_after) */
@@ -100,6 +107,7 @@ export class RunExecution {
   /** how the run left this node, for its "run ended" log line */
   private outcome = "given_back";
   private readonly checkpointWrites = new Set<Promise<void>>();
+  private span: RunSpan | undefined;
 
   constructor(
     claimed: ClaimedRun,
@@ -148,6 +156,10 @@ export class RunExecution {
     // run's child logger is made only when info is on (a node at warn pays nothing per run)
     const logEnds = this.deps.log.isLevelEnabled("info");
     if (logEnds) this.log.info({ attempts: this.run.attempts }, "run started");
+    const span = (this.span = (this.deps.tracing ?? untraced).startRun(
+      this.run,
+      this.deps.nodeId ?? "",
+    ));
     try {
       await this.runSteps();
       await this.settle();
@@ -169,6 +181,10 @@ export class RunExecution {
       }
     } finally {
       this.finished = true;
+      span.end(
+        this.outcome,
+        this.failure?.kind === "quarantine" ? this.failure.error.message : undefined,
+      );
       if (logEnds)
         this.log.info(
           { outcome: this.outcome, ms: Math.round(performance.now() - clock) },
@@ -224,12 +240,16 @@ export class RunExecution {
       startWrite.catch(() => {}); // rethrown below, once the step has returned
     });
     const clock = performance.now();
+    const stepSpan = this.startSpan(step, attempt);
     let outcome: Awaited<ReturnType<typeof runStep>>;
     try {
-      outcome = await (this.deps.runStep ?? runStep)(this.stepRequest(step, attempt));
+      outcome = await (this.deps.runStep ?? runStep)(this.stepRequest(step, attempt, stepSpan));
     } finally {
       clearImmediate(timer);
     }
+    if (this.abortReason) stepSpan.fail(`run stopped: ${this.abortReason}`);
+    else if (!outcome.ok) stepSpan.fail(outcome.error.message);
+    stepSpan.end();
     if (startWrite) await startWrite;
     else this.emitStep(step, "running", attempt);
     const start: StepStart | undefined = startWrite ? undefined : { from, at: startedAt };
@@ -259,6 +279,11 @@ export class RunExecution {
       }
     }
     const next = await this.recordFailure(step, attempt, { error: outcome.error, ms, start });
+    this.span?.event(next.kind === "retry" ? "retry scheduled" : "quarantine", {
+      "keel.step": step.name,
+      "keel.attempt": attempt,
+      ...(next.kind === "retry" ? { "keel.retry_delay_ms": next.delayMs } : {}),
+    });
     if (retriesExhausted(next) && step.fallback) {
       const causeCode = `${next.reason}:${next.error.code}`;
       const fallback = { from: "failed", cause: outcome.error, causeCode } as const;
@@ -275,6 +300,7 @@ export class RunExecution {
     refusal: Extract<Admission, { ok: false }>,
   ): Promise<void> {
     const cause = new BreakerOpenError(refusal.breaker, refusal.reason);
+    this.span?.event("breaker wait", { "keel.step": step.name, "keel.breaker": refusal.breaker });
     const served = await this.serveFallback(step, attempt, { from, cause, causeCode: cause.code });
     // no fallback, or it failed too: the run waits for the breaker, spending no attempt
     if (!served) this.deferral ??= refusal;
@@ -293,10 +319,14 @@ export class RunExecution {
     if (!fallback) return false;
     const startedAt = Date.now();
     const clock = performance.now();
+    const stepSpan = this.startSpan(step, attempt);
+    stepSpan.event("fallback", { "keel.cause": causeCode });
     const outcome = await runStep({
-      ...this.stepRequest(step, attempt),
+      ...this.stepRequest(step, attempt, stepSpan),
       fn: (ctx, input) => fallback(ctx, input, cause),
     });
+    if (!outcome.ok) stepSpan.fail(outcome.error.message);
+    stepSpan.end();
     if (this.abortReason) return true;
     if (!outcome.ok) {
       this.log.warn(
@@ -399,11 +429,16 @@ export class RunExecution {
     });
   }
 
-  private stepRequest(step: AnyStep, attempt: number): StepRunInput {
+  private startSpan(step: AnyStep, attempt: number): StepSpan {
+    return (this.span ?? untraced.startRun(this.run, "")).startStep(step.name, attempt);
+  }
+
+  private stepRequest(step: AnyStep, attempt: number, span: StepSpan): StepRunInput {
     return {
       step,
       runId: this.run.id,
       traceId: this.run.traceId,
+      traceparent: span.traceparent,
       pipeline: this.run.pipeline,
       attempt,
       runInput: this.run.input,
@@ -413,6 +448,7 @@ export class RunExecution {
       runStop: this.stopSwitch,
       log: () => this.log.child({ step: step.name, attempt }),
       onProgress: (bytes) => this.deps.onProgress(this.run.id, bytes),
+      onReport: (report) => this.deps.onReport?.(step.name, attempt, report),
     };
   }
 
