@@ -21,6 +21,8 @@ export interface OperationContext {
   diskThresholds?: DiskThresholds;
   /** live figures of the node answering, when a node answers (not in-process on the store) */
   node?: NodeFigures;
+  /** the W3C `traceparent` header of the request, as sent */
+  traceparent?: string;
 }
 
 /** live figures of the node answering: the engine's snapshot of it */

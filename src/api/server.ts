@@ -184,6 +184,10 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     home: options.home,
     actor,
     node: options.node?.(),
+    // one header, or several joined by fastify: either way a submit checks it and names it
+    ...(request.headers.traceparent === undefined
+      ? {}
+      : { traceparent: String(request.headers.traceparent) }),
   });
 
   if (options.accessLog)
