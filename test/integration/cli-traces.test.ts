@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keelCli, keelJson, spawnKeelCli } from "./keel-cli.js";
 import { writeConfig } from "./node-process.js";
+import { startOtlpReceiver, type OtlpReceiver } from "../engine/otlp-receiver.js";
 
 const fixture = fileURLToPath(new URL("./fixtures/progress-pipelines.mjs", import.meta.url));
 const callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -17,18 +18,26 @@ const header = `00-${callerTrace}-00f067aa0ba902b7-01`;
 let home = "";
 let env: Record<string, string> = {};
 let pid = 0;
+let receiver: OtlpReceiver;
 
-beforeAll(() => {
+beforeAll(async () => {
+  receiver = await startOtlpReceiver();
   home = mkdtempSync(join(tmpdir(), "keel-cli-traces-"));
   const config = writeConfig(home, [fixture]);
-  env = { KEEL_LOG_LEVEL: "info", KEEL_SERVER_PORT: "0", KEEL_TEST_EFFECTS: join(home, "fx") };
+  env = {
+    KEEL_LOG_LEVEL: "info",
+    KEEL_SERVER_PORT: "0",
+    KEEL_TEST_EFFECTS: join(home, "fx"),
+    KEEL_TRACING_OTLP_URL: receiver.url,
+  };
   const started = keelJson(home, ["start", "--config", config], env);
   pid = started.pid as number;
 }, 60_000);
 
-afterAll(() => {
+afterAll(async () => {
   keelCli(home, ["stop", "--force"], env);
   rmSync(home, { recursive: true, force: true });
+  await receiver.close();
 }, 60_000);
 
 describe("following a run", () => {
@@ -81,6 +90,22 @@ describe("following a run", () => {
     expect(keelCli(home, ["jobs", "show", paged.id], env).stdout).toMatch(
       /pages +1 +\d+ +- +\{"pages":5,"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01"\}/,
     );
+  }, 60_000);
+
+  it("exports the run's spans to KEEL_TRACING_OTLP_URL, under the caller's span", async () => {
+    const [run] = keelJson(home, ["jobs", "list", "--pipeline", "paged"], env).runs;
+    const deadline = Date.now() + 15_000;
+    const spanOf = (name: string) =>
+      receiver.spans.find((s) => s.name === name && s.attributes["keel.run_id"] === run.id);
+    while (!(spanOf("step summarize") && spanOf("run paged")) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    const runSpan = spanOf("run paged");
+    expect(runSpan).toMatchObject({ traceId: callerTrace, parentSpanId: "00f067aa0ba902b7" });
+    expect(spanOf("step pages")).toMatchObject({
+      traceId: callerTrace,
+      parentSpanId: runSpan?.spanId,
+      attributes: expect.objectContaining({ "keel.step": "pages", "keel.attempt": 1 }),
+    });
   }, 60_000);
 
   it("jobs logs has the run's lines, each with its trace id, step and attempt", () => {
