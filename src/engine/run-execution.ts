@@ -330,7 +330,7 @@ export class RunExecution {
     if (this.abortReason) return true;
     if (!outcome.ok) {
       this.log.warn(
-        { step: step.name, cause: causeCode, err: outcome.error },
+        { step: step.name, attempt, cause: causeCode, err: outcome.error },
         "the step's fallback failed too",
       );
       return false;
@@ -438,7 +438,10 @@ export class RunExecution {
       step,
       runId: this.run.id,
       traceId: this.run.traceId,
-      traceparent: span.traceparent,
+      // read only if the step reads ctx.traceparent
+      get traceparent() {
+        return span.traceparent;
+      },
       pipeline: this.run.pipeline,
       attempt,
       runInput: this.run.input,

@@ -90,7 +90,9 @@ export function stepContext(
   return {
     runId: req.runId,
     traceId: req.traceId,
-    traceparent: req.traceparent,
+    get traceparent() {
+      return req.traceparent;
+    },
     pipeline: req.pipeline,
     step: req.step.name,
     attempt: req.attempt,

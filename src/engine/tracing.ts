@@ -51,11 +51,13 @@ function callerSampled(run: RunRecord): boolean {
 
 export const untraced: Tracing = {
   startRun(run) {
-    const sampled = callerSampled(run);
     const quiet = (): void => {};
     return {
+      // made when a step reads ctx.traceparent: most never do
       startStep: () => ({
-        traceparent: formatTraceparent(run.traceId, newSpanId(), sampled),
+        get traceparent() {
+          return formatTraceparent(run.traceId, newSpanId(), callerSampled(run));
+        },
         event: quiet,
         fail: quiet,
         end: quiet,
