@@ -10,7 +10,7 @@ export type {
   FallbackFn,
   Isolation,
 } from "./core/pipeline.js";
-export type { StepContext, StepLogger } from "./core/step-context.js";
+export type { ProgressReport, StepContext, StepLogger } from "./core/step-context.js";
 export type { RetryPolicy } from "./core/retry.js";
 export { RunStatus, StepStatus } from "./core/status.js";
 export {

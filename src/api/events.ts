@@ -1,13 +1,16 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Keel } from "../engine/keel.js";
 import { redactOutput } from "./redact-output.js";
+import { ProgressFeed } from "./progress-feed.js";
+import { progressEventJson } from "./wire/events.js";
 import { transitionJson } from "./wire/steps.js";
 
 /**
  * `/v1/events`: every transition of every run (or of `?run=ID`) as server-sent events, each with
  * its transition id as the event id, so a client that reconnects with `Last-Event-ID` (or
  * `?after=ID`) misses nothing. Without either it starts at the newest transition. Transitions come
- * from the store, so changes made by other nodes and by the CLI show too.
+ * from the store, so changes made by other nodes and by the CLI show too. Steps' progress reports
+ * stored since the stream opened come as `progress` events, without an id (progress-feed.ts).
  */
 const POLL_MS = 200;
 const KEEPALIVE_MS = 15_000;
@@ -49,6 +52,8 @@ export async function streamEvents(
   const nudge = (): void => wake?.();
   keel.on("step", nudge);
   keel.on("settled", nudge);
+  keel.on("stepProgress", nudge);
+  const progress = new ProgressFeed(keel.store, query.run);
   const stopWatching = keel.store.onWork(nudge);
   const onClose = (): void => {
     closed = true;
@@ -71,7 +76,13 @@ export async function streamEvents(
         );
         cursor = t.id;
       }
-      if (batch.length > 0) lastWrite = Date.now();
+      // progress has no event id: a reconnect resumes transitions, and progress from then on
+      const reports = batch.length === BATCH ? [] : await progress.next();
+      for (const p of reports)
+        out.write(
+          `event: progress\ndata: ${JSON.stringify(redact ? redactOutput(progressEventJson(p)) : progressEventJson(p))}\n\n`,
+        );
+      if (batch.length > 0 || reports.length > 0) lastWrite = Date.now();
       if (batch.length === BATCH) continue;
       if (Date.now() - lastWrite >= KEEPALIVE_MS) {
         out.write(": keepalive\n\n");
@@ -89,6 +100,7 @@ export async function streamEvents(
   } finally {
     keel.off("step", nudge);
     keel.off("settled", nudge);
+    keel.off("stepProgress", nudge);
     stopWatching();
     closing.removeEventListener("abort", onClose);
     // on server close, drop the connection too, or the close waits on the client's keep-alive

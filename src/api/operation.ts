@@ -32,6 +32,8 @@ export interface OperationContext {
   healthLatency?: HealthLatency;
   /** keel.yaml's `doctor:` limits (defaults when not given) */
   doctor?: DoctorSettings;
+  /** the W3C `traceparent` header of the request, as sent */
+  traceparent?: string;
 }
 
 /** live figures of the node answering: the engine's snapshot of it */

@@ -195,7 +195,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
   });
 
   const loginLinks = options.loginLinks ?? new LoginLinks();
-  const context = (caller: Caller) => ({
+  const context = (request: FastifyRequest, caller: Caller) => ({
     keel: options.keel,
     home: options.home,
     actor: caller.actor,
@@ -204,6 +204,10 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
     loginLinks,
     healthLatency,
     doctor: options.doctor,
+    // one header, or several joined by fastify: either way a submit checks it and names it
+    ...(request.headers.traceparent === undefined
+      ? {}
+      : { traceparent: String(request.headers.traceparent) }),
   });
 
   if (options.accessLog)
@@ -233,7 +237,7 @@ export async function buildApi(options: ApiOptions): Promise<ApiServer> {
           query: request.query,
           body: request.body,
         });
-        const result: unknown = await op.run(context(caller), input);
+        const result: unknown = await op.run(context(request, caller), input);
         return reply.code(op.status?.(result) ?? 200).send(result);
       },
     });

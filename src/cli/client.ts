@@ -27,6 +27,8 @@ export interface RawInput {
   params?: Record<string, unknown>;
   query?: Record<string, unknown>;
   body?: unknown;
+  /** the W3C traceparent of the call: a header over HTTP, the context in-process */
+  traceparent?: string;
 }
 
 /** The API of the node running for a home, and the token the CLI presents to it. */
@@ -168,6 +170,7 @@ class StoreClient implements Client {
         actor: cliActor(),
         diskThresholds: this.diskThresholds,
         doctor: this.doctor,
+        ...(input.traceparent === undefined ? {} : { traceparent: input.traceparent }),
       },
       parsed,
     );
@@ -203,6 +206,7 @@ class HttpClient implements Client {
     const headers = apiHeaders(this.api);
     const hasBody = op.method !== "GET" && input.body !== undefined;
     if (hasBody) headers["content-type"] = "application/json";
+    if (input.traceparent !== undefined) headers.traceparent = input.traceparent;
     // a long poll (timeout_ms) may rightly hold the answer back that long, and no longer
     const pollMs = Number(input.query?.timeout_ms ?? 0);
     const waitedMs = this.api.timeoutMs + (Number.isFinite(pollMs) ? pollMs : 0);

@@ -48,6 +48,9 @@ export async function openSession(
     ? createLogger({
         level: options.logLevel ?? config.log.level,
         redactPaths: config.security.path_redaction,
+        ...(config.log.file
+          ? { destination: resolve(config.file ? dirname(config.file) : ".", config.log.file) }
+          : {}),
       })
     : pino({ level: "silent" });
   const instance = keel({
@@ -69,6 +72,15 @@ export async function openSession(
     pollMs: config.node.poll_ms,
     pidCheckMs: config.node.pid_check_ms,
     capabilities: config.node.capabilities,
+    ...(config.tracing.otlp_url
+      ? {
+          tracing: {
+            otlpUrl: config.tracing.otlp_url,
+            serviceName: config.tracing.service_name,
+            headers: config.tracing.headers,
+          },
+        }
+      : {}),
     telemetry: {
       retentionDays: config.telemetry.retention_days,
       flushMs: config.telemetry.flush_ms,

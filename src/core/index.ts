@@ -9,6 +9,7 @@ export * from "./isolation.js";
 export * from "./step-context.js";
 export * from "./canonical-json.js";
 export * from "./ids.js";
+export * from "./trace-context.js";
 export * from "./duration.js";
 export * from "./latency-histogram.js";
 export * from "./version.js";

@@ -8,9 +8,26 @@ export interface StepLogger {
   error(obj: object | string, msg?: string): void;
 }
 
+/** What `ctx.progress({ ... })` takes: counts in the step's own units, a status line, bytes. */
+export interface ProgressReport {
+  /** units done so far (pages, rows, files...) */
+  done?: number;
+  /** units in all, when known */
+  total?: number;
+  /** a short status line (cut at 500 characters) */
+  message?: string;
+  /** bytes processed since the last report: counted for throughput, as `progress(bytes)` */
+  bytes?: number;
+}
+
 export interface StepContext {
   readonly runId: string;
   readonly traceId: string;
+  /**
+   * The W3C `traceparent` header of this step's span (`00-<trace id>-<span id>-<flags>`): send it
+   * with calls to other services so their spans join the run's trace.
+   */
+  readonly traceparent: string | undefined;
   readonly pipeline: string;
   readonly step: string;
   /** 1 for the first try of this step in this run */
@@ -24,4 +41,9 @@ export interface StepContext {
   readonly log: StepLogger;
   /** report bytes processed (counted for throughput) */
   progress(bytes: number): void;
+  /**
+   * report how far the step is: shown by `keel jobs show`, `GET /v1/runs/:id`, the event stream
+   * and `keel submit --wait`; stored at most every 250 ms per step, the last report always
+   */
+  progress(report: ProgressReport): void;
 }

@@ -1,3 +1,5 @@
+import type { ProgressWriter } from "./step-progress.js";
+import type { Tracing } from "./tracing.js";
 import type { EventEmitter } from "node:events";
 import { LeaseLostError } from "../core/errors/run-errors.js";
 import { isolatedSteps } from "../core/isolation.js";
@@ -37,6 +39,9 @@ export interface DispatcherDeps {
   wake: () => void;
   /** runs claimed ahead went back to pending */
   onGivenBack: () => void;
+  /** spans of runs and steps (the node loads it at start) */
+  tracing: () => Tracing;
+  progress: ProgressWriter;
 }
 
 /**
@@ -227,7 +232,12 @@ export class Dispatcher {
         this.deps.onStorageFull();
         this.deps.events.emit("storageFull", { runId: claimed.run.id });
       },
+      tracing: this.deps.tracing(),
+      nodeId: this.deps.options.nodeId,
+      onReport: (step, attempt, report) =>
+        this.deps.progress.report({ runId, step, attempt, ...report, updatedAt: Date.now() }),
       onStep: (event) => {
+        if (event.status !== "running") this.deps.progress.flush(event.runId, event.step);
         if (event.ms !== undefined)
           this.deps.recordStep(`${event.pipeline}/${event.step}`, event.ms);
         this.deps.events.emit("step", event);

@@ -12,7 +12,8 @@ import { isPipeline, type Pipeline, type PipelineInput } from "../core/pipeline.
 import { terminalRunStatuses } from "../core/status.js";
 import { openStore } from "../store/open-store.js";
 import type { RunRecord, StepResultRecord, TransitionRecord } from "../store/records.js";
-import type { NewRun, RunPage, RunQuery, Store } from "../store/store.js";
+import type { NewRun, RunPage, RunQuery, StepProgress, Store } from "../store/store.js";
+import { runningSteps, type RunningStep } from "./running-steps.js";
 import type { KeelOptions } from "./keel-options.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { NodeEvents } from "./node-events.js";
@@ -26,6 +27,10 @@ export interface RunDetails {
   run: RunRecord;
   steps: StepResultRecord[];
   transitions: TransitionRecord[];
+  /** the latest `ctx.progress({...})` report of each step that made one */
+  progress: StepProgress[];
+  /** steps started and not ended yet, with their elapsed time */
+  running: RunningStep[];
 }
 
 /**
@@ -81,7 +86,8 @@ export class KeelClient extends EventEmitter<NodeEvents> {
       priority: opts.priority,
       idempotencyKey: opts.idempotencyKey,
       source: opts.source,
-      traceId: newTraceId(),
+      traceId: opts.traceparent?.parent.traceId ?? newTraceId(),
+      ...(opts.traceparent ? { traceParent: opts.traceparent.header } : {}),
       seed: newSeed(),
       scheduledFor: opts.at ?? now,
       createdAt: now,
@@ -101,12 +107,20 @@ export class KeelClient extends EventEmitter<NodeEvents> {
   async inspect(id: string): Promise<RunDetails> {
     const run = await this.store.getRun(id);
     if (!run) throw new NotFoundError("run", id);
-    const [steps, transitions, graph] = await Promise.all([
+    const [steps, transitions, graph, progress] = await Promise.all([
       this.store.listStepResults(id),
       this.store.listTransitions(id),
       this.pipelineSteps(run.pipeline),
+      this.store.listProgress(id),
     ]);
-    return { run, steps: inDeclaredOrder(steps, graph), transitions: inTimeOrder(transitions) };
+    const ordered = inTimeOrder(transitions);
+    return {
+      run,
+      steps: inDeclaredOrder(steps, graph),
+      transitions: ordered,
+      progress,
+      running: runningSteps(run.status, ordered, progress, Date.now()),
+    };
   }
 
   async list(query: Partial<RunQuery> = {}): Promise<RunPage> {

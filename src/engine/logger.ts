@@ -13,8 +13,27 @@ export interface LoggerOptions {
   redactPaths?: boolean;
 }
 
+/** the log files this process writes, reopened together on SIGHUP */
+const files = new Set<{ reopen(file?: string): void }>();
+
+/**
+ * Reopens every log file by its name: after logrotate (or an operator) renamed keel.log, the next
+ * line goes to a new keel.log. `keel start` calls it on SIGHUP.
+ */
+export function reopenLogFiles(): number {
+  for (const file of files) file.reopen();
+  return files.size;
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? process.env.KEEL_LOG_LEVEL ?? "warn";
+  const toFile = typeof options.destination === "string";
+  const destination = pino.destination({
+    dest: options.destination ?? 2,
+    sync: false,
+    ...(toFile ? { mkdir: true, mode: 0o600 } : {}),
+  });
+  if (toFile) files.add(destination);
   return pino(
     {
       level,
@@ -41,6 +60,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
           }
         : {}),
     },
-    pino.destination({ dest: options.destination ?? 2, sync: false }),
+    destination,
   );
 }

@@ -4,6 +4,7 @@ import type { CleanupReport } from "./disk-cleanup.js";
 import type { DiskGuardState } from "./disk-guard.js";
 import type { RunEnd, StepEvent } from "./run-execution.js";
 import type { StoreWatchState } from "./store-watch.js";
+import type { StepProgress } from "../store/store.js";
 import type { WorkerLimitState } from "./worker-limit.js";
 
 /** What a node tells its owner as it runs (a Keel instance relays them to its listeners). */
@@ -16,6 +17,8 @@ export interface NodeEvents {
   /** `ended`: succeeded or quarantined here, or null (retry scheduled, given back, cancelled, lost) */
   settled: [{ runId: string; pipeline: string; ended: RunEnd }];
   progress: [{ runId: string; pipeline: string; bytes: number }];
+  /** a step's `ctx.progress({...})` report, once stored */
+  stepProgress: [StepProgress];
   /** a run's write is held in memory because the store's disk is full */
   storageFull: [{ runId: string }];
   /** a run's store write committed after `ms` (the attempt that succeeded, not the time held) */
@@ -36,6 +39,7 @@ const relayed = [
   "step",
   "settled",
   "progress",
+  "stepProgress",
   "storageFull",
   "storeWrite",
   "breaker",

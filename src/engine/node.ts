@@ -1,3 +1,6 @@
+import { ProgressWriter } from "./step-progress.js";
+import { loadTracing } from "./load-tracing.js";
+import { untraced, type Tracing } from "./tracing.js";
 import { EventEmitter } from "node:events";
 import type { Store } from "../store/store.js";
 import { resolveBreakers, type BreakerOptions } from "./breaker-options.js";
@@ -62,6 +65,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   private readonly log: Logger;
   private readonly version: string;
   private readonly breakerOptions: Readonly<Record<string, BreakerOptions>>;
+  private tracing: Tracing = untraced;
+  private readonly progress: ProgressWriter;
 
   constructor(parts: NodeParts) {
     super();
@@ -74,6 +79,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     this.version = parts.version;
     this.breakerOptions = parts.breakerOptions ?? {};
     const { nodeId, leaseMs, pollMs, heartbeatMs, host, pidCheckMs } = options;
+    this.progress = new ProgressWriter(store, log, 250, (p) => this.emit("stepProgress", p));
     this.claimer = new Claimer({
       store,
       log,
@@ -115,6 +121,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       onGivenBack: () => {
         if (this.state === "running") this.claimer.wake();
       },
+      tracing: () => this.tracing,
+      progress: this.progress,
     });
     if (options.disk) {
       const days = options.disk.purgeQuarantineOlderThanDays;
@@ -204,6 +212,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     await this.emergency.start();
     await this.startBreakers();
     await this.diskGuard?.start();
+    this.tracing = await loadTracing(this.options.tracing ?? undefined);
     this.state = "running";
     this.startedAt = Date.now();
     this.unsubscribe = this.store.onWork(() => {
@@ -243,6 +252,10 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     await this.slots.drained();
     // no child outlives its node: forced, they are killed; graceful, idle ones are let go
     await this.pool.close({ force: this.forced });
+    this.progress.flushAll();
+    await this.tracing.shutdown().catch((error: unknown) => {
+      this.log.warn({ err: error }, "could not export the last spans");
+    });
     this.liveness.stop();
     this.emergency.stop();
     this.probes?.stop();

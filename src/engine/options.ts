@@ -1,3 +1,4 @@
+import type { TracingOptions } from "./tracing.js";
 import { hostname } from "node:os";
 import { newNodeId } from "../core/ids.js";
 import { defaultRetryPolicy, resolveRetryPolicy, type RetryPolicy } from "../core/retry.js";
@@ -49,6 +50,8 @@ export interface NodeOptions extends WorkerSettings {
    * query runs into damage (docs/operations.md#a-store-damaged-while-a-node-runs)
    */
   storeCheckIntervalMs?: number;
+  /** spans of runs and steps exported over OTLP/HTTP (docs/tracing.md); unset: none */
+  tracing?: TracingOptions;
 }
 
 export interface ResolvedNodeOptions {
@@ -69,6 +72,7 @@ export interface ResolvedNodeOptions {
   readonly isolation: { readonly poisonAfter: number; readonly killGraceMs: number };
   readonly disk: ResolvedDiskGuardSettings | null;
   readonly storeCheckIntervalMs: number;
+  readonly tracing: TracingOptions | null;
 }
 
 /** A quick pass over a store of a few GB takes seconds of a worker thread: every 5 min is ~1%. */
@@ -99,6 +103,7 @@ export function resolveNodeOptions(
     }),
     disk: resolveDiskGuardSettings(options.disk, options.home),
     storeCheckIntervalMs: options.storeCheckIntervalMs ?? defaultStoreCheckIntervalMs,
+    tracing: checkTracing(options.tracing),
   };
   positiveInteger("leaseMs", resolved.leaseMs, 86_400_000);
   positiveInteger("heartbeatMs", resolved.heartbeatMs, 3_600_000);
@@ -114,6 +119,22 @@ export function resolveNodeOptions(
     );
   }
   return Object.freeze(resolved);
+}
+
+function checkTracing(tracing: TracingOptions | undefined): TracingOptions | null {
+  if (!tracing?.otlpUrl) return null;
+  let url: URL | undefined;
+  try {
+    url = new URL(tracing.otlpUrl);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:"))
+    throw new InvalidInputError(
+      `tracing.otlpUrl must be an http(s) URL of an OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces; got ${JSON.stringify(tracing.otlpUrl)}`,
+      { field: "tracing.otlpUrl" },
+    );
+  return Object.freeze({ ...tracing });
 }
 
 function positiveInteger(field: string, value: number, max: number): void {

@@ -17,6 +17,8 @@ import { isPoisoned } from "./isolation/poison.js";
 import type { Logger } from "./logger.js";
 import { RunStop } from "./run-stop.js";
 import { runStep, type StepRunInput } from "./step-runner.js";
+import type { CheckedReport } from "./step-progress.js";
+import { untraced, type RunSpan, type StepSpan, type Tracing } from "./tracing.js";
 
 /** A step's output, ready for its checkpoint. */
 interface StepDone {
@@ -78,6 +80,11 @@ export interface ExecutionDeps {
   onProgress: (runId: string, bytes: number) => void;
   /** a store write of the run committed, after this many ms (the attempt that succeeded) */
   onWrite?: (ms: number) => void;
+  /** a step's `ctx.progress({...})` report */
+  onReport?: (step: string, attempt: number, report: CheckedReport) => void;
+  /** spans of the run and its steps; none recorded by default */
+  tracing?: Tracing;
+  nodeId?: string;
   /** runs one step attempt; the node routes isolated steps to its process pool */
   runStep?: typeof runStep;
   /** worker crashes of one run before it is quarantined as `poison` (isolation.poison_after) */
@@ -104,6 +111,7 @@ export class RunExecution {
   /** how the run left this node, for its "run ended" log line */
   private outcome = "given_back";
   private readonly checkpointWrites = new Set<Promise<void>>();
+  private span: RunSpan | undefined;
 
   constructor(
     claimed: ClaimedRun,
@@ -152,6 +160,10 @@ export class RunExecution {
     // run's child logger is made only when info is on (a node at warn pays nothing per run)
     const logEnds = this.deps.log.isLevelEnabled("info");
     if (logEnds) this.log.info({ attempts: this.run.attempts }, "run started");
+    const span = (this.span = (this.deps.tracing ?? untraced).startRun(
+      this.run,
+      this.deps.nodeId ?? "",
+    ));
     try {
       await this.runSteps();
       await this.settle();
@@ -173,6 +185,10 @@ export class RunExecution {
       }
     } finally {
       this.finished = true;
+      span.end(
+        this.outcome,
+        this.failure?.kind === "quarantine" ? this.failure.error.message : undefined,
+      );
       if (logEnds)
         this.log.info(
           { outcome: this.outcome, ms: Math.round(performance.now() - clock) },
@@ -228,12 +244,16 @@ export class RunExecution {
       startWrite.catch(() => {}); // rethrown below, once the step has returned
     });
     const clock = performance.now();
+    const stepSpan = this.startSpan(step, attempt);
     let outcome: Awaited<ReturnType<typeof runStep>>;
     try {
-      outcome = await (this.deps.runStep ?? runStep)(this.stepRequest(step, attempt));
+      outcome = await (this.deps.runStep ?? runStep)(this.stepRequest(step, attempt, stepSpan));
     } finally {
       clearImmediate(timer);
     }
+    if (this.abortReason) stepSpan.fail(`run stopped: ${this.abortReason}`);
+    else if (!outcome.ok) stepSpan.fail(outcome.error.message);
+    stepSpan.end();
     if (startWrite) await startWrite;
     else this.emitStep(step, "running", attempt);
     const start: StepStart | undefined = startWrite ? undefined : { from, at: startedAt };
@@ -263,6 +283,11 @@ export class RunExecution {
       }
     }
     const next = await this.recordFailure(step, attempt, { error: outcome.error, ms, start });
+    this.span?.event(next.kind === "retry" ? "retry scheduled" : "quarantine", {
+      "keel.step": step.name,
+      "keel.attempt": attempt,
+      ...(next.kind === "retry" ? { "keel.retry_delay_ms": next.delayMs } : {}),
+    });
     if (retriesExhausted(next) && step.fallback) {
       const causeCode = `${next.reason}:${next.error.code}`;
       const fallback = { from: "failed", cause: outcome.error, causeCode } as const;
@@ -279,6 +304,7 @@ export class RunExecution {
     refusal: Extract<Admission, { ok: false }>,
   ): Promise<void> {
     const cause = new BreakerOpenError(refusal.breaker, refusal.reason);
+    this.span?.event("breaker wait", { "keel.step": step.name, "keel.breaker": refusal.breaker });
     const served = await this.serveFallback(step, attempt, { from, cause, causeCode: cause.code });
     // no fallback, or it failed too: the run waits for the breaker, spending no attempt
     if (!served) this.deferral ??= refusal;
@@ -297,14 +323,18 @@ export class RunExecution {
     if (!fallback) return false;
     const startedAt = Date.now();
     const clock = performance.now();
+    const stepSpan = this.startSpan(step, attempt);
+    stepSpan.event("fallback", { "keel.cause": causeCode });
     const outcome = await runStep({
-      ...this.stepRequest(step, attempt),
+      ...this.stepRequest(step, attempt, stepSpan),
       fn: (ctx, input) => fallback(ctx, input, cause),
     });
+    if (!outcome.ok) stepSpan.fail(outcome.error.message);
+    stepSpan.end();
     if (this.abortReason) return true;
     if (!outcome.ok) {
       this.log.warn(
-        { step: step.name, cause: causeCode, err: outcome.error },
+        { step: step.name, attempt, cause: causeCode, err: outcome.error },
         "the step's fallback failed too",
       );
       return false;
@@ -404,11 +434,19 @@ export class RunExecution {
     });
   }
 
-  private stepRequest(step: AnyStep, attempt: number): StepRunInput {
+  private startSpan(step: AnyStep, attempt: number): StepSpan {
+    return (this.span ?? untraced.startRun(this.run, "")).startStep(step.name, attempt);
+  }
+
+  private stepRequest(step: AnyStep, attempt: number, span: StepSpan): StepRunInput {
     return {
       step,
       runId: this.run.id,
       traceId: this.run.traceId,
+      // read only if the step reads ctx.traceparent
+      get traceparent() {
+        return span.traceparent;
+      },
       pipeline: this.run.pipeline,
       attempt,
       runInput: this.run.input,
@@ -418,6 +456,7 @@ export class RunExecution {
       runStop: this.stopSwitch,
       log: () => this.log.child({ step: step.name, attempt }),
       onProgress: (bytes) => this.deps.onProgress(this.run.id, bytes),
+      onReport: (report) => this.deps.onReport?.(step.name, attempt, report),
     };
   }
 

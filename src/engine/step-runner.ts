@@ -2,7 +2,8 @@ import { toJsonData, NotJsonError, type JsonValue } from "../core/canonical-json
 import { coerceError } from "../core/errors/coerce-error.js";
 import { BadOutputError, StepTimeoutError } from "../core/errors/run-errors.js";
 import type { AnyStep } from "../core/pipeline.js";
-import type { StepContext, StepLogger } from "../core/step-context.js";
+import type { ProgressReport, StepContext, StepLogger } from "../core/step-context.js";
+import { checkReport, type CheckedReport } from "./step-progress.js";
 import type { RunStop } from "./run-stop.js";
 
 /**
@@ -14,6 +15,8 @@ export interface StepRunInput {
   step: AnyStep;
   runId: string;
   traceId: string;
+  /** the W3C header of the step's span, handed to the step as ctx.traceparent */
+  traceparent?: string;
   pipeline: string;
   attempt: number;
   runInput: unknown;
@@ -25,6 +28,8 @@ export interface StepRunInput {
   /** made on first use: most steps never log, and a child logger per step is not free */
   log: () => StepLogger;
   onProgress: (bytes: number) => void;
+  /** a `ctx.progress({ done, total, message })` report, checked */
+  onReport?: (report: CheckedReport) => void;
   /** run this in place of the step's function (its fallback), with the same context and rules */
   fn?: (ctx: StepContext, input: unknown) => unknown;
 }
@@ -85,6 +90,9 @@ export function stepContext(
   return {
     runId: req.runId,
     traceId: req.traceId,
+    get traceparent() {
+      return req.traceparent;
+    },
     pipeline: req.pipeline,
     step: req.step.name,
     attempt: req.attempt,
@@ -96,8 +104,10 @@ export function stepContext(
     get log() {
       return (log ??= req.log());
     },
-    progress: (bytes) => {
-      if (Number.isFinite(bytes) && bytes > 0) req.onProgress(bytes);
+    progress: (arg: number | ProgressReport) => {
+      const bytes = typeof arg === "number" ? arg : arg.bytes;
+      if (typeof arg === "object" && arg !== null) req.onReport?.(checkReport(arg));
+      if (typeof bytes === "number" && Number.isFinite(bytes) && bytes > 0) req.onProgress(bytes);
     },
   };
 }

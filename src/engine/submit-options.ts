@@ -1,4 +1,5 @@
 import { InvalidInputError } from "../core/errors/definition-errors.js";
+import { parseTraceparent, type TraceParent } from "../core/trace-context.js";
 import { maxTimeMs, minTimeMs, parseAt, timeRangeText } from "../core/duration.js";
 
 /** Options of submit(), checked once with messages that name the field. */
@@ -11,6 +12,11 @@ export interface SubmitOptions {
   idempotencyKey?: string;
   source?: string;
   actor?: string;
+  /**
+   * the caller's W3C traceparent header: the run joins the caller's trace (its trace id becomes
+   * the run's) and the run's spans are children of the caller's span
+   */
+  traceparent?: string;
 }
 
 export interface CheckedSubmitOptions {
@@ -19,6 +25,8 @@ export interface CheckedSubmitOptions {
   idempotencyKey: string | null;
   source: string;
   actor: string;
+  /** the traceparent as stored (lowercase), and what it says */
+  traceparent: { header: string; parent: TraceParent } | null;
 }
 
 export function checkSubmitOptions(options: SubmitOptions): CheckedSubmitOptions {
@@ -41,7 +49,16 @@ export function checkSubmitOptions(options: SubmitOptions): CheckedSubmitOptions
     idempotencyKey: key ?? null,
     source: options.source ?? "manual",
     actor: options.actor ?? "api",
+    traceparent: checkTraceparent(options.traceparent),
   };
+}
+
+function checkTraceparent(header: unknown): CheckedSubmitOptions["traceparent"] {
+  if (header === undefined) return null;
+  if (typeof header !== "string")
+    throw new InvalidInputError("traceparent must be a string", { field: "traceparent" });
+  const parent = parseTraceparent(header);
+  return { header: header.trim().toLowerCase(), parent };
 }
 
 function resolveAt(at: SubmitOptions["at"]): number | undefined {

@@ -243,6 +243,11 @@ export const configSchema = z
         level: z
           .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
           .default("info"),
+        /**
+         * the node's log file, reopened on SIGHUP (docs/tracing.md#rotation); unset: stderr in
+         * the foreground, $KEEL_HOME/logs/keel.log in the background
+         */
+        file: z.string().min(1).optional(),
       })
       .strict()
       .default({ level: "info" }),
@@ -269,6 +274,21 @@ export const configSchema = z
         retry_burst: 20,
         tick_late_ms: 60_000,
       }),
+    /** spans of runs and steps over OTLP/HTTP (docs/tracing.md); unset otlp_url: none, no SDK loaded */
+    tracing: z
+      .object({
+        otlp_url: z
+          .url({
+            protocol: /^https?$/,
+            message: "an http(s) URL, e.g. http://127.0.0.1:4318/v1/traces",
+          })
+          .optional(),
+        service_name: z.string().min(1).max(256).default("keel"),
+        /** sent with each export, e.g. a hosted collector's API key (masked by `config show`) */
+        headers: z.record(z.string().min(1), z.string()).default({}),
+      })
+      .strict()
+      .default({ service_name: "keel", headers: {} }),
     /** per-minute rollups (docs/configuration.md#telemetry); retention_days 0 keeps them forever */
     telemetry: z
       .object({

@@ -3,7 +3,8 @@ import { parse } from "yaml";
 import type { ResolvedConfig } from "./config.js";
 
 /** Keys whose values `keel config show` never prints. */
-const secretKeyPattern = /token|secret|password|key$/i;
+// headers (an exporter's or a webhook's) carry credentials: masked whole
+const secretKeyPattern = /token|secret|password|key$|^headers$/i;
 export const maskedValue = "********";
 
 /** A deep copy with every value under a secret-looking key replaced by "********". */

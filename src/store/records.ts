@@ -26,6 +26,8 @@ export interface RunRecord {
   idempotencyKey: string | null;
   source: string;
   traceId: string;
+  /** the W3C traceparent the run was submitted with; absent when it came without one */
+  traceParent?: string;
   seed: number;
   /** failed step attempts, all steps together */
   attempts: number;

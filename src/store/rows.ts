@@ -47,6 +47,7 @@ export function runFromRow(row: Row): RunRecord {
     idempotencyKey: (row.idempotency_key as string | null) ?? null,
     source: row.source as string,
     traceId: row.trace_id as string,
+    ...(typeof row.trace_parent === "string" ? { traceParent: row.trace_parent } : {}),
     seed: num(row.seed),
     attempts: num(row.attempts),
     stepAttempts: json<Record<string, number>>(row.step_attempts),

@@ -166,8 +166,8 @@ export function checkpointsByRun(rows: Row[]): Map<string, StepResultRecord[]> {
  */
 export function submitRunSql(returning: boolean): string {
   return `INSERT INTO runs (id, pipeline, pipeline_version, status, input, priority, idempotency_key, source, trace_id, seed,
-  scheduled_for, created_at, updated_at)
-  VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  scheduled_for, created_at, updated_at, trace_parent)
+  VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (pipeline, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING${returning ? " RETURNING *" : ""}`;
 }
 
@@ -186,6 +186,7 @@ export function submitRunParams(run: NewRun, input: string): unknown[] {
     run.scheduledFor,
     run.createdAt,
     run.createdAt,
+    run.traceParent ?? null,
   ];
 }
 

@@ -25,7 +25,7 @@ export function summaryColumnsSql(bigError: string): string {
   const error = `CASE WHEN octet_length(error) <= ${summaryValueBytes} THEN error
   WHEN json_valid(error) = 1 THEN ${bigError} END AS error, octet_length(error) AS error_bytes`;
   return `id, pipeline, pipeline_version, status, quarantine_reason, priority, idempotency_key,
-  source, trace_id, seed, attempts, step_attempts, scheduled_for, created_at, updated_at, started_at,
+  source, trace_id, trace_parent, seed, attempts, step_attempts, scheduled_for, created_at, updated_at, started_at,
   finished_at, node_id, lease_epoch, lease_expires_at, ${value("input")}, ${value("output")}, ${error}`;
 }
 

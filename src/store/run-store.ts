@@ -13,6 +13,8 @@ export interface NewRun {
   idempotencyKey: string | null;
   source: string;
   traceId: string;
+  /** the W3C traceparent the run was submitted with; its span is the parent of the run's spans */
+  traceParent?: string;
   seed: number;
   scheduledFor: number;
   createdAt: number;

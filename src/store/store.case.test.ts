@@ -6,6 +6,7 @@ import { claimCases } from "./store-case/claims.case.test.js";
 import { fencingCases } from "./store-case/fencing.case.test.js";
 import { leaseCases } from "./store-case/leases.case.test.js";
 import { retryCases } from "./store-case/operator-runs.case.test.js";
+import { progressCases } from "./store-case/progress.case.test.js";
 import { purgeCases } from "./store-case/purge.case.test.js";
 import {
   maintenanceCases,
@@ -88,6 +89,7 @@ export function storeConformance(
     sourceCases(handle);
     tokenCases(handle);
     telemetryCases(handle);
+    progressCases(handle);
     breakerCases(handle);
     maintenanceCases(handle);
     transitionCases(handle);

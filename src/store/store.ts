@@ -2,6 +2,7 @@ import type { BreakerStore } from "./breaker-store.js";
 import type { LeaseStore } from "./lease-store.js";
 import type { MaintenanceStore } from "./maintenance-store.js";
 import type { OperatorStore } from "./operator-store.js";
+import type { ProgressStore } from "./progress-store.js";
 import type { RunStore } from "./run-store.js";
 import type { SourceStore } from "./source-store.js";
 import type { TelemetryStore } from "./telemetry-store.js";
@@ -29,14 +30,16 @@ export type {
   LeaseStore,
   MaintenanceStore,
   OperatorStore,
+  ProgressStore,
   RunStore,
   SourceStore,
   TelemetryStore,
 };
+export type { ProgressQuery, StepProgress } from "./progress.js";
 
 /**
  * The store, in domain words, composed of its roles (one file each): runs, leases, operator
- * changes, sources, breakers, telemetry, maintenance. Every state change writes its transition in
+ * changes, sources, breakers, telemetry, step progress, maintenance. Every state change writes its transition in
  * the same transaction. No connection, transaction or SQL type crosses this interface: a backend
  * is a folder under src/store/ that implements it (sqlite/ today), chosen in open-store.ts.
  */
@@ -48,6 +51,7 @@ export interface Store
     SourceStore,
     BreakerStore,
     TelemetryStore,
+    ProgressStore,
     MaintenanceStore {
   readonly backend: "sqlite" | "postgres";
   /**

@@ -77,6 +77,8 @@ const requests: Record<string, () => Request> = {
   "GET /v1/runs/:id": () => ({ url: `/v1/runs/${ids.done}` }),
   "POST /v1/runs": () => ({ url: "/v1/runs", payload: { pipeline: "echo", input: { n: 1 } } }),
   "GET /v1/runs/:id/wait": () => ({ url: `/v1/runs/${ids.done}/wait?timeout_ms=0` }),
+  "GET /v1/runs/:id/progress": () => ({ url: `/v1/runs/${ids.done}/progress` }),
+  "GET /v1/runs/:id/logs": () => ({ url: `/v1/runs/${ids.done}/logs?limit=10` }),
   "POST /v1/runs/:id/cancel": () => ({
     url: `/v1/runs/${ids.later}/cancel`,
     payload: { reason: "not needed" },

@@ -46,6 +46,7 @@ describe("isolation: process", () => {
     expect(child.ctx).toEqual({
       runId: run.id,
       traceId: run.traceId,
+      traceparent: expect.stringMatching(new RegExp(`^00-${run.traceId}-[0-9a-f]{16}-00$`)),
       pipeline: "isolated-echo",
       step: "describe",
       attempt: 1,
@@ -58,6 +59,10 @@ describe("isolation: process", () => {
     ]);
     expect(k.workerPids).toEqual([child.pid]);
     expect(progress).toEqual([3]);
+    // a report made in the child is stored like an inline one
+    expect(await k.store.listProgress(run.id)).toEqual([
+      expect.objectContaining({ step: "describe", attempt: 1, done: 1, total: 2, message: "half" }),
+    ]);
     await until(() => lines.some((l) => l.msg === "hello from the child"));
     expect(lines.find((l) => l.msg === "hello from the child")).toMatchObject({
       runId: run.id,

@@ -7,6 +7,7 @@
 -- 6 breakers (breaking)
 -- 7 node_process
 -- 8 transition_ids (breaking)
+-- 9 trace_progress
 
 CREATE TABLE audit_log (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -97,7 +98,7 @@ CREATE TABLE runs (
   node_id TEXT,
   lease_epoch INTEGER NOT NULL DEFAULT 0,
   lease_expires_at INTEGER
-, deferred_by TEXT);
+, deferred_by TEXT, trace_parent TEXT);
 
 CREATE INDEX runs_claim ON runs (priority DESC, scheduled_for, id) WHERE status = 'pending';
 
@@ -142,6 +143,19 @@ CREATE TABLE sources (
 );
 
 CREATE TABLE sqlite_sequence(name,seq);
+
+CREATE TABLE step_progress (
+  run_id TEXT NOT NULL,
+  step TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  done REAL,
+  total REAL,
+  message TEXT,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (run_id, step)
+);
+
+CREATE INDEX step_progress_updated ON step_progress (updated_at);
 
 CREATE TABLE step_results (
   run_id TEXT NOT NULL,

@@ -12,6 +12,7 @@ function fakeCtx(step: string, runInput: unknown, progress: number[]): StepConte
   return {
     runId: "run_test",
     traceId: "trace_test",
+    traceparent: undefined,
     pipeline: "document-analysis",
     step,
     attempt: 1,
@@ -19,7 +20,9 @@ function fakeCtx(step: string, runInput: unknown, progress: number[]): StepConte
     seed: 1,
     signal: new AbortController().signal,
     log: { debug: noop, info: noop, warn: noop, error: noop },
-    progress: (bytes) => progress.push(bytes),
+    progress: (bytes) => {
+      if (typeof bytes === "number") progress.push(bytes);
+    },
   };
 }
 

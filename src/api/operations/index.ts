@@ -11,6 +11,7 @@ import {
   showQuarantinedRun,
 } from "./quarantine.js";
 import { cancelRun, listRuns, retryRun, showRun, submitRun, waitRun } from "./runs.js";
+import { runLogs, runProgress } from "./run-watch.js";
 import { listSources, pauseSource, resumeSource, triggerSource } from "./sources.js";
 import { createToken, listTokens, revokeToken } from "./tokens.js";
 import { listTransitions } from "./events.js";
@@ -25,6 +26,8 @@ export const operations: readonly AnyOperation[] = [
   showRun,
   submitRun,
   waitRun,
+  runProgress,
+  runLogs,
   cancelRun,
   cancelMany,
   retryRun,

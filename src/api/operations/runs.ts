@@ -17,7 +17,7 @@ import {
 } from "../wire/runs.js";
 
 /** Runs: list, show, submit, wait, cancel, retry. */
-const idParams = z.object({ id: runId }).strict();
+export const idParams = z.object({ id: runId }).strict();
 
 export const listRuns = operation({
   id: "runs.list",
@@ -77,8 +77,10 @@ export const submitRun = operation({
     })
     .strict(),
   response: submittedSchema,
-  async run({ keel, actor }, { body }) {
+  async run({ keel, actor, traceparent }, { body }) {
     const run = await keel.submit(body.pipeline, body.input as never, {
+      // the caller's W3C trace context: the run joins its trace (docs/tracing.md)
+      traceparent,
       priority: body.priority,
       at: body.at,
       idempotencyKey: body.idempotency_key,

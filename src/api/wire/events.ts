@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { TransitionRecord } from "../../store/records.js";
-import { transitionJson, transitionSchema } from "./steps.js";
+import type { StepProgress } from "../../store/store.js";
+import { progressJson, progressSchema, transitionJson, transitionSchema } from "./steps.js";
 
 /**
  * The transition feed: a page of it (`GET /v1/transitions`), and the same transitions one by one
@@ -18,5 +19,11 @@ export const transitionPageSchema = z.strictObject({
   last_id: z.number().int(),
 });
 
-/** one event of the stream */
+/** one event of the stream: a `transition` (its id the event's), or a step's `progress` */
 export const streamEventSchema = transitionSchema;
+
+export function progressEventJson(p: StepProgress) {
+  return { run_id: p.runId, ...progressJson(p) };
+}
+
+export const progressEventSchema = progressSchema.extend({ run_id: z.string() });

@@ -5,7 +5,16 @@ import type { RetryResult } from "../../store/operator-requests.js";
 import type { RunRecord } from "../../store/records.js";
 import { elidedFields, type ElidedField, type RunSummary } from "../../store/run-summary.js";
 import type { RunPage } from "../../store/store.js";
-import { stepJson, stepSchema, transitionJson, transitionSchema } from "./steps.js";
+import {
+  progressJson,
+  progressSchema,
+  runningStepJson,
+  runningStepSchema,
+  stepJson,
+  stepSchema,
+  transitionJson,
+  transitionSchema,
+} from "./steps.js";
 import { freeJsonSchema, isoTime, maybeTimeSchema } from "./time.js";
 
 /**
@@ -90,6 +99,8 @@ export function runDetailsJson(d: RunDetails) {
   return {
     ...runJson(d.run),
     steps: d.steps.map(stepJson),
+    running_steps: d.running.map(runningStepJson),
+    progress: d.progress.map(progressJson),
     transitions: d.transitions.map(transitionJson),
   };
 }
@@ -97,6 +108,8 @@ export function runDetailsJson(d: RunDetails) {
 const runDetailsShape = {
   ...runShape,
   steps: z.array(stepSchema),
+  running_steps: z.array(runningStepSchema),
+  progress: z.array(progressSchema),
   transitions: z.array(transitionSchema),
 };
 export const runDetailsSchema = z.strictObject(runDetailsShape);

@@ -1,5 +1,7 @@
 import { z } from "zod";
+import type { RunningStep } from "../../engine/running-steps.js";
 import type { StepResultRecord, TransitionRecord } from "../../store/records.js";
+import type { StepProgress } from "../../store/store.js";
 import { freeJsonSchema, isoTime, maybeTimeSchema } from "./time.js";
 
 /** A step's checkpoint and a transition of a run or step: parts of a run's details. */
@@ -56,4 +58,44 @@ export const transitionSchema = z.strictObject({
   at: maybeTimeSchema,
   trace_id: z.string().nullable(),
   details: freeJsonSchema,
+});
+
+/** A step's latest `ctx.progress({...})` report. */
+export function progressJson(p: StepProgress) {
+  return {
+    step: p.step,
+    attempt: p.attempt,
+    done: p.done,
+    total: p.total,
+    message: p.message,
+    updated_at: isoTime(p.updatedAt),
+  };
+}
+
+export const progressSchema = z.strictObject({
+  step: z.string(),
+  attempt: z.number().int(),
+  done: z.number().nullable(),
+  total: z.number().nullable(),
+  message: z.string().nullable(),
+  updated_at: maybeTimeSchema,
+});
+
+/** A step in flight: since when, for how long, and how far it says it is. */
+export function runningStepJson(r: RunningStep) {
+  return {
+    step: r.step,
+    attempt: r.attempt,
+    started_at: isoTime(r.startedAt),
+    elapsed_ms: r.elapsedMs,
+    progress: r.progress ? progressJson(r.progress) : null,
+  };
+}
+
+export const runningStepSchema = z.strictObject({
+  step: z.string(),
+  attempt: z.number().int(),
+  started_at: maybeTimeSchema,
+  elapsed_ms: z.number(),
+  progress: progressSchema.nullable(),
 });

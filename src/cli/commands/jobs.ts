@@ -1,11 +1,13 @@
 import type { Command } from "commander";
 import type { RunStatus } from "../../core/status.js";
 import { intFlag, sinceFlag, sinceQuery, statusFlag } from "../flags.js";
-import { printFields, printJson, printTable, runErrorLine } from "../output.js";
+import { printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
 import { withClient } from "../client.js";
-import { listRuns, showRun } from "../../api/operations/runs.js";
+import { listRuns } from "../../api/operations/runs.js";
+import { registerJobLogs } from "./jobs-logs.js";
+import { registerJobShow } from "./jobs-show.js";
 import { registerJobOperations } from "./jobs-operations.js";
 
 /**
@@ -13,7 +15,7 @@ import { registerJobOperations } from "./jobs-operations.js";
  * and the operator's changes to a run (in jobs-operations.ts).
  */
 export function registerJobs(program: Command, global: () => GlobalOptions): void {
-  const jobs = program.command("jobs").description("list, inspect, cancel and retry runs (jobs)");
+  const jobs = program.command("jobs").description("list, inspect, cancel and retry runs (jobs), and read their logs");
 
   jobs
     .command("list")
@@ -77,57 +79,7 @@ export function registerJobs(program: Command, global: () => GlobalOptions): voi
       ),
     );
 
-  jobs
-    .command("show")
-    .description("show one run: status, steps with timings, errors, transitions")
-    .argument("<id>", "run id")
-    .addHelpText(
-      "after",
-      "\nExamples:\n  keel jobs show run_01JD5V1Q8N3X0Q5V8M2C4B6A9Z\n  keel jobs show run_01JD5V1Q8N3X0Q5V8M2C4B6A9Z --format json",
-    )
-    .action(
-      action(async (id: string) => {
-        const g = global();
-        const run = await withClient(g, (client) => client.call(showRun, { params: { id } }));
-        if (g.format === "json") {
-          printJson(run);
-          return ExitCode.ok;
-        }
-        printFields([
-          ["run", run.id],
-          ["pipeline", `${run.pipeline} (${run.pipeline_version})`],
-          ["status", run.status],
-          ["attempts", run.attempts],
-          ["trace_id", run.trace_id],
-          ["created", run.created_at],
-          ["finished", run.finished_at],
-          ["quarantine", run.quarantine_reason],
-          ["error", run.error ? runErrorLine(run.error) : null],
-        ]);
-        process.stdout.write("\nsteps:\n");
-        printTable(
-          run.steps.map((s) => ({
-            step: s.step,
-            attempt: s.attempt,
-            ms: s.duration_ms,
-            hash: s.output_hash.slice(0, 12),
-          })),
-          ["step", "attempt", "ms", "hash"],
-        );
-        process.stdout.write("\ntransitions:\n");
-        printTable(
-          run.transitions.map((t) => ({
-            at: t.at,
-            step: t.step ?? "(run)",
-            change: `${t.from ?? "-"} -> ${t.to}`,
-            reason: t.reason,
-            actor: t.actor,
-          })),
-          ["at", "step", "change", "reason", "actor"],
-        );
-        return ExitCode.ok;
-      }),
-    );
-
+  registerJobShow(jobs, global);
+  registerJobLogs(jobs, global);
   registerJobOperations(jobs, global);
 }

@@ -1,22 +1,19 @@
 import type { Command } from "commander";
-import { listTransitions } from "../../api/operations/events.js";
-import { waitRun } from "../../api/operations/runs.js";
 import {
   listSources,
   pauseSource,
   resumeSource,
   triggerSource,
 } from "../../api/operations/sources.js";
-import type { runJson } from "../../api/wire/runs.js";
 import type { sourceJson } from "../../api/wire/sources.js";
-import { withClient, type Client } from "../client.js";
+import { withClient } from "../client.js";
+import { followRun } from "../follow-run.js";
 import { textFlag } from "../flags.js";
 import { printFields, printJson, printTable } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
 
 type SourceJson = ReturnType<typeof sourceJson>;
-type RunJson = ReturnType<typeof runJson>;
 
 /**
  * `keel sources list|pause|resume|trigger`: the producers of runs declared under `sources:` in
@@ -123,7 +120,7 @@ succeeded); 1 unknown source, or with --wait the run did not succeed.`,
         const progress = g.format === "json" ? process.stderr : process.stdout;
         const { run, final } = await withClient(g, async (client) => {
           const run = await client.call(triggerSource, { params: { name } });
-          const final = opts.wait ? await follow(client, run.id, (l) => progress.write(l)) : run;
+          const final = opts.wait ? await followRun(client, run.id, (l) => progress.write(l)) : run;
           return { run, final };
         });
         if (g.format === "json") printJson({ ...final, created: run.created });
@@ -138,32 +135,6 @@ succeeded); 1 unknown source, or with --wait the run did not succeed.`,
         return ExitCode.ok;
       }),
     );
-}
-
-/**
- * Prints each new step transition of the run (polled from the transitions feed) until it ends;
- * the long poll of `runs.wait` is the pause between polls, so the end is seen at once.
- */
-async function follow(client: Client, id: string, print: (line: string) => void): Promise<RunJson> {
-  let after = 0;
-  const printNew = async (): Promise<void> => {
-    for (;;) {
-      const page = await client.call(listTransitions, {
-        query: { run: id, after, limit: 1000 },
-      });
-      for (const t of page.transitions) if (t.step !== null) print(`${t.at}  ${t.step}  ${t.to}\n`);
-      after = page.last_id;
-      if (page.transitions.length < 1000) return;
-    }
-  };
-  for (;;) {
-    await printNew();
-    const run = await client.call(waitRun, { params: { id }, query: { timeout_ms: 200 } });
-    if (run.terminal) {
-      await printNew();
-      return run;
-    }
-  }
 }
 
 function schedule(s: SourceJson): string | null {

@@ -19,6 +19,7 @@ import { scheduleBackups } from "../../ops/backup-schedule.js";
 import { doctorSettings } from "../../ops/doctor/settings.js";
 import { writeStartedConfig } from "../../ops/started-config.js";
 import { redactPaths } from "../../engine/redact-paths.js";
+import { reopenLogFiles } from "../../engine/logger.js";
 
 /**
  * `keel start`: a node on this machine's store. In the background by default (pidfile, log file
@@ -141,6 +142,13 @@ async function runForeground(
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   });
+  // logrotate renames keel.log, then sends SIGHUP: the next line goes to a new keel.log. Only with
+  // a log file: in a terminal, SIGHUP (the terminal closed) still stops the node
+  if (session.config.log.file)
+    process.on("SIGHUP", () => {
+      const files = reopenLogFiles();
+      session.keel.log.info({ signal: "SIGHUP", files }, "log file reopened");
+    });
   // the node's own timers are unref'd (it may be embedded in someone's process); this one keeps
   // the `keel start` process alive while idle
   const keepAlive = setInterval(() => undefined, 1 << 30);
@@ -195,10 +203,14 @@ async function startBackground(g: GlobalOptions, home: string): Promise<number> 
     home,
     ...(g.config ? ["--config", g.config] : []),
   ];
+  // the node writes its log itself, so that it can reopen it on SIGHUP; what else it prints (its
+  // ready line, a crash) goes to the same file through its stdout and stderr
   const child = spawn(process.execPath, args, {
     detached: true,
     stdio: ["ignore", out, out],
-    env: process.env,
+    env: loadConfig(g.config).log.file
+      ? process.env
+      : { ...process.env, KEEL_LOG_FILE: join(logs, "keel.log") },
   });
   child.unref();
   const withApi = loadConfig(g.config).server.enabled;

@@ -1,7 +1,9 @@
 import type { Command } from "commander";
-import { submitRun, waitRun } from "../../api/operations/runs.js";
+import { submitRun } from "../../api/operations/runs.js";
 import type { runJson } from "../../api/wire/runs.js";
-import { withClient, type Client } from "../client.js";
+import { withClient } from "../client.js";
+import { elideJson } from "../elide.js";
+import { followRun } from "../follow-run.js";
 import { intFlag, jsonFlag } from "../flags.js";
 import { printFields, printJson, runErrorLine } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
@@ -30,14 +32,26 @@ export function registerSubmit(program: Command, global: () => GlobalOptions): v
       "run no earlier than: an ISO time (1970 to 9999), or a delay like 10m (at most 36500d)",
     )
     .option("--idempotency-key <key>", "a second submit with the same key returns the first run")
-    .option("--wait", "wait until the run ends; exit 1 unless it succeeded")
+    .option(
+      "--traceparent <header>",
+      "the caller's W3C trace context: the run joins that trace (00-<trace id>-<span id>-<flags>)",
+    )
+    .option(
+      "--wait",
+      "print each step change and progress report until the run ends, then its output or why it failed; exit 1 unless it succeeded",
+    )
     .addHelpText(
       "after",
       `
 Examples:
   keel submit document-analysis --input '{"name":"plan","text":"The council shall..."}'
   keel submit nightly-report --input '{}' --at 2026-12-01T02:00:00Z --idempotency-key report-2026-12-01
-  keel submit document-analysis --input '{"name":"b","text":"..."}' --priority 10 --wait`,
+  keel submit document-analysis --input '{"name":"b","text":"..."}' --priority 10 --wait
+  keel submit nightly-report --input '{}' --traceparent 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+
+With --wait, step changes and progress go to stdout (to stderr under --format json, so stdout
+stays one JSON document). Exit codes: 0 submitted (with --wait: succeeded); 1 the run did not
+succeed; 2 bad input (a malformed --input or --traceparent).`,
     )
     .action(
       action(
@@ -48,12 +62,15 @@ Examples:
             priority?: number;
             at?: string;
             idempotencyKey?: string;
+            traceparent?: string;
             wait?: boolean;
           },
         ) => {
           const g = global();
+          const progress = g.format === "json" ? process.stderr : process.stdout;
           const { run, final } = await withClient(g, async (client) => {
             const run = await client.call(submitRun, {
+              ...(opts.traceparent === undefined ? {} : { traceparent: opts.traceparent }),
               body: {
                 pipeline,
                 input: opts.input,
@@ -62,7 +79,10 @@ Examples:
                 idempotency_key: opts.idempotencyKey,
               },
             });
-            return { run, final: opts.wait ? await waitForEnd(client, run.id) : undefined };
+            const final = opts.wait
+              ? await followRun(client, run.id, (line) => progress.write(line))
+              : undefined;
+            return { run, final };
           });
           const shown = final ?? run;
           if (g.format === "json") printJson({ ...shown, created: run.created });
@@ -73,6 +93,11 @@ Examples:
               ["status", shown.status],
               ["created", run.created ? "yes" : "no (idempotency key matched an existing run)"],
               ["scheduled_for", shown.scheduled_for],
+              ...(final?.status === "succeeded"
+                ? ([
+                    ["output", elideJson(final.output, `keel jobs show ${final.id} --format json`)],
+                  ] as [string, string][])
+                : []),
               ...(final && final.status !== "succeeded"
                 ? ([
                     ["quarantine", final.quarantine_reason],
@@ -89,14 +114,6 @@ Examples:
         },
       ),
     );
-}
-
-/** The run once it ends: long polls of the node (or the store) until `terminal`. */
-export async function waitForEnd(client: Client, id: string): Promise<RunJson> {
-  for (;;) {
-    const run = await client.call(waitRun, { params: { id }, query: { timeout_ms: 25_000 } });
-    if (run.terminal) return run;
-  }
 }
 
 function errorLine(run: RunJson): string | null {

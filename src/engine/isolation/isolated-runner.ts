@@ -45,6 +45,7 @@ function inChildFn(
         step: ctx.step,
         runId: ctx.runId,
         traceId: ctx.traceId,
+        traceparent: ctx.traceparent,
         attempt: ctx.attempt,
         runInput: ctx.runInput,
         seed: ctx.seed,
@@ -59,6 +60,12 @@ function inChildFn(
           },
           onLog: (level, obj, msg) => ctx.log[level](obj as object | string, msg),
           onProgress: (bytes) => ctx.progress(bytes),
+          onReport: (report) =>
+            ctx.progress({
+              ...(report.done === null ? {} : { done: report.done }),
+              ...(report.total === null ? {} : { total: report.total }),
+              ...(report.message === null ? {} : { message: report.message }),
+            }),
         })
         .then(resolve, reject)
         .finally(() => {

@@ -1,5 +1,6 @@
 import type { JsonValue } from "../../core/canonical-json.js";
 import type { SerializedError } from "../../core/errors/serialized-error.js";
+import type { CheckedReport } from "../step-progress.js";
 
 /**
  * The IPC messages between a node and the child processes of its pool (JSON over the channel
@@ -15,6 +16,7 @@ export interface StepTask {
   step: string;
   runId: string;
   traceId: string;
+  traceparent?: string;
   attempt: number;
   runInput: unknown;
   seed: number;
@@ -32,6 +34,8 @@ export type FromChild =
   /** the child listens: tasks may be sent */
   | { type: "ready" }
   | { type: "log"; id: number; level: LogLevel; obj: unknown; msg: string | undefined }
+  /** bytes, or a checked `ctx.progress({...})` report */
   | { type: "progress"; id: number; bytes: number }
+  | { type: "report"; id: number; report: CheckedReport }
   | { type: "result"; id: number; ok: true; output: JsonValue }
   | { type: "result"; id: number; ok: false; error: SerializedError };

@@ -4,6 +4,7 @@ import { coerceError } from "../../core/errors/coerce-error.js";
 import { deserializeError, serializeError } from "../../core/errors/serialized-error.js";
 import { WorkerCrashedError, WorkerStartError } from "../../core/errors/worker-errors.js";
 import type { Logger } from "../logger.js";
+import type { CheckedReport } from "../step-progress.js";
 import type { FromChild, LogLevel, StepTask, ToChild } from "./protocol.js";
 
 /** How a child process ended: its code or signal, whether keel killed it, the step it held. */
@@ -29,6 +30,7 @@ export interface TaskHooks {
   onStart?(): void;
   onLog(level: LogLevel, obj: unknown, msg: string | undefined): void;
   onProgress(bytes: number): void;
+  onReport(report: CheckedReport): void;
 }
 
 export interface WorkerSpawn {
@@ -195,6 +197,7 @@ export class ChildWorker {
     if (!current || message.type === "ready" || message.id !== current.task.id) return;
     if (message.type === "log") current.hooks.onLog(message.level, message.obj, message.msg);
     else if (message.type === "progress") current.hooks.onProgress(message.bytes);
+    else if (message.type === "report") current.hooks.onReport(message.report);
     else {
       this.state = "idle";
       this.unref();

@@ -64,6 +64,8 @@ import * as runs from "./runs.js";
 import * as sources from "./sources.js";
 import * as steps from "./steps.js";
 import * as telemetry from "./telemetry.js";
+import * as progress from "./progress.js";
+import type { ProgressQuery, StepProgress } from "../progress.js";
 import * as tokens from "./tokens.js";
 import { WorkListener } from "./work-listener.js";
 
@@ -312,6 +314,15 @@ export class PostgresStore implements Store {
   async addTelemetry(increments: readonly TelemetryIncrement[]): Promise<void> {
     telemetry.checkIncrements(increments);
     if (increments.length > 0) await this.write((c) => telemetry.addTelemetry(c, increments));
+  }
+  async reportProgress(report: StepProgress): Promise<void> {
+    await this.write((c) => progress.reportProgress(c, report));
+  }
+  listProgress(runId: string): Promise<StepProgress[]> {
+    return this.read((c) => progress.listProgress(c, runId));
+  }
+  progressSince(query: ProgressQuery): Promise<StepProgress[]> {
+    return this.read((c) => progress.progressSince(c, query));
   }
   readTelemetry(query: TelemetryQuery): Promise<TelemetryRecord[]> {
     return this.read((c) => telemetry.readTelemetry(c, query));

@@ -30,6 +30,7 @@ export function purgeRuns(ctx: SqliteContext, req: PurgeRequest): PurgeResult {
       .run();
     ctx.sql("DELETE FROM step_results WHERE run_id IN (SELECT value FROM json_each(?))").run(list);
     ctx.sql("DELETE FROM transitions WHERE run_id IN (SELECT value FROM json_each(?))").run(list);
+    ctx.sql("DELETE FROM step_progress WHERE run_id IN (SELECT value FROM json_each(?))").run(list);
     // the status test again: a purge can never take anything but a quarantined run with it
     ctx
       .sql(

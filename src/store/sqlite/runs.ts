@@ -145,6 +145,7 @@ function newRunRecord(run: NewRun, input: string): RunRecord {
     idempotencyKey: run.idempotencyKey,
     source: run.source,
     traceId: run.traceId,
+    ...(run.traceParent ? { traceParent: run.traceParent } : {}),
     seed: run.seed,
     attempts: 0,
     stepAttempts: {},

@@ -71,7 +71,9 @@ import { checkStorageFile } from "./storage-check.js";
 import { repairStorageFile } from "./storage-repair.js";
 import type { WorkerConnection } from "./worker-connection.js";
 import * as tokens from "./tokens.js";
+import type { ProgressQuery, StepProgress } from "../progress.js";
 import * as telemetry from "./telemetry.js";
+import * as progress from "./progress.js";
 
 export interface SqliteStoreOptions {
   path: string;
@@ -320,6 +322,15 @@ export class SqliteStore implements Store {
 
   async addTelemetry(increments: readonly TelemetryIncrement[]): Promise<void> {
     if (increments.length > 0) await this.write(() => telemetry.addTelemetry(this.ctx, increments));
+  }
+  async reportProgress(report: StepProgress): Promise<void> {
+    await this.write(() => progress.reportProgress(this.ctx, report));
+  }
+  async listProgress(runId: string): Promise<StepProgress[]> {
+    return this.read(() => progress.listProgress(this.ctx, runId));
+  }
+  async progressSince(query: ProgressQuery): Promise<StepProgress[]> {
+    return this.read(() => progress.progressSince(this.ctx, query));
   }
   async readTelemetry(query: TelemetryQuery): Promise<TelemetryRecord[]> {
     return this.read(() => telemetry.readTelemetry(this.ctx, query));
