@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe } from "vitest";
+import { alertCases } from "./store-case/alerts.case.test.js";
 import { auditCases } from "./store-case/audit.case.test.js";
 import { breakerCases, type PeerHandle } from "./store-case/breakers.case.test.js";
 import { claimCases } from "./store-case/claims.case.test.js";
@@ -90,5 +91,6 @@ export function storeConformance(
     maintenanceCases(handle);
     transitionCases(handle);
     storageCases(handle);
+    alertCases(handle);
   });
 }
