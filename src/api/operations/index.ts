@@ -14,6 +14,7 @@ import { createToken, listTokens, revokeToken } from "./tokens.js";
 import { listTransitions } from "./events.js";
 import * as telemetry from "./telemetry.js";
 import * as breakers from "./breakers.js";
+import * as alerts from "./alerts.js";
 
 /** Every operation of the API, in the order docs/api.md lists them. */
 export const operations: readonly AnyOperation[] = [
@@ -37,6 +38,11 @@ export const operations: readonly AnyOperation[] = [
   breakers.list,
   breakers.trip,
   breakers.reset,
+  alerts.list,
+  alerts.show,
+  alerts.silence,
+  alerts.unsilence,
+  alerts.test,
   telemetry.throughput,
   telemetry.failures,
   telemetry.latency,

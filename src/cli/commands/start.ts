@@ -17,6 +17,7 @@ import { readApiAddress } from "../../api/address.js";
 import type { RunningApi } from "../../api/listen.js";
 import { scheduleBackups } from "../../ops/backup-schedule.js";
 import { redactPaths } from "../../engine/redact-paths.js";
+import { alertsOf } from "../../ops/alerts/service.js";
 
 /**
  * `keel start`: a node on this machine's store. In the background by default (pidfile, log file
@@ -85,6 +86,8 @@ async function runForeground(
   writePidfile(home);
   session.keel.addDiskCleanup(...diskCleanupTasks(home, session.config));
   await session.keel.start();
+  const alerts = alertsOf(session.keel);
+  alerts?.start({ nodeOfflineMs: session.config.node.lease_ms });
   const server = session.config.server;
   let api: RunningApi | undefined;
   if (server.enabled) {
@@ -109,6 +112,7 @@ async function runForeground(
         node: () => session.keel.snapshot(),
       });
     } catch (error) {
+      await alerts?.stop();
       await session.keel.stop();
       removePidfile(home);
       throw error;
@@ -130,6 +134,8 @@ async function runForeground(
       if (signals === 1)
         void (api?.close() ?? Promise.resolve())
           .catch(() => undefined)
+          // the lease is handed back while the store is open: another node takes over at once
+          .then(() => alerts?.stop())
           .then(() => session.keel.stop({ force }))
           .then(resolve, resolve);
       else if (force) void session.keel.stop({ force }).then(resolve, resolve);

@@ -3,6 +3,7 @@ import type { Keel } from "../../engine/keel.js";
 import { NodeGauges } from "./node-gauges.js";
 import { RunMetrics } from "./run-metrics.js";
 import { StoreGauges } from "./store-gauges.js";
+import { AlertGauges } from "./alert-gauges.js";
 
 /**
  * The metrics of one Keel instance, in a Registry of their own (never prom-client's global one:
@@ -32,6 +33,7 @@ export function createMetrics(keel: Keel, options: MetricsOptions = {}): KeelMet
   const runs = new RunMetrics(keel, registers);
   new StoreGauges(keel.store, registers, options.storeCacheMs ?? 1000, options.clock);
   const node = new NodeGauges(keel, registers);
+  new AlertGauges(keel, registers, options.storeCacheMs ?? 1000, options.clock);
   const pick = (accept: string | undefined) =>
     accept?.includes("application/openmetrics-text") ? openMetrics : prometheus;
   return {
