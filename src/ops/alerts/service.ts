@@ -125,8 +125,7 @@ export class AlertRuntime {
   }
 
   /** evaluates every rule once, now (the evaluator's cycle; tests call it directly) */
-  async evaluate(): Promise<number> {
-    const now = (this.options?.clock ?? Date.now)();
+  async evaluate(now: number = (this.options?.clock ?? Date.now)()): Promise<number> {
     this.lastEvaluation = now;
     const figures = new AlertFigures(
       this.keel.store,
