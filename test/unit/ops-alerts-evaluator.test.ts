@@ -10,6 +10,8 @@ import { attachAlerts } from "../../src/ops/alerts/service.js";
 import { signBody, verifySignature } from "../../src/ops/alerts/signature.js";
 import { nextAlertState } from "../../src/ops/alerts/transition.js";
 import { renderBody } from "../../src/ops/alerts/payload.js";
+import { checkAlertHealth } from "../../src/ops/health/alerts.js";
+import { createMetrics } from "../../src/ops/metrics/registry.js";
 
 const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
 const open: Keel[] = [];
@@ -118,6 +120,29 @@ describe("evaluating the rules", () => {
       threshold: 2,
       summary: "3 runs pending in pipeline noop (threshold 2)",
       test: false,
+    });
+    const metrics = createMetrics(k, { storeCacheMs: 0 });
+    const scraped = await metrics.scrape(undefined);
+    metrics.close();
+    expect(scraped).toMatch(/keel_alerts_firing\{rule="queue_backlog",severity="warning"\} 1/);
+    expect(scraped).toMatch(/keel_alerts_firing\{rule="disk_warn",severity="warning"\} 0/);
+    expect(scraped).toMatch(/keel_alert_outbox_depth 1/);
+    // health: degraded once the receiver's oldest delivery failed three times
+    const head = queues[0]!.head;
+    expect((await checkAlertHealth(k.store)).status).toBe("healthy");
+    for (let i = 0; i < 3; i++)
+      await k.store.finishAlertDelivery(head.id, {
+        kind: "retry",
+        at: T0,
+        nextAt: T0,
+        error: "HTTP 502",
+      });
+    expect(await checkAlertHealth(k.store)).toMatchObject({
+      status: "degraded",
+      reason: expect.stringMatching(
+        /webhook deliveries failing: chat \(1 queued, 3 failed attempts: HTTP 502\)/,
+      ),
+      details: { firing: ["queue_backlog"], queued: 1 },
     });
     const { runs } = await k.list({ status: "pending", limit: 10 });
     for (const run of runs) await k.cancel(run.id, "drain the queue");
