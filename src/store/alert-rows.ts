@@ -102,6 +102,8 @@ export function finishDeliveryParams(
   ];
 }
 
+export const pruneOutboxSql = "DELETE FROM alert_outbox WHERE status <> 'queued' AND done_at < ?";
+
 export const deliveryByIdSql = "SELECT * FROM alert_outbox WHERE delivery_id = ?";
 
 export const silencesSql = "SELECT * FROM alert_silences ORDER BY rule";

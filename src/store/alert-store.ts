@@ -63,4 +63,6 @@ export interface AlertStore {
   /** each receiver with deliveries queued: how many, and its head */
   alertQueues(): Promise<AlertQueueSummary[]>;
   getAlertDelivery(deliveryId: string): Promise<AlertDeliveryRecord | undefined>;
+  /** deletes deliveries delivered or dropped before `before` (epoch ms); how many */
+  pruneAlertOutbox(before: number): Promise<number>;
 }

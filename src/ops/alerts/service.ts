@@ -27,6 +27,7 @@ export interface AlertServiceOptions {
 }
 
 const attached = new WeakMap<Keel, AlertRuntime>();
+const pruneEveryMs = 3_600_000;
 
 /** the alerts of a Keel, when its session attached them (the CLI and `keel start` do) */
 export function alertsOf(keel: Keel): AlertRuntime | undefined {
@@ -55,6 +56,7 @@ export class AlertRuntime {
   private sender: OutboxSender | undefined;
   private holder = false;
   private lastEvaluation = 0;
+  private lastPrune = 0;
   private options: AlertServiceOptions | undefined;
   /** when this node last evaluated the rules (epoch ms), or null */
   lastEvaluatedAt: number | null = null;
@@ -122,6 +124,11 @@ export class AlertRuntime {
     if (!this.holder) return;
     await this.sender?.drain(() => this.holder && this.timer !== undefined);
     if (clock() - this.lastEvaluation >= config.interval_ms) await this.evaluate();
+    if (clock() - this.lastPrune >= pruneEveryMs) {
+      this.lastPrune = clock();
+      // finished deliveries are kept as long as a queued one may wait, for `alerts show` and audits
+      await store.pruneAlertOutbox(this.lastPrune - config.delivery.drop_after_ms);
+    }
   }
 
   /** evaluates every rule once, now (the evaluator's cycle; tests call it directly) */

@@ -18,6 +18,7 @@ import {
   leaseSql,
   moveAlertStateParams,
   moveAlertStateSql,
+  pruneOutboxSql,
   queueHeadsSql,
   releaseLeaseSql,
   setEventQueuedSql,
@@ -193,4 +194,8 @@ export async function getAlertDelivery(
 ): Promise<AlertDeliveryRecord | undefined> {
   const row = await c.get(deliveryByIdSql, [deliveryId]);
   return row ? deliveryFromRow(row) : undefined;
+}
+
+export function pruneAlertOutbox(c: PgConn, before: number): Promise<number> {
+  return c.run(pruneOutboxSql, [before]);
 }

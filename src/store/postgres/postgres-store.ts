@@ -458,6 +458,9 @@ export class PostgresStore implements Store {
   alertQueues(): Promise<AlertQueueSummary[]> {
     return this.read((c) => alerts.alertQueues(c));
   }
+  pruneAlertOutbox(before: number): Promise<number> {
+    return this.write((c) => alerts.pruneAlertOutbox(c, before));
+  }
   getAlertDelivery(deliveryId: string): Promise<AlertDeliveryRecord | undefined> {
     return this.read((c) => alerts.getAlertDelivery(c, deliveryId));
   }

@@ -18,6 +18,7 @@ import {
   leaseSql,
   moveAlertStateParams,
   moveAlertStateSql,
+  pruneOutboxSql,
   queueHeadsSql,
   releaseLeaseSql,
   setEventQueuedSql,
@@ -196,4 +197,8 @@ export function getAlertDelivery(
 ): AlertDeliveryRecord | undefined {
   const row = ctx.sql(deliveryByIdSql).get(deliveryId) as Row | undefined;
   return row ? deliveryFromRow(row) : undefined;
+}
+
+export function pruneAlertOutbox(ctx: SqliteContext, before: number): number {
+  return ctx.write(() => ctx.sql(pruneOutboxSql).run(before).changes);
 }

@@ -495,6 +495,9 @@ export class SqliteStore implements Store {
   async alertQueues(): Promise<AlertQueueSummary[]> {
     return this.read(() => alerts.alertQueues(this.ctx));
   }
+  async pruneAlertOutbox(before: number): Promise<number> {
+    return this.write(() => alerts.pruneAlertOutbox(this.ctx, before), atOnceAtomic);
+  }
   async getAlertDelivery(deliveryId: string): Promise<AlertDeliveryRecord | undefined> {
     return this.read(() => alerts.getAlertDelivery(this.ctx, deliveryId));
   }

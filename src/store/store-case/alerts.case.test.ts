@@ -100,6 +100,12 @@ export function alertCases(h: PeerHandle): void {
       // a finished delivery is left alone
       await h.store.finishAlertDelivery(a1.id, { kind: "dropped", at: NOW, error: "late" });
       expect((await h.store.getAlertDelivery("a1"))?.status).toBe("delivered");
+      // finished ones are pruned by age, queued ones never
+      expect(await h.store.pruneAlertOutbox(NOW + 5000)).toBe(1); // b1, dropped at NOW
+      expect(await h.store.pruneAlertOutbox(NOW + 5001)).toBe(1); // a1, delivered at NOW + 5000
+      expect(await h.store.getAlertDelivery("a1")).toBeUndefined();
+      expect(await h.store.pruneAlertOutbox(Number.MAX_SAFE_INTEGER)).toBe(0);
+      expect((await h.store.getAlertDelivery("a2"))?.status).toBe("queued");
     });
 
     it("silences and unsilences a rule, each audited with the change", async () => {
