@@ -36,7 +36,7 @@ function newHome(): string {
 function alertsConfig(url: string): string {
   return `alerts:
   interval_ms: 200
-  lease_ms: 1500
+  lease_ms: 2500
   delivery:
     base_delay_ms: 100
     max_delay_ms: 400
@@ -167,5 +167,5 @@ describe("alerts delivered through the outbox", () => {
     const history = (await show(survivor.home)).history.map((e: { to: string }) => e.to);
     expect(history).toEqual(["resolved", "firing"]);
     await receiver.down();
-  }, 90_000);
+  }, 180_000);
 });

@@ -5,7 +5,7 @@ import { resolveReceivers, routeAlert } from "../../src/ops/alerts/receivers.js"
 import { resolveRules } from "../../src/ops/alerts/rules.js";
 import { alertRuleIds, ruleDefaults } from "../../src/ops/alerts/rule-defaults.js";
 import { loadConfig } from "../../src/ops/config.js";
-import { maskSecrets } from "../../src/ops/config-show.js";
+import { effectiveConfig } from "../../src/ops/config-show.js";
 import { configFile } from "./config-file.js";
 
 describe("alerts in keel.yaml", () => {
@@ -54,6 +54,13 @@ describe("alerts in keel.yaml", () => {
     expect(bad("alerts:\n  rules:\n    run_stuck: { severity: page }\n")).toThrow(
       /alerts.rules.run_stuck.severity/,
     );
+    expect(
+      bad(
+        "alerts:\n  lease_ms: 5000\n  receivers:\n    ops: { url: http://h/, secret_env: S, timeout_ms: 3000 }\n",
+      ),
+    ).toThrow(
+      /alerts.receivers.ops.timeout_ms: timeout_ms \(3000\) must be at most half of alerts.lease_ms/,
+    );
     expect(bad("alerts:\n  lease_ms: 1000\n  delivery: { drain_ms: 1000 }\n")).toThrow(
       /alerts.lease_ms: lease_ms \(1000\) must be at least twice delivery.drain_ms/,
     );
@@ -90,9 +97,12 @@ describe("alerts in keel.yaml", () => {
     expect(routeAlert(receivers, "critical", {}).map((r) => r.name)).toEqual(["a"]);
     expect(routeAlert(receivers, "warning", { team: "ops" }).map((r) => r.name)).toEqual(["b"]);
     expect(routeAlert(receivers, "warning", { team: "web" })).toEqual([]);
-    // `keel config show` never prints where the secret is either
-    expect(maskSecrets(config.alerts)).toMatchObject({
-      receivers: { a: { secret_env: "********" }, b: { secret_file: "********" } },
+    // `keel config show` never prints where the secret is, nor a URL's path (a credential for some)
+    expect(effectiveConfig(config, []).config.alerts).toMatchObject({
+      receivers: {
+        a: { secret_env: "********", url: "https://a.example/********" },
+        b: { secret_file: "********", url: "https://b.example/********" },
+      },
     });
   });
 });

@@ -132,6 +132,13 @@ export const alertsConfigSchema = z
     delivery: defaultDelivery,
   })
   .superRefine((a, ctx) => {
+    for (const [name, r] of Object.entries(a.receivers))
+      if (r.timeout_ms * 2 > a.lease_ms)
+        ctx.addIssue({
+          code: "custom",
+          path: ["receivers", name, "timeout_ms"],
+          message: `timeout_ms (${r.timeout_ms}) must be at most half of alerts.lease_ms (${a.lease_ms}): the evaluator must renew its lease between two attempts`,
+        });
     if (a.lease_ms < 2 * a.delivery.drain_ms)
       ctx.addIssue({
         code: "custom",

@@ -119,10 +119,14 @@ export class AlertRuntime {
       this.setHolder(false, current.holder);
       return;
     }
-    const lease = await store.acquireAlertLease(nodeId, clock(), config.lease_ms);
+    const renewedAt = clock();
+    const lease = await store.acquireAlertLease(nodeId, renewedAt, config.lease_ms);
     this.setHolder(lease.holder === nodeId, lease.holder);
     if (!this.holder) return;
-    await this.sender?.drain(() => this.holder && this.timer !== undefined);
+    // a long drain stops at half the lease: the next look renews it before another node may take it
+    await this.sender?.drain(
+      () => this.holder && this.timer !== undefined && clock() - renewedAt < config.lease_ms / 2,
+    );
     if (clock() - this.lastEvaluation >= config.interval_ms) await this.evaluate();
     if (clock() - this.lastPrune >= pruneEveryMs) {
       this.lastPrune = clock();
