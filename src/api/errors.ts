@@ -36,6 +36,8 @@ const statusByCode: Record<KeelErrorCode, number> = {
   internal: 500,
   invalid_config: 422,
   wait_timeout: 422,
+  // no receiver in keel.yaml takes the alert a test would send
+  no_alert_receiver: 422,
   permanent: 422,
   transient: 422,
   bad_output: 422,

@@ -5,6 +5,7 @@ import { registerEmergency } from "./commands/emergency.js";
 import { registerEvents } from "./commands/events.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerBreakers } from "./commands/breakers.js";
+import { registerAlerts } from "./commands/alerts.js";
 import { registerConfig } from "./commands/config.js";
 import { registerConsole } from "./commands/console.js";
 import { registerDemo } from "./commands/demo.js";
@@ -96,6 +97,7 @@ Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEE
   registerEvents(program, global);
   registerTokens(program, global);
   registerBreakers(program, global);
+  registerAlerts(program, global);
   registerStatus(program, global);
   registerConfig(program, global);
   registerTelemetry(program, global);

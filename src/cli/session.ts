@@ -10,6 +10,8 @@ import { checkSourcePipelines, loadPipelineModules } from "../ops/pipeline-modul
 import { diskGuardSettings, workerSettings } from "../ops/guard-settings.js";
 import type { Pipeline } from "../core/pipeline.js";
 import { loadDemo } from "./demo-pipeline.js";
+import { attachAlerts } from "../ops/alerts/service.js";
+import { resolveReceivers } from "../ops/alerts/receivers.js";
 
 /**
  * What a command needs: the resolved config, and a keel instance on the configured store with
@@ -99,6 +101,8 @@ export async function openSession(
       maxDelayMs: config.retry.max_delay_ms,
     },
   });
+  // a node signs deliveries: it refuses to start without its receivers' secrets
+  attachAlerts(instance, config.alerts, config.file, { requireSecrets: !!options.node });
   return { config, keel: instance, pipelines, usingDemo };
 }
 
@@ -124,6 +128,7 @@ export async function configuredPipelines(config: ResolvedConfig): Promise<{
  */
 export async function checkNodeConfig(config: ResolvedConfig): Promise<void> {
   checkSourcePipelines(config.sources, (await configuredPipelines(config)).pipelines);
+  resolveReceivers(config.alerts, config.file);
 }
 
 /** keel.yaml's breakers over those given in code (the demo's probe): a file cannot give a probe. */

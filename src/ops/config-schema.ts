@@ -3,6 +3,7 @@ import { checkCron } from "../engine/sources.js";
 import { maxDurationMs, parseDurationMs } from "../core/duration.js";
 import { defaultClaimAheadWaitMs } from "../engine/worker-options.js";
 import { mayBeLoopback } from "./loopback.js";
+import { alertsConfigSchema } from "./alerts/alert-config.js";
 
 const dayMs = 86_400_000;
 /** a node's backup timer is a setInterval, whose longest wait is 2^31-1 ms (24.8 days) */
@@ -373,6 +374,8 @@ export const configSchema = z
           .strict(),
       )
       .default({}),
+    /** alerts keel evaluates itself and delivers to webhooks (docs/alerts.md) */
+    alerts: alertsConfigSchema,
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -48,7 +48,30 @@ export function effectiveConfig(
     );
     origins[key] = fromEnv ? "env" : fileKeys.includes(key) ? "file" : "default";
   }
-  return { file, config: maskSecrets(values) as Record<string, unknown>, origins };
+  const masked = maskSecrets(values) as Record<string, unknown>;
+  return { file, config: { ...masked, alerts: maskReceiverUrls(masked.alerts) }, origins };
+}
+
+/**
+ * A webhook's URL may be its credential (an incoming-webhook URL carries its token in the path):
+ * shown as its origin only.
+ */
+function maskReceiverUrls(alerts: unknown): unknown {
+  const receivers = (alerts as { receivers?: Record<string, { url?: string }> } | undefined)
+    ?.receivers;
+  if (!receivers) return alerts;
+  const shown = Object.fromEntries(
+    Object.entries(receivers).map(([name, r]) => {
+      let url = maskedValue;
+      try {
+        url = `${new URL(String(r.url)).origin}/${maskedValue}`;
+      } catch {
+        // not a URL: shown masked whole
+      }
+      return [name, { ...r, url }];
+    }),
+  );
+  return { ...(alerts as object), receivers: shown };
 }
 
 /** The top-level keys a config file sets (the file already passed loadConfig). */

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe } from "vitest";
+import { alertCases } from "./store-case/alerts.case.test.js";
 import { auditCases } from "./store-case/audit.case.test.js";
 import { bulkOperatorCases } from "./store-case/bulk-operator.case.test.js";
 import { breakerCases, type PeerHandle } from "./store-case/breakers.case.test.js";
@@ -94,5 +95,6 @@ export function storeConformance(
     maintenanceCases(handle);
     transitionCases(handle);
     storageCases(handle);
+    alertCases(handle);
   });
 }

@@ -1,3 +1,4 @@
+import type { AlertStore } from "./alert-store.js";
 import type { BreakerStore } from "./breaker-store.js";
 import type { LeaseStore } from "./lease-store.js";
 import type { MaintenanceStore } from "./maintenance-store.js";
@@ -26,6 +27,7 @@ export type {
 } from "./lease-store.js";
 export type { OperatorChange, ReasonedChange, SettingChange } from "./operator-change.js";
 export type {
+  AlertStore,
   BreakerStore,
   LeaseStore,
   MaintenanceStore,
@@ -39,7 +41,7 @@ export type { ProgressQuery, StepProgress } from "./progress.js";
 
 /**
  * The store, in domain words, composed of its roles (one file each): runs, leases, operator
- * changes, sources, breakers, telemetry, step progress, maintenance. Every state change writes its transition in
+ * changes, sources, breakers, telemetry, step progress, maintenance, alerts. Every state change writes its transition in
  * the same transaction. No connection, transaction or SQL type crosses this interface: a backend
  * is a folder under src/store/ that implements it (sqlite/ today), chosen in open-store.ts.
  */
@@ -52,7 +54,8 @@ export interface Store
     BreakerStore,
     TelemetryStore,
     ProgressStore,
-    MaintenanceStore {
+    MaintenanceStore,
+    AlertStore {
   readonly backend: "sqlite" | "postgres";
   /**
    * Set when the schema is ahead of this code by non-breaking migrations only (a newer node

@@ -143,6 +143,7 @@ describe("every route refuses a missing, bad or too-low token and changes nothin
       "workers",
       "scheduler",
       "emergency",
+      "alerts",
     ]);
   });
 });

@@ -12,6 +12,8 @@ import { buildApi, type ApiServer, type RouteInfo } from "../../src/api/server.j
 import { LoginLinks } from "../../src/api/console/login-links.js";
 import { errorSchema } from "../../src/api/wire/errors.js";
 import { createApiToken } from "../../src/ops/tokens.js";
+import { alertsConfigSchema } from "../../src/ops/alerts/alert-config.js";
+import { attachAlerts } from "../../src/ops/alerts/service.js";
 
 const echo = pipeline("echo", [
   step("double", async (_ctx, input: { n: number }) => ({
@@ -57,6 +59,15 @@ beforeAll(async () => {
   ids.quarantined = await settled("failing", {});
   ids.toRetry = await settled("failing", {});
   ids.later = (await k.submit("echo", { n: 3 } as never, { at: "1h" })).id;
+  // a receiver for POST /v1/alerts/:rule/test to queue to; nothing sends in this test
+  attachAlerts(
+    k,
+    alertsConfigSchema.parse({
+      receivers: { ops: { url: "http://127.0.0.1:9/hook", secret_env: "WIRE_HOOK_SECRET" } },
+    }),
+    null,
+    { requireSecrets: true, env: { WIRE_HOOK_SECRET: "s3cret" } },
+  );
   api = await buildApi({ keel: k, home, auth: true, loginLinks });
 });
 
@@ -120,6 +131,14 @@ const requests: Record<string, () => Request> = {
     payload: { reason: "vendor outage" },
   }),
   "POST /v1/breakers/:name/reset": () => ({ url: "/v1/breakers/ext/reset" }),
+  "GET /v1/alerts": () => ({ url: "/v1/alerts" }),
+  "GET /v1/alerts/:rule": () => ({ url: "/v1/alerts/queue_backlog?history=5" }),
+  "POST /v1/alerts/:rule/silence": () => ({
+    url: "/v1/alerts/disk_warn/silence",
+    payload: { for: "1h", reason: "disk swap" },
+  }),
+  "POST /v1/alerts/:rule/unsilence": () => ({ url: "/v1/alerts/disk_warn/unsilence" }),
+  "POST /v1/alerts/:rule/test": () => ({ url: "/v1/alerts/queue_backlog/test" }),
   "GET /v1/telemetry/throughput": () => ({ url: "/v1/telemetry/throughput?since=1h" }),
   "GET /v1/telemetry/failures": () => ({ url: "/v1/telemetry/failures" }),
   "GET /v1/telemetry/latency": () => ({ url: "/v1/telemetry/latency" }),

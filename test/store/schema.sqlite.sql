@@ -8,6 +8,66 @@
 -- 7 node_process
 -- 8 transition_ids (breaking)
 -- 9 trace_progress
+-- 10 alerts
+
+CREATE TABLE alert_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  rule TEXT NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  value REAL,
+  summary TEXT NOT NULL DEFAULT '',
+  severity TEXT NOT NULL DEFAULT '',
+  labels TEXT NOT NULL DEFAULT '{}',
+  actor TEXT NOT NULL,
+  -- deliveries queued for it (0 while silenced or when no receiver matched)
+  queued INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE INDEX alert_events_rule ON alert_events (rule, id);
+
+CREATE TABLE alert_lease (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  epoch INTEGER NOT NULL
+);
+
+CREATE TABLE alert_outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  delivery_id TEXT NOT NULL UNIQUE,
+  receiver TEXT NOT NULL,
+  event_id INTEGER,
+  payload TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'delivered', 'dropped')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at INTEGER NOT NULL,
+  last_error TEXT,
+  done_at INTEGER
+);
+
+CREATE INDEX alert_outbox_queue ON alert_outbox (receiver, id) WHERE status = 'queued';
+
+CREATE TABLE alert_silences (
+  rule TEXT PRIMARY KEY,
+  until INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+
+CREATE TABLE alert_states (
+  rule TEXT PRIMARY KEY,
+  state TEXT NOT NULL CHECK (state IN ('inactive', 'pending', 'firing', 'resolved')),
+  since INTEGER NOT NULL,
+  value REAL,
+  summary TEXT NOT NULL DEFAULT '',
+  severity TEXT NOT NULL DEFAULT '',
+  labels TEXT NOT NULL DEFAULT '{}',
+  updated_at INTEGER NOT NULL
+);
 
 CREATE TABLE audit_log (
   id INTEGER PRIMARY KEY AUTOINCREMENT,

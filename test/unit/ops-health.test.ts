@@ -219,6 +219,7 @@ describe("health checks", () => {
       "workers",
       "scheduler",
       "emergency",
+      "alerts",
     ]);
     expect(all.status).toBe("unhealthy"); // no node runs
     expect(all.components.find((c) => c.component === "workers")?.status).toBe("unhealthy");

@@ -19,6 +19,7 @@ import * as telemetry from "./telemetry.js";
 import * as breakers from "./breakers.js";
 import { createLoginLink, whoAmI } from "./console.js";
 import { listPipelines } from "./pipelines.js";
+import * as alerts from "./alerts.js";
 
 /** Every operation of the API, in the order docs/api.md lists them. */
 export const operations: readonly AnyOperation[] = [
@@ -46,6 +47,11 @@ export const operations: readonly AnyOperation[] = [
   breakers.list,
   breakers.trip,
   breakers.reset,
+  alerts.list,
+  alerts.show,
+  alerts.silence,
+  alerts.unsilence,
+  alerts.test,
   telemetry.throughput,
   telemetry.failures,
   telemetry.latency,

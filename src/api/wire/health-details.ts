@@ -138,6 +138,19 @@ const emergency = z.strictObject({
   at: n.nullable(),
 });
 
+const alerts = z.strictObject({
+  firing: z.array(z.string()),
+  queued: n,
+  receivers: z.array(
+    z.strictObject({
+      receiver: z.string(),
+      queued: n,
+      attempts: n,
+      last_error: z.string().nullable(),
+    }),
+  ),
+});
+
 /** any one component's details: every field optional, no field outside its component's list */
 export const healthDetailsSchema = z.union([
   store.partial(),
@@ -148,4 +161,5 @@ export const healthDetailsSchema = z.union([
   workers.partial(),
   scheduler.partial(),
   emergency.partial(),
+  alerts.partial(),
 ]);

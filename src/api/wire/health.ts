@@ -176,6 +176,17 @@ function detailsJson(c: ComponentHealth): Details {
       });
     case "emergency":
       return present({ on: d.on, reason: d.reason, actor: d.actor, at: d.at });
+    case "alerts":
+      return present({
+        firing: d.firing,
+        queued: d.queued,
+        receivers: (d.receivers as Details[] | undefined)?.map((r) => ({
+          receiver: r.receiver,
+          queued: r.queued,
+          attempts: r.attempts,
+          last_error: r.lastError,
+        })),
+      });
     default:
       return d;
   }

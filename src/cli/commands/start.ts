@@ -20,6 +20,7 @@ import { doctorSettings } from "../../ops/doctor/settings.js";
 import { writeStartedConfig } from "../../ops/started-config.js";
 import { redactPaths } from "../../engine/redact-paths.js";
 import { reopenLogFiles } from "../../engine/logger.js";
+import { alertsOf } from "../../ops/alerts/service.js";
 
 /**
  * `keel start`: a node on this machine's store. In the background by default (pidfile, log file
@@ -89,6 +90,8 @@ async function runForeground(
   writeStartedConfig(home, session.config);
   session.keel.addDiskCleanup(...diskCleanupTasks(home, session.config));
   await session.keel.start();
+  const alerts = alertsOf(session.keel);
+  alerts?.start({ nodeOfflineMs: session.config.node.lease_ms });
   const server = session.config.server;
   let api: RunningApi | undefined;
   if (server.enabled) {
@@ -114,6 +117,7 @@ async function runForeground(
         doctor: doctorSettings(session.config),
       });
     } catch (error) {
+      await alerts?.stop();
       await session.keel.stop();
       removePidfile(home);
       throw error;
@@ -135,6 +139,8 @@ async function runForeground(
       if (signals === 1)
         void (api?.close() ?? Promise.resolve())
           .catch(() => undefined)
+          // the lease is handed back while the store is open: another node takes over at once
+          .then(() => alerts?.stop())
           .then(() => session.keel.stop({ force }))
           .then(resolve, resolve);
       else if (force) void session.keel.stop({ force }).then(resolve, resolve);

@@ -13,6 +13,7 @@ export const KeelErrorCode = {
   illegalTransition: "illegal_transition",
   notQuarantined: "not_quarantined",
   waitTimeout: "wait_timeout",
+  noAlertReceiver: "no_alert_receiver",
   // HTTP
   badRequest: "bad_request",
   unauthorized: "unauthorized",

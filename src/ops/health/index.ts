@@ -7,6 +7,7 @@ import { readLivePid } from "../pidfile.js";
 import type { DiskThresholds } from "../../engine/disk-usage.js";
 import type { NodeSnapshot } from "../../engine/node-snapshot.js";
 import { checkBreakerHealth } from "./breakers.js";
+import { checkAlertHealth } from "./alerts.js";
 import { checkEmergencyHealth } from "./emergency.js";
 import { checkDiskHealth, diskGuardHealth, type StatfsFn } from "./disk.js";
 import { checkNodeHealth, withDeadNodes } from "./node.js";
@@ -27,6 +28,7 @@ export const healthComponents = [
   "workers",
   "scheduler",
   "emergency",
+  "alerts",
 ] as const;
 export type HealthComponent = (typeof healthComponents)[number];
 
@@ -104,7 +106,7 @@ interface StoreLook {
 }
 
 async function withStore(
-  component: "node" | "queue" | "breakers" | "scheduler" | "emergency",
+  component: "node" | "queue" | "breakers" | "scheduler" | "emergency" | "alerts",
   { file, open, pid, clock, live }: StoreLook,
 ): Promise<ComponentHealth> {
   if (component === "node" && pid === null)
@@ -126,6 +128,7 @@ async function withStore(
       breakers: "no breaker is open",
       scheduler: "no source is late",
       emergency: "the emergency stop is off",
+      alerts: "no alert delivery is queued",
     }[component];
     return { component, status: "healthy", reason: `no store yet, so ${reason}`, details: {} };
   }
@@ -134,6 +137,7 @@ async function withStore(
     try {
       if (component === "queue") return await checkQueueHealth(store, clock());
       if (component === "breakers") return await checkBreakerHealth(store);
+      if (component === "alerts") return await checkAlertHealth(store);
       if (component === "emergency") return await checkEmergencyHealth(store, clock());
       if (component === "scheduler")
         return await checkSchedulerHealth(store, live?.sourceProblems ?? [], clock());

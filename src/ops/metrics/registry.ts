@@ -6,6 +6,7 @@ import { registerHealthGauges } from "./health-gauges.js";
 import { NodeGauges } from "./node-gauges.js";
 import { RunMetrics } from "./run-metrics.js";
 import { StoreGauges } from "./store-gauges.js";
+import { AlertGauges } from "./alert-gauges.js";
 
 /**
  * The metrics of one Keel instance, in a Registry of their own (never prom-client's global one:
@@ -41,6 +42,7 @@ export function createMetrics(keel: Keel, options: MetricsOptions = {}): KeelMet
     const registers = [registry] as Registry<RegistryContentType>[];
     store.register(registers);
     if (options.healthLatency) registerHealthGauges(options.healthLatency, registers);
+    new AlertGauges(keel, registers, options.storeCacheMs ?? 1000, options.clock);
     return [
       new RunMetrics(keel, registers),
       new NodeGauges(keel, registers),

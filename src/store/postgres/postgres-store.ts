@@ -1,3 +1,16 @@
+import type {
+  AlertDeliveryRecord,
+  AlertEventQuery,
+  AlertEventRecord,
+  AlertLease,
+  AlertQueueSummary,
+  AlertSilenceRecord,
+  AlertStateChange,
+  AlertStateRecord,
+  DeliveryOutcome,
+  NewAlertDelivery,
+} from "../alerts.js";
+import * as alerts from "./alerts.js";
 import type { JsonValue } from "../../core/canonical-json.js";
 import type { RunStatus } from "../../core/status.js";
 import type { AuditNote, AuditPage, AuditQuery, AuditRecord, NewAuditEntry } from "../audit.js";
@@ -408,6 +421,59 @@ export class PostgresStore implements Store {
       (c) => maintenance.rebuildStates(c, true, actor, now),
       (diffs) => diffs.some((d) => d.rebuilt === "pending"),
     );
+  }
+
+  listAlertStates(): Promise<AlertStateRecord[]> {
+    return this.read((c) => alerts.listAlertStates(c));
+  }
+  changeAlertState(
+    change: AlertStateChange,
+    deliveries: readonly NewAlertDelivery[],
+  ): Promise<AlertEventRecord | null> {
+    return this.write((c) => alerts.changeAlertState(c, change, deliveries));
+  }
+  listAlertEvents(query: AlertEventQuery): Promise<AlertEventRecord[]> {
+    return this.read((c) => alerts.listAlertEvents(c, query));
+  }
+  recordAlertNotice(
+    change: AlertStateChange,
+    deliveries: readonly NewAlertDelivery[],
+    audit?: OperatorChange,
+  ): Promise<AlertEventRecord> {
+    return this.write((c) => alerts.recordAlertNotice(c, change, deliveries, audit));
+  }
+  listAlertSilences(): Promise<AlertSilenceRecord[]> {
+    return this.read((c) => alerts.listAlertSilences(c));
+  }
+  silenceAlert(rule: string, until: number, change: ReasonedChange): Promise<AlertSilenceRecord> {
+    return this.write((c) => alerts.silenceAlert(c, rule, until, change));
+  }
+  unsilenceAlert(rule: string, change: OperatorChange): Promise<AlertSilenceRecord | undefined> {
+    return this.write((c) => alerts.unsilenceAlert(c, rule, change));
+  }
+  acquireAlertLease(holder: string, now: number, ttlMs: number): Promise<AlertLease> {
+    return this.write((c) => alerts.acquireAlertLease(this.ctx, c, holder, now, ttlMs));
+  }
+  async releaseAlertLease(holder: string): Promise<void> {
+    await this.write((c) => alerts.releaseAlertLease(c, holder));
+  }
+  getAlertLease(): Promise<AlertLease | undefined> {
+    return this.read((c) => alerts.getAlertLease(c));
+  }
+  dueAlertDeliveries(now: number, limit: number): Promise<AlertDeliveryRecord[]> {
+    return this.read((c) => alerts.dueAlertDeliveries(c, now, limit));
+  }
+  async finishAlertDelivery(id: number, outcome: DeliveryOutcome): Promise<void> {
+    await this.write((c) => alerts.finishAlertDelivery(c, id, outcome));
+  }
+  alertQueues(): Promise<AlertQueueSummary[]> {
+    return this.read((c) => alerts.alertQueues(c));
+  }
+  pruneAlertOutbox(before: number): Promise<number> {
+    return this.write((c) => alerts.pruneAlertOutbox(c, before));
+  }
+  getAlertDelivery(deliveryId: string): Promise<AlertDeliveryRecord | undefined> {
+    return this.read((c) => alerts.getAlertDelivery(c, deliveryId));
   }
 
   onWork(listener: () => void): () => void {

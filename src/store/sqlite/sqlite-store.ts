@@ -1,3 +1,16 @@
+import type {
+  AlertDeliveryRecord,
+  AlertEventQuery,
+  AlertEventRecord,
+  AlertLease,
+  AlertQueueSummary,
+  AlertSilenceRecord,
+  AlertStateChange,
+  AlertStateRecord,
+  DeliveryOutcome,
+  NewAlertDelivery,
+} from "../alerts.js";
+import * as alerts from "./alerts.js";
 import { EventEmitter } from "node:events";
 import type { JsonValue } from "../../core/canonical-json.js";
 import type { RunStatus } from "../../core/status.js";
@@ -435,6 +448,69 @@ export class SqliteStore implements Store {
     const wasFenced = this.ctx.storage.fenced;
     this.ctx.storage.record(report);
     if (wasFenced && report.ok && !this.closed) this.ctx.db.pragma("shrink_memory");
+  }
+
+  async listAlertStates(): Promise<AlertStateRecord[]> {
+    return this.read(() => alerts.listAlertStates(this.ctx));
+  }
+  async changeAlertState(
+    change: AlertStateChange,
+    deliveries: readonly NewAlertDelivery[],
+  ): Promise<AlertEventRecord | null> {
+    return this.write(() => alerts.changeAlertState(this.ctx, change, deliveries), atOnceAtomic);
+  }
+  async listAlertEvents(query: AlertEventQuery): Promise<AlertEventRecord[]> {
+    return this.read(() => alerts.listAlertEvents(this.ctx, query));
+  }
+  async recordAlertNotice(
+    change: AlertStateChange,
+    deliveries: readonly NewAlertDelivery[],
+    audit?: OperatorChange,
+  ): Promise<AlertEventRecord> {
+    return this.write(
+      () => alerts.recordAlertNotice(this.ctx, change, deliveries, audit),
+      atOnceAtomic,
+    );
+  }
+  async listAlertSilences(): Promise<AlertSilenceRecord[]> {
+    return this.read(() => alerts.listAlertSilences(this.ctx));
+  }
+  async silenceAlert(
+    rule: string,
+    until: number,
+    change: ReasonedChange,
+  ): Promise<AlertSilenceRecord> {
+    return this.write(() => alerts.silenceAlert(this.ctx, rule, until, change), atOnceAtomic);
+  }
+  async unsilenceAlert(
+    rule: string,
+    change: OperatorChange,
+  ): Promise<AlertSilenceRecord | undefined> {
+    return this.write(() => alerts.unsilenceAlert(this.ctx, rule, change), atOnceAtomic);
+  }
+  async acquireAlertLease(holder: string, now: number, ttlMs: number): Promise<AlertLease> {
+    return this.write(() => alerts.acquireAlertLease(this.ctx, holder, now, ttlMs), atOnceAtomic);
+  }
+  async releaseAlertLease(holder: string): Promise<void> {
+    await this.write(() => alerts.releaseAlertLease(this.ctx, holder), atOnceAtomic);
+  }
+  async getAlertLease(): Promise<AlertLease | undefined> {
+    return this.read(() => alerts.getAlertLease(this.ctx));
+  }
+  async dueAlertDeliveries(now: number, limit: number): Promise<AlertDeliveryRecord[]> {
+    return this.read(() => alerts.dueAlertDeliveries(this.ctx, now, limit));
+  }
+  async finishAlertDelivery(id: number, outcome: DeliveryOutcome): Promise<void> {
+    await this.write(() => alerts.finishAlertDelivery(this.ctx, id, outcome), atOnceAtomic);
+  }
+  async alertQueues(): Promise<AlertQueueSummary[]> {
+    return this.read(() => alerts.alertQueues(this.ctx));
+  }
+  async pruneAlertOutbox(before: number): Promise<number> {
+    return this.write(() => alerts.pruneAlertOutbox(this.ctx, before), atOnceAtomic);
+  }
+  async getAlertDelivery(deliveryId: string): Promise<AlertDeliveryRecord | undefined> {
+    return this.read(() => alerts.getAlertDelivery(this.ctx, deliveryId));
   }
 
   onWork(listener: () => void): () => void {
