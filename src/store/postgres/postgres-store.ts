@@ -11,6 +11,7 @@ import type {
   BreakerTransitionRecord,
 } from "../breakers.js";
 import type { IntegrityReport, StateDiff } from "../integrity.js";
+import type { StoreInventory } from "../inventory.js";
 import type { PurgeRequest, PurgeResult, RetryRequest, RetryResult } from "../operator-requests.js";
 import type {
   ErrorInfo,
@@ -127,6 +128,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.ctx.closing = true;
     await this.gate.settled();
     await this.work.stop();
     await this.ctx.pool.end();
@@ -397,6 +399,10 @@ export class PostgresStore implements Store {
       (c) => maintenance.rebuildStates(c, true, actor, now),
       (diffs) => diffs.some((d) => d.rebuilt === "pending"),
     );
+  }
+
+  inventory(now: number, staleMs = 0): Promise<StoreInventory> {
+    return this.read((c) => maintenance.inventory(this.ctx, c, now, staleMs));
   }
 
   onWork(listener: () => void): () => void {
