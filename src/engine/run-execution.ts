@@ -13,6 +13,7 @@ import type { ClaimedRun, StepStart, Store } from "../store/store.js";
 import type { Admission, BreakerBoard } from "./breakers.js";
 import { decideFailure, retriesExhausted, worseFailure, type Failure } from "./failure-decision.js";
 import { writeHolding } from "./held-write.js";
+import type { StoreReach } from "./store-reach.js";
 import { isPoisoned } from "./isolation/poison.js";
 import type { Logger } from "./logger.js";
 import { RunStop } from "./run-stop.js";
@@ -72,6 +73,8 @@ export interface ExecutionDeps {
   breakers: Pick<BreakerBoard, "admit" | "report">;
   /** a write is being held because the disk is full */
   onStorageFull?: () => void;
+  /** the node's view of its store's reach: held writes are counted there */
+  reach?: StoreReach;
   onStep: (event: StepEvent) => void;
   onProgress: (runId: string, bytes: number) => void;
   /** runs one step attempt; the node routes isolated steps to its process pool */
@@ -461,11 +464,18 @@ export class RunExecution {
 
   /** Store writes of the run: held and retried while the disk is full or the store file is being repaired (held-write.ts). */
   private persist<T>(write: () => Promise<T>): Promise<T> {
+    let release: (() => void) | undefined;
     return writeHolding(write, {
       log: () => this.log,
       givingUp: () => this.abortReason === "stopping",
-      onHeld: (code) => {
+      onHeld: (code, error) => {
         if (code === KeelErrorCode.storeFull) this.deps.onStorageFull?.();
+        if (this.deps.reach?.failed(error)) release ??= this.deps.reach.hold();
+      },
+      onDone: (written) => {
+        if (!release) return;
+        release();
+        if (written) this.deps.reach?.reached();
       },
     });
   }
