@@ -1,4 +1,6 @@
 import type { FastifyRequest } from "fastify";
+import { createHash } from "node:crypto";
+import { isStoreUnreachable } from "../engine/store-reach.js";
 import { KeelError } from "../core/errors/keel-error.js";
 import type { Store } from "../store/store.js";
 import type { TokenRecord, TokenRole } from "../store/tokens.js";
@@ -25,8 +27,12 @@ export type FailureLimiter = (
   options?: { increment?: boolean },
 ) => Promise<{ isAllowed: boolean; remaining?: number; ttlInSeconds?: number }>;
 
+/** how long a verified token is taken while the store is out of reach */
+const OUTAGE_GRACE_MS = 10 * 60_000;
+
 export class Authenticator {
   private readonly touched = new Map<string, number>();
+  private readonly verified = new Map<string, { token: TokenRecord; at: number }>();
 
   constructor(
     private readonly store: Store,
@@ -46,7 +52,7 @@ export class Authenticator {
         request,
         "this needs a token: send `Authorization: Bearer <token>` (create one with `keel tokens create`)",
       );
-    const token = await verifyApiToken(this.store, match[1]!);
+    const token = await this.verify(match[1]!);
     if (!token) throw await this.failed(request, "the token is unknown, revoked or malformed");
     if (!roleAllows(token.role, need))
       throw new KeelError(
@@ -59,6 +65,26 @@ export class Authenticator {
       actor: onBehalf ? `token:${token.name}/${onBehalf}` : `token:${token.name}`,
       role: token.role,
     };
+  }
+
+  /**
+   * A token as the store knows it. While a store server is out of reach, a token this node
+   * verified in the last ten minutes is still taken (keyed by its hash, never its text), so
+   * operators can ask a node what it holds during an outage; no unknown token gets through.
+   */
+  private async verify(text: string): Promise<TokenRecord | null> {
+    const key = createHash("sha256").update(text).digest("hex");
+    try {
+      const token = await verifyApiToken(this.store, text);
+      if (token) this.verified.set(key, { token, at: Date.now() });
+      else this.verified.delete(key);
+      return token;
+    } catch (error) {
+      const last = this.verified.get(key);
+      if (isStoreUnreachable(error) && last && Date.now() - last.at < OUTAGE_GRACE_MS)
+        return last.token;
+      throw error;
+    }
   }
 
   /** 429 while this client is over its failed-authentication budget */

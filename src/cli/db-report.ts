@@ -1,5 +1,6 @@
 import type { BackupResult } from "../ops/db-backup.js";
 import type { CheckResult } from "../ops/db-check.js";
+import type { CopyResult } from "../store/store-copy.js";
 import type { RebuildResult } from "../ops/db-rebuild.js";
 import type { RestoredTokens } from "../ops/db-restore-tokens.js";
 import type { RestoreResult } from "../ops/db-restore.js";
@@ -13,7 +14,16 @@ export function printCheck(format: Format, r: CheckResult): void {
     printJson({
       ok: r.ok,
       file: r.file,
+      backend: r.backend,
       schema_version: r.schemaVersion,
+      known_version: r.knownVersion,
+      migrations: r.migrations.map((m) => ({
+        version: m.version,
+        name: m.name,
+        breaking: m.breaking,
+        applied_at: new Date(m.appliedAt).toISOString(),
+      })),
+      tables: r.tables,
       runs: r.runs,
       problems: r.problems.map((p) => ({ code: p.code, message: p.message, run_id: p.runId })),
       counts: r.counts,
@@ -23,10 +33,18 @@ export function printCheck(format: Format, r: CheckResult): void {
     return;
   }
   const total = Object.values(r.counts).reduce((a, b) => a + b, 0);
+  const ahead =
+    r.knownVersion !== null && r.schemaVersion !== null && r.schemaVersion > r.knownVersion
+      ? ` (newer than this keel, which knows ${r.knownVersion}: a newer keel migrated it)`
+      : "";
+  const tables = Object.entries(r.tables)
+    .map(([t, n]) => `${t} ${n}`)
+    .join(", ");
   printFields([
     ["store", r.file],
-    ["schema", r.schemaVersion],
+    ["schema", r.schemaVersion === null ? null : `${r.schemaVersion}${ahead}`],
     ["runs", r.runs],
+    ...(tables ? ([["rows", tables]] as [string, string][]) : []),
     ["result", r.ok ? "ok" : `${total} problem${total === 1 ? "" : "s"}`],
   ]);
   if (r.ok) return;
@@ -94,8 +112,14 @@ export function printRestore(
     return;
   }
   const aside = r.replaced
-    ? `the current store ${r.restored ? "is kept" : "would be kept"} as ${r.replaced}`
+    ? `the current store ${r.restored ? "is kept" : "would be kept"} as ${r.server ? `schema ${r.replaced}` : r.replaced}`
     : "there is no current store to keep";
+  if (r.server && !r.restored) {
+    process.stdout.write(
+      `${r.from} is a dump of this store's schema (${r.bytes} bytes).\nIt would replace the store at ${r.file}; ${aside}.\n`,
+    );
+    return;
+  }
   if (r.restored)
     process.stdout.write(
       `restored ${r.from} (${runs(r.runs)}, schema ${r.schemaVersion}) into ${r.file}; ${aside}\n`,
@@ -123,4 +147,31 @@ export function printRebuild(format: Format, r: RebuildResult): void {
     return;
   }
   printTable(rows, ["run_id", "stored", "rebuilt", "last_transition", "code"]);
+}
+
+export function printCopy(format: Format, r: CopyResult): void {
+  if (format === "json") {
+    printJson({
+      from: r.from,
+      to: r.to,
+      schema: r.schema,
+      tables: r.tables,
+      cleared: r.cleared,
+      ms: r.ms,
+    });
+    return;
+  }
+  const rows = r.tables.reduce((n, t) => n + t.rows, 0);
+  process.stdout.write(
+    `copied ${r.from} into ${r.to} (schema ${r.schema}): ${rows} rows in ${r.ms} ms\n`,
+  );
+  if (r.cleared.length > 0) process.stdout.write(`emptied first: ${r.cleared.join(", ")}\n`);
+  process.stdout.write("\n");
+  printTable(
+    r.tables.map((t) => ({ table: t.table, rows: t.rows, hash: t.hash.slice(0, 16) })),
+    ["table", "rows", "hash"],
+  );
+  process.stdout.write(
+    `\nevery table read back with the source's row count and content hash.\nnext: start nodes on it with KEEL_STORE='${r.to}' keel start (or store.url in keel.yaml)\n`,
+  );
 }

@@ -6,7 +6,8 @@ import { UsageError } from "./output.js";
  * Exit codes: 0 success, 1 the operation failed (not found, illegal transition, a run that ended
  * badly with --wait), 2 bad usage or bad input (nothing was changed).
  */
-export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
+/** 3: a tool keel runs is not installed; the message has the command to run where it is */
+export const ExitCode = { ok: 0, failed: 1, usage: 2, toolMissing: 3 } as const;
 
 const usageCodes = new Set(["invalid_input", "unknown_pipeline", "invalid_pipeline"]);
 
@@ -32,6 +33,7 @@ export function reportError(thrown: unknown): number {
   }
   if (isKeelError(error)) {
     process.stderr.write(`error [${error.code}]: ${error.message}\n`);
+    if (error.code === "tool_missing") return ExitCode.toolMissing;
     return usageCodes.has(error.code) ? ExitCode.usage : ExitCode.failed;
   }
   const message = error instanceof Error ? error.message : String(error);

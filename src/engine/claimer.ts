@@ -1,4 +1,5 @@
 import { isStoreFull } from "../core/errors/store-errors.js";
+import type { StoreReach } from "./store-reach.js";
 import type { Store, ClaimedRun } from "../store/store.js";
 import type { Logger } from "./logger.js";
 
@@ -22,6 +23,8 @@ export interface ClaimerDeps {
   dispatch: (claimed: ClaimedRun) => void;
   /** a claim failed for a full disk (the node has the disk guard look at once) */
   onStoreFull?: () => void;
+  /** the node's view of its store's reach: a claim that reaches the store, or fails to */
+  reach?: StoreReach;
 }
 
 export class Claimer {
@@ -80,6 +83,7 @@ export class Claimer {
           pipelines: this.deps.pipelines(),
           minPriority: this.deps.minPriority?.(),
         });
+        this.deps.reach?.reached();
         for (const c of claimed) this.deps.dispatch(c);
         if (claimed.length < asked || asked === 0) {
           if (!this.stopped) await this.armDueTimer(now);
@@ -90,6 +94,13 @@ export class Claimer {
       // nothing claimed, nothing lost; a disk guard that sees the disk full pauses claiming and
       // wakes the claimer as soon as space returns, sooner than the poll
       if (isStoreFull(error)) this.deps.onStoreFull?.();
+      // a server out of reach: nothing is claimed until it answers; said once per outage
+      const outage = this.deps.reach?.state.reachable === false;
+      if (this.deps.reach?.failed(error)) {
+        if (!outage)
+          log.error({ err: error }, "the store is unreachable: claiming nothing until it is back");
+        return;
+      }
       log.error({ err: error }, "claiming failed; retrying on the next poll");
     }
   }

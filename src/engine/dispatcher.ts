@@ -1,6 +1,7 @@
 import type { ProgressWriter } from "./step-progress.js";
 import type { Tracing } from "./tracing.js";
 import type { EventEmitter } from "node:events";
+import type { StoreReach } from "./store-reach.js";
 import { LeaseLostError } from "../core/errors/run-errors.js";
 import { isolatedSteps } from "../core/isolation.js";
 import type { ClaimedRun, Store } from "../store/store.js";
@@ -35,6 +36,8 @@ export interface DispatcherDeps {
   breakers: () => BreakerBoard;
   /** a run's write is held because the store's disk is full */
   onStorageFull: () => void;
+  /** the node's view of its store's reach (held writes are counted there) */
+  reach?: StoreReach;
   /** a slot came free: claim again */
   wake: () => void;
   /** runs claimed ahead went back to pending */
@@ -228,6 +231,7 @@ export class Dispatcher {
       retry: this.deps.options.retry,
       halted: this.deps.halted,
       breakers: this.deps.breakers(),
+      reach: this.deps.reach,
       onStorageFull: () => {
         this.deps.onStorageFull();
         this.deps.events.emit("storageFull", { runId: claimed.run.id });

@@ -2,6 +2,7 @@ import { ProgressWriter } from "./step-progress.js";
 import { loadTracing } from "./load-tracing.js";
 import { untraced, type Tracing } from "./tracing.js";
 import { EventEmitter } from "node:events";
+import { StoreReach } from "./store-reach.js";
 import type { Store } from "../store/store.js";
 import { resolveBreakers, type BreakerOptions } from "./breaker-options.js";
 import { BreakerProbes } from "./breaker-probes.js";
@@ -50,6 +51,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   private readonly workers: WorkerLimit;
   /** checks the store file; while it is not ok the node claims nothing */
   private readonly storeWatch: StoreWatch;
+  /** whether the store answers, and the step writes held in memory while it does not */
+  private readonly reach = new StoreReach();
   /** the disk guard's retention tasks; more can be added until the node stops */
   private readonly cleanupTasks: CleanupTask[] = [];
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
@@ -92,6 +95,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       mayClaim: () => this.mayClaim(),
       dispatch: (claimed) => this.slots.dispatch(claimed),
       onStoreFull: () => void this.diskGuard?.check(),
+      reach: this.reach,
     });
     this.emergency = new EmergencyWatch(store, (state) => this.onEmergency(state));
     this.pool = new ProcessPool({
@@ -117,6 +121,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       halted: () => this.emergency.state.on,
       breakers: () => this.breakers as BreakerBoard,
       onStorageFull: () => void this.diskGuard?.check(),
+      reach: this.reach,
       wake: () => this.claimer.wake(),
       onGivenBack: () => {
         if (this.state === "running") this.claimer.wake();
@@ -187,6 +192,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       disk: this.diskGuard?.state,
       deadNodes: this.liveness.deadNodes,
       storage: this.storeWatch.state,
+      storeReach: this.reach.state,
     };
   }
 

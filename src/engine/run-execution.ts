@@ -13,6 +13,7 @@ import type { ClaimedRun, StepStart, Store } from "../store/store.js";
 import type { Admission, BreakerBoard } from "./breakers.js";
 import { decideFailure, retriesExhausted, worseFailure, type Failure } from "./failure-decision.js";
 import { writeHolding } from "./held-write.js";
+import type { StoreReach } from "./store-reach.js";
 import { isPoisoned } from "./isolation/poison.js";
 import type { Logger } from "./logger.js";
 import { RunStop } from "./run-stop.js";
@@ -76,6 +77,8 @@ export interface ExecutionDeps {
   breakers: Pick<BreakerBoard, "admit" | "report">;
   /** a write is being held because the disk is full */
   onStorageFull?: () => void;
+  /** the node's view of its store's reach: held writes are counted there */
+  reach?: StoreReach;
   onStep: (event: StepEvent) => void;
   onProgress: (runId: string, bytes: number) => void;
   /** a store write of the run committed, after this many ms (the attempt that succeeded) */
@@ -505,6 +508,7 @@ export class RunExecution {
 
   /** Store writes of the run: held and retried while the disk is full or the store file is being repaired (held-write.ts). */
   private persist<T>(write: () => Promise<T>): Promise<T> {
+    let release: (() => void) | undefined;
     const onWrite = this.deps.onWrite;
     const timed = onWrite
       ? async () => {
@@ -517,8 +521,14 @@ export class RunExecution {
     return writeHolding(timed, {
       log: () => this.log,
       givingUp: () => this.abortReason === "stopping",
-      onHeld: (code) => {
+      onHeld: (code, error) => {
         if (code === KeelErrorCode.storeFull) this.deps.onStorageFull?.();
+        if (this.deps.reach?.failed(error)) release ??= this.deps.reach.hold();
+      },
+      onDone: (written) => {
+        if (!release) return;
+        release();
+        if (written) this.deps.reach?.reached();
       },
     });
   }

@@ -1,33 +1,21 @@
-import {
-  chmodSync,
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
-import { randomBytes } from "node:crypto";
+import { existsSync, rmSync } from "node:fs";
+import { resolve } from "node:path";
 import { InvalidInputError } from "../core/errors/definition-errors.js";
 import { StoreError } from "../core/errors/store-errors.js";
 import { backupStoreFile, verifyStoreCopy, type StoreCopyInfo } from "../store/files.js";
-import {
-  backupName,
-  backupsDir,
-  fsyncDir,
-  keelCommand,
-  listBackups,
-  restoreHint,
-} from "./db-files.js";
+import { backupTemp, keepBackup, uniqueBackupPath } from "./backup-rotation.js";
+import { keelCommand, restoreHint, serverStoreUrl } from "./db-files.js";
+import type { BackupResult } from "./db-results.js";
+import { backupServerStore } from "./db-server.js";
+
+export type { BackupResult };
 import { requireStoreFile } from "./db-preflight.js";
 
 /**
  * `keel db backup`: an online copy of the store, safe while a node runs. The copy is written under
  * a temp name, checked (integrity_check, keel's tables, schema version), fsynced, then renamed
- * into place: a backup file that exists is whole and was checked. Files are 0600.
+ * into place: a backup file that exists is whole and was checked. Files are 0600. A PostgreSQL
+ * store is dumped with pg_dump instead (db-server.ts).
  */
 export interface BackupOptions {
   home: string;
@@ -38,18 +26,10 @@ export interface BackupOptions {
   now?: () => number;
 }
 
-export interface BackupResult {
-  file: string;
-  bytes: number;
-  integrity: "ok";
-  schemaVersion: number;
-  runs: number;
-  ms: number;
-  removed: string[];
-}
-
 export async function backupStore(options: BackupOptions): Promise<BackupResult> {
   const now = options.now ?? Date.now;
+  const url = serverStoreUrl(options.home);
+  if (url !== null) return backupServerStore({ ...options, url, now });
   const started = now();
   const source = requireStoreFile(options.home);
   const dest = options.to ? resolve(options.to) : uniqueBackupPath(options.home, started);
@@ -57,20 +37,11 @@ export async function backupStore(options: BackupOptions): Promise<BackupResult>
     throw new InvalidInputError(`${dest} already exists; choose another --to file`, {
       file: dest,
     });
-  mkdirSync(dirname(dest), { recursive: true, mode: 0o700 });
-  const temp = join(dirname(dest), `.${basename(dest)}.${randomBytes(4).toString("hex")}.tmp`);
-  // created 0600 before SQLite writes a byte into it, so the copy is never readable by others
-  closeSync(openSync(temp, "wx", 0o600));
+  const temp = backupTemp(dest);
   try {
     await backupStoreFile(source, temp);
     const info = verifiedBackup(options.home, source, temp);
-    const fd = openSync(temp, "r+");
-    fsyncSync(fd);
-    closeSync(fd);
-    chmodSync(temp, 0o600);
-    renameSync(temp, dest);
-    fsyncDir(dirname(dest));
-    const removed = options.to ? [] : pruneBackups(options.home, options.keep, dest).files;
+    const removed = keepBackup(options.home, temp, dest, options.to ? null : options.keep);
     return {
       file: dest,
       bytes: info.bytes,
@@ -96,41 +67,5 @@ function verifiedBackup(home: string, source: string, temp: string): StoreCopyIn
       `the copy of ${source} fails its checks (${reason}); no backup was kept. The store itself is damaged: see \`${keelCommand(home, "db check")}\`, and restore the newest good backup with \`${restoreHint(home)}\`.`,
       error,
     );
-  }
-}
-
-function uniqueBackupPath(home: string, ms: number): string {
-  // two backups in the same millisecond must not share a name
-  let at = ms;
-  while (existsSync(join(backupsDir(home), backupName(at)))) at += 1;
-  return join(backupsDir(home), backupName(at));
-}
-
-/**
- * Deletes the oldest of keel's backups beyond the newest `keep` (the scheduled rotation, and the
- * disk guard's cleanup). `made`, the backup just taken, is always kept and counts as one of them: a
- * clock set back could name it older than the rest. Other files in the folder are left alone.
- */
-export function pruneBackups(
-  home: string,
-  keep: number,
-  made?: string,
-): { files: string[]; bytes: number } {
-  const stale = listBackups(home)
-    .filter((f) => f !== made)
-    .slice(Math.max(0, made === undefined ? keep : keep - 1));
-  let bytes = 0;
-  for (const file of stale) {
-    bytes += sizeOf(file);
-    rmSync(file, { force: true });
-  }
-  return { files: stale, bytes };
-}
-
-function sizeOf(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
   }
 }

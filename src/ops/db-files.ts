@@ -1,12 +1,13 @@
 import { closeSync, fsyncSync, openSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { KeelError } from "../core/errors/keel-error.js";
-import { resolveHome, sqlitePathFor } from "../store/open-store.js";
+import { resolveHome, sqlitePathFor, storeLocation } from "../store/open-store.js";
 import { readLivePid } from "./pidfile.js";
 
 /**
- * Where the store's files live and how backups are named: `$KEEL_HOME/backups/keel-<UTC time>.db`.
- * The time has millisecond precision and sorts as text, so the newest backup is the last name.
+ * Where the store's files live and how backups are named: `$KEEL_HOME/backups/keel-<UTC time>.db`
+ * for a SQLite store, `.pgdump` (pg_dump's custom format) for a PostgreSQL one. The time has
+ * millisecond precision and sorts as text, so the newest backup is the last name.
  */
 export function backupsDir(home: string): string {
   return join(home, "backups");
@@ -17,14 +18,28 @@ export function fileStamp(ms: number): string {
   return new Date(ms).toISOString().replace(/:/g, "-");
 }
 
-export function backupName(ms: number): string {
-  return `keel-${fileStamp(ms)}.db`;
+export type BackupKind = "db" | "pgdump";
+
+/** the kind of backup this home's store makes: a SQLite file, or a dump of a PostgreSQL schema */
+export function backupKind(home: string): BackupKind {
+  return serverStoreUrl(home) === null ? "db" : "pgdump";
 }
 
-const backupPattern = /^keel-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.\d{3}Z\.db$/;
+export function backupName(ms: number, kind: BackupKind = "db"): string {
+  return `keel-${fileStamp(ms)}.${kind}`;
+}
 
-/** keel's own backups in the backups folder, newest first; files of other names are not ours. */
-export function listBackups(home: string): string[] {
+const backupPatterns: Record<BackupKind, RegExp> = {
+  db: /^keel-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.\d{3}Z\.db$/,
+  pgdump: /^keel-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.\d{3}Z\.pgdump$/,
+};
+
+/**
+ * keel's own backups of this home's kind of store in the backups folder, newest first; files of
+ * other names are not ours.
+ */
+export function listBackups(home: string, kind: BackupKind = backupKind(home)): string[] {
+  const backupPattern = backupPatterns[kind];
   let names: string[];
   try {
     names = readdirSync(backupsDir(home));
@@ -53,14 +68,19 @@ export function restoreHint(home: string): string {
 }
 
 /** The SQLite file of this home (or of KEEL_STORE); the db commands work on the file itself. */
-export function storeFile(home: string): string {
+export function storeFile(home: string, what = "this command"): string {
   const path = sqlitePathFor({ home });
   if (path === null)
     throw new KeelError(
       "unsupported_store",
-      "keel db works on the embedded SQLite store; back up a PostgreSQL store with pg_dump",
+      `${what} works on a SQLite store, and KEEL_STORE names a PostgreSQL one (${storeLocation(home)})`,
     );
   return path;
+}
+
+/** The PostgreSQL store the db commands work on (KEEL_STORE), or null for the home's SQLite file. */
+export function serverStoreUrl(home: string): string | null {
+  return sqlitePathFor({ home }) === null ? (process.env.KEEL_STORE ?? null) : null;
 }
 
 /** A rename is durable only once its folder is fsynced. */

@@ -11,13 +11,17 @@ import {
   verifyStoreCopy,
   type StoreCopyInfo,
 } from "../store/files.js";
-import { assertNoNodeRunning, fileStamp, fsyncDir, storeFile } from "./db-files.js";
+import { assertNoNodeRunning, fileStamp, fsyncDir, serverStoreUrl, storeFile } from "./db-files.js";
+import type { RestoreResult } from "./db-results.js";
+import { restoreServerStore } from "./db-server.js";
+
+export type { RestoreResult };
 
 /**
  * `keel db restore F`: puts a checked copy of F in place of the store, with no node running. The
  * current store (with its -wal and -shm, which belong to it and would corrupt the restored file)
  * is moved aside to `keel.db.replaced-<time>` and kept. Without `apply` it only checks F and
- * says what it would do.
+ * says what it would do. A PostgreSQL store is restored from a pg_dump file (db-server.ts).
  */
 export interface RestoreOptions {
   home: string;
@@ -26,24 +30,12 @@ export interface RestoreOptions {
   now?: () => number;
 }
 
-export interface RestoreResult {
-  restored: boolean;
-  from: string;
-  file: string;
-  /** where the current store file goes (or went); null when there is none */
-  replaced: string | null;
-  /** every file moved aside: the store file, its -wal and -shm */
-  movedAside: string[];
-  bytes: number;
-  schemaVersion: number;
-  runs: number;
-  ms: number;
-}
-
 const sidecars = ["", "-wal", "-shm"];
 
 export async function restoreStore(options: RestoreOptions): Promise<RestoreResult> {
   const now = options.now ?? Date.now;
+  const url = serverStoreUrl(options.home);
+  if (url !== null) return restoreServerStore({ ...options, url, now });
   const started = now();
   const from = resolve(options.from);
   const file = storeFile(options.home);

@@ -2,7 +2,7 @@ import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { CleanupTask } from "../engine/disk-cleanup.js";
 import type { KeelConfig } from "./config-schema.js";
-import { pruneBackups } from "./db-backup.js";
+import { pruneBackups } from "./backup-rotation.js";
 
 /**
  * The retention tasks of the ops layer that the disk guard runs when the data folder fills up

@@ -1,5 +1,7 @@
 import type { StoreError } from "../core/errors/store-errors.js";
 import { sqliteFiles } from "./sqlite/files.js";
+import { postgresDumps } from "./postgres/dump.js";
+import type { ServerDumps } from "./server-dumps.js";
 import type { StoreCopyInfo, StoreFileState, StoreFiles } from "./store-files.js";
 
 /**
@@ -11,6 +13,10 @@ const fileBackends: readonly StoreFiles[] = [sqliteFiles];
 const [files] = fileBackends as [StoreFiles];
 
 export type { StoreCopyInfo, StoreFileState };
+export type { DumpContents, ToolCommand } from "./server-dumps.js";
+
+/** the dump tools of the store kept by a server (a postgres:// URL) */
+export const serverDumps: ServerDumps = postgresDumps;
 
 export function inspectStoreFile(path: string): StoreFileState {
   // a PostgreSQL store (open-store.ts storeLocation names its URL): the server checks its storage

@@ -1,4 +1,5 @@
 import type { IntegrityReport, StateDiff } from "./integrity.js";
+import type { StoreInventory } from "./inventory.js";
 import type { StorageRepair, StorageReport } from "./storage.js";
 
 /**
@@ -14,6 +15,12 @@ export interface MaintenanceStore {
    * `rebuilt_from_transitions` transition each, in one transaction. Apply only while no node runs.
    */
   rebuildStates(apply: boolean, actor: string, now: number): Promise<StateDiff[]>;
+  /**
+   * The migration ledger, rows per table and running runs whose lease ran out more than
+   * `staleMs` (default 0) before `now`, on the lease clock (a PostgreSQL store's own clock by
+   * default); reads only, beside a node.
+   */
+  inventory(now: number, staleMs?: number): Promise<StoreInventory>;
 
   /**
    * The storage's own check, off the event loop (SQLite: PRAGMA quick_check, and for `full`

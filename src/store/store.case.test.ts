@@ -5,6 +5,7 @@ import { bulkOperatorCases } from "./store-case/bulk-operator.case.test.js";
 import { breakerCases, type PeerHandle } from "./store-case/breakers.case.test.js";
 import { claimCases } from "./store-case/claims.case.test.js";
 import { fencingCases } from "./store-case/fencing.case.test.js";
+import { inventoryCases } from "./store-case/inventory.case.test.js";
 import { leaseCases } from "./store-case/leases.case.test.js";
 import { retryCases } from "./store-case/operator-runs.case.test.js";
 import { progressCases } from "./store-case/progress.case.test.js";
@@ -93,6 +94,7 @@ export function storeConformance(
     progressCases(handle);
     breakerCases(handle);
     maintenanceCases(handle);
+    inventoryCases(handle);
     transitionCases(handle);
     storageCases(handle);
     alertCases(handle);

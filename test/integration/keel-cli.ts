@@ -14,8 +14,14 @@ export function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...process.env, KEEL_LOG_LEVEL: "warn", KEEL_STORE: "", ...env };
 }
 
-export function keelCli(home: string, args: string[], env: Record<string, string> = {}): CliResult {
-  const result = spawnSync(process.execPath, [keelBin, "--home", home, ...args], {
+/** `bin`: another build's bin/keel.js (a rolling upgrade's newer keel) */
+export function keelCli(
+  home: string,
+  args: string[],
+  env: Record<string, string> = {},
+  bin: string = keelBin,
+): CliResult {
+  const result = spawnSync(process.execPath, [bin, "--home", home, ...args], {
     env: cliEnv(env),
     encoding: "utf8",
     timeout: 60_000,

@@ -76,6 +76,22 @@ function serverUser(): { prefix: string[]; uid?: number; gid?: number } {
 }
 
 async function throwawayServer(): Promise<TestPostgres> {
+  const server = await restartableServer();
+  return { url: server.url, origin: server.origin, stop: server.stop };
+}
+
+/** A throwaway server the test may stop and start again on the same port and data. */
+export interface RestartableServer extends TestPostgres {
+  /** a fast shutdown: every connection is cut and the server is gone until up() */
+  down(): Promise<void>;
+  up(): Promise<void>;
+}
+
+/**
+ * A server of the test's own (never the machine's): initdb and pg_ctl on a free port in a temp
+ * folder, for tests that stop the server mid-load. Fails saying why when the tools are missing.
+ */
+export async function restartableServer(): Promise<RestartableServer> {
   for (const tool of ["initdb", "pg_ctl"])
     if (!onPath(tool))
       throw new Error(
@@ -90,42 +106,56 @@ async function throwawayServer(): Promise<TestPostgres> {
     const [cmd, ...rest] = [...user.prefix, ...args];
     execFileSync(cmd as string, rest, { stdio: "pipe", timeout: 120_000 });
   };
+  const start = (): number => {
+    try {
+      run([
+        "pg_ctl",
+        "start",
+        "-w",
+        "-D",
+        data,
+        "-l",
+        join(dir, "server.log"),
+        "-o",
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=200`,
+      ]);
+    } catch (error) {
+      const log = existsSync(join(dir, "server.log"))
+        ? readFileSync(join(dir, "server.log"), "utf8").slice(-2000)
+        : "";
+      const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? "";
+      throw new Error(`cannot start a throwaway PostgreSQL in ${dir}: ${stderr}${log}`);
+    }
+    return Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+  };
+  let pid: number;
   try {
     run(["initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"]);
-    run([
-      "pg_ctl",
-      "start",
-      "-w",
-      "-D",
-      data,
-      "-l",
-      join(dir, "server.log"),
-      "-o",
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=200`,
-    ]);
+    pid = start();
   } catch (error) {
-    const log = existsSync(join(dir, "server.log"))
-      ? readFileSync(join(dir, "server.log"), "utf8").slice(-2000)
-      : "";
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? "";
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`cannot start a throwaway PostgreSQL in ${dir}: ${stderr}${log}`);
+    throw error;
   }
-  const pid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const down = async (): Promise<void> => {
+    // SIGINT: PostgreSQL's fast shutdown; the postmaster ends its own children
+    try {
+      process.kill(pid, "SIGINT");
+    } catch {
+      // already gone
+    }
+    const deadline = Date.now() + 30_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (alive(pid)) process.kill(pid, "SIGKILL");
+  };
   return {
-    url,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     origin: `a throwaway server (pid ${pid}, port ${port})`,
+    down,
+    up: async () => {
+      pid = start();
+    },
     stop: async () => {
-      // SIGINT: PostgreSQL's fast shutdown; the postmaster ends its own children
-      try {
-        process.kill(pid, "SIGINT");
-      } catch {
-        // already gone
-      }
-      const deadline = Date.now() + 30_000;
-      while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      if (alive(pid)) process.kill(pid, "SIGKILL");
+      await down();
       rmSync(dir, { recursive: true, force: true });
     },
   };

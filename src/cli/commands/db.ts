@@ -3,21 +3,24 @@ import { join } from "node:path";
 import { loadConfig } from "../../ops/config.js";
 import { backupStore } from "../../ops/db-backup.js";
 import { checkStore } from "../../ops/db-check.js";
+import { copyStore } from "../../ops/db-copy.js";
 import { keelCommand } from "../../ops/db-files.js";
 import { rebuildState } from "../../ops/db-rebuild.js";
 import { restoreStore } from "../../ops/db-restore.js";
 import { restoredTokens, type RestoredTokens } from "../../ops/db-restore-tokens.js";
 import { cliActor } from "../actor.js";
 import { resolveHome } from "../../store/open-store.js";
-import { printBackup, printCheck, printRebuild, printRestore } from "../db-report.js";
+import { printBackup, printCheck, printCopy, printRebuild, printRestore } from "../db-report.js";
 import { intFlag } from "../flags.js";
 import { UsageError } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
 
 /**
- * `keel db check|backup|restore|rebuild-state`: the store file itself. These work straight on the
- * file, never through a session, so they still run when the store is corrupt or a node holds it.
+ * `keel db check|backup|restore|rebuild-state|copy`: the store itself. These work straight on the
+ * file or the server, never through a session, so they still run when the store is corrupt or a
+ * node holds it. On a PostgreSQL store (KEEL_STORE / --store) backup and restore run pg_dump and
+ * pg_restore.
  */
 export function registerDb(program: Command, global: () => GlobalOptions): void {
   const db = program
@@ -31,13 +34,21 @@ Examples:
   keel db backup                         online copy to $KEEL_HOME/backups/, keeps the newest 7
   keel stop && keel db restore ~/.keel/backups/keel-2026-01-31T02-00-00.000Z.db --yes
   keel db rebuild-state --apply          run statuses recomputed from their transitions
+  keel stop && keel db copy --to postgres://keel@db1:5432/keel    this SQLite store into PostgreSQL
+  KEEL_STORE=postgres://keel@db1/keel keel db backup              pg_dump to backups/keel-<time>.pgdump
 
-Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file)`,
+Exit codes: 0 ok, 1 failed (or problems found), 2 bad usage, 3 pg_dump/pg_restore not on PATH
+(the message has the exact command to run instead).
+
+Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_STORE (a postgres:// store),
+KEEL_CONFIG (config file), PGPASSWORD (read by pg_dump and pg_restore)`,
     );
   const homeOf = (g: GlobalOptions): string => resolveHome(g.home ?? loadConfig(g.config).home);
 
   db.command("check")
-    .description("check the store: SQLite integrity, and every run against its transitions")
+    .description(
+      "check the store: SQLite integrity, migrations, rows per table, every run against its transitions, leases nobody recovered",
+    )
     .action(
       action(async () => {
         const g = global();
@@ -48,8 +59,13 @@ Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file)
     );
 
   db.command("backup")
-    .description("copy the store while it is in use; the copy is checked before it is kept")
-    .option("--to <file>", "write this file instead of $KEEL_HOME/backups/keel-<UTC time>.db")
+    .description(
+      "copy the store while it is in use; the copy is checked before it is kept (PostgreSQL: pg_dump)",
+    )
+    .option(
+      "--to <file>",
+      "write this file instead of $KEEL_HOME/backups/keel-<UTC time>.db (.pgdump for PostgreSQL)",
+    )
     .option(
       "--keep <n>",
       "backups to keep in $KEEL_HOME/backups, the new one included (default 7)",
@@ -72,7 +88,9 @@ Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file)
     );
 
   db.command("restore")
-    .description("replace the store with a backup; the current file is kept beside it")
+    .description(
+      "replace the store with a backup; the current file (PostgreSQL: schema) is kept beside it",
+    )
     .argument("<file>", "the backup to restore")
     .option("--yes", "replace the store; without it, only check the file and say what would happen")
     .option(
@@ -125,6 +143,29 @@ Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file)
               ? `rebuilt ${result.diffs.length} run status${result.diffs.length === 1 ? "" : "es"}; each has a rebuilt_from_transitions transition\n`
               : `preview only: \`${keelCommand(home, "db rebuild-state --apply")}\` writes these (stop the node first)\n`,
           );
+        return ExitCode.ok;
+      }),
+    );
+
+  db.command("copy")
+    .description(
+      "copy this SQLite store into an empty PostgreSQL schema, verified by row counts and hashes",
+    )
+    .requiredOption("--to <url>", "postgres://user@host:5432/database[?schema=keel]")
+    .option("--replace", "delete the rows of a target schema that already holds a store first")
+    .addHelpText(
+      "after",
+      "\nThe copy is one transaction: it commits only when every table reads back with the source's row count\nand content hash, so a failed copy leaves the target as it was and running it again is safe.\nNode processes (the nodes table) are not copied.\n\nExamples:\n  keel stop && keel db copy --to postgres://keel@db1:5432/keel\n  keel db copy --to 'postgres://keel@db1/keel?schema=keel_prod' --format json\n  keel db copy --to postgres://keel@db1/keel --replace     the schema's old rows are deleted first",
+    )
+    .action(
+      action(async (opts: { to: string; replace?: boolean }) => {
+        const g = global();
+        const result = await copyStore({
+          home: homeOf(g),
+          to: opts.to,
+          replace: Boolean(opts.replace),
+        });
+        printCopy(g.format, result);
         return ExitCode.ok;
       }),
     );

@@ -59,5 +59,11 @@ export const KeelErrorCode = {
   migrationsInvalid: "migrations_invalid",
   migrationsMissing: "migrations_missing",
   backupInvalid: "backup_invalid",
+  /** `keel db copy`: the target already holds a store (runs, audit, tokens...) */
+  storeNotEmpty: "store_not_empty",
+  /** `keel db copy`: the copy's counts or hashes differ from the source's; nothing was kept */
+  copyMismatch: "copy_mismatch",
+  /** a tool keel runs (pg_dump, pg_restore) is not on PATH; the message has the command */
+  toolMissing: "tool_missing",
 } as const;
 export type KeelErrorCode = (typeof KeelErrorCode)[keyof typeof KeelErrorCode];

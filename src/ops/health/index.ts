@@ -13,7 +13,7 @@ import { checkDiskHealth, diskGuardHealth, type StatfsFn } from "./disk.js";
 import { checkNodeHealth, withDeadNodes } from "./node.js";
 import { checkQueueHealth } from "./queue.js";
 import { checkSchedulerHealth } from "./scheduler.js";
-import { checkStoreHealth, withStoreWatch } from "./store.js";
+import { checkStoreHealth, withStoreReach, withStoreWatch } from "./store.js";
 import { worst, type Clock, type ComponentHealth, type HealthStatus } from "./types.js";
 import { workersHealth } from "./workers.js";
 
@@ -73,7 +73,10 @@ export async function checkHealth(
   for (const component of wanted) {
     if (component === "store")
       components.push(
-        withStoreWatch(await checkStoreHealth(file, open, clock), options.live?.storage, home),
+        withStoreReach(
+          withStoreWatch(await checkStoreHealth(file, open, clock), options.live?.storage, home),
+          options.live?.storeReach,
+        ),
       );
     else if (component === "disk")
       components.push(

@@ -1,3 +1,4 @@
+import type { StoreReachState } from "../../engine/store-reach.js";
 import type { StoreWatchState } from "../../engine/store-watch.js";
 import { describeFindings } from "../../store/storage.js";
 import { inspectStoreFile } from "../../store/files.js";
@@ -93,5 +94,24 @@ export function withStoreWatch(
     status: "unhealthy",
     reason: `the store file is damaged (${what}): the node claims nothing and writes nothing more to it. Recover with \`${advice.join("`, then `")}\``,
     details: { ...details, advice },
+  };
+}
+
+/**
+ * What the node knows of its store's reach: a server it cannot reach since when, and the finished
+ * steps' writes it holds in memory meanwhile (written once it is back; nothing is claimed until
+ * then). Its own look above cannot reach the server either; this says since when and what waits.
+ */
+export function withStoreReach(
+  health: ComponentHealth,
+  reach: StoreReachState | undefined,
+): ComponentHealth {
+  if (!reach || reach.reachable || reach.since === null) return health;
+  const server = /^postgres/i.test(String(health.details?.file ?? "")) ? "PostgreSQL" : "the store";
+  return {
+    ...health,
+    status: "unhealthy",
+    reason: `${server} unreachable since ${new Date(reach.since).toISOString()}; ${reach.held} result${reach.held === 1 ? "" : "s"} held in memory, written once it is back; nothing is claimed meanwhile${reach.lastError ? ` (${reach.lastError})` : ""}`,
+    details: { ...health.details, unreachableSince: reach.since, heldResults: reach.held },
   };
 }

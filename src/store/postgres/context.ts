@@ -105,11 +105,19 @@ export class PgContext {
     await this.ready();
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
-      let begun = false;
+      let xid: string | undefined;
+      let done: { result: T } | undefined;
       try {
-        await client.query("BEGIN");
-        begun = true;
+        // the transaction's id comes with BEGIN, in the same round trip: if the connection is
+        // lost before COMMIT's answer, the server can still say whether it committed
+        const begun = (await client.query(
+          "BEGIN; SELECT txid_current()::text AS xid",
+        )) as unknown as {
+          rows: { xid: string }[];
+        }[];
+        xid = begun[1]?.rows[0]?.xid;
         const result = await fn(new PgConn(client, this.transitionLock));
+        done = { result };
         await client.query("COMMIT");
         client.release();
         return result;
@@ -118,12 +126,47 @@ export class PgContext {
         if (!lost) await client.query("ROLLBACK").catch(() => undefined);
         // a lost connection is closed, not handed back to the pool
         client.release(lost ? (error as Error) : undefined);
-        // nothing of a transaction whose BEGIN failed reached the server: run it again; one that
-        // lost its connection later may have committed, so the caller hears of it
-        const again = lost ? !begun : retryable(error);
+        if (lost && xid !== undefined) {
+          // in doubt: a COMMIT sent but not answered may have landed. Ask the server (once it is
+          // back) what became of it; a committed write is not made twice, an aborted one is redone
+          const outcome = await this.inDoubt(xid, error);
+          if (outcome === "committed" && done) return done.result;
+          if (outcome === "committed")
+            throw new Error(`transaction ${xid} committed without finishing`, { cause: error });
+          if (attempt < maxAttempts) continue;
+          throw error;
+        }
+        // nothing of a transaction whose BEGIN failed reached the server: run it again
+        const again = lost ? true : retryable(error);
         if (attempt < maxAttempts && again) continue;
         throw error;
       }
+    }
+  }
+
+  /** set by close(): an in-doubt wait gives up with the connection error */
+  closing = false;
+
+  /**
+   * What became of a transaction whose connection was lost: asked with backoff (25 ms up to 1 s)
+   * until the server answers; "in progress" (the server has not yet seen the connection go) is
+   * asked again. A store being closed stops asking and throws the connection error.
+   */
+  private async inDoubt(xid: string, lost: unknown): Promise<"committed" | "aborted"> {
+    let delay = 25;
+    for (;;) {
+      if (this.closing) throw lost;
+      try {
+        const row = (
+          await this.pool.query<{ s: string | null }>("SELECT txid_status($1::bigint) AS s", [xid])
+        ).rows[0];
+        if (row?.s === "committed") return "committed";
+        if (row?.s !== "in progress") return "aborted";
+      } catch (error) {
+        if (!connectionLost(error) && !unreachable(error)) throw error;
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 1000);
     }
   }
 
@@ -168,6 +211,12 @@ function connectionLost(error: unknown): boolean {
     code.startsWith("08") ||
     /Connection terminated|not queryable|connection is closed/i.test(message)
   );
+}
+
+/** the server could not be reached at all (it is down, or restarting) */
+function unreachable(error: unknown): boolean {
+  const code = String((error as { code?: unknown } | null)?.code ?? "");
+  return ["ECONNREFUSED", "ETIMEDOUT", "EHOSTUNREACH", "57P03"].includes(code);
 }
 
 /** deadlock_detected, serialization_failure */

@@ -12,7 +12,15 @@ import {
   type SuspectRow,
 } from "../integrity-rows.js";
 import { rebuiltTransition } from "../run-changes.js";
-import { insertTransition, type PgConn } from "./context.js";
+import {
+  expiredLeasesSql,
+  inventoryFromRows,
+  inventoryTables,
+  ledgerSql,
+  type StoreInventory,
+} from "../inventory.js";
+import { insertTransition, type PgConn, type PgContext } from "./context.js";
+import { knownSchemaVersion } from "./migrate.js";
 
 /**
  * keel's own invariants, checked and repaired. PostgreSQL checks its own pages, so the report
@@ -81,4 +89,31 @@ async function applyDiff(c: PgConn, diff: StateDiff, actor: string, now: number)
     diff.stored,
   ]);
   if (row) await insertTransition(c, rebuiltTransition(diff, actor, now, row.trace_id), "restore");
+}
+
+/** the ledger, the rows of each table and the leases nobody recovered (see inventory.ts) */
+export async function inventory(
+  ctx: PgContext,
+  c: PgConn,
+  now: number,
+  staleMs: number,
+): Promise<StoreInventory> {
+  const present = new Set(
+    (
+      await c.all<{ name: string }>(
+        "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ?",
+        [ctx.schema],
+      )
+    ).map((r) => r.name),
+  );
+  const tables: Record<string, number> = {};
+  for (const table of inventoryTables)
+    if (present.has(table))
+      tables[table] = (await c.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))?.n ?? 0;
+  return inventoryFromRows(
+    await c.all(ledgerSql),
+    knownSchemaVersion(),
+    tables,
+    await c.all(expiredLeasesSql(ctx.nowSql()), [...ctx.nowParams(now), staleMs]),
+  );
 }

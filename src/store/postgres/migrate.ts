@@ -136,3 +136,8 @@ export class SchemaGate {
     }
   }
 }
+
+/** the newest migration this build carries */
+export function knownSchemaVersion(): number {
+  return loadMigrations(folder).reduce((max, m) => Math.max(max, m.version), 0);
+}

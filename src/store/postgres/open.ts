@@ -68,5 +68,8 @@ export function openPool(target: PgTarget, max: number): pg.Pool {
   // an idle connection the server closed: the next query opens a new one; without a listener
   // the pool's 'error' event would end the process
   pool.on("error", () => undefined);
+  // a connection cut while checked out between two queries emits 'error' on its client, which
+  // would end the process unheard; the next query on it fails, and that failure is handled
+  pool.on("connect", (client) => client.on("error", () => undefined));
   return pool;
 }

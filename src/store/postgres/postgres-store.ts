@@ -24,6 +24,7 @@ import type {
   BreakerTransitionRecord,
 } from "../breakers.js";
 import type { IntegrityReport, StateDiff } from "../integrity.js";
+import type { StoreInventory } from "../inventory.js";
 import type { PurgeRequest, PurgeResult, RetryRequest, RetryResult } from "../operator-requests.js";
 import type {
   ErrorInfo,
@@ -142,6 +143,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.ctx.closing = true;
     await this.gate.settled();
     await this.work.stop();
     await this.ctx.pool.end();
@@ -474,6 +476,9 @@ export class PostgresStore implements Store {
   }
   getAlertDelivery(deliveryId: string): Promise<AlertDeliveryRecord | undefined> {
     return this.read((c) => alerts.getAlertDelivery(c, deliveryId));
+  }
+  inventory(now: number, staleMs = 0): Promise<StoreInventory> {
+    return this.read((c) => maintenance.inventory(this.ctx, c, now, staleMs));
   }
 
   onWork(listener: () => void): () => void {

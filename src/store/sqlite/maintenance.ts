@@ -15,7 +15,15 @@ import {
   type SuspectRow,
 } from "../integrity-rows.js";
 import { rebuiltTransition } from "../run-changes.js";
+import {
+  expiredLeasesSql,
+  inventoryFromRows,
+  inventoryTables,
+  ledgerSql,
+  type StoreInventory,
+} from "../inventory.js";
 import { insertTransition, type SqliteContext } from "./context.js";
+import { knownSchemaVersion } from "./migrate.js";
 import { unrenderableRuns } from "./unrenderable-runs.js";
 
 /**
@@ -96,4 +104,23 @@ function applyDiff(ctx: SqliteContext, diff: StateDiff, actor: string, now: numb
       diff.stored,
     ) as { trace_id: string };
   insertTransition(ctx, rebuiltTransition(diff, actor, now, row.trace_id), "restore");
+}
+
+/** the ledger, the rows of each table and the leases nobody recovered (see inventory.ts) */
+export function inventory(ctx: SqliteContext, now: number, staleMs: number): StoreInventory {
+  const present = new Set(
+    (
+      ctx.sql("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]
+    ).map((r) => r.name),
+  );
+  const tables: Record<string, number> = {};
+  for (const table of inventoryTables)
+    if (present.has(table))
+      tables[table] = (ctx.sql(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  return inventoryFromRows(
+    ctx.sql(ledgerSql.replace("breaking", "coalesce(breaking, 0) AS breaking")).all() as never[],
+    knownSchemaVersion(),
+    tables,
+    ctx.sql(expiredLeasesSql("?")).all(now, staleMs) as never[],
+  );
 }

@@ -52,3 +52,8 @@ function hasBreakingColumn(db: SqliteDb): boolean {
     (c) => c.name === "breaking",
   );
 }
+
+/** the newest migration this build carries */
+export function knownSchemaVersion(): number {
+  return loadMigrations(folder).reduce((max, m) => Math.max(max, m.version), 0);
+}

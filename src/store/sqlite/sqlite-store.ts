@@ -26,6 +26,7 @@ import type {
 } from "../breakers.js";
 import type { PurgeRequest, PurgeResult, RetryRequest, RetryResult } from "../operator-requests.js";
 import type { IntegrityReport, StateDiff } from "../integrity.js";
+import type { StoreInventory } from "../inventory.js";
 import type { StorageRepair, StorageReport } from "../storage.js";
 import type { SourceDefinition, SourceRecord } from "../sources.js";
 import type { NewToken, TokenRecord } from "../tokens.js";
@@ -416,6 +417,9 @@ export class SqliteStore implements Store {
 
   async checkIntegrity(): Promise<IntegrityReport> {
     return this.read(() => maintenance.checkIntegrity(this.ctx));
+  }
+  async inventory(now: number, staleMs = 0): Promise<StoreInventory> {
+    return this.read(() => maintenance.inventory(this.ctx, now, staleMs));
   }
   async rebuildStates(apply: boolean, actor: string, now: number): Promise<StateDiff[]> {
     if (!apply) return this.read(() => maintenance.findStateDiffs(this.ctx));

@@ -1,0 +1,64 @@
+import { KeelErrorCode } from "../core/errors/codes.js";
+import { hasKeelCode } from "../core/errors/keel-error.js";
+
+/**
+ * Whether this node reaches its store (a PostgreSQL server may be down or cut off), and how many
+ * finished steps' writes it holds in memory meanwhile (engine/held-write.ts). The writes a node can
+ * hold are bounded by its slots: a run whose write is held keeps its slot, so nothing new is
+ * claimed beyond them. `health` names it: "PostgreSQL unreachable since ...; N results held".
+ */
+export interface StoreReachState {
+  reachable: boolean;
+  /** epoch ms of the first failure of this outage; null while reachable */
+  since: number | null;
+  /** step writes held in memory now, waiting for the store */
+  held: number;
+  /** the last failure's message (server named, password hidden) */
+  lastError: string | null;
+}
+
+export function isStoreUnreachable(error: unknown): boolean {
+  return hasKeelCode(error, KeelErrorCode.storeUnavailable) && error.retryable;
+}
+
+export class StoreReach {
+  private since: number | null = null;
+  private heldWrites = 0;
+  private lastError: string | null = null;
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  /** a call failed: an outage starts (or goes on) when the store could not be reached */
+  failed(error: unknown): boolean {
+    if (!isStoreUnreachable(error)) return false;
+    this.since ??= this.clock();
+    this.lastError = (error as Error).message;
+    return true;
+  }
+
+  /** a call reached the store */
+  reached(): void {
+    this.since = null;
+    this.lastError = null;
+  }
+
+  /** a write is held from now on; the function returned says it is written (or given up) */
+  hold(): () => void {
+    this.heldWrites++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.heldWrites--;
+    };
+  }
+
+  get state(): StoreReachState {
+    return {
+      reachable: this.since === null,
+      since: this.since,
+      held: this.heldWrites,
+      lastError: this.lastError,
+    };
+  }
+}
