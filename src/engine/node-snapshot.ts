@@ -1,3 +1,4 @@
+import type { ClusterHold } from "./cluster-state.js";
 import type { DiskGuardState } from "./disk-guard.js";
 import type { WorkerDeath, WorkerProcess } from "./isolation/pool.js";
 import type { DeadNode } from "./liveness.js";
@@ -35,4 +36,11 @@ export interface NodeSnapshot {
   sourceProblems: readonly SourceProblem[];
   /** the store watch's state: the last check of the store file, damage, the last repair */
   storage: StoreWatchState;
+  /** why the cluster keeps it from claiming (draining, token_revoked, forgotten), and its windows */
+  cluster: {
+    hold: ClusterHold | null;
+    offlineAfterMs: number;
+    goneAfterMs: number;
+    stuckAfterMs: number;
+  };
 }

@@ -16,6 +16,15 @@ export const AuditAction = {
   telemetryClean: "telemetry.clean",
   /** keel rebuilt damaged indexes of the store by itself (actor keel:store-watch) */
   storeRepair: "store.repair",
+  joinTokenCreate: "join_token.create",
+  joinTokenRevoke: "join_token.revoke",
+  /** a node registered with a join token (actor: the node) */
+  nodeJoin: "node.join",
+  /** a node heard at its heartbeat that its join token is revoked, and stopped claiming */
+  nodeBlocked: "node.blocked",
+  nodeDrain: "node.drain",
+  nodeUndrain: "node.undrain",
+  nodeForget: "node.forget",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

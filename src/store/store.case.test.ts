@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from "vitest";
 import { auditCases } from "./store-case/audit.case.test.js";
 import { breakerCases, type PeerHandle } from "./store-case/breakers.case.test.js";
 import { claimCases } from "./store-case/claims.case.test.js";
+import { clusterCases } from "./store-case/cluster.case.test.js";
 import { fencingCases } from "./store-case/fencing.case.test.js";
 import { leaseCases } from "./store-case/leases.case.test.js";
 import { retryCases } from "./store-case/operator-runs.case.test.js";
@@ -90,5 +91,6 @@ export function storeConformance(
     maintenanceCases(handle);
     transitionCases(handle);
     storageCases(handle);
+    clusterCases(handle);
   });
 }

@@ -1,4 +1,5 @@
 import type { BreakerStore } from "./breaker-store.js";
+import type { ClusterStore } from "./cluster-store.js";
 import type { LeaseStore } from "./lease-store.js";
 import type { MaintenanceStore } from "./maintenance-store.js";
 import type { OperatorStore } from "./operator-store.js";
@@ -25,7 +26,15 @@ export type {
 } from "./lease-store.js";
 export type { OperatorChange, ReasonedChange, SettingChange } from "./operator-change.js";
 export type {
+  ClusterView,
+  JoinTokenRecord,
+  NewJoinToken,
+  NodeBeat,
+  PlacedWaiting,
+} from "./cluster-store.js";
+export type {
   BreakerStore,
+  ClusterStore,
   LeaseStore,
   MaintenanceStore,
   OperatorStore,
@@ -48,7 +57,8 @@ export interface Store
     SourceStore,
     BreakerStore,
     TelemetryStore,
-    MaintenanceStore {
+    MaintenanceStore,
+    ClusterStore {
   readonly backend: "sqlite" | "postgres";
   /**
    * Set when the schema is ahead of this code by non-breaking migrations only (a newer node

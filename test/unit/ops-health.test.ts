@@ -59,6 +59,12 @@ function node(overrides: Partial<NodeRecord> = {}): NodeRecord {
     version: "0.1.0",
     startedAt: NOW - 60_000,
     heartbeatAt: NOW - 1000,
+    pools: {},
+    slots: 0,
+    joinTokenId: null,
+    drainDeadline: null,
+    progressAt: null,
+    blocked: null,
     ...overrides,
   };
 }

@@ -44,6 +44,9 @@ export const KeelErrorCode = {
   apiError: "api_error",
   apiUnreachable: "api_unreachable",
   nodeUnresponsive: "node_unresponsive",
+  // the cluster
+  joinRefused: "join_refused",
+  nodeOnline: "node_online",
   // the store
   storeError: "store_error",
   storeMissing: "store_missing",

@@ -7,6 +7,8 @@ import { readLivePid } from "../pidfile.js";
 import type { DiskThresholds } from "../../engine/disk-usage.js";
 import type { NodeSnapshot } from "../../engine/node-snapshot.js";
 import { checkBreakerHealth } from "./breakers.js";
+import { clusterHealth, readClusterFigures } from "./cluster.js";
+import { defaultWindows } from "../cluster.js";
 import { checkEmergencyHealth } from "./emergency.js";
 import { checkDiskHealth, diskGuardHealth, type StatfsFn } from "./disk.js";
 import { checkNodeHealth, withDeadNodes } from "./node.js";
@@ -27,6 +29,7 @@ export const healthComponents = [
   "workers",
   "scheduler",
   "emergency",
+  "cluster",
 ] as const;
 export type HealthComponent = (typeof healthComponents)[number];
 
@@ -104,7 +107,7 @@ interface StoreLook {
 }
 
 async function withStore(
-  component: "node" | "queue" | "breakers" | "scheduler" | "emergency",
+  component: "node" | "queue" | "breakers" | "scheduler" | "emergency" | "cluster",
   { file, open, pid, clock, live }: StoreLook,
 ): Promise<ComponentHealth> {
   if (component === "node" && pid === null)
@@ -122,6 +125,7 @@ async function withStore(
         details: {},
       };
     const reason = {
+      cluster: "no node has joined",
       queue: "no run is waiting",
       breakers: "no breaker is open",
       scheduler: "no source is late",
@@ -135,6 +139,8 @@ async function withStore(
       if (component === "queue") return await checkQueueHealth(store, clock());
       if (component === "breakers") return await checkBreakerHealth(store);
       if (component === "emergency") return await checkEmergencyHealth(store, clock());
+      if (component === "cluster")
+        return clusterHealth(await readClusterFigures(store, live?.cluster ?? defaultWindows));
       if (component === "scheduler")
         return await checkSchedulerHealth(store, live?.sourceProblems ?? [], clock());
       return checkNodeHealth({

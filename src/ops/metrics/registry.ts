@@ -1,5 +1,6 @@
 import { Registry, type OpenMetricsContentType, type RegistryContentType } from "prom-client";
 import type { Keel } from "../../engine/keel.js";
+import { ClusterGauges } from "./cluster-gauges.js";
 import { NodeGauges } from "./node-gauges.js";
 import { RunMetrics } from "./run-metrics.js";
 import { StoreGauges } from "./store-gauges.js";
@@ -32,6 +33,7 @@ export function createMetrics(keel: Keel, options: MetricsOptions = {}): KeelMet
   const runs = new RunMetrics(keel, registers);
   new StoreGauges(keel.store, registers, options.storeCacheMs ?? 1000, options.clock);
   const node = new NodeGauges(keel, registers);
+  new ClusterGauges(keel, registers, options.storeCacheMs ?? 1000);
   const pick = (accept: string | undefined) =>
     accept?.includes("application/openmetrics-text") ? openMetrics : prometheus;
   return {
