@@ -11,6 +11,7 @@ import {
 import { cancelRun, listRuns, retryRun, showRun, submitRun, waitRun } from "./runs.js";
 import { listSources, pauseSource, resumeSource, triggerSource } from "./sources.js";
 import { createToken, listTokens, revokeToken } from "./tokens.js";
+import * as nodes from "./nodes.js";
 import { listTransitions } from "./events.js";
 import * as telemetry from "./telemetry.js";
 import * as breakers from "./breakers.js";
@@ -49,4 +50,12 @@ export const operations: readonly AnyOperation[] = [
   listTokens,
   createToken,
   revokeToken,
+  nodes.listNodes,
+  nodes.showNode,
+  nodes.drainNode,
+  nodes.undrainNode,
+  nodes.forgetNode,
+  nodes.listJoinTokens,
+  nodes.createJoinTokenOp,
+  nodes.revokeJoinTokenOp,
 ];
