@@ -167,6 +167,12 @@ export function placementFilter(eachRequired: string, offered: string): string {
   return `AND pool = ? AND (requires = '[]' OR NOT EXISTS (SELECT 1 FROM ${eachRequired} WHERE NOT (${offered})))`;
 }
 
+/**
+ * A draining node, or one whose join token was revoked, claims nothing from the moment it is
+ * recorded, not only from its next heartbeat (a node never registered, in tests, may claim).
+ */
+export const claimingNodeFilter = `AND NOT EXISTS (SELECT 1 FROM nodes WHERE nodes.id = ? AND (nodes.state = 'draining' OR nodes.blocked IS NOT NULL))`;
+
 /** A run handed on to nodes that serve its next step's placement: pending again, due at once. */
 export function handOffChange(placement: Placement, now: number): LeaveRunning {
   return {

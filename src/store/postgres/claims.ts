@@ -7,6 +7,7 @@ import {
   checkpointsByRun,
   claimedRuns,
   claimedTransition,
+  claimingNodeFilter,
   placementFilter,
   returnedTransition,
 } from "../run-changes.js";
@@ -28,6 +29,7 @@ export async function claimRuns(
        SELECT id FROM runs WHERE status = 'pending' AND scheduled_for <= ?
          AND pipeline = ANY(?::text[]) AND priority >= ?
          ${placementFilter("json_array_elements_text(runs.requires::json) AS r(value)", "r.value = ANY(?::text[])")}
+         ${claimingNodeFilter}
        ORDER BY priority DESC, scheduled_for, id LIMIT ? FOR UPDATE SKIP LOCKED)
      UPDATE runs SET status = 'running', node_id = ?, lease_epoch = lease_epoch + 1,
        lease_expires_at = ${ctx.nowSql()} + ?, started_at = coalesce(started_at, ?), updated_at = ?
@@ -38,6 +40,7 @@ export async function claimRuns(
       req.minPriority ?? lowestPriority,
       req.pool ?? "",
       [...(req.capabilities ?? [])],
+      req.nodeId,
       limit,
       req.nodeId,
       ...ctx.nowParams(req.now),

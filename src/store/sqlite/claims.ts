@@ -7,6 +7,7 @@ import {
   checkpointsByRun,
   claimedRuns,
   claimedTransition,
+  claimingNodeFilter,
   placementFilter,
   returnedTransition,
 } from "../run-changes.js";
@@ -30,6 +31,7 @@ export function claimRuns(ctx: SqliteContext, req: ClaimRequest): ClaimedRun[] {
         `SELECT * FROM runs INDEXED BY runs_claim WHERE status = 'pending' AND scheduled_for <= ?
            AND pipeline IN (SELECT value FROM json_each(?)) AND priority >= ?
            ${placementFilter("json_each(runs.requires) AS r", "r.value IN (SELECT value FROM json_each(?))")}
+           ${claimingNodeFilter}
          ORDER BY priority DESC, scheduled_for, id LIMIT ?`,
       )
       .raw(true);
@@ -39,6 +41,7 @@ export function claimRuns(ctx: SqliteContext, req: ClaimRequest): ClaimedRun[] {
       req.minPriority ?? lowestPriority,
       req.pool ?? "",
       JSON.stringify(req.capabilities ?? []),
+      req.nodeId,
       limit,
     ) as unknown[][];
     const claim = ctx.sql(

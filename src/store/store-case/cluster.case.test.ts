@@ -171,12 +171,17 @@ export function clusterCases(h: StoreHandle): void {
       expect(drained.drainDeadline).toBeGreaterThanOrEqual(NOW + 30_000);
       expect(drained.drainDeadline).toBeLessThanOrEqual(view.now + 30_000);
       expect(await h.store.nodeBeat(NODE_A, false, NOW + 1)).toMatchObject({ state: "draining" });
+      // from the moment it is recorded, before the node hears it: its claims take nothing
+      const pipeline = soloPipeline();
+      await submit(h.store, { pipeline });
+      expect(await claim(h.store, { pipelines: [pipeline] })).toEqual([]);
       const back = await h.store.undrainNode(NODE_A, {
         actor: "cli:ops",
         at: NOW + 2,
         audit: { action: "node.undrain" },
       });
       expect(back).toMatchObject({ state: "active", drainDeadline: null });
+      expect(await claim(h.store, { pipelines: [pipeline] })).toHaveLength(1);
       await expectKeelError(
         h.store.drainNode("nope", null, { actor: "x", at: NOW }),
         NotFoundError,
