@@ -73,5 +73,8 @@ export function openPool(target: PgTarget, max: number): pg.Pool {
   // an idle connection the server closed: the next query opens a new one; without a listener
   // the pool's 'error' event would end the process
   pool.on("error", () => undefined);
+  // the same for a connection in use (the server ended a session left idle in a transaction):
+  // its query fails, and the write is retried or given back, rather than the process ending
+  pool.on("connect", (client) => client.on("error", () => undefined));
   return pool;
 }
