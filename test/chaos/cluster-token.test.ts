@@ -1,9 +1,9 @@
 // A revoked join token stops a node claiming at its next heartbeat, audited (drain's semantics are
 // proven in-process in test/engine/drain.test.ts).
 import { describe, expect, it } from "vitest";
-import { drainClusterNode, listClusterNodes } from "../../src/ops/cluster.js";
+import { listClusterNodes } from "../../src/ops/cluster.js";
 import { revokeJoinToken } from "../../src/ops/join-tokens.js";
-import { expectAllDoneOnce, useCluster, waitFor, fixturePipelines } from "./cluster-helpers.js";
+import { useCluster, waitFor, fixturePipelines } from "./cluster-helpers.js";
 
 const cluster = useCluster();
 
