@@ -32,7 +32,8 @@ describe("route table", () => {
         expect(route.role, `${route.method} ${route.url}`).not.toBeNull();
     // reads need viewer, changes operator or admin, tokens admin
     for (const route of table) {
-      if (route.url.startsWith("/v1/tokens")) expect(route.role).toBe("admin");
+      if (route.url.startsWith("/v1/tokens") || route.url.startsWith("/v1/join-tokens"))
+        expect(route.role).toBe("admin");
       else if (route.method === "GET")
         expect(route.role).toBe(route.url === "/health" ? null : "viewer");
       else expect(route.role).toBe("operator");
@@ -139,6 +140,7 @@ describe("every route refuses a missing, bad or too-low token and changes nothin
       "workers",
       "scheduler",
       "emergency",
+      "cluster",
     ]);
   });
 });
