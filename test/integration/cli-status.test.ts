@@ -41,6 +41,7 @@ describe("keel status and health", () => {
       "workers",
       "scheduler",
       "emergency",
+      "cluster",
     ]);
     const node = report.components.find((c: { component: string }) => c.component === "node");
     expect(node).toMatchObject({ status: "unhealthy" });
@@ -49,7 +50,7 @@ describe("keel status and health", () => {
     const unknown = keelCli(home, ["health", "check", "cpu"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(
-      /unknown component "cpu"; components: store, node, queue, disk, breakers, workers, scheduler, emergency/,
+      /unknown component "cpu"; components: store, node, queue, disk, breakers, workers, scheduler, emergency, cluster/,
     );
   }, 60_000);
 
