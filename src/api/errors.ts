@@ -55,6 +55,8 @@ const statusByCode: Record<KeelErrorCode, number> = {
   api_error: 422,
   api_unreachable: 422,
   node_unresponsive: 422,
+  join_refused: 403,
+  node_online: 409,
   store_error: 422,
   store_missing: 422,
   store_not_empty: 409,

@@ -18,6 +18,7 @@ import { registerStatus } from "./commands/status.js";
 import { registerStop } from "./commands/stop.js";
 import { registerSubmit } from "./commands/submit.js";
 import { registerTokens } from "./commands/tokens.js";
+import { registerNodes } from "./commands/nodes.js";
 import { registerTelemetry } from "./commands/telemetry.js";
 import { intFlag } from "./flags.js";
 import { UsageError, parseFormat, type Format } from "./output.js";
@@ -96,6 +97,7 @@ Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEE
   registerEmergency(program, global);
   registerEvents(program, global);
   registerTokens(program, global);
+  registerNodes(program, global);
   registerBreakers(program, global);
   registerAlerts(program, global);
   registerStatus(program, global);

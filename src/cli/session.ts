@@ -70,7 +70,7 @@ export async function openSession(
     logger,
     ...workerSettings(config),
     leaseMs: config.node.lease_ms,
-    heartbeatMs: config.node.heartbeat_ms,
+    heartbeatMs: config.cluster.heartbeat_ms ?? config.node.heartbeat_ms,
     pollMs: config.node.poll_ms,
     pidCheckMs: config.node.pid_check_ms,
     capabilities: config.node.capabilities,
@@ -83,6 +83,14 @@ export async function openSession(
           },
         }
       : {}),
+    cluster: {
+      hostId: config.cluster.host_id,
+      joinToken: config.cluster.join_token,
+      pools: config.cluster.pools,
+      offlineAfterMs: config.cluster.offline_after_ms,
+      goneAfterMs: config.cluster.gone_after_ms,
+      stuckAfterMs: config.cluster.stuck_after_ms,
+    },
     telemetry: {
       retentionDays: config.telemetry.retention_days,
       flushMs: config.telemetry.flush_ms,

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { checkDag, namePattern, type DagShape } from "./dag.js";
 import { PipelineDefinitionError } from "./errors/definition-errors.js";
+import { checkPlacement, type Placement } from "./placement.js";
 import type { RetryPolicy } from "./retry.js";
 import type { StepContext } from "./step-context.js";
 
@@ -25,6 +26,10 @@ export interface StepOptions<I = unknown, O = unknown> {
   fallback?: FallbackFn<I, O>;
   /** default: the pipeline's, else "inline"; "process" needs the pipeline's `module` */
   isolation?: Isolation;
+  /** node capabilities the step needs: only a node offering all of them runs it (docs/cluster.md) */
+  requires?: readonly string[];
+  /** the node pool whose slots the step takes (a node's `cluster.pools`); default: any node's */
+  pool?: string;
 }
 
 export type StepFn<I, O> = (ctx: StepContext, input: I) => O | Promise<O>;
@@ -50,6 +55,8 @@ export interface StepDef<
   readonly uses: readonly string[];
   readonly fallback: FallbackFn<I, O> | undefined;
   readonly isolation: Isolation | undefined;
+  /** its `requires` and `pool` */
+  readonly placement: Placement;
   readonly run: StepFn<I, O>;
   /** type-only markers */
   readonly __types?: { input: I; output: O; runInput: RunIn; deps: Deps };
@@ -62,7 +69,16 @@ export type DepsInput<D extends readonly (AnyStep | string)[]> = {
   [S in NamedDefs<D> as S["name"]]: NonNullable<S["__types"]>["output"];
 };
 
-const knownOptions = new Set(["after", "retry", "timeout", "uses", "fallback", "isolation"]);
+const knownOptions = new Set([
+  "after",
+  "retry",
+  "timeout",
+  "uses",
+  "fallback",
+  "isolation",
+  "requires",
+  "pool",
+]);
 
 export function step<const N extends string, I, O>(
   name: N,
@@ -115,6 +131,7 @@ export function step(name: string, a: unknown, b?: unknown): AnyStep {
     uses: checkUses(name, options.uses),
     fallback: checkFallback(name, options.fallback),
     isolation: options.isolation,
+    placement: checkPlacement(name, options.requires, options.pool),
     run,
   }) as AnyStep;
 }
@@ -238,6 +255,8 @@ function versionOf(name: string, steps: readonly AnyStep[], options: PipelineOpt
     // only when declared, so the versions of pipelines without them stay what they were
     if (s.uses.length > 0 || s.fallback)
       hash.update(JSON.stringify([s.uses, s.fallback?.toString() ?? null]));
+    if (s.placement.requires.length > 0 || s.placement.pool !== "")
+      hash.update(JSON.stringify(["placement", s.placement.requires, s.placement.pool]));
   }
   return hash.digest("hex").slice(0, 16);
 }

@@ -16,6 +16,12 @@ export interface ClaimerDeps {
   pollMs: number;
   pipelines: () => readonly string[];
   freeSlots: () => number;
+  /** what this node offers: runs whose next step requires more are left to other nodes */
+  capabilities?: readonly string[];
+  /** the named pools this node serves, each claimed for on its own, after the default pool */
+  pools?: readonly string[];
+  /** free slots of a named pool */
+  poolRoom?: (pool: string) => number;
   /** the lowest priority to claim now (runs below it are deferred), or undefined for all */
   minPriority?: () => number | undefined;
   /** false while draining, stopping or paused */
@@ -67,29 +73,12 @@ export class Claimer {
   }
 
   private async round(): Promise<void> {
-    const { store, log } = this.deps;
+    const { log } = this.deps;
     try {
-      while (!this.stopped && this.deps.mayClaim()) {
-        const free = this.deps.freeSlots();
-        if (free <= 0) return;
-        const now = Date.now();
-        // counted again when the claim is written: runs finishing in this turn hand on their slots
-        let asked = free;
-        const claimed = await store.claimRuns({
-          nodeId: this.deps.nodeId,
-          limit: () => (asked = this.deps.mayClaim() ? Math.max(0, this.deps.freeSlots()) : 0),
-          leaseMs: this.deps.leaseMs,
-          now,
-          pipelines: this.deps.pipelines(),
-          minPriority: this.deps.minPriority?.(),
-        });
-        this.deps.reach?.reached();
-        for (const c of claimed) this.deps.dispatch(c);
-        if (claimed.length < asked || asked === 0) {
-          if (!this.stopped) await this.armDueTimer(now);
-          return;
-        }
-      }
+      let drained = false;
+      for (const pool of ["", ...(this.deps.pools ?? [])])
+        drained = (await this.claimFor(pool)) || drained;
+      if (drained && !this.stopped) await this.armDueTimer(Date.now());
     } catch (error) {
       // nothing claimed, nothing lost; a disk guard that sees the disk full pauses claiming and
       // wakes the claimer as soon as space returns, sooner than the poll
@@ -103,6 +92,34 @@ export class Claimer {
       }
       log.error({ err: error }, "claiming failed; retrying on the next poll");
     }
+  }
+
+  /** Claims runs of one pool while slots are free; true when it found fewer than it asked for. */
+  private async claimFor(pool: string): Promise<boolean> {
+    const free = (): number =>
+      pool === ""
+        ? this.deps.freeSlots()
+        : Math.min(this.deps.freeSlots(), this.deps.poolRoom?.(pool) ?? 0);
+    while (!this.stopped && this.deps.mayClaim()) {
+      if (free() <= 0) return false;
+      const now = Date.now();
+      // counted again when the claim is written: runs finishing in this turn hand on their slots
+      let asked = free();
+      const claimed = await this.deps.store.claimRuns({
+        nodeId: this.deps.nodeId,
+        limit: () => (asked = this.deps.mayClaim() ? Math.max(0, free()) : 0),
+        leaseMs: this.deps.leaseMs,
+        now,
+        pipelines: this.deps.pipelines(),
+        minPriority: this.deps.minPriority?.(),
+        capabilities: this.deps.capabilities,
+        pool,
+      });
+      this.deps.reach?.reached();
+      for (const c of claimed) this.deps.dispatch(c);
+      if (claimed.length < asked || asked === 0) return true;
+    }
+    return false;
   }
 
   /** Sleeps until the next delayed run falls due, if that is sooner than the poll. */

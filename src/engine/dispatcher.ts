@@ -146,6 +146,15 @@ export class Dispatcher {
     return Math.max(0, limit - busy) + this.ahead.room(limit, stuckMs);
   }
 
+  /** free slots of a named pool: its size less its runs here, executing or held ahead */
+  poolRoom(pool: string, size: number): number {
+    let used = 0;
+    for (const { execution } of this.executions.values())
+      if (!execution.winding && execution.placedIn === pool) used++;
+    for (const { claimed } of this.ahead.runs) if (claimed.placement.pool === pool) used++;
+    return Math.max(0, size - used);
+  }
+
   /** Runs a claimed run now if a slot is free, else holds it until one is. */
   dispatch(claimed: ClaimedRun): void {
     if (this.ahead.size === 0 && this.busySlots() < this.deps.limit()) {

@@ -12,6 +12,7 @@ import { isPipeline, type Pipeline, type PipelineInput } from "../core/pipeline.
 import { terminalRunStatuses } from "../core/status.js";
 import { openStore } from "../store/open-store.js";
 import type { RunRecord, StepResultRecord, TransitionRecord } from "../store/records.js";
+import { checkPlacement, nextPlacement, type Placement } from "../core/placement.js";
 import type { NewRun, RunPage, RunQuery, StepProgress, Store } from "../store/store.js";
 import { runningSteps, type RunningStep } from "./running-steps.js";
 import type { KeelOptions } from "./keel-options.js";
@@ -70,7 +71,7 @@ export class KeelClient extends EventEmitter<NodeEvents> {
     inputs: PipelineInput<P>[],
     options: SubmitOptions = {},
   ): Promise<SubmittedRun[]> {
-    const { name, version } = await this.resolvePipeline(pipeline);
+    const { name, version, placement } = await this.resolvePipeline(pipeline);
     const opts = checkSubmitOptions(options);
     if (opts.idempotencyKey !== null && inputs.length > 1)
       throw new InvalidInputError(
@@ -92,6 +93,7 @@ export class KeelClient extends EventEmitter<NodeEvents> {
       scheduledFor: opts.at ?? now,
       createdAt: now,
       actor: opts.actor,
+      placement,
     }));
     // the store's work hint wakes this instance's node (and only when a run was created)
     const results = await this.store.submitRuns(runs);
@@ -171,15 +173,20 @@ export class KeelClient extends EventEmitter<NodeEvents> {
 
   private async resolvePipeline(
     pipeline: Pipeline | string,
-  ): Promise<{ name: string; version: string }> {
+  ): Promise<{ name: string; version: string; placement: Placement }> {
     if (isPipeline(pipeline)) {
       if (!this.registry.get(pipeline.name)) this.registry.add(pipeline);
-      return { name: pipeline.name, version: pipeline.version };
+      return { ...pipeline, placement: nextPlacement(pipeline.steps, new Set()) };
     }
     if (typeof pipeline !== "string")
       throw new InvalidInputError("submit() takes a pipeline or a pipeline name");
     const local = this.registry.get(pipeline);
-    if (local) return { name: local.name, version: local.version };
+    if (local)
+      return {
+        name: local.name,
+        version: local.version,
+        placement: nextPlacement(local.steps, new Set()),
+      };
     const known = await this.store.listPipelines();
     const found = known.find((p) => p.name === pipeline);
     if (!found)
@@ -187,7 +194,12 @@ export class KeelClient extends EventEmitter<NodeEvents> {
         pipeline,
         [...new Set([...this.registry.names(), ...known.map((p) => p.name)])].sort(),
       );
-    return { name: found.name, version: found.version };
+    // a pipeline only another node runs: placed from its record's steps
+    const steps = found.steps.map((s) => ({
+      ...s,
+      placement: checkPlacement(s.name, s.requires, s.pool),
+    }));
+    return { name: found.name, version: found.version, placement: nextPlacement(steps, new Set()) };
   }
 }
 

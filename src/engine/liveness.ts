@@ -1,6 +1,6 @@
 import { LeaseLostError } from "../core/errors/run-errors.js";
 import type { NodeRecord, ProcessIdentity } from "../store/records.js";
-import type { HeldRun, Store } from "../store/store.js";
+import type { HeldRun, NodeBeat, Store } from "../store/store.js";
 import type { Logger } from "./logger.js";
 import { PeerWatch } from "./peer-watch.js";
 import { judgeNode, type OwnProcess } from "./process-identity.js";
@@ -21,6 +21,12 @@ export interface LivenessDeps {
   process: ProcessIdentity | null;
   leaseMs: number;
   heartbeatMs: number;
+  /** a node silent this long, on the store's clock, is offline and its runs go back to pending */
+  offlineAfterMs: number;
+  /** true once since the last beat: a step finished here (the cluster's "stuck" check) */
+  takeProgress?: () => boolean;
+  /** what the store said of this node at its beat; undefined: its record is gone (forgotten) */
+  onClusterBeat?: (beat: NodeBeat | undefined) => void;
   pollMs: number;
   /** how often the pids of same-host nodes are looked up (no store access); 0: at each sweep only */
   pidCheckMs: number;
@@ -101,6 +107,12 @@ export class Liveness {
         if (!stillMine.has(`${run.runId}:${run.epoch}`)) this.deps.onLost(run.runId);
       }
       await this.returnOrphans(held, new Set(local.map((r) => `${r.runId}:${r.epoch}`)));
+      if (this.deps.onClusterBeat) {
+        const progressed = this.deps.takeProgress?.() ?? false;
+        this.deps.onClusterBeat(
+          await this.deps.store.nodeBeat(this.deps.nodeId, progressed, startedAt),
+        );
+      }
     } catch (error) {
       this.deps.log.error({ err: error }, "heartbeat failed");
     } finally {
@@ -194,16 +206,20 @@ export class Liveness {
   private async sweepOnce(): Promise<string[]> {
     const { store, log } = this.deps;
     if (this.deps.paused?.()) return [];
-    const now = Date.now();
+    let now = Date.now();
     const recovered: string[] = [];
     try {
       const watched: NodeRecord[] = [];
-      for (const node of await store.listNodes()) {
+      // silence is judged on the store's clock (the database's on PostgreSQL), the clock every
+      // heartbeat was written on: a node whose own clock is off judges no one wrongly
+      const view = await store.clusterView();
+      now = view.now;
+      for (const node of view.nodes) {
         if (node.id === this.deps.nodeId || node.state === "offline") continue;
         const verdict = judgeNode(node, this.own);
         // a silent node is dead wherever it runs: its pid may live on in a hung process, or
         // name another process where its start time was not recorded
-        const silent = now - node.heartbeatAt > this.deps.leaseMs;
+        const silent = now - node.heartbeatAt > this.deps.offlineAfterMs;
         if (verdict === "process_gone" || verdict === "pid_reused")
           recovered.push(...(await this.declareDead(node, verdict, now)));
         else if (silent) recovered.push(...(await this.declareDead(node, "silent", now)));

@@ -1,3 +1,4 @@
+import type { ClusterHold } from "./cluster-state.js";
 import type { DiskGuardState } from "./disk-guard.js";
 import type { WorkerDeath, WorkerProcess } from "./isolation/pool.js";
 import type { DeadNode } from "./liveness.js";
@@ -38,4 +39,11 @@ export interface NodeSnapshot {
   storage: StoreWatchState;
   /** whether the store answers (a server may be away), and the step writes held meanwhile */
   storeReach: StoreReachState;
+  /** why the cluster keeps it from claiming (draining, token_revoked, forgotten), and its windows */
+  cluster: {
+    hold: ClusterHold | null;
+    offlineAfterMs: number;
+    goneAfterMs: number;
+    stuckAfterMs: number;
+  };
 }

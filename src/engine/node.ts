@@ -8,6 +8,8 @@ import { resolveBreakers, type BreakerOptions } from "./breaker-options.js";
 import { BreakerProbes } from "./breaker-probes.js";
 import { BreakerBoard } from "./breakers.js";
 import { Claimer } from "./claimer.js";
+import { joinCluster } from "./cluster-join.js";
+import { ClusterState, type ClusterHold } from "./cluster-state.js";
 import { Dispatcher } from "./dispatcher.js";
 import { quarantinePurgeTask, type CleanupTask } from "./disk-cleanup.js";
 import { DiskGuard } from "./disk-guard.js";
@@ -61,6 +63,10 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   private unsubscribe: (() => void) | undefined;
   /** when start() began claiming (epoch ms) */
   private startedAt = 0;
+  /** what the cluster says of this node: draining, token revoked, forgotten */
+  private readonly cluster: ClusterState;
+  /** a step finished here since the last heartbeat */
+  private progressed = false;
 
   private readonly store: Store;
   private readonly registry: PipelineRegistry;
@@ -83,6 +89,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     this.breakerOptions = parts.breakerOptions ?? {};
     const { nodeId, leaseMs, pollMs, heartbeatMs, host, pidCheckMs } = options;
     this.progress = new ProgressWriter(store, log, 250, (p) => this.emit("stepProgress", p));
+    const pools = options.cluster.pools;
     this.claimer = new Claimer({
       store,
       log,
@@ -91,6 +98,9 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       pollMs,
       pipelines: () => registry.names(),
       freeSlots: () => this.slots.roomToClaim(),
+      capabilities: options.capabilities,
+      pools: Object.keys(pools),
+      poolRoom: (pool) => this.slots.poolRoom(pool, pools[pool] ?? 0),
       minPriority: () => this.workers.minPriority,
       mayClaim: () => this.mayClaim(),
       dispatch: (claimed) => this.slots.dispatch(claimed),
@@ -154,6 +164,15 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       onChange: (state) => this.onStorage(state),
       onRepaired: (repair) => this.auditRepair(repair),
     });
+    this.cluster = new ClusterState({
+      log,
+      nodeId,
+      onChange: (hold) => this.onClusterHold(hold),
+      onDrainTimeout: () => this.slots.abortAll("drained"),
+    });
+    this.on("step", (event) => {
+      if (event.status === "succeeded") this.progressed = true;
+    });
     this.liveness = new Liveness({
       store,
       log,
@@ -162,6 +181,13 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       process: options.process,
       leaseMs,
       heartbeatMs,
+      offlineAfterMs: options.cluster.offlineAfterMs,
+      takeProgress: () => {
+        const progressed = this.progressed;
+        this.progressed = false;
+        return progressed;
+      },
+      onClusterBeat: (beat) => this.cluster.heard(beat),
       pollMs,
       pidCheckMs,
       held: () => this.slots.held(),
@@ -193,6 +219,12 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       deadNodes: this.liveness.deadNodes,
       storage: this.storeWatch.state,
       storeReach: this.reach.state,
+      cluster: {
+        hold: this.cluster.hold,
+        offlineAfterMs: this.options.cluster.offlineAfterMs,
+        goneAfterMs: this.options.cluster.goneAfterMs,
+        stuckAfterMs: this.options.cluster.stuckAfterMs,
+      },
     };
   }
 
@@ -203,6 +235,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   async start(): Promise<void> {
     if (this.state !== "idle") throw new Error(`node ${this.id} was already started`);
     const now = Date.now();
+    const joinTokenId = await joinCluster(this.store, this.options, this.version);
     await this.store.registerPipelines(this.registry.records(now));
     await this.store.registerNode({
       id: this.id,
@@ -212,6 +245,9 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       capabilities: [...this.options.capabilities],
       version: this.version,
       now,
+      pools: { ...this.options.cluster.pools },
+      slots: this.options.concurrency,
+      joinTokenId,
     });
     // runs of a node that died on this host are released before the first claim
     await this.liveness.recover();
@@ -367,10 +403,36 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     });
   }
 
+  private onClusterHold(hold: ClusterHold | null): void {
+    if (hold === null) {
+      this.slots.startHeld();
+      this.claimer.wake();
+      return;
+    }
+    void this.slots.giveBackAhead(hold === "draining" ? "node_draining" : hold);
+    if (hold === "token_revoked")
+      void this.store
+        .appendAudit({
+          at: Date.now(),
+          actor: `node:${this.id}`,
+          action: AuditAction.nodeBlocked,
+          target: this.id,
+          reason: "join token revoked",
+          details: { host: this.options.host, pid: this.options.pid },
+        })
+        .catch((error: unknown) => this.log.warn({ err: error }, "could not audit the block"));
+  }
+
+  /** why the cluster keeps this node from claiming (draining, token revoked, forgotten), or null */
+  get clusterHold(): ClusterHold | null {
+    return this.cluster.hold;
+  }
+
   /** false while stopping, on an emergency stop, with the disk guard paused or the store blocked */
   private mayClaim(): boolean {
     return (
       this.state === "running" &&
+      this.cluster.hold === null &&
       !this.emergency.state.on &&
       !this.diskGuard?.paused &&
       !this.storeWatch.blocked

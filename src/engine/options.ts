@@ -8,6 +8,11 @@ import { defaultPoisonAfter } from "./isolation/poison.js";
 import { ownProcessIdentity } from "./process-identity.js";
 import { checkWhole } from "./option-checks.js";
 import {
+  resolveClusterSettings,
+  type ClusterSettings,
+  type ResolvedClusterSettings,
+} from "./cluster-options.js";
+import {
   resolveDiskGuardSettings,
   type DiskGuardSettings,
   type ResolvedDiskGuardSettings,
@@ -35,7 +40,10 @@ export interface NodeOptions extends WorkerSettings {
   pidCheckMs?: number;
   retry?: Partial<RetryPolicy>;
   nodeId?: string;
+  /** what this node offers: steps with `requires` run only on nodes offering all of it */
   capabilities?: string[];
+  /** the cluster: host identity, join token, pools, liveness windows (cluster-options.ts) */
+  cluster?: ClusterSettings;
   /** steps with `isolation: "process"` (docs/pipelines.md#process-isolation) */
   isolation?: {
     /** worker crashes of one run before it is quarantined as `poison` (default 3) */
@@ -69,6 +77,7 @@ export interface ResolvedNodeOptions {
   /** this process, exactly (process-identity.ts); null where /proc cannot tell */
   readonly process: ProcessIdentity | null;
   readonly capabilities: readonly string[];
+  readonly cluster: ResolvedClusterSettings;
   readonly isolation: { readonly poisonAfter: number; readonly killGraceMs: number };
   readonly disk: ResolvedDiskGuardSettings | null;
   readonly storeCheckIntervalMs: number;
@@ -82,7 +91,8 @@ const defaultStoreCheckIntervalMs = 300_000;
 export function resolveNodeOptions(
   options: NodeOptions & { home?: string } = {},
 ): ResolvedNodeOptions {
-  const host = hostname();
+  const cluster = resolveClusterSettings(options.cluster, options.leaseMs ?? 5000);
+  const host = cluster.hostId ?? hostname();
   const workers = resolveWorkerSettings(options);
   const resolved = {
     concurrency: workers.max,
@@ -96,7 +106,8 @@ export function resolveNodeOptions(
     host,
     pid: process.pid,
     process: ownProcessIdentity(),
-    capabilities: Object.freeze([...(options.capabilities ?? [])]),
+    capabilities: Object.freeze([...new Set(options.capabilities ?? [])].sort()),
+    cluster,
     isolation: Object.freeze({
       poisonAfter: options.isolation?.poisonAfter ?? defaultPoisonAfter,
       killGraceMs: options.isolation?.killGraceMs ?? 1000,
@@ -112,6 +123,11 @@ export function resolveNodeOptions(
   positiveInteger("isolation.poisonAfter", resolved.isolation.poisonAfter, 1_000_000);
   positiveInteger("isolation.killGraceMs", resolved.isolation.killGraceMs, 3_600_000);
   checkWhole("storeCheckIntervalMs", resolved.storeCheckIntervalMs, 0, 86_400_000);
+  if (cluster.offlineAfterMs < resolved.heartbeatMs * 2)
+    throw new InvalidInputError(
+      `cluster.offlineAfterMs (${cluster.offlineAfterMs}) must be at least twice heartbeatMs (${resolved.heartbeatMs}), or live nodes would be judged offline`,
+      { field: "cluster.offlineAfterMs" },
+    );
   if (resolved.heartbeatMs * 2 > resolved.leaseMs) {
     throw new InvalidInputError(
       `heartbeatMs (${resolved.heartbeatMs}) must be at most half of leaseMs (${resolved.leaseMs}), or live runs would lose their lease`,

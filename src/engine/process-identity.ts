@@ -47,6 +47,9 @@ export function judgeNode(
   node: Pick<NodeRecord, "host" | "pid" | "process">,
   own: OwnProcess,
 ): ProcessVerdict | "elsewhere" {
+  // another host identity (cluster.host_id) is another host, whatever the kernel says: across
+  // hosts only heartbeats count, so no same-host shortcut hides what a real second host would see
+  if (node.host !== own.host) return "elsewhere";
   if (node.process && own.process)
     return node.process.space === own.process.space
       ? judgeProcess(node.pid, node.process)

@@ -36,7 +36,13 @@ export class PipelineRegistry {
     return [...this.byName.values()].map((p) => ({
       name: p.name,
       version: p.version,
-      steps: p.steps.map((s) => ({ name: s.name, after: [...s.after] })),
+      steps: p.steps.map((s) => ({
+        name: s.name,
+        after: [...s.after],
+        // only when placed, so records of pipelines without placement stay as they were
+        ...(s.placement.requires.length > 0 ? { requires: [...s.placement.requires] } : {}),
+        ...(s.placement.pool ? { pool: s.placement.pool } : {}),
+      })),
       registeredAt: now,
     }));
   }

@@ -1,6 +1,7 @@
 import type { JsonValue } from "../core/canonical-json.js";
 import { hashJson } from "../core/canonical-json.js";
 import { readySteps } from "../core/dag.js";
+import { samePlacement, type Placement } from "../core/placement.js";
 import { BreakerOpenError } from "../core/errors/breaker-open-error.js";
 import { KeelErrorCode } from "../core/errors/codes.js";
 import { classifyError } from "../core/errors/classify.js";
@@ -47,7 +48,7 @@ interface FallbackCause {
  * by an open breaker, or given back. Steps already checkpointed are never run again. A step's
  * fallback serves (a degraded checkpoint) while its breaker is open or once its retries run out.
  */
-export type AbortReason = "cancelled" | "lease_lost" | "stopping" | "emergency";
+export type AbortReason = "cancelled" | "lease_lost" | "stopping" | "emergency" | "drained";
 
 export interface StepEvent {
   runId: string;
@@ -115,6 +116,10 @@ export class RunExecution {
   private outcome = "given_back";
   private readonly checkpointWrites = new Set<Promise<void>>();
   private span: RunSpan | undefined;
+  /** where the run was claimed for: the steps it runs here */
+  private readonly placement: Placement;
+  /** the next ready step's placement, when only steps placed elsewhere are left ready */
+  private handOff: Placement | undefined;
 
   constructor(
     claimed: ClaimedRun,
@@ -123,6 +128,7 @@ export class RunExecution {
   ) {
     this.run = claimed.run;
     this.lease = claimed.lease;
+    this.placement = claimed.placement;
     this.stepAttempts = { ...claimed.run.stepAttempts };
     for (const cp of claimed.checkpoints) this.done.set(cp.step, cp.output);
   }
@@ -144,6 +150,11 @@ export class RunExecution {
   /** true once the run's final write is queued: it runs no step any more and needs no slot */
   get winding(): boolean {
     return this.finishing || this.finished;
+  }
+
+  /** the pool whose slot the run takes on this node ("" the default) */
+  get placedIn(): string {
+    return this.placement.pool;
   }
 
   /** true once the run's final write is committed: a heartbeat no longer needs to find it */
@@ -207,11 +218,17 @@ export class RunExecution {
       if (!this.failure && !this.deferral && !this.abortReason && !this.deps.halted()) {
         for (const name of readySteps(nodes, this.done, inFlight)) {
           const step = nodes.find((s) => s.name === name) as AnyStep;
+          // a step placed elsewhere waits: the run is handed on once nothing placed here is left
+          if (!samePlacement(step.placement, this.placement)) {
+            this.handOff ??= step.placement;
+            continue;
+          }
           const task = this.runOne(step).finally(() => inFlight.delete(name));
           inFlight.set(name, task);
         }
       }
       if (inFlight.size === 0) return;
+      this.handOff = undefined;
       // a failing task rejects only on store errors: let them end the run's execution
       await Promise.race(inFlight.values());
     }
@@ -469,6 +486,9 @@ export class RunExecution {
     if (this.abortReason === "stopping") {
       this.outcome = "node_stopping";
       await this.finalWrite(() => store.returnRun(this.lease, "node_stopping", now));
+    } else if (this.abortReason === "drained") {
+      this.outcome = "drain_timeout";
+      await this.finalWrite(() => store.returnRun(this.lease, "drain_timeout", now));
     } else if (this.abortReason === "emergency") {
       this.outcome = "emergency_stop";
       await this.finalWrite(() => store.returnRun(this.lease, "emergency_stop", now));
@@ -488,6 +508,10 @@ export class RunExecution {
       const { breaker, until } = this.deferral;
       this.outcome = `breaker_open:${breaker}`;
       await this.finalWrite(() => store.deferRun(this.lease, breaker, until, now));
+    } else if (this.handOff && !this.deps.halted()) {
+      const placement = this.handOff;
+      this.outcome = "handed_off";
+      await this.finalWrite(() => store.handOffRun(this.lease, placement, now));
     } else if (this.done.size < this.pipeline.steps.length) {
       // the emergency stop held back the remaining steps: give the run back as it is
       this.outcome = "emergency_stop";

@@ -6,6 +6,22 @@ import { mayBeLoopback } from "./loopback.js";
 import { alertsConfigSchema } from "./alerts/alert-config.js";
 
 const dayMs = 86_400_000;
+const poolName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "a pool name is 1-64 letters, digits, _ . -");
+
+/** "gpu=2,embed=1" or ["gpu=2", "embed=1"] (the environment's forms) -> { gpu: 2, embed: 1 } */
+function parsePools(value: unknown): unknown {
+  const list = typeof value === "string" ? value.split(",") : value;
+  if (!Array.isArray(list)) return value;
+  const out: Record<string, unknown> = {};
+  for (const item of list) {
+    const [name, slots, ...rest] = String(item).trim().split("=");
+    if (!name || slots === undefined || rest.length > 0) return value;
+    out[name] = /^\d+$/.test(slots) ? Number(slots) : slots;
+  }
+  return out;
+}
 /** a node's backup timer is a setInterval, whose longest wait is 2^31-1 ms (24.8 days) */
 const maxBackupEveryMs = 24 * dayMs;
 
@@ -71,7 +87,19 @@ export const configSchema = z
           .max(3_600_000)
           .refine((ms) => ms === 0 || ms >= 10, "must be 0 (off) or at least 10")
           .default(100),
-        capabilities: z.array(z.string().min(1)).default([]),
+        /** a list, or "gpu,embed" (KEEL_NODE_CAPABILITIES=gpu) */
+        capabilities: z
+          .preprocess(
+            (v) =>
+              typeof v === "string"
+                ? v
+                    .split(",")
+                    .map((c) => c.trim())
+                    .filter(Boolean)
+                : v,
+            z.array(poolName),
+          )
+          .default([]),
       })
       .strict()
       .default({
@@ -81,6 +109,36 @@ export const configSchema = z
         pid_check_ms: 100,
         capabilities: [],
       }),
+    /** a node's place in a cluster of nodes sharing one store (docs/cluster.md) */
+    cluster: z
+      .object({
+        /** this node's host identity; default the host name (KEEL_HOST_ID) */
+        host_id: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, "use 1-128 letters, digits, _ . : -")
+          .optional(),
+        /** the join token from `keel nodes token create` (KEEL_JOIN_TOKEN); required on PostgreSQL */
+        join_token: z.string().min(1).optional(),
+        /** slots per named pool this node serves: { gpu: 2 }, or "gpu=2,embed=1" */
+        pools: z
+          .preprocess(parsePools, z.record(poolName, z.number().int().min(1).max(10_000)))
+          .default({}),
+        /** overrides node.heartbeat_ms */
+        heartbeat_ms: z.number().int().min(50).max(dayMs).optional(),
+        /** a node silent this long is offline, its runs back to pending; default node.lease_ms */
+        offline_after_ms: z.number().int().min(100).max(dayMs).optional(),
+        /** an offline node silent this long is gone (keel nodes forget removes it) */
+        gone_after_ms: z
+          .number()
+          .int()
+          .min(1000)
+          .max(30 * dayMs)
+          .default(600_000),
+        /** a node finishing no step this long while runs it could take wait is stuck */
+        stuck_after_ms: z.number().int().min(1000).max(dayMs).default(120_000),
+      })
+      .strict()
+      .default({ pools: {}, gone_after_ms: 600_000, stuck_after_ms: 120_000 }),
     retry: z
       .object({
         max_attempts: z.number().int().min(1).default(3),

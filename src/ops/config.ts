@@ -69,6 +69,11 @@ export function loadConfig(
 /** KEEL_WORKERS_CONCURRENCY=4 -> workers.concurrency = 4; KEEL_PIPELINES=a.js,b.js -> pipelines. */
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = structuredClone(raw);
+  // the short names a cluster node is started with; KEEL_CLUSTER_* below wins over them
+  const cluster = (out.cluster ?? {}) as Record<string, unknown>;
+  if (env.KEEL_JOIN_TOKEN) out.cluster = { ...cluster, join_token: env.KEEL_JOIN_TOKEN };
+  if (env.KEEL_HOST_ID)
+    out.cluster = { ...(out.cluster as object | undefined), host_id: env.KEEL_HOST_ID };
   const shape = configSchema.shape as Record<string, unknown>;
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith("KEEL_") || value === undefined) continue;

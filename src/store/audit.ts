@@ -21,6 +21,15 @@ export const AuditAction = {
   /** a bulk cancel or quarantine retry: one entry carrying every run id */
   runsCancelBulk: "runs.cancel_bulk",
   quarantineRetryBulk: "quarantine.retry_bulk",
+  joinTokenCreate: "join_token.create",
+  joinTokenRevoke: "join_token.revoke",
+  /** a node registered with a join token (actor: the node) */
+  nodeJoin: "node.join",
+  /** a node heard at its heartbeat that its join token is revoked, and stopped claiming */
+  nodeBlocked: "node.blocked",
+  nodeDrain: "node.drain",
+  nodeUndrain: "node.undrain",
+  nodeForget: "node.forget",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

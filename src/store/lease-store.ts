@@ -1,3 +1,4 @@
+import type { Placement } from "../core/placement.js";
 import type { JsonValue } from "../core/canonical-json.js";
 import type {
   ErrorInfo,
@@ -27,12 +28,18 @@ export interface ClaimRequest {
   pipelines: readonly string[];
   /** claim only runs of this priority or higher (lower ones are deferred under CPU pressure) */
   minPriority?: number;
+  /** the capabilities this node offers: runs whose next step requires others are left (default none) */
+  capabilities?: readonly string[];
+  /** the pool claimed for ("" the default, the one of runs whose next step names none) */
+  pool?: string;
 }
 
 export interface ClaimedRun {
   run: RunRecord;
   lease: Lease;
   checkpoints: StepResultRecord[];
+  /** what the run's next step requires, as it was claimed */
+  placement: Placement;
 }
 
 export interface Checkpoint {
@@ -79,6 +86,12 @@ export interface NewNode {
   capabilities: string[];
   version: string;
   now: number;
+  /** the slots of each named pool it serves */
+  pools?: Record<string, number>;
+  /** its concurrency */
+  slots?: number;
+  /** the join token it joined with */
+  joinTokenId?: string | null;
 }
 
 export interface HeldRun {

@@ -16,12 +16,15 @@ import type { NewNode } from "./store.js";
  * `now` is the backend's SQL for the heartbeat time (PostgreSQL's lease clock, SQLite's `?`).
  */
 export function registerNodeSql(now: string): string {
-  return `INSERT INTO nodes (id, host, pid, process_space, process_start, capabilities, state, version, started_at, heartbeat_at)
-  VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ${now})
+  return `INSERT INTO nodes (id, host, pid, process_space, process_start, capabilities, state, version, started_at,
+    pools, slots, join_token_id, heartbeat_at)
+  VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ${now})
   ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid,
     process_space = excluded.process_space, process_start = excluded.process_start,
     capabilities = excluded.capabilities, state = 'active', version = excluded.version,
-    started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`;
+    started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at, pools = excluded.pools,
+    slots = excluded.slots, join_token_id = excluded.join_token_id, drain_deadline = NULL,
+    progress_at = NULL, blocked = NULL`;
 }
 
 /** the parameters before the heartbeat time's */
@@ -35,6 +38,9 @@ export function registerNodeParams(node: NewNode): unknown[] {
     JSON.stringify(node.capabilities),
     node.version,
     node.now,
+    JSON.stringify(node.pools ?? {}),
+    node.slots ?? 0,
+    node.joinTokenId ?? null,
   ];
 }
 

@@ -84,6 +84,18 @@ export interface NodeRecord {
   version: string;
   startedAt: number;
   heartbeatAt: number;
+  /** the slots of each named pool it serves */
+  pools: Record<string, number>;
+  /** how many runs it runs at once, all pools together (0: not recorded, an older node) */
+  slots: number;
+  /** the join token it registered with, when it used one */
+  joinTokenId: string | null;
+  /** while draining with a timeout: when its remaining runs go back to pending */
+  drainDeadline: number | null;
+  /** the last heartbeat that reported a finished run */
+  progressAt: number | null;
+  /** why it may not claim (token_revoked), null when it may */
+  blocked: string | null;
 }
 
 /**
@@ -99,7 +111,7 @@ export interface ProcessIdentity {
 export interface PipelineRecord {
   name: string;
   version: string;
-  steps: { name: string; after: string[] }[];
+  steps: { name: string; after: string[]; requires?: string[]; pool?: string }[];
   registeredAt: number;
 }
 

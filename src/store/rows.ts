@@ -105,6 +105,12 @@ export function nodeFromRow(row: Row): NodeRecord {
     version: row.version as string,
     startedAt: num(row.started_at),
     heartbeatAt: num(row.heartbeat_at),
+    pools: json<Record<string, number>>(row.pools ?? "{}"),
+    slots: num(row.slots ?? 0),
+    joinTokenId: (row.join_token_id as string | null) ?? null,
+    drainDeadline: numOrNull(row.drain_deadline),
+    progressAt: numOrNull(row.progress_at),
+    blocked: (row.blocked as string | null) ?? null,
   };
 }
 

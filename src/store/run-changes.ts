@@ -1,6 +1,7 @@
 import type { JsonValue } from "../core/canonical-json.js";
 import { InvalidInputError } from "../core/errors/definition-errors.js";
 import { IllegalTransitionError } from "../core/errors/run-errors.js";
+import { anywhere, type Placement } from "../core/placement.js";
 import { RunStatus, StepStatus, terminalRunStatuses } from "../core/status.js";
 import { AuditAction, type NewAuditEntry } from "./audit.js";
 import { rebuiltReason, type StateDiff } from "./integrity.js";
@@ -139,12 +140,49 @@ export function claimedRuns(
   runs: RunRecord[],
   nodeId: string,
   checkpoints: Map<string, StepResultRecord[]>,
+  rows: Row[],
 ): ClaimedRun[] {
+  const placements = new Map(rows.map((row) => [row.id as string, placementFromRow(row)]));
   return runs.map((run) => ({
     run,
     lease: { runId: run.id, nodeId, epoch: run.leaseEpoch, traceId: run.traceId },
     checkpoints: checkpoints.get(run.id) ?? [],
+    placement: placements.get(run.id) ?? anywhere,
   }));
+}
+
+/** a runs row's `requires` and `pool` */
+export function placementFromRow(row: Row): Placement {
+  const requires =
+    row.requires === undefined ? [] : (JSON.parse(row.requires as string) as string[]);
+  return { requires, pool: (row.pool as string | undefined) ?? "" };
+}
+
+/**
+ * The claim's placement filter: the run's every required capability is one the node offers (a
+ * JSON array parameter), and its pool is the one claimed for. `eachRequired` is the backend's
+ * table of a run's required capabilities; `offered` its test of one of them against the list.
+ */
+export function placementFilter(eachRequired: string, offered: string): string {
+  return `AND pool = ? AND (requires = '[]' OR NOT EXISTS (SELECT 1 FROM ${eachRequired} WHERE NOT (${offered})))`;
+}
+
+/**
+ * A draining node, or one whose join token was revoked, claims nothing from the moment it is
+ * recorded, not only from its next heartbeat (a node never registered, in tests, may claim).
+ */
+export const claimingNodeFilter = `AND NOT EXISTS (SELECT 1 FROM nodes WHERE nodes.id = ? AND (nodes.state = 'draining' OR nodes.blocked IS NOT NULL))`;
+
+/** A run handed on to nodes that serve its next step's placement: pending again, due at once. */
+export function handOffChange(placement: Placement, now: number): LeaveRunning {
+  return {
+    to: RunStatus.pending,
+    set: "requires = ?, pool = ?, ",
+    params: [JSON.stringify(placement.requires), placement.pool],
+    reason: "placement",
+    now,
+    details: { requires: [...placement.requires], pool: placement.pool },
+  };
 }
 
 /** step_results rows grouped by run */
@@ -166,8 +204,8 @@ export function checkpointsByRun(rows: Row[]): Map<string, StepResultRecord[]> {
  */
 export function submitRunSql(returning: boolean): string {
   return `INSERT INTO runs (id, pipeline, pipeline_version, status, input, priority, idempotency_key, source, trace_id, seed,
-  scheduled_for, created_at, updated_at, trace_parent)
-  VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  scheduled_for, created_at, updated_at, trace_parent, requires, pool)
+  VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (pipeline, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING${returning ? " RETURNING *" : ""}`;
 }
 
@@ -187,6 +225,8 @@ export function submitRunParams(run: NewRun, input: string): unknown[] {
     run.createdAt,
     run.createdAt,
     run.traceParent ?? null,
+    JSON.stringify(run.placement?.requires ?? []),
+    run.placement?.pool ?? "",
   ];
 }
 

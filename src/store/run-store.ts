@@ -1,3 +1,4 @@
+import type { Placement } from "../core/placement.js";
 import type { JsonValue } from "../core/canonical-json.js";
 import type { RunStatus } from "../core/status.js";
 import type { PipelineRecord, RunRecord, StepResultRecord, TransitionRecord } from "./records.js";
@@ -19,6 +20,8 @@ export interface NewRun {
   scheduledFor: number;
   createdAt: number;
   actor: string;
+  /** where its first step runs (default: anywhere) */
+  placement?: Placement;
 }
 
 export interface SubmitResult {

@@ -4,6 +4,7 @@ import { auditCases } from "./store-case/audit.case.test.js";
 import { bulkOperatorCases } from "./store-case/bulk-operator.case.test.js";
 import { breakerCases, type PeerHandle } from "./store-case/breakers.case.test.js";
 import { claimCases } from "./store-case/claims.case.test.js";
+import { clusterCases } from "./store-case/cluster.case.test.js";
 import { fencingCases } from "./store-case/fencing.case.test.js";
 import { inventoryCases } from "./store-case/inventory.case.test.js";
 import { leaseCases } from "./store-case/leases.case.test.js";
@@ -98,5 +99,6 @@ export function storeConformance(
     transitionCases(handle);
     storageCases(handle);
     alertCases(handle);
+    clusterCases(handle);
   });
 }

@@ -1,5 +1,6 @@
 import type { AlertStore } from "./alert-store.js";
 import type { BreakerStore } from "./breaker-store.js";
+import type { ClusterStore } from "./cluster-store.js";
 import type { LeaseStore } from "./lease-store.js";
 import type { MaintenanceStore } from "./maintenance-store.js";
 import type { OperatorStore } from "./operator-store.js";
@@ -27,8 +28,16 @@ export type {
 } from "./lease-store.js";
 export type { OperatorChange, ReasonedChange, SettingChange } from "./operator-change.js";
 export type {
+  ClusterView,
+  JoinTokenRecord,
+  NewJoinToken,
+  NodeBeat,
+  PlacedWaiting,
+} from "./cluster-store.js";
+export type {
   AlertStore,
   BreakerStore,
+  ClusterStore,
   LeaseStore,
   MaintenanceStore,
   OperatorStore,
@@ -55,7 +64,8 @@ export interface Store
     TelemetryStore,
     ProgressStore,
     MaintenanceStore,
-    AlertStore {
+    AlertStore,
+    ClusterStore {
   readonly backend: "sqlite" | "postgres";
   /**
    * Set when the schema is ahead of this code by non-breaking migrations only (a newer node

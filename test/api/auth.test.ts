@@ -36,7 +36,11 @@ describe("route table", () => {
     // reads need viewer, changes operator or admin, tokens and login links admin
     for (const route of table) {
       if (isPublic(route.url)) continue;
-      if (route.url.startsWith("/v1/tokens") || route.url === "/v1/console/links")
+      if (
+        route.url.startsWith("/v1/tokens") ||
+        route.url.startsWith("/v1/join-tokens") ||
+        route.url === "/v1/console/links"
+      )
         expect(route.role).toBe("admin");
       else if (route.method === "GET") expect(route.role).toBe("viewer");
       else expect(route.role).toBe("operator");
@@ -144,6 +148,7 @@ describe("every route refuses a missing, bad or too-low token and changes nothin
       "scheduler",
       "emergency",
       "alerts",
+      "cluster",
     ]);
   });
 });

@@ -14,6 +14,7 @@ import { errorSchema } from "../../src/api/wire/errors.js";
 import { createApiToken } from "../../src/ops/tokens.js";
 import { alertsConfigSchema } from "../../src/ops/alerts/alert-config.js";
 import { attachAlerts } from "../../src/ops/alerts/service.js";
+import { createJoinToken } from "../../src/ops/join-tokens.js";
 
 const echo = pipeline("echo", [
   step("double", async (_ctx, input: { n: number }) => ({
@@ -59,6 +60,18 @@ beforeAll(async () => {
   ids.quarantined = await settled("failing", {});
   ids.toRetry = await settled("failing", {});
   ids.later = (await k.submit("echo", { n: 3 } as never, { at: "1h" })).id;
+  ids.node = k.nodeId as string;
+  // a node that stopped long ago, for forget
+  await k.store.registerNode({
+    id: "old-node",
+    host: "h9",
+    pid: 1,
+    capabilities: [],
+    version: "0",
+    now: 1,
+  });
+  await k.store.setNodeState("old-node", "offline", 1);
+  ids.joinToken = (await createJoinToken(k.store, { name: "j-spare", actor: "test" })).record.id;
   // a receiver for POST /v1/alerts/:rule/test to queue to; nothing sends in this test
   attachAlerts(
     k,
@@ -156,6 +169,20 @@ const requests: Record<string, () => Request> = {
   "GET /v1/tokens": () => ({ url: "/v1/tokens" }),
   "POST /v1/tokens": () => ({ url: "/v1/tokens", payload: { name: "t-new", role: "operator" } }),
   "POST /v1/tokens/:id/revoke": () => ({ url: `/v1/tokens/${ids.token}/revoke` }),
+  "GET /v1/nodes": () => ({ url: "/v1/nodes" }),
+  "GET /v1/nodes/:id": () => ({ url: `/v1/nodes/${ids.node}` }),
+  "POST /v1/nodes/:id/drain": () => ({
+    url: `/v1/nodes/${ids.node}/drain`,
+    payload: { timeout_ms: 60_000 },
+  }),
+  "POST /v1/nodes/:id/undrain": () => ({ url: `/v1/nodes/${ids.node}/undrain` }),
+  "POST /v1/nodes/:id/forget": () => ({ url: "/v1/nodes/old-node/forget" }),
+  "GET /v1/join-tokens": () => ({ url: "/v1/join-tokens" }),
+  "POST /v1/join-tokens": () => ({
+    url: "/v1/join-tokens",
+    payload: { name: "j-new", capabilities: ["gpu"] },
+  }),
+  "POST /v1/join-tokens/:id/revoke": () => ({ url: `/v1/join-tokens/${ids.joinToken}/revoke` }),
   "GET /health": () => ({ url: "/health?verbose=true" }),
   "GET /v1/pipelines": () => ({ url: "/v1/pipelines" }),
   "GET /v1/me": () => ({ url: "/v1/me" }),

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { pipeline, step, type Keel, type KeelOptions } from "../../src/index.js";
 import { ClaimAhead } from "../../src/engine/claim-ahead.js";
 import { resolveWorkerSettings } from "../../src/engine/worker-options.js";
+import { anywhere } from "../../src/core/placement.js";
 import type { ClaimedRun } from "../../src/store/store.js";
 import { describeTransitions, fakeDisk, gate, sleep, until, useHarness } from "./helpers.js";
 
@@ -15,6 +16,7 @@ function claimed(id: string): ClaimedRun {
     run: { id } as ClaimedRun["run"],
     lease: { runId: id, nodeId: "n", epoch: 1 },
     checkpoints: [],
+    placement: anywhere,
   };
 }
 

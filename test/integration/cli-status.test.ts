@@ -42,6 +42,7 @@ describe("keel status and health", () => {
       "scheduler",
       "emergency",
       "alerts",
+      "cluster",
     ]);
     const node = report.components.find((c: { component: string }) => c.component === "node");
     expect(node).toMatchObject({ status: "unhealthy" });
@@ -50,7 +51,7 @@ describe("keel status and health", () => {
     const unknown = keelCli(home, ["health", "check", "cpu"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(
-      /unknown component "cpu"; components: store, node, queue, disk, breakers, workers, scheduler, emergency, alerts/,
+      /unknown component "cpu"; components: store, node, queue, disk, breakers, workers, scheduler, emergency, alerts, cluster/,
     );
   }, 60_000);
 

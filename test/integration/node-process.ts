@@ -25,6 +25,7 @@ export interface NodeProcess {
 }
 
 /**
+ * `options.prefix`: a command the node runs under (`ip netns exec NAME`).
  * `options.cgroupProcs`: a cgroup's `cgroup.procs` the node joins before its first instruction
  * (a shell writes its own pid there, then execs node), for tests that put it under a CPU quota.
  */
@@ -32,12 +33,15 @@ export function startNode(
   home: string,
   config: string,
   env: Record<string, string> = {},
-  options: { cgroupProcs?: string } = {},
+  options: { cgroupProcs?: string; prefix?: string[] } = {},
 ): NodeProcess {
   const args = [keelBin, "start", "--foreground", "--home", home, "--config", config];
   const [command, argv] = options.cgroupProcs
     ? ["sh", ["-c", 'echo $$ > "$0" && exec "$@"', options.cgroupProcs, process.execPath, ...args]]
-    : [process.execPath, args];
+    : options.prefix?.length
+      ? // e.g. ["ip", "netns", "exec", NAME]: the node runs in a network namespace
+        [options.prefix[0] as string, [...options.prefix.slice(1), process.execPath, ...args]]
+      : [process.execPath, args];
   const child = spawn(command, argv, {
     env: { ...process.env, KEEL_LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -9,6 +9,7 @@
 -- 8 transition_ids (breaking)
 -- 9 trace_progress
 -- 10 alerts
+-- 11 cluster
 
 CREATE TABLE alert_events (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -116,6 +117,19 @@ CREATE TABLE breakers (
   updated_by TEXT NOT NULL
 );
 
+CREATE TABLE join_tokens (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  secret_hash TEXT NOT NULL UNIQUE,
+  capabilities TEXT NOT NULL DEFAULT '[]',
+  pools TEXT NOT NULL DEFAULT '[]',
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  last_used_at INTEGER,
+  revoked_at INTEGER,
+  revoked_by TEXT
+);
+
 CREATE TABLE nodes (
   id TEXT PRIMARY KEY,
   host TEXT NOT NULL,
@@ -125,7 +139,7 @@ CREATE TABLE nodes (
   version TEXT NOT NULL,
   started_at INTEGER NOT NULL,
   heartbeat_at INTEGER NOT NULL
-, process_space TEXT, process_start INTEGER);
+, process_space TEXT, process_start INTEGER, pools TEXT NOT NULL DEFAULT '{}', slots INTEGER NOT NULL DEFAULT 0, join_token_id TEXT, drain_deadline INTEGER, progress_at INTEGER, blocked TEXT);
 
 CREATE TABLE pipelines (
   name TEXT PRIMARY KEY,
@@ -158,7 +172,7 @@ CREATE TABLE runs (
   node_id TEXT,
   lease_epoch INTEGER NOT NULL DEFAULT 0,
   lease_expires_at INTEGER
-, deferred_by TEXT, trace_parent TEXT);
+, deferred_by TEXT, trace_parent TEXT, requires TEXT NOT NULL DEFAULT '[]', pool TEXT NOT NULL DEFAULT '');
 
 CREATE INDEX runs_claim ON runs (priority DESC, scheduled_for, id) WHERE status = 'pending';
 
@@ -170,6 +184,8 @@ CREATE INDEX runs_due ON runs (scheduled_for) WHERE status = 'pending';
 CREATE UNIQUE INDEX runs_idempotency ON runs (pipeline, idempotency_key) WHERE idempotency_key IS NOT NULL;
 
 CREATE INDEX runs_pipeline ON runs (pipeline, id);
+
+CREATE INDEX runs_placed ON runs (requires, pool) WHERE status = 'pending' AND (requires <> '[]' OR pool <> '');
 
 CREATE INDEX runs_quarantine ON runs (quarantine_reason, id) WHERE status = 'quarantined';
 

@@ -71,6 +71,12 @@ describe.runIf(linux)("a node's process, judged through /proc", () => {
     expect(judgeNode({ host: own.host, pid: zombie, process: null }, own)).toBe("process_gone");
   });
 
+  it("leaves a node of another host identity to its heartbeat, even in the same pid space", () => {
+    const pid = exitedPid();
+    const node = { host: "host-id-b", pid, process: { space: own.process!.space, start: 1 } };
+    expect(judgeNode(node, own)).toBe("elsewhere");
+  });
+
   it("leaves a node of another pid space to its heartbeat, even on a host of the same name", () => {
     const node = {
       host: own.host,

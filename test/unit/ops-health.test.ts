@@ -1,3 +1,5 @@
+import { clusterHealth } from "../../src/ops/health/cluster.js";
+import { defaultWindows, judgeNodes } from "../../src/ops/cluster.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,6 +61,12 @@ function node(overrides: Partial<NodeRecord> = {}): NodeRecord {
     version: "0.1.0",
     startedAt: NOW - 60_000,
     heartbeatAt: NOW - 1000,
+    pools: {},
+    slots: 0,
+    joinTokenId: null,
+    drainDeadline: null,
+    progressAt: null,
+    blocked: null,
     ...overrides,
   };
 }
@@ -220,6 +228,7 @@ describe("health checks", () => {
       "scheduler",
       "emergency",
       "alerts",
+      "cluster",
     ]);
     expect(all.status).toBe("unhealthy"); // no node runs
     expect(all.components.find((c) => c.component === "workers")?.status).toBe("unhealthy");
@@ -324,5 +333,29 @@ describe("config show origins", () => {
       store: "default",
       retry: "default",
     });
+  });
+
+  it("cluster: names a capability no live node offers, a late heartbeat and a stuck node", () => {
+    const view = {
+      now: NOW,
+      nodes: [
+        node({ id: "gpu-less", capabilities: ["cpu"], slots: 4, heartbeatAt: NOW - 3000 }),
+        node({ id: "quiet", capabilities: ["cpu"], slots: 2, progressAt: NOW - 300_000 }),
+      ],
+    };
+    const health = clusterHealth({
+      nodes: judgeNodes(view, defaultWindows),
+      placed: [{ placement: { requires: ["gpu"], pool: "" }, runs: 12 }],
+      dueAt: NOW - 200_000,
+      now: NOW,
+      windows: defaultWindows,
+    });
+    expect(health.status).toBe("degraded");
+    expect(health.reason).toMatch(/no live node offers gpu; 12 run\(s\) wait/);
+    expect(health.reason).toMatch(/node gpu-less heartbeat is 3 s late/);
+    expect(health.reason).toMatch(
+      /node quiet heartbeats but finished no step .*keel nodes drain quiet/,
+    );
+    expect(health.details).toMatchObject({ online: 2, capacity: { cpu: 6 } });
   });
 });

@@ -14,6 +14,7 @@ import { cancelRun, listRuns, retryRun, showRun, submitRun, waitRun } from "./ru
 import { runLogs, runProgress } from "./run-watch.js";
 import { listSources, pauseSource, resumeSource, triggerSource } from "./sources.js";
 import { createToken, listTokens, revokeToken } from "./tokens.js";
+import * as nodes from "./nodes.js";
 import { listTransitions } from "./events.js";
 import * as telemetry from "./telemetry.js";
 import * as breakers from "./breakers.js";
@@ -69,4 +70,12 @@ export const operations: readonly AnyOperation[] = [
   listPipelines,
   whoAmI,
   createLoginLink,
+  nodes.listNodes,
+  nodes.showNode,
+  nodes.drainNode,
+  nodes.undrainNode,
+  nodes.forgetNode,
+  nodes.listJoinTokens,
+  nodes.createJoinTokenOp,
+  nodes.revokeJoinTokenOp,
 ];

@@ -152,6 +152,20 @@ const alerts = z.strictObject({
 });
 
 /** any one component's details: every field optional, no field outside its component's list */
+const cluster = z.strictObject({
+  online: n,
+  draining: n,
+  offline: n,
+  gone: n,
+  late: z.array(z.string()),
+  blocked: z.array(z.string()),
+  capacity: z.record(z.string(), n),
+  pools: z.record(z.string(), n),
+  waiting_for_capability: z.array(
+    z.strictObject({ placement: z.string(), runs: n, served: z.boolean() }),
+  ),
+});
+
 export const healthDetailsSchema = z.union([
   store.partial(),
   node.partial(),
@@ -162,4 +176,5 @@ export const healthDetailsSchema = z.union([
   scheduler.partial(),
   emergency.partial(),
   alerts.partial(),
+  cluster.partial(),
 ]);

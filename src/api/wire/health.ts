@@ -162,6 +162,18 @@ function detailsJson(c: ComponentHealth): Details {
           step: w.step,
         })),
       });
+    case "cluster":
+      return present({
+        online: d.online,
+        draining: d.draining,
+        offline: d.offline,
+        gone: d.gone,
+        late: d.late,
+        blocked: d.blocked,
+        capacity: d.capacity,
+        pools: d.pools,
+        waiting_for_capability: d.waitingForCapability,
+      });
     case "scheduler":
       return present({
         sources: d.sources,

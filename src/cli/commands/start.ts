@@ -37,11 +37,20 @@ export function registerStart(program: Command, global: () => GlobalOptions): vo
       "runs in flight at once, fixed: adaptation off (overrides workers.concurrency)",
       intFlag("--concurrency", 1, 10_000),
     )
+    .option("--join-token <token>", "join the cluster with this token (cluster.join_token)")
+    .option("--host-id <id>", "this node's host identity (cluster.host_id; default the host name)")
+    .option(
+      "--capabilities <list>",
+      "what this node offers, e.g. gpu,embedding (node.capabilities)",
+    )
+    .option("--slots <pools>", "slots per pool this node serves, e.g. gpu=2 (cluster.pools)")
     .addHelpText(
       "after",
       `
 Examples:
   keel start                      start in the background; logs in $KEEL_HOME/logs/keel.log
+  KEEL_STORE=postgres://keel@db:5432/keel keel start --foreground \
+    --join-token keel_join_... --capabilities gpu --slots gpu=2   a GPU node of a cluster
   keel start --foreground         run attached; Ctrl-C stops gracefully, twice aborts in-flight steps
   KEEL_WORKERS_CONCURRENCY=4 keel start --foreground
 
@@ -51,12 +60,12 @@ A host other than loopback needs server.tls.cert and server.tls.key (HTTPS) or
 server.allow_plain_http: true; see docs/api.md#transport-security.
 
 Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file), KEEL_LOG_LEVEL,
-  KEEL_SERVER_HOST, KEEL_SERVER_PORT, KEEL_SERVER_TLS_CERT, KEEL_SERVER_TLS_KEY`,
+  KEEL_STORE, KEEL_JOIN_TOKEN, KEEL_HOST_ID, KEEL_SERVER_HOST, KEEL_SERVER_PORT, KEEL_SERVER_TLS_CERT, KEEL_SERVER_TLS_KEY`,
     )
     .action(
-      action(async (opts: { foreground?: boolean; concurrency?: number }) => {
+      action(async (opts: StartFlags) => {
         const g = global();
-        const config = loadConfig(g.config, flagsOverEnv(opts.concurrency));
+        const config = loadConfig(g.config, flagsOverEnv(opts));
         const home = resolveHome(g.home ?? config.home);
         const running = readLivePid(home);
         if (running !== null && running !== process.pid) {
@@ -65,7 +74,9 @@ Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file)
           );
           return ExitCode.failed;
         }
-        return opts.foreground ? runForeground(g, home, config) : startBackground(g, home);
+        return opts.foreground
+          ? runForeground(g, home, config)
+          : startBackground(g, home, flagsOverEnv(opts));
       }),
     );
 }
@@ -75,9 +86,25 @@ Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file)
  * as KEEL_WORKERS_CONCURRENCY would be, so it is checked by the same schema, without changing
  * this process's environment.
  */
-function flagsOverEnv(concurrency: number | undefined): NodeJS.ProcessEnv {
-  if (concurrency === undefined) return process.env;
-  return { ...process.env, KEEL_WORKERS_CONCURRENCY: String(concurrency) };
+interface StartFlags {
+  foreground?: boolean;
+  concurrency?: number;
+  joinToken?: string;
+  hostId?: string;
+  capabilities?: string;
+  slots?: string;
+}
+
+function flagsOverEnv(opts: StartFlags): NodeJS.ProcessEnv {
+  const flags: Record<string, string | undefined> = {
+    KEEL_WORKERS_CONCURRENCY: opts.concurrency === undefined ? undefined : String(opts.concurrency),
+    KEEL_CLUSTER_JOIN_TOKEN: opts.joinToken,
+    KEEL_CLUSTER_HOST_ID: opts.hostId,
+    KEEL_NODE_CAPABILITIES: opts.capabilities,
+    KEEL_CLUSTER_POOLS: opts.slots,
+  };
+  const set = Object.entries(flags).filter(([, v]) => v !== undefined);
+  return set.length === 0 ? process.env : { ...process.env, ...Object.fromEntries(set) };
 }
 
 async function runForeground(
@@ -193,7 +220,12 @@ function resolveFromConfig(configFile: string | null, path: string): string {
   return resolve(configFile ? dirname(configFile) : ".", path);
 }
 
-async function startBackground(g: GlobalOptions, home: string): Promise<number> {
+/** `env`: this process's, with the flags as the config's last layer (the node reads them so) */
+async function startBackground(
+  g: GlobalOptions,
+  home: string,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   // say it here: the background node would only fail into its log file
   for (const warning of preflightStore(home)) process.stderr.write(`warning: ${warning}\n`);
   await checkNodeConfig(loadConfig(g.config));
@@ -214,9 +246,7 @@ async function startBackground(g: GlobalOptions, home: string): Promise<number> 
   const child = spawn(process.execPath, args, {
     detached: true,
     stdio: ["ignore", out, out],
-    env: loadConfig(g.config).log.file
-      ? process.env
-      : { ...process.env, KEEL_LOG_FILE: join(logs, "keel.log") },
+    env: loadConfig(g.config).log.file ? env : { ...env, KEEL_LOG_FILE: join(logs, "keel.log") },
   });
   child.unref();
   const withApi = loadConfig(g.config).server.enabled;

@@ -46,6 +46,9 @@ export const KeelErrorCode = {
   apiUnreachable: "api_unreachable",
   nodeUnresponsive: "node_unresponsive",
   nodeNotRunning: "node_not_running",
+  // the cluster
+  joinRefused: "join_refused",
+  nodeOnline: "node_online",
   // the store
   storeError: "store_error",
   storeMissing: "store_missing",

@@ -8,6 +8,8 @@ import type { DiskThresholds } from "../../engine/disk-usage.js";
 import type { NodeSnapshot } from "../../engine/node-snapshot.js";
 import { checkBreakerHealth } from "./breakers.js";
 import { checkAlertHealth } from "./alerts.js";
+import { clusterHealth, readClusterFigures } from "./cluster.js";
+import { defaultWindows } from "../cluster.js";
 import { checkEmergencyHealth } from "./emergency.js";
 import { checkDiskHealth, diskGuardHealth, type StatfsFn } from "./disk.js";
 import { checkNodeHealth, withDeadNodes } from "./node.js";
@@ -29,6 +31,7 @@ export const healthComponents = [
   "scheduler",
   "emergency",
   "alerts",
+  "cluster",
 ] as const;
 export type HealthComponent = (typeof healthComponents)[number];
 
@@ -109,7 +112,7 @@ interface StoreLook {
 }
 
 async function withStore(
-  component: "node" | "queue" | "breakers" | "scheduler" | "emergency" | "alerts",
+  component: "node" | "queue" | "breakers" | "scheduler" | "emergency" | "alerts" | "cluster",
   { file, open, pid, clock, live }: StoreLook,
 ): Promise<ComponentHealth> {
   if (component === "node" && pid === null)
@@ -127,6 +130,7 @@ async function withStore(
         details: {},
       };
     const reason = {
+      cluster: "no node has joined",
       queue: "no run is waiting",
       breakers: "no breaker is open",
       scheduler: "no source is late",
@@ -142,6 +146,8 @@ async function withStore(
       if (component === "breakers") return await checkBreakerHealth(store);
       if (component === "alerts") return await checkAlertHealth(store);
       if (component === "emergency") return await checkEmergencyHealth(store, clock());
+      if (component === "cluster")
+        return clusterHealth(await readClusterFigures(store, live?.cluster ?? defaultWindows));
       if (component === "scheduler")
         return await checkSchedulerHealth(store, live?.sourceProblems ?? [], clock());
       return checkNodeHealth({

@@ -3,6 +3,7 @@ import type { Keel } from "../../engine/keel.js";
 import type { HealthLatency } from "../health/latency.js";
 import { EngineMetrics } from "./engine-metrics.js";
 import { registerHealthGauges } from "./health-gauges.js";
+import { ClusterGauges } from "./cluster-gauges.js";
 import { NodeGauges } from "./node-gauges.js";
 import { RunMetrics } from "./run-metrics.js";
 import { StoreGauges } from "./store-gauges.js";
@@ -43,6 +44,7 @@ export function createMetrics(keel: Keel, options: MetricsOptions = {}): KeelMet
     store.register(registers);
     if (options.healthLatency) registerHealthGauges(options.healthLatency, registers);
     new AlertGauges(keel, registers, options.storeCacheMs ?? 1000, options.clock);
+    new ClusterGauges(keel, registers, options.storeCacheMs ?? 1000);
     return [
       new RunMetrics(keel, registers),
       new NodeGauges(keel, registers),

@@ -7,6 +7,8 @@ import {
   checkpointsByRun,
   claimedRuns,
   claimedTransition,
+  claimingNodeFilter,
+  placementFilter,
   returnedTransition,
 } from "../run-changes.js";
 
@@ -26,6 +28,8 @@ export async function claimRuns(
     `WITH picked AS (
        SELECT id FROM runs WHERE status = 'pending' AND scheduled_for <= ?
          AND pipeline = ANY(?::text[]) AND priority >= ?
+         ${placementFilter("json_array_elements_text(runs.requires::json) AS r(value)", "r.value = ANY(?::text[])")}
+         ${claimingNodeFilter}
        ORDER BY priority DESC, scheduled_for, id LIMIT ? FOR UPDATE SKIP LOCKED)
      UPDATE runs SET status = 'running', node_id = ?, lease_epoch = lease_epoch + 1,
        lease_expires_at = ${ctx.nowSql()} + ?, started_at = coalesce(started_at, ?), updated_at = ?
@@ -34,6 +38,9 @@ export async function claimRuns(
       req.now,
       req.pipelines,
       req.minPriority ?? lowestPriority,
+      req.pool ?? "",
+      [...(req.capabilities ?? [])],
+      req.nodeId,
       limit,
       req.nodeId,
       ...ctx.nowParams(req.now),
@@ -57,7 +64,7 @@ export async function claimRuns(
     c,
     runs.map((r) => r.id),
   );
-  return claimedRuns(runs, req.nodeId, checkpoints);
+  return claimedRuns(runs, req.nodeId, checkpoints, rows);
 }
 
 async function loadCheckpoints(

@@ -50,12 +50,17 @@ export function redact(url: string): string {
 
 const asNumber = (value: string): number => Number(value);
 
+/** keel's transactions never wait on user code: idle inside one this long means frozen */
+const idleInTransactionMs = 2000;
+
 export function openPool(target: PgTarget, max: number): pg.Pool {
   const { Pool, types } = pgModule();
   const pool = new Pool({
     connectionString: target.url,
     max,
-    options: `-c search_path=${quoteIdent(target.schema)}`,
+    // a node frozen inside a transaction (SIGSTOP, a VM paused) must not hold its row locks for
+    // ever: the server ends such a session, so the other nodes' recovery of its runs goes through
+    options: `-c search_path=${quoteIdent(target.schema)} -c idle_in_transaction_session_timeout=${idleInTransactionMs}`,
     // pg_stat_activity shows which store each connection serves
     application_name: `keel/${target.schema}`,
     types: {
@@ -70,6 +75,8 @@ export function openPool(target: PgTarget, max: number): pg.Pool {
   pool.on("error", () => undefined);
   // a connection cut while checked out between two queries emits 'error' on its client, which
   // would end the process unheard; the next query on it fails, and that failure is handled
+  // the same for a connection in use (the server ended a session left idle in a transaction):
+  // its query fails, and the write is retried or given back, rather than the process ending
   pool.on("connect", (client) => client.on("error", () => undefined));
   return pool;
 }

@@ -67,6 +67,15 @@ import type { NewToken, TokenRecord } from "../tokens.js";
 import * as audit from "./audit.js";
 import * as breakers from "./breakers.js";
 import * as claims from "./claims.js";
+import * as cluster from "./cluster.js";
+import type { Placement } from "../../core/placement.js";
+import type {
+  ClusterView,
+  JoinTokenRecord,
+  NewJoinToken,
+  NodeBeat,
+  PlacedWaiting,
+} from "../cluster-store.js";
 import { PgContext, recordByName, recordsByName, type LeaseClock, type PgConn } from "./context.js";
 import * as maintenance from "./maintenance.js";
 import { SchemaGate } from "./migrate.js";
@@ -218,6 +227,52 @@ export class PostgresStore implements Store {
   }
   heartbeat(nodeId: string, now: number, leaseMs: number): Promise<HeldRun[]> {
     return this.write((c) => claims.heartbeat(this.ctx, c, nodeId, now, leaseMs));
+  }
+
+  clusterView(): Promise<ClusterView> {
+    return this.read((c) => cluster.clusterView(this.ctx, c, Date.now()));
+  }
+  createJoinToken(token: NewJoinToken, note: AuditNote): Promise<JoinTokenRecord> {
+    return this.write((c) => cluster.createJoinToken(c, token, note));
+  }
+  listJoinTokens(): Promise<JoinTokenRecord[]> {
+    return this.read((c) => cluster.listJoinTokens(c));
+  }
+  revokeJoinToken(id: string, change: OperatorChange): Promise<JoinTokenRecord> {
+    return this.write((c) => cluster.revokeJoinToken(c, id, change));
+  }
+  useJoinToken(secretHash: string, now: number): Promise<JoinTokenRecord | undefined> {
+    return this.write((c) => cluster.useJoinToken(c, secretHash, now));
+  }
+  nodeBeat(nodeId: string, progressed: boolean, now: number): Promise<NodeBeat | undefined> {
+    return this.write((c) => cluster.nodeBeat(this.ctx, c, nodeId, progressed, now));
+  }
+  drainNode(nodeId: string, timeoutMs: number | null, change: OperatorChange): Promise<NodeRecord> {
+    return this.write((c) => cluster.drainNode(this.ctx, c, nodeId, timeoutMs, change));
+  }
+  undrainNode(nodeId: string, change: OperatorChange): Promise<NodeRecord> {
+    return this.wakingWrite(
+      (c) => cluster.undrainNode(c, nodeId, change),
+      () => true,
+    );
+  }
+  forgetNode(
+    nodeId: string,
+    change: OperatorChange,
+  ): Promise<{ node: NodeRecord; released: string[] }> {
+    return this.wakingWrite(
+      (c) => cluster.forgetNode(c, nodeId, change),
+      (r) => r.released.length > 0,
+    );
+  }
+  handOffRun(lease: Lease, placement: Placement, now: number): Promise<void> {
+    return this.wakingWrite(
+      (c) => cluster.handOffRun(c, lease, placement, now),
+      () => true,
+    );
+  }
+  placedWaiting(now: number): Promise<PlacedWaiting[]> {
+    return this.read((c) => cluster.placedWaiting(c, now));
   }
 
   async claimRuns(request: ClaimRequest): Promise<ClaimedRun[]> {

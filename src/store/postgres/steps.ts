@@ -80,7 +80,7 @@ export async function recordStepFailure(
 }
 
 /** The holder lets go of its run (run-changes.ts): the fenced update, and its transition. */
-async function leaveRunning(c: PgConn, lease: Lease, change: LeaveRunning): Promise<void> {
+export async function leaveRunning(c: PgConn, lease: Lease, change: LeaveRunning): Promise<void> {
   const { set, params } = leaveRunningSet(change);
   const traceId = await fence(c, lease, set, params);
   await insertTransition(c, leftRunningTransition(lease, change, traceId));

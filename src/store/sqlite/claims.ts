@@ -7,6 +7,8 @@ import {
   checkpointsByRun,
   claimedRuns,
   claimedTransition,
+  claimingNodeFilter,
+  placementFilter,
   returnedTransition,
 } from "../run-changes.js";
 
@@ -28,6 +30,8 @@ export function claimRuns(ctx: SqliteContext, req: ClaimRequest): ClaimedRun[] {
       .sql(
         `SELECT * FROM runs INDEXED BY runs_claim WHERE status = 'pending' AND scheduled_for <= ?
            AND pipeline IN (SELECT value FROM json_each(?)) AND priority >= ?
+           ${placementFilter("json_each(runs.requires) AS r", "r.value IN (SELECT value FROM json_each(?))")}
+           ${claimingNodeFilter}
          ORDER BY priority DESC, scheduled_for, id LIMIT ?`,
       )
       .raw(true);
@@ -35,6 +39,9 @@ export function claimRuns(ctx: SqliteContext, req: ClaimRequest): ClaimedRun[] {
       req.now,
       JSON.stringify(req.pipelines),
       req.minPriority ?? lowestPriority,
+      req.pool ?? "",
+      JSON.stringify(req.capabilities ?? []),
+      req.nodeId,
       limit,
     ) as unknown[][];
     const claim = ctx.sql(
@@ -63,7 +70,7 @@ export function claimRuns(ctx: SqliteContext, req: ClaimRequest): ClaimedRun[] {
       ctx,
       runs.map((r) => r.id),
     );
-    return claimedRuns(runs, req.nodeId, checkpoints);
+    return claimedRuns(runs, req.nodeId, checkpoints, rows);
   });
 }
 

@@ -63,6 +63,15 @@ import type {
   WaitingCounts,
 } from "../store.js";
 import * as claims from "./claims.js";
+import * as cluster from "./cluster.js";
+import type { Placement } from "../../core/placement.js";
+import type {
+  ClusterView,
+  JoinTokenRecord,
+  NewJoinToken,
+  NodeBeat,
+  PlacedWaiting,
+} from "../cluster-store.js";
 import * as audit from "./audit.js";
 import * as breakers from "./breakers.js";
 import { ChangeWatch } from "./change-watch.js";
@@ -230,6 +239,50 @@ export class SqliteStore implements Store {
   }
   async heartbeat(nodeId: string, now: number, leaseMs: number): Promise<HeldRun[]> {
     return this.write(() => claims.heartbeat(this.ctx, nodeId, now, leaseMs), atOnceAtomic);
+  }
+
+  async clusterView(): Promise<ClusterView> {
+    return this.read(() => cluster.clusterView(this.ctx, Date.now()));
+  }
+  async createJoinToken(token: NewJoinToken, note: AuditNote): Promise<JoinTokenRecord> {
+    return this.write(() => cluster.createJoinToken(this.ctx, token, note), atOnce);
+  }
+  async listJoinTokens(): Promise<JoinTokenRecord[]> {
+    return this.read(() => cluster.listJoinTokens(this.ctx));
+  }
+  async revokeJoinToken(id: string, change: OperatorChange): Promise<JoinTokenRecord> {
+    return this.write(() => cluster.revokeJoinToken(this.ctx, id, change), atOnce);
+  }
+  async useJoinToken(secretHash: string, now: number): Promise<JoinTokenRecord | undefined> {
+    return this.write(() => cluster.useJoinToken(this.ctx, secretHash, now), atOnce);
+  }
+  async nodeBeat(nodeId: string, progressed: boolean, now: number): Promise<NodeBeat | undefined> {
+    return this.write(() => cluster.nodeBeat(this.ctx, nodeId, progressed, now), atOnceAtomic);
+  }
+  async drainNode(
+    nodeId: string,
+    timeoutMs: number | null,
+    change: OperatorChange,
+  ): Promise<NodeRecord> {
+    return this.write(() => cluster.drainNode(this.ctx, nodeId, timeoutMs, change), atOnce);
+  }
+  async undrainNode(nodeId: string, change: OperatorChange): Promise<NodeRecord> {
+    return this.write(() => cluster.undrainNode(this.ctx, nodeId, change), wakesOnNode);
+  }
+  async forgetNode(
+    nodeId: string,
+    change: OperatorChange,
+  ): Promise<{ node: NodeRecord; released: string[] }> {
+    return this.write(() => cluster.forgetNode(this.ctx, nodeId, change), {
+      alone: true,
+      wakes: (r) => r.released.length > 0,
+    });
+  }
+  async handOffRun(lease: Lease, placement: Placement, now: number): Promise<void> {
+    await this.write(() => cluster.handOffRun(this.ctx, lease, placement, now), wakesAlways);
+  }
+  async placedWaiting(now: number): Promise<PlacedWaiting[]> {
+    return this.read(() => cluster.placedWaiting(this.ctx, now));
   }
 
   async claimRuns(request: ClaimRequest): Promise<ClaimedRun[]> {
@@ -577,6 +630,8 @@ interface WriteOptions<T> {
 const ownTransaction = { atomic: true } as const;
 const atOnce = { alone: true } as const;
 const atOnceAtomic = { alone: true, atomic: true } as const;
+/** an undrained node claims again */
+const wakesOnNode = { alone: true, wakes: () => true } as const;
 /** the write may have made a run due at once */
 const wakesAlways = { wakes: () => true } as const;
 /** runs handed back to pending are work for whichever node claims first */

@@ -88,7 +88,7 @@ export function recordStepFailure(ctx: SqliteContext, lease: Lease, failure: Ste
  * fenced update that also clears the lease, and the run's transition out of running, in one
  * transaction.
  */
-function leaveRunning(ctx: SqliteContext, lease: Lease, change: LeaveRunning): void {
+export function leaveRunning(ctx: SqliteContext, lease: Lease, change: LeaveRunning): void {
   ctx.write(() => {
     const { set, params } = leaveRunningSet(change);
     const traceId = fence(ctx, lease, set, params);

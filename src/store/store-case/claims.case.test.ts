@@ -36,6 +36,7 @@ export function claimCases(h: StoreHandle): void {
           traceId: submitted.traceId,
         },
         checkpoints: [],
+        placement: { requires: [], pool: "" },
       });
       expect(await h.store.getRun(submitted.id)).toEqual(expected);
       const transitions = await h.store.listTransitions(submitted.id);

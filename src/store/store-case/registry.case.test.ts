@@ -47,6 +47,7 @@ export function registryCases(h: StoreHandle & { readonly peer?: Store }): void 
           version: "0.1.0",
           startedAt: NOW,
           heartbeatAt: NOW,
+          ...unclustered,
         },
         {
           id: "n2",
@@ -58,6 +59,7 @@ export function registryCases(h: StoreHandle & { readonly peer?: Store }): void 
           version: "0.2.0",
           startedAt: NOW + 5,
           heartbeatAt: NOW + 5,
+          ...unclustered,
         },
       ];
       expect(byId(await h.store.listNodes())).toEqual(expected);
@@ -113,6 +115,7 @@ export function registryCases(h: StoreHandle & { readonly peer?: Store }): void 
           version: "0.2.0",
           startedAt: NOW + 1000,
           heartbeatAt: NOW + 1000,
+          ...unclustered,
         },
       ]);
       // a process that could not read its identity leaves none behind from the previous one
@@ -225,3 +228,13 @@ export function registryCases(h: StoreHandle & { readonly peer?: Store }): void 
     });
   });
 }
+
+/** what a node registered without cluster options records */
+const unclustered = {
+  pools: {},
+  slots: 0,
+  joinTokenId: null,
+  drainDeadline: null,
+  progressAt: null,
+  blocked: null,
+};
