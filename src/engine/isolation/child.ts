@@ -1,4 +1,4 @@
-import { pathToFileURL } from "node:url";
+import { importModule as importPipelineModule } from "../module-import.js";
 import { classifyError } from "../../core/errors/classify.js";
 import { coerceError } from "../../core/errors/coerce-error.js";
 import { KeelError } from "../../core/errors/keel-error.js";
@@ -97,8 +97,7 @@ async function findStep(task: StepTask): Promise<AnyStep> {
 function importModule(task: StepTask): Promise<Record<string, unknown>> {
   let mod = modules.get(task.module);
   if (!mod) {
-    const url = task.module.startsWith("file:") ? task.module : pathToFileURL(task.module).href;
-    mod = (import(url) as Promise<Record<string, unknown>>).catch((thrown: unknown) => {
+    mod = importPipelineModule(task.module).catch((thrown: unknown) => {
       modules.delete(task.module);
       // the import's own class decides: a SyntaxError is permanent, a missing file is retried
       const cause = coerceError(thrown);
