@@ -11,6 +11,8 @@ export type {
   Isolation,
 } from "./core/pipeline.js";
 export type { StepContext, StepLogger } from "./core/step-context.js";
+export type { StandardSchemaV1 } from "./core/standard-schema.js";
+export type { InputIssue } from "./core/errors/input-schema-error.js";
 export type { RetryPolicy } from "./core/retry.js";
 export { RunStatus, StepStatus } from "./core/status.js";
 export {
@@ -24,6 +26,8 @@ export {
   isKeelError,
   isPermanentError,
   isTransientError,
+  InputSchemaError,
+  isInputSchemaError,
 } from "./core/errors/index.js";
 export { BreakerState } from "./core/breaker.js";
 export type { BreakerOptions } from "./engine/breaker-options.js";

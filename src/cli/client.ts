@@ -178,8 +178,7 @@ class StoreClient implements Client {
   }
 
   private async keelFor(pipelines: boolean): Promise<Keel> {
-    if (this.opened && (this.opened.pipelines || !pipelines || !this.open))
-      return this.opened.keel;
+    if (this.opened && (this.opened.pipelines || !pipelines || !this.open)) return this.opened.keel;
     const open = this.open as (pipelines: boolean) => Promise<Keel>;
     // a write after reads: the instance without pipelines makes way for one with them
     await this.opened?.keel.stop();

@@ -8,6 +8,7 @@ import {
 } from "../core/errors/definition-errors.js";
 import { KeelError } from "../core/errors/keel-error.js";
 import { newRunId, newSeed, newTraceId } from "../core/ids.js";
+import { checkRunInput, type InputSchemas } from "../core/input-schema.js";
 import { isPipeline, type Pipeline, type PipelineInput } from "../core/pipeline.js";
 import { terminalRunStatuses } from "../core/status.js";
 import { openStore } from "../store/open-store.js";
@@ -72,8 +73,13 @@ export class KeelClient extends EventEmitter<NodeEvents> {
         "idempotencyKey applies to one run; submit runs one by one to give each its key",
         { field: "idempotencyKey" },
       );
+    // the schemas of the definition at hand; a pipeline known only by name from the store has none
+    const definition = isPipeline(pipeline) ? pipeline : this.registry.get(name);
+    const checked = definition
+      ? await Promise.all(inputs.map((input) => checkRunInput(schemasOf(definition), input)))
+      : inputs;
     const now = Date.now();
-    const runs: NewRun[] = inputs.map((input, i) => ({
+    const runs: NewRun[] = checked.map((input, i) => ({
       id: newRunId(),
       pipeline: name,
       pipelineVersion: version,
@@ -175,6 +181,10 @@ export class KeelClient extends EventEmitter<NodeEvents> {
       );
     return { name: found.name, version: found.version };
   }
+}
+
+function schemasOf(p: Pipeline): InputSchemas {
+  return { pipeline: p.name, input: p.options.input, steps: p.steps };
 }
 
 function checkInput(input: unknown, index: number | undefined): ReturnType<typeof toJsonData> {

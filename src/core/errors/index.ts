@@ -10,3 +10,4 @@ export * from "./coerce-error.js";
 export * from "./classify.js";
 export * from "./worker-errors.js";
 export * from "./serialized-error.js";
+export * from "./input-schema-error.js";

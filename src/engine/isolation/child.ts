@@ -58,7 +58,7 @@ async function run(task: StepTask): Promise<void> {
     );
     // unlike inline, wait for the function itself: a child is free again only once its step is
     // done, and one that ignores its signal past the grace is killed by the node
-    const output = checkOutput(step.name, await invoke(step.run, ctx, task.input));
+    const output = checkOutput(step.name, await invoke(step.run, ctx, task.input, step));
     send({ type: "result", id: task.id, ok: true, output });
   } catch (thrown) {
     send({ type: "result", id: task.id, ok: false, error: serializeError(coerceError(thrown)) });
