@@ -5,6 +5,7 @@ import { registerEmergency } from "./commands/emergency.js";
 import { registerEvents } from "./commands/events.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerBreakers } from "./commands/breakers.js";
+import { registerCompletion } from "./commands/completion.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerJobs } from "./commands/jobs.js";
@@ -97,6 +98,7 @@ Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEE
   registerStatus(program, global);
   registerConfig(program, global);
   registerTelemetry(program, global);
+  registerCompletion(program);
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError("(run with --help for usage)");
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
