@@ -37,7 +37,14 @@ export { keel, Keel } from "./engine/keel.js";
 export type { EmergencyState } from "./engine/emergency.js";
 export type { WorkerProcess } from "./engine/isolation/pool.js";
 export type { NodeSnapshot } from "./engine/node-snapshot.js";
-export type { KeelOptions, SubmittedRun, RunDetails } from "./engine/keel.js";
+export type {
+  KeelOptions,
+  SubmittedRun,
+  RunDetails,
+  RunId,
+  RunRef,
+  TypedRun,
+} from "./engine/keel.js";
 export type { SubmitOptions } from "./engine/submit-options.js";
 export type { TelemetryOptions } from "./engine/telemetry-recorder.js";
 export type { SourceSpec } from "./engine/sources.js";
