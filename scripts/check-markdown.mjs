@@ -3,7 +3,10 @@
 //   - every fence is closed: an unclosed one turns the rest of the page into one code block;
 //   - every fenced block names its language (`ts`, `sh`, `yaml`, ...) or `text` for what is not
 //     code to run (output, diagrams), see docs/README.md "Code blocks";
-//   - no indented code block: a paragraph-level line indented four spaces renders as code.
+//   - no indented code block: a paragraph-level line indented four spaces renders as code;
+//   - every block either runs in the doc test (test/integration/doc-blocks.test.ts: `ts`, `sh`,
+//     `bash`, `yaml`, `json`) or says it does not: `text`, or a language followed by `norun`
+//     (```ts norun, ```sql norun). See docs/README.md "Code blocks".
 // Part of `npm run lint`. No dependencies; prints `file:line: problem` and exits 1 on any.
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -22,6 +25,8 @@ function markdownFiles(dir) {
 }
 
 const FENCE = /^( *)(`{3,}|~{3,})(.*)$/;
+/** the languages the doc test runs or checks; any other block must be `text` or say `norun` */
+export const checkedLanguages = ["ts", "sh", "bash", "yaml", "json"];
 const LIST_ITEM = /^ *([-*+]|\d+[.)]) /;
 
 /** The problems of one file's text, each `{ line, message }` (lines from 1). */
@@ -41,10 +46,20 @@ export function checkMarkdown(text) {
     }
     if (fence) {
       open = { marker: fence[2], line: i + 1 };
-      if (fence[3].trim() === "")
+      const [language, ...markers] = fence[3].trim().split(/\s+/);
+      if (!language)
         problems.push({
           line: i + 1,
           message: "code block without a language (use `text` for output or diagrams)",
+        });
+      else if (
+        language !== "text" &&
+        !markers.includes("norun") &&
+        !checkedLanguages.includes(language)
+      )
+        problems.push({
+          line: i + 1,
+          message: `a \`${language}\` block is not run by the doc test: mark it \`${language} norun\` or use one of ${checkedLanguages.join(", ")}`,
         });
       return;
     }

@@ -11,6 +11,8 @@ export type {
   Isolation,
 } from "./core/pipeline.js";
 export type { ProgressReport, StepContext, StepLogger } from "./core/step-context.js";
+export type { StandardSchemaV1 } from "./core/standard-schema.js";
+export type { InputIssue } from "./core/errors/input-schema-error.js";
 export type { RetryPolicy } from "./core/retry.js";
 export { RunStatus, StepStatus } from "./core/status.js";
 export {
@@ -24,6 +26,8 @@ export {
   isKeelError,
   isPermanentError,
   isTransientError,
+  InputSchemaError,
+  isInputSchemaError,
 } from "./core/errors/index.js";
 export { BreakerState } from "./core/breaker.js";
 export type { BreakerOptions } from "./engine/breaker-options.js";
@@ -33,7 +37,14 @@ export { keel, Keel } from "./engine/keel.js";
 export type { EmergencyState } from "./engine/emergency.js";
 export type { WorkerProcess } from "./engine/isolation/pool.js";
 export type { NodeSnapshot } from "./engine/node-snapshot.js";
-export type { KeelOptions, SubmittedRun, RunDetails } from "./engine/keel.js";
+export type {
+  KeelOptions,
+  SubmittedRun,
+  RunDetails,
+  RunId,
+  RunRef,
+  TypedRun,
+} from "./engine/keel.js";
 export type { SubmitOptions } from "./engine/submit-options.js";
 export type { TelemetryOptions } from "./engine/telemetry-recorder.js";
 export type { SourceSpec } from "./engine/sources.js";

@@ -78,7 +78,7 @@ export async function connect(g: GlobalOptions, options: ConnectOptions = {}): P
   const config = loadConfig(g.config);
   const home = resolveHome(g.home ?? config.home);
   const local = async (readOnly = options.readOnly): Promise<StoreClient> => {
-    const client = readOnly ? StoreClient.readOnly(home) : await StoreClient.open(g, home);
+    const client = readOnly ? StoreClient.readOnly(home) : StoreClient.open(g, home);
     client.diskThresholds = diskThresholds(config);
     client.doctor = doctorSettings(config);
     return client;
@@ -133,15 +133,27 @@ class StoreClient implements Client {
   diskThresholds: DiskThresholds | undefined;
   /** keel.yaml's `doctor:` limits */
   doctor: DoctorSettings | undefined;
-  private constructor(
-    private readonly keel: Keel,
-    private readonly home: string,
-    private readonly release: () => Promise<void>,
-  ) {}
+  private opened: { keel: Keel; pipelines: boolean } | undefined;
 
-  static async open(g: GlobalOptions, home: string): Promise<StoreClient> {
-    const { keel } = await openSession({ ...g, home });
-    return new StoreClient(keel, home, () => keel.stop());
+  private constructor(
+    private readonly open: ((pipelines: boolean) => Promise<Keel>) | null,
+    private readonly home: string,
+    private readonly release: () => Promise<void> = () => Promise.resolve(),
+    fixed?: Keel,
+  ) {
+    if (fixed) this.opened = { keel: fixed, pipelines: false };
+  }
+
+  /**
+   * Opened at the first call, and with the configured pipeline modules imported only for a call
+   * that changes something (submit checks names, versions and input schemas): a read never runs
+   * pipeline code, so a module that fails to import cannot break `jobs list` or `audit`.
+   */
+  static open(g: GlobalOptions, home: string): StoreClient {
+    return new StoreClient(
+      async (pipelines) => (await openSession({ ...g, home }, { pipelines })).keel,
+      home,
+    );
   }
 
   static readOnly(home: string): StoreClient {
@@ -151,10 +163,8 @@ class StoreClient implements Client {
         ? openStore({ home, readonly: true })
         : openStore({ memory: true });
     const instance = keel({ store, logger: pino({ level: "silent" }) });
-    return new StoreClient(instance, home, async () => {
-      await instance.stop();
-      await store.close();
-    });
+    // close() stops the instance; the store handed to it is closed after
+    return new StoreClient(null, home, () => store.close(), instance);
   }
 
   async call<P, Q, B, R>(op: Operation<P, Q, B, R>, input: RawInput = {}): Promise<R> {
@@ -165,7 +175,7 @@ class StoreClient implements Client {
     const parsed = parseInput(op, { ...input, query });
     return op.run(
       {
-        keel: this.keel,
+        keel: await this.keelFor(op.method !== "GET"),
         home: this.home,
         actor: cliActor(),
         diskThresholds: this.diskThresholds,
@@ -176,8 +186,19 @@ class StoreClient implements Client {
     );
   }
 
-  close(): Promise<void> {
-    return this.release();
+  private async keelFor(pipelines: boolean): Promise<Keel> {
+    if (this.opened && (this.opened.pipelines || !pipelines || !this.open)) return this.opened.keel;
+    const open = this.open as (pipelines: boolean) => Promise<Keel>;
+    // a write after reads: the instance without pipelines makes way for one with them
+    await this.opened?.keel.stop();
+    this.opened = { keel: await open(pipelines), pipelines };
+    return this.opened.keel;
+  }
+
+  async close(): Promise<void> {
+    await this.opened?.keel.stop();
+    this.opened = undefined;
+    await this.release();
   }
 }
 

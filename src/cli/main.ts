@@ -6,6 +6,7 @@ import { registerEvents } from "./commands/events.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerBreakers } from "./commands/breakers.js";
 import { registerAlerts } from "./commands/alerts.js";
+import { registerCompletion } from "./commands/completion.js";
 import { registerConfig } from "./commands/config.js";
 import { registerConsole } from "./commands/console.js";
 import { registerDemo } from "./commands/demo.js";
@@ -105,6 +106,7 @@ Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEE
   registerTelemetry(program, global);
   registerConsole(program, global);
   registerDoctor(program, global);
+  registerCompletion(program);
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError("(run with --help for usage)");
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();

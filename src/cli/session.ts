@@ -37,14 +37,23 @@ export interface Session {
 
 export async function openSession(
   global: GlobalOptions,
-  options: { node?: boolean; logLevel?: string; config?: ResolvedConfig } = {},
+  options: {
+    node?: boolean;
+    logLevel?: string;
+    config?: ResolvedConfig;
+    /** false: import no pipeline module (a read needs none); default true */
+    pipelines?: boolean;
+  } = {},
 ): Promise<Session> {
   // a command with flags over the config resolves it itself and hands it in
   const config = options.config ?? loadConfig(global.config);
   // a corrupt store file is refused here, by name and with the restore command, before any query
   for (const warning of preflightStore(resolveHome(global.home ?? config.home)))
     process.stderr.write(`warning: ${warning}\n`);
-  const { pipelines, usingDemo, breakers } = await configuredPipelines(config);
+  const { pipelines, usingDemo, breakers } =
+    options.pipelines === false
+      ? { pipelines: [], usingDemo: false, breakers: {} }
+      : await configuredPipelines(config);
   if (options.node) checkSourcePipelines(config.sources, pipelines);
   const logger = options.node
     ? createLogger({

@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import { checkDag, namePattern, type DagShape } from "./dag.js";
 import { PipelineDefinitionError } from "./errors/definition-errors.js";
 import { checkPlacement, type Placement } from "./placement.js";
+import { isStandardSchema } from "./input-schema.js";
 import type { RetryPolicy } from "./retry.js";
+import type { StandardSchemaV1 } from "./standard-schema.js";
 import type { StepContext } from "./step-context.js";
 
 /**
@@ -30,6 +32,11 @@ export interface StepOptions<I = unknown, O = unknown> {
   requires?: readonly string[];
   /** the node pool whose slots the step takes (a node's `cluster.pools`); default: any node's */
   pool?: string;
+  /**
+   * a Standard Schema (zod, valibot, arktype...) for the run's input, on a step without `after`:
+   * checked at submit, and the step receives the schema's output
+   */
+  input?: StandardSchemaV1;
 }
 
 export type StepFn<I, O> = (ctx: StepContext, input: I) => O | Promise<O>;
@@ -57,6 +64,7 @@ export interface StepDef<
   readonly isolation: Isolation | undefined;
   /** its `requires` and `pool` */
   readonly placement: Placement;
+  readonly input: StandardSchemaV1 | undefined;
   readonly run: StepFn<I, O>;
   /** type-only markers */
   readonly __types?: { input: I; output: O; runInput: RunIn; deps: Deps };
@@ -78,7 +86,10 @@ const knownOptions = new Set([
   "isolation",
   "requires",
   "pool",
+  "input",
 ]);
+type In<S extends StandardSchemaV1> = StandardSchemaV1.InferInput<S>;
+type Out<S extends StandardSchemaV1> = StandardSchemaV1.InferOutput<S>;
 
 export function step<const N extends string, I, O>(
   name: N,
@@ -86,12 +97,18 @@ export function step<const N extends string, I, O>(
 ): StepDef<N, I, Awaited<O>, I, never>;
 export function step<const N extends string, const D extends readonly (AnyStep | string)[], O>(
   name: N,
-  options: Omit<StepOptions<DepsInput<D>, Awaited<O>>, "after"> & { after: D },
+  options: Omit<StepOptions<DepsInput<D>, Awaited<O>>, "after" | "input"> & { after: D },
   run: StepFn<DepsInput<D>, O>,
 ): StepDef<N, DepsInput<D>, Awaited<O>, never, NamedDefs<D>["name"] | Extract<D[number], string>>;
+// with an input schema: submit takes the schema's input type, the step receives its output type
+export function step<const N extends string, S extends StandardSchemaV1, O>(
+  name: N,
+  options: Omit<StepOptions<Out<S>, Awaited<O>>, "after" | "input"> & { input: S },
+  run: StepFn<Out<S>, O>,
+): StepDef<N, Out<S>, Awaited<O>, In<S>, never>;
 export function step<const N extends string, I, O>(
   name: N,
-  options: Omit<StepOptions<I, Awaited<O>>, "after">,
+  options: Omit<StepOptions<I, Awaited<O>>, "after" | "input">,
   run: StepFn<I, O>,
 ): StepDef<N, I, Awaited<O>, I, never>;
 export function step(name: string, a: unknown, b?: unknown): AnyStep {
@@ -121,6 +138,7 @@ export function step(name: string, a: unknown, b?: unknown): AnyStep {
     );
   }
   checkIsolationValue(`step "${name}"`, options.isolation, { step: name });
+  checkStepSchema(name, options);
   const after = (options.after ?? []).map((dep) => (typeof dep === "string" ? dep : dep?.name));
   return Object.freeze({
     kind: "keel.step",
@@ -132,8 +150,25 @@ export function step(name: string, a: unknown, b?: unknown): AnyStep {
     fallback: checkFallback(name, options.fallback),
     isolation: options.isolation,
     placement: checkPlacement(name, options.requires, options.pool),
+    input: options.input,
     run,
   }) as AnyStep;
+}
+
+function checkStepSchema(step: string, options: StepOptions): void {
+  if (options.input === undefined) return;
+  if (!isStandardSchema(options.input))
+    throw new PipelineDefinitionError(
+      "(unassigned)",
+      `step "${step}" input must be a Standard Schema (a zod, valibot or arktype schema, or an object with "~standard")`,
+      { step, option: "input" },
+    );
+  if (options.after !== undefined && options.after.length > 0)
+    throw new PipelineDefinitionError(
+      "(unassigned)",
+      `step "${step}" has both input and after: an input schema checks the run's input, which only a step without after receives`,
+      { step, option: "input" },
+    );
 }
 
 function checkUses(step: string, uses: unknown): readonly string[] {
@@ -188,6 +223,11 @@ export interface PipelineOptions {
    * process imports it to run the pipeline's isolated steps. Not part of the version.
    */
   module?: string;
+  /**
+   * a Standard Schema (zod, valibot, arktype...) for the run's input: checked at submit, which
+   * refuses a wrong input with InputSchemaError (HTTP 400, CLI exit 2); the run stores its output
+   */
+  input?: StandardSchemaV1;
 }
 
 export interface Pipeline<I = unknown, O = unknown> {
@@ -204,11 +244,26 @@ export interface Pipeline<I = unknown, O = unknown> {
 export type PipelineInput<P> = P extends Pipeline<infer I, unknown> ? I : never;
 export type PipelineOutput<P> = P extends Pipeline<unknown, infer O> ? O : never;
 
+// with an input schema: its output must be what the first steps take; submit takes its input type
+export function pipeline<
+  const S extends readonly AnyStep[],
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  Schema extends StandardSchemaV1<any, RunInputOf<S>>,
+>(
+  name: string,
+  steps: S,
+  options: Omit<PipelineOptions, "input"> & { input: Schema },
+): Pipeline<In<Schema>, PipelineOutputOf<S>>;
 export function pipeline<const S extends readonly AnyStep[]>(
   name: string,
   steps: S,
+  options?: Omit<PipelineOptions, "input">,
+): Pipeline<RunInputOf<S>, PipelineOutputOf<S>>;
+export function pipeline(
+  name: string,
+  steps: readonly AnyStep[],
   options: PipelineOptions = {},
-): Pipeline<RunInputOf<S>, PipelineOutputOf<S>> {
+): Pipeline {
   if (!Array.isArray(steps))
     throw new PipelineDefinitionError(String(name), "steps must be an array of step() definitions");
   steps.forEach((s, i) => {
@@ -226,6 +281,12 @@ export function pipeline<const S extends readonly AnyStep[]>(
       `module must be a file: URL or an absolute path (pass import.meta.url), got ${JSON.stringify(options.module)}`,
       { option: "module" },
     );
+  if (options.input !== undefined && !isStandardSchema(options.input))
+    throw new PipelineDefinitionError(
+      name,
+      `input must be a Standard Schema (a zod, valibot or arktype schema, or an object with "~standard")`,
+      { option: "input" },
+    );
   return Object.freeze({
     kind: "keel.pipeline",
     name,
@@ -239,7 +300,13 @@ export function pipeline<const S extends readonly AnyStep[]>(
 function versionOf(name: string, steps: readonly AnyStep[], options: PipelineOptions): string {
   const hash = createHash("sha256");
   // where the module lives is not the definition: filling it in (pipeline-modules) keeps the version
-  hash.update(JSON.stringify({ name, options: { ...options, module: undefined } }));
+  // a schema is code, not data: its library names it; absent, the version is what it was
+  hash.update(
+    JSON.stringify({
+      name,
+      options: { ...options, module: undefined, input: schemaName(options) },
+    }),
+  );
   for (const s of steps) {
     hash.update(
       JSON.stringify([
@@ -257,8 +324,13 @@ function versionOf(name: string, steps: readonly AnyStep[], options: PipelineOpt
       hash.update(JSON.stringify([s.uses, s.fallback?.toString() ?? null]));
     if (s.placement.requires.length > 0 || s.placement.pool !== "")
       hash.update(JSON.stringify(["placement", s.placement.requires, s.placement.pool]));
+    if (s.input) hash.update(JSON.stringify(["input", schemaName(s)]));
   }
   return hash.digest("hex").slice(0, 16);
+}
+
+function schemaName(of: { input?: StandardSchemaV1 | undefined }): string | undefined {
+  return of.input?.["~standard"].vendor;
 }
 
 function checkIsolationValue(

@@ -8,13 +8,14 @@ import {
 } from "../core/errors/definition-errors.js";
 import { KeelError } from "../core/errors/keel-error.js";
 import { newRunId, newSeed, newTraceId } from "../core/ids.js";
+import { checkRunInput, type InputSchemas } from "../core/input-schema.js";
 import { isPipeline, type Pipeline, type PipelineInput } from "../core/pipeline.js";
 import { terminalRunStatuses } from "../core/status.js";
 import { openStore } from "../store/open-store.js";
-import type { RunRecord, StepResultRecord, TransitionRecord } from "../store/records.js";
+import type { StepResultRecord } from "../store/records.js";
 import { checkPlacement, nextPlacement, type Placement } from "../core/placement.js";
 import type { NewRun, RunPage, RunQuery, StepProgress, Store } from "../store/store.js";
-import { runningSteps, type RunningStep } from "./running-steps.js";
+import { runningSteps } from "./running-steps.js";
 import type { KeelOptions } from "./keel-options.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { NodeEvents } from "./node-events.js";
@@ -22,17 +23,17 @@ import { pipelineSteps } from "./operator-actions.js";
 import { PipelineRegistry } from "./registry.js";
 import { checkSubmitOptions, type SubmitOptions } from "./submit-options.js";
 import { inTimeOrder } from "./transition-order.js";
+import {
+  runIdOf,
+  type OutputOf,
+  type RefOutput,
+  type RunDetails,
+  type RunRef,
+  type SubmittedRun,
+  type TypedRun,
+} from "./typed-run.js";
 
-export type SubmittedRun = RunRecord & { created: boolean };
-export interface RunDetails {
-  run: RunRecord;
-  steps: StepResultRecord[];
-  transitions: TransitionRecord[];
-  /** the latest `ctx.progress({...})` report of each step that made one */
-  progress: StepProgress[];
-  /** steps started and not ended yet, with their elapsed time */
-  running: RunningStep[];
-}
+export type { RunDetails, RunId, RunRef, SubmittedRun, TypedRun } from "./typed-run.js";
 
 /**
  * The library client: submit runs and read them back (get, inspect, list, wait) on the store, with
@@ -60,9 +61,9 @@ export class KeelClient extends EventEmitter<NodeEvents> {
     pipeline: P | string,
     input: PipelineInput<P>,
     options: SubmitOptions = {},
-  ): Promise<SubmittedRun> {
+  ): Promise<SubmittedRun<OutputOf<P>>> {
     const [result] = await this.submitMany(pipeline, [input], options);
-    return result as SubmittedRun;
+    return result as SubmittedRun<OutputOf<P>>;
   }
 
   /** Many runs in one transaction: all are stored, or none. */
@@ -70,7 +71,7 @@ export class KeelClient extends EventEmitter<NodeEvents> {
     pipeline: P | string,
     inputs: PipelineInput<P>[],
     options: SubmitOptions = {},
-  ): Promise<SubmittedRun[]> {
+  ): Promise<SubmittedRun<OutputOf<P>>[]> {
     const { name, version, placement } = await this.resolvePipeline(pipeline);
     const opts = checkSubmitOptions(options);
     if (opts.idempotencyKey !== null && inputs.length > 1)
@@ -78,8 +79,13 @@ export class KeelClient extends EventEmitter<NodeEvents> {
         "idempotencyKey applies to one run; submit runs one by one to give each its key",
         { field: "idempotencyKey" },
       );
+    // the schemas of the definition at hand; a pipeline known only by name from the store has none
+    const definition = isPipeline(pipeline) ? pipeline : this.registry.get(name);
+    const checked = definition
+      ? await Promise.all(inputs.map((input) => checkRunInput(schemasOf(definition), input)))
+      : inputs;
     const now = Date.now();
-    const runs: NewRun[] = inputs.map((input, i) => ({
+    const runs: NewRun[] = checked.map((input, i) => ({
       id: newRunId(),
       pipeline: name,
       pipelineVersion: version,
@@ -99,15 +105,17 @@ export class KeelClient extends EventEmitter<NodeEvents> {
     const results = await this.store.submitRuns(runs);
     for (const r of results)
       this.emit("submitted", { runId: r.run.id, pipeline: r.run.pipeline, created: r.created });
-    return results.map((r) => ({ ...r.run, created: r.created }));
+    return results.map((r) => ({ ...r.run, created: r.created }) as SubmittedRun<OutputOf<P>>);
   }
 
-  async get(id: string): Promise<RunRecord | undefined> {
-    return this.store.getRun(id);
+  /** The run, its output typed by the pipeline `ref` came from (a submitted run or its id). */
+  async get<R extends RunRef<unknown>>(ref: R): Promise<TypedRun<RefOutput<R>> | undefined> {
+    return (await this.store.getRun(runIdOf(ref))) as TypedRun<RefOutput<R>> | undefined;
   }
 
-  async inspect(id: string): Promise<RunDetails> {
-    const run = await this.store.getRun(id);
+  async inspect<R extends RunRef<unknown>>(ref: R): Promise<RunDetails<RefOutput<R>>> {
+    const id = runIdOf(ref);
+    const run = (await this.store.getRun(id)) as TypedRun<RefOutput<R>> | undefined;
     if (!run) throw new NotFoundError("run", id);
     const [steps, transitions, graph, progress] = await Promise.all([
       this.store.listStepResults(id),
@@ -134,17 +142,18 @@ export class KeelClient extends EventEmitter<NodeEvents> {
     return pipelineSteps(this.store, this.registry, name);
   }
 
-  /** Resolves when the run reaches succeeded, quarantined or cancelled. */
-  async wait(
-    id: string,
+  /** Resolves when the run reaches succeeded, quarantined or cancelled; its output typed. */
+  async wait<R extends RunRef<unknown>>(
+    ref: R,
     options: { timeoutMs?: number; pollMs?: number } = {},
-  ): Promise<RunRecord> {
+  ): Promise<TypedRun<RefOutput<R>>> {
+    const id = runIdOf(ref);
     const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
     const pollMs = options.pollMs ?? 100;
     for (;;) {
       const run = await this.store.getRun(id);
       if (!run) throw new NotFoundError("run", id);
-      if (terminalRunStatuses.has(run.status)) return run;
+      if (terminalRunStatuses.has(run.status)) return run as TypedRun<RefOutput<R>>;
       const left = deadline - Date.now();
       if (left <= 0)
         throw new KeelError(
@@ -201,6 +210,10 @@ export class KeelClient extends EventEmitter<NodeEvents> {
     }));
     return { name: found.name, version: found.version, placement: nextPlacement(steps, new Set()) };
   }
+}
+
+function schemasOf(p: Pipeline): InputSchemas {
+  return { pipeline: p.name, input: p.options.input, steps: p.steps };
 }
 
 function checkInput(input: unknown, index: number | undefined): ReturnType<typeof toJsonData> {

@@ -17,7 +17,7 @@ import type { StoreWatchState } from "./store-watch.js";
 import type { WorkerLimitState } from "./worker-limit.js";
 
 export type { KeelOptions } from "./keel-options.js";
-export type { RunDetails, SubmittedRun } from "./keel-client.js";
+export type { RunDetails, RunId, RunRef, SubmittedRun, TypedRun } from "./keel-client.js";
 
 /**
  * The library entry: the client (keel-client.ts: submit, get, wait, list), the operator facade

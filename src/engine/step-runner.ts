@@ -1,6 +1,7 @@
 import { toJsonData, NotJsonError, type JsonValue } from "../core/canonical-json.js";
 import { coerceError } from "../core/errors/coerce-error.js";
 import { BadOutputError, StepTimeoutError } from "../core/errors/run-errors.js";
+import { stepInput } from "../core/input-schema.js";
 import type { AnyStep } from "../core/pipeline.js";
 import type { ProgressReport, StepContext, StepLogger } from "../core/step-context.js";
 import { checkReport, type CheckedReport } from "./step-progress.js";
@@ -45,7 +46,7 @@ export async function runStep(req: StepRunInput): Promise<StepRunOutcome> {
   const ctx = stepContext(req, own ? () => own.signal : () => run.signal);
   try {
     const value = await Promise.race([
-      invoke(req.fn ?? req.step.run, ctx, req.input),
+      invoke(req.fn ?? req.step.run, ctx, req.input, req.step),
       own ? aborted(own.signal) : run.whenStopped,
     ]);
     return { ok: true, output: checkOutput(req.step.name, value) };
@@ -116,9 +117,11 @@ export async function invoke(
   fn: (ctx: StepContext, input: unknown) => unknown,
   ctx: StepContext,
   input: unknown,
+  step: AnyStep,
 ): Promise<unknown> {
-  // a synchronous throw becomes a rejection like any other
-  return fn(ctx, input);
+  // a synchronous throw becomes a rejection like any other; a step with an input schema (and its
+  // fallback) receives the schema's output, as its type says
+  return fn(ctx, await stepInput(step, input));
 }
 
 /** rejects when the step's own signal (its timeout, or its run stopping) fires */

@@ -3,10 +3,11 @@ import { pathToFileURL } from "node:url";
 import { InvalidInputError } from "../core/errors/definition-errors.js";
 import { withModule } from "../core/isolation.js";
 import { isPipeline, type Pipeline } from "../core/pipeline.js";
+import { importModule } from "../engine/module-import.js";
 
 /**
- * Imports the modules named in the config and collects every pipeline they export, each knowing
- * its module (unless it names one itself).
+ * Imports the modules named in the config (`.js`, or `.ts` as they are: see module-import.ts) and
+ * collects every pipeline they export, each knowing its module (unless it names one itself).
  */
 export async function loadPipelineModules(paths: readonly string[]): Promise<Pipeline[]> {
   const found: Pipeline[] = [];
@@ -18,7 +19,7 @@ export async function loadPipelineModules(paths: readonly string[]): Promise<Pip
       );
     let mod: Record<string, unknown>;
     try {
-      mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+      mod = await importModule(path);
     } catch (cause) {
       throw new InvalidInputError(
         `pipeline module ${path} failed to load: ${(cause as Error).message}`,

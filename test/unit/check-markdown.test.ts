@@ -27,6 +27,17 @@ describe("the markdown check (scripts/check-markdown.mjs)", () => {
     expect(checkMarkdown(fine)).toEqual([]);
   });
 
+  it("wants each block run by the doc test or marked norun", () => {
+    expect(checkMarkdown("```sql\nselect 1;\n```\n")).toEqual([
+      {
+        line: 1,
+        message:
+          "a `sql` block is not run by the doc test: mark it `sql norun` or use one of ts, sh, bash, yaml, json",
+      },
+    ]);
+    expect(checkMarkdown("```sql norun\nselect 1;\n```\n\n```ts norun\nx;\n```\n")).toEqual([]);
+  });
+
   it("passes on README.md and docs/ as they are", () => {
     expect(() => execFileSync(process.execPath, [script], { stdio: "pipe" })).not.toThrow();
   });

@@ -1,3 +1,6 @@
+import { z } from "zod";
+import type { JsonValue } from "../../src/core/canonical-json.js";
+import { keel } from "../../src/index.js";
 import { pipeline, step, type PipelineInput, type PipelineOutput } from "../../src/core/index.js";
 
 const a = step("a", async (_ctx, input: { text: string }) => ({ len: input.text.length }));
@@ -46,3 +49,54 @@ step(
   },
   (_ctx, deps) => ({ vector: [deps.a.len] }),
 );
+
+// typed results: the run submit returns remembers its pipeline's output type
+
+export async function typedResults(): Promise<void> {
+  const k = keel({ pipelines: [p] });
+  const run = await k.submit(p, { text: "x" });
+  const done = await k.wait(run.id);
+  const c: string | undefined = done.output?.c;
+  // @ts-expect-error the output of p has c (a string), not b
+  void done.output?.b;
+  // @ts-expect-error c is a string, not a number
+  const cNumber: number | undefined = done.output?.c;
+  const viaRun = await k.wait(run);
+  const gotten = await k.get(run.id);
+  const inspected = await k.inspect(run);
+  const outputs: (string | undefined)[] = [
+    viaRun.output?.c,
+    gotten?.output?.c,
+    inspected.run.output?.c,
+  ];
+  // a run known only by its id string: its output is JSON data, not any
+  const byName = await k.wait("run_123");
+  const json: JsonValue | null = byName.output;
+  // @ts-expect-error JSON data is not a string without a check
+  const notString: string = byName.output;
+  // submit by name: the pipeline's types are unknown, its output is JSON data
+  const named = await k.submit("typed", { text: "x" });
+  // @ts-expect-error no output type from a name
+  void (await k.wait(named)).output?.c;
+  void [c, cNumber, outputs, json, notString];
+}
+
+// input schemas: submit takes the schema's input, the step receives its output
+const Order = z.object({ customer: z.string(), currency: z.enum(["EUR", "USD"]).default("EUR") });
+const bill = step("bill", { input: Order }, (_ctx, order) => {
+  const currency: "EUR" | "USD" = order.currency;
+  // @ts-expect-error the schema's output has no "amount"
+  void order.amount;
+  return { currency };
+});
+const orders = pipeline("orders", [bill]);
+export const orderOk: PipelineInput<typeof orders> = { customer: "ada" };
+// @ts-expect-error customer is a string in the schema
+export const orderBad: PipelineInput<typeof orders> = { customer: 1 };
+
+// a pipeline's schema sets its input type, and must output what its first steps take
+const first = step("first", (_ctx, input: { n: number }) => input.n * 2);
+const counted = pipeline("counted", [first], { input: z.object({ n: z.coerce.number() }) });
+export const countedOk: PipelineInput<typeof counted> = { n: "3" };
+// @ts-expect-error the schema outputs { s: string }, the first step takes { n: number }
+pipeline("mismatch", [first], { input: z.object({ s: z.string() }) });

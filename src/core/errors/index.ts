@@ -11,3 +11,4 @@ export * from "./classify.js";
 export * from "./worker-errors.js";
 export * from "./serialized-error.js";
 export * from "./cluster-errors.js";
+export * from "./input-schema-error.js";

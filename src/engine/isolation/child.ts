@@ -1,4 +1,4 @@
-import { pathToFileURL } from "node:url";
+import { importModule as importPipelineModule } from "../module-import.js";
 import { classifyError } from "../../core/errors/classify.js";
 import { coerceError } from "../../core/errors/coerce-error.js";
 import { KeelError } from "../../core/errors/keel-error.js";
@@ -60,7 +60,7 @@ async function run(task: StepTask): Promise<void> {
     );
     // unlike inline, wait for the function itself: a child is free again only once its step is
     // done, and one that ignores its signal past the grace is killed by the node
-    const output = checkOutput(step.name, await invoke(step.run, ctx, task.input));
+    const output = checkOutput(step.name, await invoke(step.run, ctx, task.input, step));
     send({ type: "result", id: task.id, ok: true, output });
   } catch (thrown) {
     send({ type: "result", id: task.id, ok: false, error: serializeError(coerceError(thrown)) });
@@ -99,8 +99,7 @@ async function findStep(task: StepTask): Promise<AnyStep> {
 function importModule(task: StepTask): Promise<Record<string, unknown>> {
   let mod = modules.get(task.module);
   if (!mod) {
-    const url = task.module.startsWith("file:") ? task.module : pathToFileURL(task.module).href;
-    mod = (import(url) as Promise<Record<string, unknown>>).catch((thrown: unknown) => {
+    mod = importPipelineModule(task.module).catch((thrown: unknown) => {
       modules.delete(task.module);
       // the import's own class decides: a SyntaxError is permanent, a missing file is retried
       const cause = coerceError(thrown);
