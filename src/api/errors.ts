@@ -22,6 +22,8 @@ const statusByCode: Record<KeelErrorCode, number> = {
   method_not_allowed: 405,
   illegal_transition: 409,
   not_quarantined: 409,
+  golden_exists: 409,
+  replay_unavailable: 422,
   request_timeout: 408,
   payload_too_large: 413,
   uri_too_long: 414,

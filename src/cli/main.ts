@@ -16,6 +16,8 @@ import { registerStop } from "./commands/stop.js";
 import { registerSubmit } from "./commands/submit.js";
 import { registerTokens } from "./commands/tokens.js";
 import { registerTelemetry } from "./commands/telemetry.js";
+import { registerVerify } from "./commands/verify.js";
+import { registerGolden } from "./commands/golden.js";
 import { intFlag } from "./flags.js";
 import { UsageError, parseFormat, type Format } from "./output.js";
 import { ExitCode, reportError } from "./run-command.js";
@@ -97,6 +99,8 @@ Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEE
   registerStatus(program, global);
   registerConfig(program, global);
   registerTelemetry(program, global);
+  registerVerify(program, global);
+  registerGolden(program, global);
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError("(run with --help for usage)");
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();

@@ -3,6 +3,8 @@ import { checkDag, namePattern, type DagShape } from "./dag.js";
 import { PipelineDefinitionError } from "./errors/definition-errors.js";
 import type { RetryPolicy } from "./retry.js";
 import type { StepContext } from "./step-context.js";
+import { checkVolatile } from "./determinism/volatile-option.js";
+import type { VolatilePath } from "./determinism/volatile.js";
 
 /**
  * Pipeline definition: `step()` makes a step, `pipeline()` checks the graph and fixes a version.
@@ -25,6 +27,8 @@ export interface StepOptions<I = unknown, O = unknown> {
   fallback?: FallbackFn<I, O>;
   /** default: the pipeline's, else "inline"; "process" needs the pipeline's `module` */
   isolation?: Isolation;
+  /** output fields that may change between executions (times, ids): left out of hashes and diffs */
+  volatile?: readonly string[];
 }
 
 export type StepFn<I, O> = (ctx: StepContext, input: I) => O | Promise<O>;
@@ -50,6 +54,8 @@ export interface StepDef<
   readonly uses: readonly string[];
   readonly fallback: FallbackFn<I, O> | undefined;
   readonly isolation: Isolation | undefined;
+  /** the `volatile` option, parsed */
+  readonly volatile: readonly VolatilePath[];
   readonly run: StepFn<I, O>;
   /** type-only markers */
   readonly __types?: { input: I; output: O; runInput: RunIn; deps: Deps };
@@ -62,7 +68,15 @@ export type DepsInput<D extends readonly (AnyStep | string)[]> = {
   [S in NamedDefs<D> as S["name"]]: NonNullable<S["__types"]>["output"];
 };
 
-const knownOptions = new Set(["after", "retry", "timeout", "uses", "fallback", "isolation"]);
+const knownOptions = new Set([
+  "after",
+  "retry",
+  "timeout",
+  "uses",
+  "fallback",
+  "isolation",
+  "volatile",
+]);
 
 export function step<const N extends string, I, O>(
   name: N,
@@ -115,6 +129,7 @@ export function step(name: string, a: unknown, b?: unknown): AnyStep {
     uses: checkUses(name, options.uses),
     fallback: checkFallback(name, options.fallback),
     isolation: options.isolation,
+    volatile: checkVolatile(name, options.volatile),
     run,
   }) as AnyStep;
 }
@@ -238,6 +253,7 @@ function versionOf(name: string, steps: readonly AnyStep[], options: PipelineOpt
     // only when declared, so the versions of pipelines without them stay what they were
     if (s.uses.length > 0 || s.fallback)
       hash.update(JSON.stringify([s.uses, s.fallback?.toString() ?? null]));
+    if (s.volatile.length > 0) hash.update(JSON.stringify(s.volatile));
   }
   return hash.digest("hex").slice(0, 16);
 }

@@ -24,4 +24,14 @@ export interface StepContext {
   readonly log: StepLogger;
   /** report bytes processed (counted for throughput) */
   progress(bytes: number): void;
+  /** the W3C traceparent header of the step's span, when tracing is on; ctx.fetch sends it */
+  readonly traceparent?: string | undefined;
+  /** a float in [0, 1) from the run's seed and the step's name: a replay draws the same */
+  random(): number;
+  /** a UUID v4 from the same seeded draws */
+  uuid(): string;
+  /** epoch ms; recorded with the checkpoint, so a replay sees the same times */
+  now(): number;
+  /** fetch whose responses are recorded with the checkpoint and served back by a replay */
+  fetch(input: string | URL, init?: RequestInit): Promise<Response>;
 }

@@ -3,6 +3,7 @@ import { auditCases } from "./store-case/audit.case.test.js";
 import { breakerCases, type PeerHandle } from "./store-case/breakers.case.test.js";
 import { claimCases } from "./store-case/claims.case.test.js";
 import { fencingCases } from "./store-case/fencing.case.test.js";
+import { goldenCases } from "./store-case/goldens.case.test.js";
 import { leaseCases } from "./store-case/leases.case.test.js";
 import { retryCases } from "./store-case/operator-runs.case.test.js";
 import { purgeCases } from "./store-case/purge.case.test.js";
@@ -90,5 +91,6 @@ export function storeConformance(
     maintenanceCases(handle);
     transitionCases(handle);
     storageCases(handle);
+    goldenCases(handle);
   });
 }

@@ -1,4 +1,5 @@
 import type { BreakerStore } from "./breaker-store.js";
+import type { GoldenStore } from "./golden-store.js";
 import type { LeaseStore } from "./lease-store.js";
 import type { MaintenanceStore } from "./maintenance-store.js";
 import type { OperatorStore } from "./operator-store.js";
@@ -26,6 +27,7 @@ export type {
 export type { OperatorChange, ReasonedChange, SettingChange } from "./operator-change.js";
 export type {
   BreakerStore,
+  GoldenStore,
   LeaseStore,
   MaintenanceStore,
   OperatorStore,
@@ -48,7 +50,8 @@ export interface Store
     SourceStore,
     BreakerStore,
     TelemetryStore,
-    MaintenanceStore {
+    MaintenanceStore,
+    GoldenStore {
   readonly backend: "sqlite" | "postgres";
   /**
    * Set when the schema is ahead of this code by non-breaking migrations only (a newer node

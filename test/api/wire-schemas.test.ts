@@ -24,6 +24,11 @@ const failing = pipeline("failing", [
   }),
 ]);
 
+// a pipeline the replay sandbox can import, for the verify route
+const { replayable } = (await import(
+  "../integration/fixtures/determinism-pipelines.mjs" as string
+)) as { replayable: typeof echo };
+
 let home: string;
 let k: Keel;
 let api: ApiServer;
@@ -35,7 +40,7 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), "keel-wire-"));
   k = keel({
     home,
-    pipelines: [echo, failing],
+    pipelines: [echo, failing, replayable],
     sources: [{ name: "nightly", pipeline: "echo", input: { n: 1 } }],
     logger: pino({ level: "silent" }),
     pollMs: 50,
@@ -55,6 +60,7 @@ beforeAll(async () => {
   ids.quarantined = await settled("failing", {});
   ids.toRetry = await settled("failing", {});
   ids.later = (await k.submit("echo", { n: 3 } as never, { at: "1h" })).id;
+  ids.replayable = await settled("replayable", { n: 1 });
   api = await buildApi({ keel: k, home, auth: true });
 });
 
@@ -83,6 +89,13 @@ const requests: Record<string, () => Request> = {
     url: `/v1/runs/${ids.done}/retry`,
     payload: { note: "again", from_step: "double" },
   }),
+  "POST /v1/runs/:id/verify": () => ({
+    url: `/v1/runs/${ids.replayable}/verify`,
+    payload: { replays: 2 },
+  }),
+  "GET /v1/goldens": () => ({ url: "/v1/goldens" }),
+  "POST /v1/goldens": () => ({ url: "/v1/goldens", payload: { run: ids.kept, name: "kept" } }),
+  "GET /v1/goldens/diff": () => ({ url: `/v1/goldens/diff?a=${ids.done}&b=${ids.kept}` }),
   "GET /v1/quarantine": () => ({ url: "/v1/quarantine" }),
   "POST /v1/quarantine/purge": () => ({
     url: "/v1/quarantine/purge",

@@ -7,6 +7,7 @@
 -- 6 breakers (breaking)
 -- 7 node_process
 -- 8 transition_ids (breaking)
+-- 9 determinism
 
 CREATE TABLE audit_log (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -54,6 +55,17 @@ CREATE TABLE breakers (
   updated_at INTEGER NOT NULL,
   updated_by TEXT NOT NULL
 );
+
+CREATE TABLE goldens (
+  name TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  pipeline TEXT NOT NULL,
+  pipeline_version TEXT NOT NULL,
+  steps TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  note TEXT
+) WITHOUT ROWID;
 
 CREATE TABLE nodes (
   id TEXT PRIMARY KEY,
@@ -151,7 +163,7 @@ CREATE TABLE step_results (
   attempt INTEGER NOT NULL,
   node_id TEXT,
   started_at INTEGER NOT NULL,
-  finished_at INTEGER NOT NULL, degraded INTEGER NOT NULL DEFAULT 0,
+  finished_at INTEGER NOT NULL, degraded INTEGER NOT NULL DEFAULT 0, recorded TEXT,
   PRIMARY KEY (run_id, step)
 ) WITHOUT ROWID;
 

@@ -14,6 +14,7 @@ import { createToken, listTokens, revokeToken } from "./tokens.js";
 import { listTransitions } from "./events.js";
 import * as telemetry from "./telemetry.js";
 import * as breakers from "./breakers.js";
+import * as determinism from "./determinism.js";
 
 /** Every operation of the API, in the order docs/api.md lists them. */
 export const operations: readonly AnyOperation[] = [
@@ -23,6 +24,10 @@ export const operations: readonly AnyOperation[] = [
   waitRun,
   cancelRun,
   retryRun,
+  determinism.verify,
+  determinism.listGoldens,
+  determinism.diffGoldenOp,
+  determinism.saveGoldenOp,
   listQuarantined,
   // a fixed path before its parametric sibling, for readers; the router does not care
   purgeQuarantined,

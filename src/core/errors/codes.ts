@@ -13,6 +13,9 @@ export const KeelErrorCode = {
   illegalTransition: "illegal_transition",
   notQuarantined: "not_quarantined",
   waitTimeout: "wait_timeout",
+  goldenExists: "golden_exists",
+  /** a run that cannot be replayed here: its pipeline is unknown or its module cannot be loaded */
+  replayUnavailable: "replay_unavailable",
   // HTTP
   badRequest: "bad_request",
   unauthorized: "unauthorized",

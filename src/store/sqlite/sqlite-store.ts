@@ -16,6 +16,7 @@ import type { IntegrityReport, StateDiff } from "../integrity.js";
 import type { StorageRepair, StorageReport } from "../storage.js";
 import type { SourceDefinition, SourceRecord } from "../sources.js";
 import type { NewToken, TokenRecord } from "../tokens.js";
+import type { GoldenRecord } from "../goldens.js";
 import type {
   TelemetryDeleteOptions,
   TelemetryDeleteResult,
@@ -71,6 +72,7 @@ import { checkStorageFile } from "./storage-check.js";
 import { repairStorageFile } from "./storage-repair.js";
 import type { WorkerConnection } from "./worker-connection.js";
 import * as tokens from "./tokens.js";
+import * as goldens from "./goldens.js";
 import * as telemetry from "./telemetry.js";
 
 export interface SqliteStoreOptions {
@@ -316,6 +318,16 @@ export class SqliteStore implements Store {
   }
   async touchToken(id: string, at: number): Promise<void> {
     await this.write(() => tokens.touchToken(this.ctx, id, at));
+  }
+
+  async saveGolden(golden: GoldenRecord, change: OperatorChange, replace = false): Promise<void> {
+    await this.write(() => goldens.saveGolden(this.ctx, golden, change, replace));
+  }
+  async getGolden(name: string): Promise<GoldenRecord | undefined> {
+    return this.read(() => goldens.getGolden(this.ctx, name));
+  }
+  async listGoldens(): Promise<GoldenRecord[]> {
+    return this.read(() => goldens.listGoldens(this.ctx));
   }
 
   async addTelemetry(increments: readonly TelemetryIncrement[]): Promise<void> {
