@@ -18,6 +18,7 @@ import { registerTokens } from "./commands/tokens.js";
 import { registerTelemetry } from "./commands/telemetry.js";
 import { registerVerify } from "./commands/verify.js";
 import { registerGolden } from "./commands/golden.js";
+import { registerIncident } from "./commands/incident.js";
 import { intFlag } from "./flags.js";
 import { UsageError, parseFormat, type Format } from "./output.js";
 import { ExitCode, reportError } from "./run-command.js";
@@ -101,6 +102,7 @@ Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEE
   registerTelemetry(program, global);
   registerVerify(program, global);
   registerGolden(program, global);
+  registerIncident(program, global);
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError("(run with --help for usage)");
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
