@@ -1,5 +1,6 @@
 // The public library API: define pipelines with step() and pipeline(), run them with keel().
 export { step, pipeline, isPipeline } from "./core/pipeline.js";
+export { qualityGate, GateFailedError, type GateVerdict } from "./core/gates.js";
 export type {
   Pipeline,
   PipelineInput,

@@ -24,6 +24,8 @@ const statusByCode: Record<KeelErrorCode, number> = {
   not_quarantined: 409,
   // a running node's memory is needed (a console login link): start one first
   node_not_running: 409,
+  golden_exists: 409,
+  replay_unavailable: 422,
   request_timeout: 408,
   payload_too_large: 413,
   uri_too_long: 414,

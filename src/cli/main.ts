@@ -21,6 +21,9 @@ import { registerSubmit } from "./commands/submit.js";
 import { registerTokens } from "./commands/tokens.js";
 import { registerNodes } from "./commands/nodes.js";
 import { registerTelemetry } from "./commands/telemetry.js";
+import { registerVerify } from "./commands/verify.js";
+import { registerGolden } from "./commands/golden.js";
+import { registerIncident } from "./commands/incident.js";
 import { intFlag } from "./flags.js";
 import { UsageError, parseFormat, type Format } from "./output.js";
 import { ExitCode, reportError } from "./run-command.js";
@@ -107,6 +110,9 @@ Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEE
   registerConsole(program, global);
   registerDoctor(program, global);
   registerCompletion(program);
+  registerVerify(program, global);
+  registerGolden(program, global);
+  registerIncident(program, global);
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError("(run with --help for usage)");
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();

@@ -6,6 +6,8 @@ import { isStandardSchema } from "./input-schema.js";
 import type { RetryPolicy } from "./retry.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
 import type { StepContext } from "./step-context.js";
+import { checkVolatile } from "./determinism/volatile-option.js";
+import type { VolatilePath } from "./determinism/volatile.js";
 
 /**
  * Pipeline definition: `step()` makes a step, `pipeline()` checks the graph and fixes a version.
@@ -37,6 +39,8 @@ export interface StepOptions<I = unknown, O = unknown> {
    * checked at submit, and the step receives the schema's output
    */
   input?: StandardSchemaV1;
+  /** output fields that may change between executions (times, ids): left out of hashes and diffs */
+  volatile?: readonly string[];
 }
 
 export type StepFn<I, O> = (ctx: StepContext, input: I) => O | Promise<O>;
@@ -65,6 +69,8 @@ export interface StepDef<
   /** its `requires` and `pool` */
   readonly placement: Placement;
   readonly input: StandardSchemaV1 | undefined;
+  /** the `volatile` option, parsed */
+  readonly volatile: readonly VolatilePath[];
   readonly run: StepFn<I, O>;
   /** type-only markers */
   readonly __types?: { input: I; output: O; runInput: RunIn; deps: Deps };
@@ -87,6 +93,7 @@ const knownOptions = new Set([
   "requires",
   "pool",
   "input",
+  "volatile",
 ]);
 type In<S extends StandardSchemaV1> = StandardSchemaV1.InferInput<S>;
 type Out<S extends StandardSchemaV1> = StandardSchemaV1.InferOutput<S>;
@@ -151,6 +158,7 @@ export function step(name: string, a: unknown, b?: unknown): AnyStep {
     isolation: options.isolation,
     placement: checkPlacement(name, options.requires, options.pool),
     input: options.input,
+    volatile: checkVolatile(name, options.volatile),
     run,
   }) as AnyStep;
 }
@@ -325,6 +333,7 @@ function versionOf(name: string, steps: readonly AnyStep[], options: PipelineOpt
     if (s.placement.requires.length > 0 || s.placement.pool !== "")
       hash.update(JSON.stringify(["placement", s.placement.requires, s.placement.pool]));
     if (s.input) hash.update(JSON.stringify(["input", schemaName(s)]));
+    if (s.volatile.length > 0) hash.update(JSON.stringify(s.volatile));
   }
   return hash.digest("hex").slice(0, 16);
 }

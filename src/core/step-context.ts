@@ -46,4 +46,12 @@ export interface StepContext {
    * and `keel submit --wait`; stored at most every 250 ms per step, the last report always
    */
   progress(report: ProgressReport): void;
+  /** a float in [0, 1) from the run's seed and the step's name: a replay draws the same */
+  random(): number;
+  /** a UUID v4 from the same seeded draws */
+  uuid(): string;
+  /** epoch ms; recorded with the checkpoint, so a replay sees the same times */
+  now(): number;
+  /** fetch whose responses are recorded with the checkpoint and served back by a replay */
+  fetch(input: string | URL, init?: RequestInit): Promise<Response>;
 }

@@ -25,7 +25,13 @@ export function decideFailure({ cls, error, info, attempt, policy }: FailedAttem
   if (!cls.retryable)
     return {
       kind: "quarantine",
-      reason: cls.code === KeelErrorCode.badOutput ? "bad_output" : `permanent:${cls.code}`,
+      // a failed quality gate names itself: gate:<name>
+      reason:
+        cls.code === KeelErrorCode.badOutput
+          ? "bad_output"
+          : cls.code.startsWith("gate:")
+            ? cls.code
+            : `permanent:${cls.code}`,
       error: info,
     };
   if (attempt >= policy.maxAttempts)

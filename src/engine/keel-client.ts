@@ -14,7 +14,7 @@ import { terminalRunStatuses } from "../core/status.js";
 import { openStore } from "../store/open-store.js";
 import type { StepResultRecord } from "../store/records.js";
 import { checkPlacement, nextPlacement, type Placement } from "../core/placement.js";
-import type { NewRun, RunPage, RunQuery, StepProgress, Store } from "../store/store.js";
+import type { NewRun, RunPage, RunQuery, Store } from "../store/store.js";
 import { runningSteps } from "./running-steps.js";
 import type { KeelOptions } from "./keel-options.js";
 import { createLogger, type Logger } from "./logger.js";

@@ -49,6 +49,11 @@ export class Keel extends KeelOperator {
     return this.registry.names();
   }
 
+  /** the registered pipeline of that name: what a verify replays, a diff masks with */
+  pipeline(name: string): Pipeline | undefined {
+    return this.registry.get(name);
+  }
+
   /**
    * What this instance's node knows first-hand now (slots, child processes, guards, dead nodes,
    * failing sources); undefined until start().

@@ -1,5 +1,6 @@
 import type { JsonValue } from "../core/canonical-json.js";
-import { hashJson } from "../core/canonical-json.js";
+import type { StepRecording } from "../core/determinism/recording.js";
+import { outputHash } from "../core/determinism/volatile.js";
 import { readySteps } from "../core/dag.js";
 import { samePlacement, type Placement } from "../core/placement.js";
 import { BreakerOpenError } from "../core/errors/breaker-open-error.js";
@@ -33,6 +34,8 @@ interface StepDone {
   degraded?: { cause: string };
   /** the step's start, when it is written with the checkpoint rather than on its own */
   start?: StepStart;
+  /** what ctx.now() and ctx.fetch returned, for a replay */
+  recorded?: StepRecording;
 }
 
 /** Why a fallback serves: an open breaker, or the step's retries ran out. */
@@ -281,7 +284,8 @@ export class RunExecution {
     const ms = Math.round((performance.now() - clock) * 1000) / 1000;
     if (outcome.ok) {
       if (step.uses.length > 0) await this.deps.breakers.report(step.uses, { ok: true });
-      await this.checkpoint({ step, attempt, output: outcome.output, startedAt, ms, start });
+      const { output, recorded } = outcome;
+      await this.checkpoint({ step, attempt, output, startedAt, ms, start, recorded });
       return;
     }
     const cls = classifyError(outcome.error);
@@ -365,24 +369,26 @@ export class RunExecution {
     );
     const ms = Math.round((performance.now() - clock) * 1000) / 1000;
     const degraded = { cause: causeCode };
-    await this.checkpoint({ step, attempt, output: outcome.output, startedAt, ms, degraded });
+    const { output, recorded } = outcome;
+    await this.checkpoint({ step, attempt, output, startedAt, ms, degraded, recorded });
     return true;
   }
 
   private async checkpoint(done: StepDone): Promise<void> {
-    const { step, attempt, output, startedAt, ms, degraded, start } = done;
+    const { step, attempt, output, startedAt, ms, degraded, start, recorded } = done;
     // decided synchronously, so two sibling steps finishing together cannot both miss being last
     const last = !this.failure && this.done.size + 1 === this.pipeline.steps.length;
     this.done.set(step.name, output);
     const checkpoint = {
       step: step.name,
       output,
-      outputHash: hashJson(output),
+      outputHash: outputHash(output, step.volatile),
       attempt,
       startedAt,
       finishedAt: Date.now(),
       ...(degraded ? { degraded } : {}),
       ...(start ? { start } : {}),
+      ...(recorded ? { recorded } : {}),
     };
     if (last) {
       // the run may succeed only after every sibling checkpoint is committed

@@ -6,6 +6,9 @@ import type { AnyStep } from "../core/pipeline.js";
 import type { ProgressReport, StepContext, StepLogger } from "../core/step-context.js";
 import { checkReport, type CheckedReport } from "./step-progress.js";
 import type { RunStop } from "./run-stop.js";
+import { isEmptyRecording, type StepRecording } from "../core/determinism/recording.js";
+import { seededRandom, type SeededRandom } from "../core/determinism/seeded-random.js";
+import { liveRecorder, type Recorder } from "./determinism/recorder.js";
 
 /**
  * Runs one step function once: builds its context, enforces its timeout, and turns what it
@@ -33,9 +36,12 @@ export interface StepRunInput {
   onReport?: (report: CheckedReport) => void;
   /** run this in place of the step's function (its fallback), with the same context and rules */
   fn?: (ctx: StepContext, input: unknown) => unknown;
+  /** serves ctx.now() and ctx.fetch; a live one (recording) unless a replay hands its own */
+  recorder?: Recorder;
 }
 
-export type StepRunOutcome = { ok: true; output: JsonValue } | { ok: false; error: Error };
+export type StepRunOutcome =
+  { ok: true; output: JsonValue; recorded?: StepRecording } | { ok: false; error: Error };
 
 export async function runStep(req: StepRunInput): Promise<StepRunOutcome> {
   const run = req.runStop;
@@ -43,13 +49,20 @@ export async function runStep(req: StepRunInput): Promise<StepRunOutcome> {
   // the step races the run's one stop promise: no controller or listener per step.
   const own =
     req.timeoutMs === undefined ? undefined : timeoutSignal(req.step.name, req.timeoutMs, run);
-  const ctx = stepContext(req, own ? () => own.signal : () => run.signal);
+  // made on first use of ctx.now() or ctx.fetch: most steps use neither
+  let recorder = req.recorder;
+  const recorderOf = (): Recorder => (recorder ??= liveRecorder());
+  const ctx = stepContext(req, own ? () => own.signal : () => run.signal, recorderOf);
   try {
     const value = await Promise.race([
       invoke(req.fn ?? req.step.run, ctx, req.input, req.step),
       own ? aborted(own.signal) : run.whenStopped,
     ]);
-    return { ok: true, output: checkOutput(req.step.name, value) };
+    const output = checkOutput(req.step.name, value);
+    const recorded = recorder?.recording();
+    return recorded && !isEmptyRecording(recorded)
+      ? { ok: true, output, recorded }
+      : { ok: true, output };
   } catch (thrown) {
     const stopped = own ? own.signal.aborted : run.stopRequested;
     const reason = own ? (own.signal.reason as unknown) : run.reason;
@@ -84,10 +97,13 @@ function timeoutSignal(
 
 /** What the step function sees; the same inline and in an isolated step's child process. */
 export function stepContext(
-  req: Omit<StepRunInput, "input" | "timeoutMs" | "runStop" | "fn">,
+  req: Omit<StepRunInput, "input" | "timeoutMs" | "runStop" | "fn" | "recorder">,
   signalOf: () => AbortSignal,
+  recorderOf: () => Recorder,
 ): StepContext {
   let log: StepLogger | undefined;
+  let random: SeededRandom | undefined;
+  const draws = (): SeededRandom => (random ??= seededRandom(req.seed, req.step.name));
   return {
     runId: req.runId,
     traceId: req.traceId,
@@ -110,6 +126,10 @@ export function stepContext(
       if (typeof arg === "object" && arg !== null) req.onReport?.(checkReport(arg));
       if (typeof bytes === "number" && Number.isFinite(bytes) && bytes > 0) req.onProgress(bytes);
     },
+    random: () => draws().next(),
+    uuid: () => draws().uuid(),
+    now: () => recorderOf().now(),
+    fetch: (input, init) => recorderOf().fetch(input, init, req.traceparent),
   };
 }
 

@@ -315,12 +315,27 @@ export const configSchema = z
       .object({
         backup_max_age_hours: z.number().min(1).max(87_600).default(26),
         token_max_age_days: z.number().int().min(1).max(36_500).default(90),
-        pending_max_age_ms: z.number().int().min(1000).max(30 * dayMs).default(60_000),
-        running_max_age_ms: z.number().int().min(1000).max(30 * dayMs).default(3_600_000),
+        pending_max_age_ms: z
+          .number()
+          .int()
+          .min(1000)
+          .max(30 * dayMs)
+          .default(60_000),
+        running_max_age_ms: z
+          .number()
+          .int()
+          .min(1000)
+          .max(30 * dayMs)
+          .default(3_600_000),
         heartbeat_max_age_ms: z.number().int().min(100).max(dayMs).default(5000),
         quarantine_burst: z.number().int().min(1).max(1_000_000).default(10),
         retry_burst: z.number().int().min(1).max(1_000_000).default(20),
-        tick_late_ms: z.number().int().min(1000).max(30 * dayMs).default(60_000),
+        tick_late_ms: z
+          .number()
+          .int()
+          .min(1000)
+          .max(30 * dayMs)
+          .default(60_000),
       })
       .strict()
       .default({

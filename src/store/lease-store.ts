@@ -1,4 +1,5 @@
 import type { Placement } from "../core/placement.js";
+import type { StepRecording } from "../core/determinism/recording.js";
 import type { JsonValue } from "../core/canonical-json.js";
 import type {
   ErrorInfo,
@@ -53,6 +54,8 @@ export interface Checkpoint {
   degraded?: { cause: string };
   /** the attempt's start, when it was not written on its own: recorded here first, at startedAt */
   start?: StepStart;
+  /** what the step's ctx.now() and ctx.fetch returned, kept for replays */
+  recorded?: StepRecording;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { JsonValue } from "../core/canonical-json.js";
+import type { StepRecording } from "../core/determinism/recording.js";
 import type { RunStatus, StepStatus } from "../core/status.js";
 
 /**
@@ -54,6 +55,8 @@ export interface StepResultRecord {
   finishedAt: number;
   /** served by the step's fallback, not by the step itself */
   degraded: boolean;
+  /** what ctx.now() and ctx.fetch returned when it ran; null when it used neither */
+  recorded: StepRecording | null;
 }
 
 export interface TransitionRecord {

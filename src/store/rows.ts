@@ -1,3 +1,4 @@
+import { asRecording } from "../core/determinism/recording.js";
 import type { JsonValue } from "../core/canonical-json.js";
 import { encodeTime } from "../core/ids.js";
 import type { RunStatus } from "../core/status.js";
@@ -73,6 +74,8 @@ export function stepResultFromRow(row: Row): StepResultRecord {
     startedAt: num(row.started_at),
     finishedAt: num(row.finished_at),
     degraded: row.degraded === 1 || row.degraded === true,
+    recorded:
+      row.recorded === null || row.recorded === undefined ? null : asRecording(json(row.recorded)),
   };
 }
 

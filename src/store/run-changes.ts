@@ -66,9 +66,10 @@ export function checkpointTransitions(
     actor: lease.nodeId,
     at: cp.finishedAt,
     traceId,
+    // the hash stays in the trail: a retry that clears the checkpoint keeps what it was
     details: cp.degraded
-      ? { attempt: cp.attempt, ms, degraded: true, cause: cp.degraded.cause }
-      : { attempt: cp.attempt, ms },
+      ? { attempt: cp.attempt, ms, hash: cp.outputHash, degraded: true, cause: cp.degraded.cause }
+      : { attempt: cp.attempt, ms, hash: cp.outputHash },
   });
   if (finishing)
     list.push({
@@ -531,7 +532,7 @@ export function purgeAudit(req: PurgeRequest, ids: string[]): NewAuditEntry {
 }
 
 export const insertCheckpointSql =
-  "INSERT INTO step_results (run_id, step, output, output_hash, attempt, node_id, started_at, finished_at, degraded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  "INSERT INTO step_results (run_id, step, output, output_hash, attempt, node_id, started_at, finished_at, degraded, recorded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 export function checkpointParams(lease: Lease, cp: Checkpoint): unknown[] {
   return [
@@ -544,6 +545,7 @@ export function checkpointParams(lease: Lease, cp: Checkpoint): unknown[] {
     cp.startedAt,
     cp.finishedAt,
     cp.degraded ? 1 : 0,
+    cp.recorded ? JSON.stringify(cp.recorded) : null,
   ];
 }
 

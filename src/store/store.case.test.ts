@@ -7,6 +7,7 @@ import { claimCases } from "./store-case/claims.case.test.js";
 import { clusterCases } from "./store-case/cluster.case.test.js";
 import { fencingCases } from "./store-case/fencing.case.test.js";
 import { inventoryCases } from "./store-case/inventory.case.test.js";
+import { goldenCases } from "./store-case/goldens.case.test.js";
 import { leaseCases } from "./store-case/leases.case.test.js";
 import { retryCases } from "./store-case/operator-runs.case.test.js";
 import { progressCases } from "./store-case/progress.case.test.js";
@@ -100,5 +101,6 @@ export function storeConformance(
     storageCases(handle);
     alertCases(handle);
     clusterCases(handle);
+    goldenCases(handle);
   });
 }

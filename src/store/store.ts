@@ -1,6 +1,7 @@
 import type { AlertStore } from "./alert-store.js";
 import type { BreakerStore } from "./breaker-store.js";
 import type { ClusterStore } from "./cluster-store.js";
+import type { GoldenStore } from "./golden-store.js";
 import type { LeaseStore } from "./lease-store.js";
 import type { MaintenanceStore } from "./maintenance-store.js";
 import type { OperatorStore } from "./operator-store.js";
@@ -38,6 +39,7 @@ export type {
   AlertStore,
   BreakerStore,
   ClusterStore,
+  GoldenStore,
   LeaseStore,
   MaintenanceStore,
   OperatorStore,
@@ -65,7 +67,8 @@ export interface Store
     ProgressStore,
     MaintenanceStore,
     AlertStore,
-    ClusterStore {
+    ClusterStore,
+    GoldenStore {
   readonly backend: "sqlite" | "postgres";
   /**
    * Set when the schema is ahead of this code by non-breaking migrations only (a newer node

@@ -28,6 +28,11 @@ const failing = pipeline("failing", [
   }),
 ]);
 
+// a pipeline the replay sandbox can import, for the verify route
+const { replayable } = (await import(
+  "../integration/fixtures/determinism-pipelines.mjs" as string
+)) as { replayable: typeof echo };
+
 let home: string;
 let k: Keel;
 let api: ApiServer;
@@ -40,7 +45,7 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), "keel-wire-"));
   k = keel({
     home,
-    pipelines: [echo, failing],
+    pipelines: [echo, failing, replayable],
     sources: [{ name: "nightly", pipeline: "echo", input: { n: 1 } }],
     logger: pino({ level: "silent" }),
     pollMs: 50,
@@ -81,6 +86,7 @@ beforeAll(async () => {
     null,
     { requireSecrets: true, env: { WIRE_HOOK_SECRET: "s3cret" } },
   );
+  ids.replayable = await settled("replayable", { n: 1 });
   api = await buildApi({ keel: k, home, auth: true, loginLinks });
 });
 
@@ -111,6 +117,13 @@ const requests: Record<string, () => Request> = {
     url: `/v1/runs/${ids.done}/retry`,
     payload: { note: "again", from_step: "double" },
   }),
+  "POST /v1/runs/:id/verify": () => ({
+    url: `/v1/runs/${ids.replayable}/verify`,
+    payload: { replays: 2 },
+  }),
+  "GET /v1/goldens": () => ({ url: "/v1/goldens" }),
+  "POST /v1/goldens": () => ({ url: "/v1/goldens", payload: { run: ids.kept, name: "kept" } }),
+  "GET /v1/goldens/diff": () => ({ url: `/v1/goldens/diff?a=${ids.done}&b=${ids.kept}` }),
   "GET /v1/quarantine": () => ({ url: "/v1/quarantine" }),
   "POST /v1/runs/cancel": () => ({
     url: "/v1/runs/cancel",

@@ -10,6 +10,7 @@
 -- 9 trace_progress
 -- 10 alerts
 -- 11 cluster
+-- 12 determinism
 
 CREATE TABLE alert_events (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -116,6 +117,17 @@ CREATE TABLE breakers (
   updated_at INTEGER NOT NULL,
   updated_by TEXT NOT NULL
 );
+
+CREATE TABLE goldens (
+  name TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  pipeline TEXT NOT NULL,
+  pipeline_version TEXT NOT NULL,
+  steps TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  note TEXT
+) WITHOUT ROWID;
 
 CREATE TABLE join_tokens (
   id TEXT PRIMARY KEY,
@@ -241,7 +253,7 @@ CREATE TABLE step_results (
   attempt INTEGER NOT NULL,
   node_id TEXT,
   started_at INTEGER NOT NULL,
-  finished_at INTEGER NOT NULL, degraded INTEGER NOT NULL DEFAULT 0,
+  finished_at INTEGER NOT NULL, degraded INTEGER NOT NULL DEFAULT 0, recorded TEXT,
   PRIMARY KEY (run_id, step)
 ) WITHOUT ROWID;
 

@@ -23,6 +23,10 @@ function fakeCtx(step: string, runInput: unknown, progress: number[]): StepConte
     progress: (bytes) => {
       if (typeof bytes === "number") progress.push(bytes);
     },
+    random: () => 0.5,
+    uuid: () => "00000000-0000-4000-8000-000000000000",
+    now: () => 0,
+    fetch: () => Promise.reject(new Error("no network in this test")),
   };
 }
 

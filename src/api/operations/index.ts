@@ -21,6 +21,7 @@ import * as breakers from "./breakers.js";
 import { createLoginLink, whoAmI } from "./console.js";
 import { listPipelines } from "./pipelines.js";
 import * as alerts from "./alerts.js";
+import * as determinism from "./determinism.js";
 
 /** Every operation of the API, in the order docs/api.md lists them. */
 export const operations: readonly AnyOperation[] = [
@@ -33,6 +34,10 @@ export const operations: readonly AnyOperation[] = [
   cancelRun,
   cancelMany,
   retryRun,
+  determinism.verify,
+  determinism.listGoldens,
+  determinism.diffGoldenOp,
+  determinism.saveGoldenOp,
   listQuarantined,
   // a fixed path before its parametric sibling, for readers; the router does not care
   purgeQuarantined,

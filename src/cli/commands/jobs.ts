@@ -15,7 +15,9 @@ import { registerJobOperations } from "./jobs-operations.js";
  * and the operator's changes to a run (in jobs-operations.ts).
  */
 export function registerJobs(program: Command, global: () => GlobalOptions): void {
-  const jobs = program.command("jobs").description("list, inspect, cancel and retry runs (jobs), and read their logs");
+  const jobs = program
+    .command("jobs")
+    .description("list, inspect, cancel and retry runs (jobs), and read their logs");
 
   jobs
     .command("list")

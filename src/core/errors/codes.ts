@@ -14,6 +14,9 @@ export const KeelErrorCode = {
   notQuarantined: "not_quarantined",
   waitTimeout: "wait_timeout",
   noAlertReceiver: "no_alert_receiver",
+  goldenExists: "golden_exists",
+  /** a run that cannot be replayed here: its pipeline is unknown or its module cannot be loaded */
+  replayUnavailable: "replay_unavailable",
   // HTTP
   badRequest: "bad_request",
   unauthorized: "unauthorized",

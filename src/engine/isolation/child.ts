@@ -9,6 +9,7 @@ import { isPipeline, type AnyStep } from "../../core/pipeline.js";
 import type { StepLogger } from "../../core/step-context.js";
 import { checkOutput, invoke, stepContext } from "../step-runner.js";
 import type { FromChild, LogLevel, StepTask, ToChild } from "./protocol.js";
+import { liveRecorder, type Recorder } from "../determinism/recorder.js";
 
 /**
  * The entry of a pool's child process (forked by pool.ts, run from dist/). It imports the
@@ -39,6 +40,7 @@ send({ type: "ready" });
 
 async function run(task: StepTask): Promise<void> {
   const controller = new AbortController();
+  let recorder: Recorder | undefined;
   running.set(task.id, controller);
   try {
     const step = await findStep(task);
@@ -57,6 +59,8 @@ async function run(task: StepTask): Promise<void> {
         onReport: (report) => send({ type: "report", id: task.id, report }),
       },
       () => controller.signal,
+      // a child's recordings are not sent back yet: its ctx.now() and ctx.fetch run live
+      () => (recorder ??= liveRecorder()),
     );
     // unlike inline, wait for the function itself: a child is free again only once its step is
     // done, and one that ignores its signal past the grace is killed by the node

@@ -64,6 +64,7 @@ import {
   type TelemetryRecord,
 } from "../telemetry.js";
 import type { NewToken, TokenRecord } from "../tokens.js";
+import type { GoldenRecord } from "../goldens.js";
 import * as audit from "./audit.js";
 import * as breakers from "./breakers.js";
 import * as claims from "./claims.js";
@@ -90,6 +91,7 @@ import * as telemetry from "./telemetry.js";
 import * as progress from "./progress.js";
 import type { ProgressQuery, StepProgress } from "../progress.js";
 import * as tokens from "./tokens.js";
+import * as goldens from "./goldens.js";
 import { WorkListener } from "./work-listener.js";
 
 export interface PostgresStoreOptions {
@@ -376,6 +378,16 @@ export class PostgresStore implements Store {
   }
   revokeToken(id: string, change: OperatorChange): Promise<TokenRecord> {
     return this.write((c) => tokens.revokeToken(c, id, change));
+  }
+
+  saveGolden(golden: GoldenRecord, change: OperatorChange, replace = false): Promise<void> {
+    return this.write((c) => goldens.saveGolden(c, golden, change, replace));
+  }
+  getGolden(name: string): Promise<GoldenRecord | undefined> {
+    return this.read((c) => goldens.getGolden(c, name));
+  }
+  listGoldens(): Promise<GoldenRecord[]> {
+    return this.read((c) => goldens.listGoldens(c));
   }
   async touchToken(id: string, at: number): Promise<void> {
     await this.write((c) => c.run("UPDATE tokens SET last_used_at = ? WHERE id = ?", [at, id]));

@@ -30,6 +30,7 @@ import type { StoreInventory } from "../inventory.js";
 import type { StorageRepair, StorageReport } from "../storage.js";
 import type { SourceDefinition, SourceRecord } from "../sources.js";
 import type { NewToken, TokenRecord } from "../tokens.js";
+import type { GoldenRecord } from "../goldens.js";
 import type {
   TelemetryDeleteOptions,
   TelemetryDeleteResult,
@@ -95,6 +96,7 @@ import { repairStorageFile } from "./storage-repair.js";
 import type { WorkerConnection } from "./worker-connection.js";
 import * as tokens from "./tokens.js";
 import type { ProgressQuery, StepProgress } from "../progress.js";
+import * as goldens from "./goldens.js";
 import * as telemetry from "./telemetry.js";
 import * as progress from "./progress.js";
 
@@ -385,6 +387,16 @@ export class SqliteStore implements Store {
   }
   async touchToken(id: string, at: number): Promise<void> {
     await this.write(() => tokens.touchToken(this.ctx, id, at));
+  }
+
+  async saveGolden(golden: GoldenRecord, change: OperatorChange, replace = false): Promise<void> {
+    await this.write(() => goldens.saveGolden(this.ctx, golden, change, replace));
+  }
+  async getGolden(name: string): Promise<GoldenRecord | undefined> {
+    return this.read(() => goldens.getGolden(this.ctx, name));
+  }
+  async listGoldens(): Promise<GoldenRecord[]> {
+    return this.read(() => goldens.listGoldens(this.ctx));
   }
 
   async addTelemetry(increments: readonly TelemetryIncrement[]): Promise<void> {

@@ -189,6 +189,7 @@ export function claimCases(h: StoreHandle): void {
           startedAt: NOW + 1,
           finishedAt: NOW + 2,
           degraded: false,
+          recorded: null,
         },
         {
           runId,
@@ -200,6 +201,7 @@ export function claimCases(h: StoreHandle): void {
           startedAt: NOW + 3,
           finishedAt: NOW + 4,
           degraded: false,
+          recorded: null,
         },
       ]);
     });

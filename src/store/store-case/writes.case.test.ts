@@ -75,6 +75,7 @@ export function writeCases(h: StoreHandle): void {
           startedAt: NOW + 100,
           finishedAt: NOW + 250,
           degraded: false,
+          recorded: null,
         },
       ]);
       const after = await h.store.getRun(run.id);
