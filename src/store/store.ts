@@ -2,6 +2,7 @@ import type { BreakerStore } from "./breaker-store.js";
 import type { LeaseStore } from "./lease-store.js";
 import type { MaintenanceStore } from "./maintenance-store.js";
 import type { OperatorStore } from "./operator-store.js";
+import type { RetentionStore } from "./retention-store.js";
 import type { RunStore } from "./run-store.js";
 import type { SourceStore } from "./source-store.js";
 import type { TelemetryStore } from "./telemetry-store.js";
@@ -29,6 +30,7 @@ export type {
   LeaseStore,
   MaintenanceStore,
   OperatorStore,
+  RetentionStore,
   RunStore,
   SourceStore,
   TelemetryStore,
@@ -36,7 +38,7 @@ export type {
 
 /**
  * The store, in domain words, composed of its roles (one file each): runs, leases, operator
- * changes, sources, breakers, telemetry, maintenance. Every state change writes its transition in
+ * changes, sources, breakers, telemetry, maintenance, retention. Every state change writes its transition in
  * the same transaction. No connection, transaction or SQL type crosses this interface: a backend
  * is a folder under src/store/ that implements it (sqlite/ today), chosen in open-store.ts.
  */
@@ -48,7 +50,8 @@ export interface Store
     SourceStore,
     BreakerStore,
     TelemetryStore,
-    MaintenanceStore {
+    MaintenanceStore,
+    RetentionStore {
   readonly backend: "sqlite" | "postgres";
   /**
    * Set when the schema is ahead of this code by non-breaking migrations only (a newer node

@@ -7,6 +7,7 @@
 -- 6 breakers (breaking)
 -- 7 node_process
 -- 8 transition_ids (breaking)
+-- 9 runs_ended
 
 CREATE TABLE audit_log (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -105,6 +106,9 @@ CREATE INDEX runs_deferred ON runs (deferred_by, priority DESC, created_at, id)
   WHERE status = 'pending' AND deferred_by IS NOT NULL;
 
 CREATE INDEX runs_due ON runs (scheduled_for) WHERE status = 'pending';
+
+CREATE INDEX runs_ended ON runs (status, finished_at, id)
+  WHERE status IN ('succeeded', 'cancelled');
 
 CREATE UNIQUE INDEX runs_idempotency ON runs (pipeline, idempotency_key) WHERE idempotency_key IS NOT NULL;
 

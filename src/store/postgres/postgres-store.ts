@@ -1,3 +1,4 @@
+import { checkEndedRunsDeletion, type EndedRunsDeletion } from "../retention-store.js";
 import type { JsonValue } from "../../core/canonical-json.js";
 import type { RunStatus } from "../../core/status.js";
 import type { AuditNote, AuditPage, AuditQuery, AuditRecord, NewAuditEntry } from "../audit.js";
@@ -60,6 +61,7 @@ import * as nodes from "./nodes.js";
 import { openPool, parsePostgresUrl } from "./open.js";
 import * as operatorRuns from "./operator-runs.js";
 import * as purge from "./purge.js";
+import * as retention from "./retention.js";
 import * as runs from "./runs.js";
 import * as sources from "./sources.js";
 import * as steps from "./steps.js";
@@ -255,6 +257,10 @@ export class PostgresStore implements Store {
       (c) => operatorRuns.retryRun(c, runId, request),
       () => true,
     );
+  }
+  async deleteEndedRuns(request: EndedRunsDeletion): Promise<number> {
+    checkEndedRunsDeletion(request);
+    return this.write((c) => retention.deleteEndedRuns(c, request));
   }
   async purgeRuns(request: PurgeRequest): Promise<PurgeResult> {
     checkPurge(request);

@@ -1,3 +1,4 @@
+import type { EndedRunsDeletion } from "../retention-store.js";
 import { EventEmitter } from "node:events";
 import type { JsonValue } from "../../core/canonical-json.js";
 import type { RunStatus } from "../../core/status.js";
@@ -62,6 +63,7 @@ import { migrateSqlite } from "./migrate.js";
 import * as nodes from "./nodes.js";
 import * as operatorRuns from "./operator-runs.js";
 import * as purge from "./purge.js";
+import * as retention from "./retention.js";
 import { openSqlite, type SqliteDurability } from "./open.js";
 import * as runs from "./runs.js";
 import { listRuns } from "./run-list.js";
@@ -265,6 +267,9 @@ export class SqliteStore implements Store {
   }
   async retryRun(runId: string, request: RetryRequest): Promise<RetryResult> {
     return this.write(() => operatorRuns.retryRun(this.ctx, runId, request), wakesAlways);
+  }
+  async deleteEndedRuns(request: EndedRunsDeletion): Promise<number> {
+    return this.write(() => retention.deleteEndedRuns(this.ctx, request));
   }
   async purgeRuns(request: PurgeRequest): Promise<PurgeResult> {
     return this.write(() => purge.purgeRuns(this.ctx, request));
