@@ -1,6 +1,7 @@
 import type { DiskGuardState } from "./disk-guard.js";
 import type { WorkerDeath, WorkerProcess } from "./isolation/pool.js";
 import type { DeadNode } from "./liveness.js";
+import type { RetentionState } from "./retention-sweep.js";
 import type { SourceProblem } from "./scheduler.js";
 import type { StoreWatchState } from "./store-watch.js";
 import type { WorkerLimitState } from "./worker-limit.js";
@@ -35,4 +36,6 @@ export interface NodeSnapshot {
   sourceProblems: readonly SourceProblem[];
   /** the store watch's state: the last check of the store file, damage, the last repair */
   storage: StoreWatchState;
+  /** the retention sweep's settings and figures; undefined when retention is off */
+  retention: RetentionState | undefined;
 }

@@ -15,6 +15,7 @@ import type { NodeSnapshot } from "./node-snapshot.js";
 import type { Logger } from "./logger.js";
 import type { ResolvedNodeOptions } from "./options.js";
 import type { PipelineRegistry } from "./registry.js";
+import { RetentionSweep } from "./retention-sweep.js";
 import { StoreWatch, type StoreRepairRecord, type StoreWatchState } from "./store-watch.js";
 import { AuditAction } from "../store/audit.js";
 import { WorkerLimit } from "./worker-limit.js";
@@ -47,6 +48,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   private readonly workers: WorkerLimit;
   /** checks the store file; while it is not ok the node claims nothing */
   private readonly storeWatch: StoreWatch;
+  /** deletes old ended runs; undefined when retention is off */
+  private readonly retention: RetentionSweep | undefined;
   /** the disk guard's retention tasks; more can be added until the node stops */
   private readonly cleanupTasks: CleanupTask[] = [];
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
@@ -134,6 +137,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
         onCleanup: (report) => this.emit("diskCleanup", report),
       });
     }
+    if (options.retention) this.retention = new RetentionSweep(store, options.retention, log);
     this.storeWatch = new StoreWatch({
       store,
       log,
@@ -179,6 +183,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       disk: this.diskGuard?.state,
       deadNodes: this.liveness.deadNodes,
       storage: this.storeWatch.state,
+      retention: this.retention?.state,
     };
   }
 
@@ -215,6 +220,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     this.workers.start();
     this.claimer.start();
     this.slots.startStaleCheck();
+    this.retention?.start();
     this.log.info(
       {
         node: this.id,
@@ -243,6 +249,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     await this.slots.drained();
     // no child outlives its node: forced, they are killed; graceful, idle ones are let go
     await this.pool.close({ force: this.forced });
+    await this.retention?.stop();
     this.liveness.stop();
     this.emergency.stop();
     this.probes?.stop();

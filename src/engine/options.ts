@@ -12,6 +12,11 @@ import {
   type ResolvedDiskGuardSettings,
 } from "./disk-guard-options.js";
 import {
+  resolveRetentionSettings,
+  type ResolvedRetentionSettings,
+  type RetentionSettings,
+} from "./retention-sweep.js";
+import {
   resolveWorkerSettings,
   type ResolvedWorkerSettings,
   type WorkerSettings,
@@ -49,6 +54,11 @@ export interface NodeOptions extends WorkerSettings {
    * query runs into damage (docs/operations.md#a-store-damaged-while-a-node-runs)
    */
   storeCheckIntervalMs?: number;
+  /**
+   * deletes succeeded and cancelled runs older than their age, in small batches
+   * (docs/operations.md#retention-of-ended-runs); unset or false: ended runs are kept
+   */
+  retention?: RetentionSettings | false;
 }
 
 export interface ResolvedNodeOptions {
@@ -69,6 +79,7 @@ export interface ResolvedNodeOptions {
   readonly isolation: { readonly poisonAfter: number; readonly killGraceMs: number };
   readonly disk: ResolvedDiskGuardSettings | null;
   readonly storeCheckIntervalMs: number;
+  readonly retention: ResolvedRetentionSettings | null;
 }
 
 /** A quick pass over a store of a few GB takes seconds of a worker thread: every 5 min is ~1%. */
@@ -99,6 +110,7 @@ export function resolveNodeOptions(
     }),
     disk: resolveDiskGuardSettings(options.disk, options.home),
     storeCheckIntervalMs: options.storeCheckIntervalMs ?? defaultStoreCheckIntervalMs,
+    retention: resolveRetentionSettings(options.retention),
   };
   positiveInteger("leaseMs", resolved.leaseMs, 86_400_000);
   positiveInteger("heartbeatMs", resolved.heartbeatMs, 3_600_000);

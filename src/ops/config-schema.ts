@@ -135,6 +135,26 @@ export const configSchema = z
             ctx.addIssue({ code: "custom", path: ["every"], message: (error as Error).message });
           }
       }),
+    /**
+     * ended runs deleted by the node after this many days (0: kept for ever); quarantined runs keep
+     * their own purge (disk.purge_quarantine_older_than_days, keel quarantine purge)
+     */
+    retention: z
+      .object({
+        succeeded_days: z.number().min(0).max(36_500).default(30),
+        cancelled_days: z.number().min(0).max(36_500).default(30),
+        batch_size: z.number().int().min(1).max(100_000).default(500),
+        pause_ms: z.number().int().min(0).max(60_000).default(50),
+        interval_ms: z.number().int().min(1000).max(86_400_000).default(60_000),
+      })
+      .strict()
+      .default({
+        succeeded_days: 30,
+        cancelled_days: 30,
+        batch_size: 500,
+        pause_ms: 50,
+        interval_ms: 60_000,
+      }),
     /** the disk guard: free space of the data folder (docs/concepts.md#the-disk-guard) */
     disk: z
       .object({
@@ -251,12 +271,27 @@ export const configSchema = z
       .object({
         backup_max_age_hours: z.number().min(1).max(87_600).default(26),
         token_max_age_days: z.number().int().min(1).max(36_500).default(90),
-        pending_max_age_ms: z.number().int().min(1000).max(30 * dayMs).default(60_000),
-        running_max_age_ms: z.number().int().min(1000).max(30 * dayMs).default(3_600_000),
+        pending_max_age_ms: z
+          .number()
+          .int()
+          .min(1000)
+          .max(30 * dayMs)
+          .default(60_000),
+        running_max_age_ms: z
+          .number()
+          .int()
+          .min(1000)
+          .max(30 * dayMs)
+          .default(3_600_000),
         heartbeat_max_age_ms: z.number().int().min(100).max(dayMs).default(5000),
         quarantine_burst: z.number().int().min(1).max(1_000_000).default(10),
         retry_burst: z.number().int().min(1).max(1_000_000).default(20),
-        tick_late_ms: z.number().int().min(1000).max(30 * dayMs).default(60_000),
+        tick_late_ms: z
+          .number()
+          .int()
+          .min(1000)
+          .max(30 * dayMs)
+          .default(60_000),
       })
       .strict()
       .default({

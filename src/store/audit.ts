@@ -21,6 +21,8 @@ export const AuditAction = {
   /** a bulk cancel or quarantine retry: one entry carrying every run id */
   runsCancelBulk: "runs.cancel_bulk",
   quarantineRetryBulk: "quarantine.retry_bulk",
+  /** one retention sweep that deleted ended runs (actor keel:retention, details: the counts) */
+  runsRetention: "runs.retention",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 
