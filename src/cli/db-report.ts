@@ -3,6 +3,7 @@ import type { CheckResult } from "../ops/db-check.js";
 import type { RebuildResult } from "../ops/db-rebuild.js";
 import type { RestoredTokens } from "../ops/db-restore-tokens.js";
 import type { RestoreResult } from "../ops/db-restore.js";
+import type { VacuumResult } from "../ops/db-vacuum.js";
 import { printFields, printJson, printTable, type Format } from "./output.js";
 
 /** What the `keel db` commands print: JSON documented in docs/cli.md, tables for people. */
@@ -123,4 +124,26 @@ export function printRebuild(format: Format, r: RebuildResult): void {
     return;
   }
   printTable(rows, ["run_id", "stored", "rebuilt", "last_transition", "code"]);
+}
+
+export function printVacuum(format: Format, r: VacuumResult): void {
+  if (format === "json") {
+    printJson({
+      backend: r.backend,
+      bytes_before: r.bytesBefore,
+      bytes_after: r.bytesAfter,
+      bytes_freed: Math.max(0, r.bytesBefore - r.bytesAfter),
+      tables: r.tables,
+      ms: r.ms,
+    });
+    return;
+  }
+  printFields([
+    ["backend", r.backend],
+    ["bytes before", r.bytesBefore],
+    ["bytes after", r.bytesAfter],
+    ["freed", Math.max(0, r.bytesBefore - r.bytesAfter)],
+    ["tables", r.tables.join(", ")],
+    ["took", `${r.ms} ms`],
+  ]);
 }

@@ -23,6 +23,20 @@ export interface RetentionStore {
    * nodes sweeping at once delete each run once, and the loser of a race counts it zero times.
    */
   deleteEndedRuns(request: EndedRunsDeletion): Promise<number>;
+  /**
+   * Gives the space of deleted rows back (SQLite: VACUUM, then the write-ahead log truncated;
+   * PostgreSQL: VACUUM (ANALYZE) of keel's tables). SQLite rewrites the whole file under an
+   * exclusive lock: only while no node uses the store (`keel db vacuum` checks).
+   */
+  vacuum(): Promise<VacuumReport>;
+}
+
+export interface VacuumReport {
+  /** the store's size before and after, in bytes (SQLite: file and WAL; PostgreSQL: keel's tables) */
+  bytesBefore: number;
+  bytesAfter: number;
+  /** the tables vacuumed (SQLite: the whole file, named by its tables) */
+  tables: string[];
 }
 
 /** Refuses a request that could take anything but old ended runs. */

@@ -12,7 +12,7 @@ import {
   type MaintenanceHandle,
   type StoreTamper,
 } from "./store-case/maintenance.case.test.js";
-import { retentionCases } from "./store-case/retention.case.test.js";
+import { retentionCases, vacuumCases } from "./store-case/retention.case.test.js";
 import { registryCases } from "./store-case/registry.case.test.js";
 import { submitCases } from "./store-case/runs.case.test.js";
 import { sourceCases } from "./store-case/sources.case.test.js";
@@ -86,6 +86,7 @@ export function storeConformance(
     bulkOperatorCases(handle);
     purgeCases(handle);
     retentionCases(handle);
+    vacuumCases(handle);
     auditCases(handle);
     sourceCases(handle);
     tokenCases(handle);

@@ -6,23 +6,24 @@ import { checkStore } from "../../ops/db-check.js";
 import { keelCommand } from "../../ops/db-files.js";
 import { rebuildState } from "../../ops/db-rebuild.js";
 import { restoreStore } from "../../ops/db-restore.js";
+import { vacuumStore } from "../../ops/db-vacuum.js";
 import { restoredTokens, type RestoredTokens } from "../../ops/db-restore-tokens.js";
 import { cliActor } from "../actor.js";
 import { resolveHome } from "../../store/open-store.js";
-import { printBackup, printCheck, printRebuild, printRestore } from "../db-report.js";
+import { printBackup, printCheck, printRebuild, printRestore, printVacuum } from "../db-report.js";
 import { intFlag } from "../flags.js";
 import { UsageError } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
 
 /**
- * `keel db check|backup|restore|rebuild-state`: the store file itself. These work straight on the
+ * `keel db check|backup|restore|rebuild-state|vacuum`: the store file itself. These work straight on the
  * file, never through a session, so they still run when the store is corrupt or a node holds it.
  */
 export function registerDb(program: Command, global: () => GlobalOptions): void {
   const db = program
     .command("db")
-    .description("check, back up, restore and repair the store")
+    .description("check, back up, restore, repair and vacuum the store")
     .addHelpText(
       "after",
       `
@@ -31,6 +32,7 @@ Examples:
   keel db backup                         online copy to $KEEL_HOME/backups/, keeps the newest 7
   keel stop && keel db restore ~/.keel/backups/keel-2026-01-31T02-00-00.000Z.db --yes
   keel db rebuild-state --apply          run statuses recomputed from their transitions
+  keel stop && keel db vacuum            give the space of deleted runs back to the disk
 
 Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file)`,
     );
@@ -125,6 +127,22 @@ Environment: KEEL_HOME (data folder, default ~/.keel), KEEL_CONFIG (config file)
               ? `rebuilt ${result.diffs.length} run status${result.diffs.length === 1 ? "" : "es"}; each has a rebuilt_from_transitions transition\n`
               : `preview only: \`${keelCommand(home, "db rebuild-state --apply")}\` writes these (stop the node first)\n`,
           );
+        return ExitCode.ok;
+      }),
+    );
+
+  db.command("vacuum")
+    .description(
+      "give the space of deleted runs back: SQLite VACUUM and WAL truncate (refused while a node runs), PostgreSQL VACUUM (ANALYZE)",
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  keel stop && keel db vacuum            SQLite: rewrite the file without its free pages\n  keel db vacuum --format json           size before and after, tables, time taken\n\nSQLite needs free disk space for a copy of the file; PostgreSQL runs beside nodes.",
+    )
+    .action(
+      action(async () => {
+        const g = global();
+        printVacuum(g.format, await vacuumStore(homeOf(g)));
         return ExitCode.ok;
       }),
     );

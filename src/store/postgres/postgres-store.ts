@@ -1,4 +1,8 @@
-import { checkEndedRunsDeletion, type EndedRunsDeletion } from "../retention-store.js";
+import {
+  checkEndedRunsDeletion,
+  type EndedRunsDeletion,
+  type VacuumReport,
+} from "../retention-store.js";
 import type { JsonValue } from "../../core/canonical-json.js";
 import type { RunStatus } from "../../core/status.js";
 import type { AuditNote, AuditPage, AuditQuery, AuditRecord, NewAuditEntry } from "../audit.js";
@@ -261,6 +265,9 @@ export class PostgresStore implements Store {
   async deleteEndedRuns(request: EndedRunsDeletion): Promise<number> {
     checkEndedRunsDeletion(request);
     return this.write((c) => retention.deleteEndedRuns(c, request));
+  }
+  vacuum(): Promise<VacuumReport> {
+    return this.ctx.read((c) => retention.vacuum(c, this.ctx.schema));
   }
   async purgeRuns(request: PurgeRequest): Promise<PurgeResult> {
     checkPurge(request);

@@ -1,4 +1,9 @@
-import { checkEndedRunsDeletion, type EndedRunsDeletion } from "../retention-store.js";
+import { statSync } from "node:fs";
+import {
+  checkEndedRunsDeletion,
+  type EndedRunsDeletion,
+  type VacuumReport,
+} from "../retention-store.js";
 import type { Row } from "../rows.js";
 import type { SqliteContext } from "./context.js";
 import { deleteRunRows } from "./purge.js";
@@ -24,4 +29,32 @@ export function deleteEndedRuns(ctx: SqliteContext, req: EndedRunsDeletion): num
     // a run retried since the select is not taken with the batch
     return deleteRunRows(ctx, JSON.stringify(ids), req.status);
   });
+}
+
+/**
+ * VACUUM rewrites the file without its free pages; the WAL is checkpointed and truncated before
+ * (so the copy starts from every commit) and after (so the file's size is the whole store).
+ */
+export function vacuum(ctx: SqliteContext, path: string): VacuumReport {
+  const size = (): number => fileBytes(path) + fileBytes(`${path}-wal`);
+  ctx.db.pragma("wal_checkpoint(TRUNCATE)");
+  const bytesBefore = size();
+  ctx.db.exec("VACUUM");
+  ctx.db.pragma("wal_checkpoint(TRUNCATE)");
+  const tables = (
+    ctx
+      .sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+      )
+      .all() as Row[]
+  ).map((r) => r.name as string);
+  return { bytesBefore, bytesAfter: size(), tables };
+}
+
+function fileBytes(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0; // no WAL file: nothing in it
+  }
 }

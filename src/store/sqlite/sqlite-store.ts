@@ -1,4 +1,4 @@
-import type { EndedRunsDeletion } from "../retention-store.js";
+import type { EndedRunsDeletion, VacuumReport } from "../retention-store.js";
 import { EventEmitter } from "node:events";
 import type { JsonValue } from "../../core/canonical-json.js";
 import type { RunStatus } from "../../core/status.js";
@@ -270,6 +270,14 @@ export class SqliteStore implements Store {
   }
   async deleteEndedRuns(request: EndedRunsDeletion): Promise<number> {
     return this.write(() => retention.deleteEndedRuns(this.ctx, request));
+  }
+  async vacuum(): Promise<VacuumReport> {
+    if (this.options.path === ":memory:") return { bytesBefore: 0, bytesAfter: 0, tables: [] };
+    // VACUUM cannot run inside a transaction: alone, and not wrapped in one
+    return this.write(() => retention.vacuum(this.ctx, this.options.path), {
+      alone: true,
+      atomic: true,
+    });
   }
   async purgeRuns(request: PurgeRequest): Promise<PurgeResult> {
     return this.write(() => purge.purgeRuns(this.ctx, request));
