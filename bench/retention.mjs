@@ -11,10 +11,10 @@ import os from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { percentiles, rootDir, tempHome } from "./lib/common.mjs";
+import { queueNoopRuns } from "./tools/queued-runs.mjs";
 
 const dist = (p) => join(rootDir, "dist", "src", p);
 const { keel, pipeline, step } = await import(dist("index.js"));
-const { newRunId, newTraceId } = await import(dist("core/ids.js"));
 const { RetentionSweep, resolveRetentionSettings } = await import(
   dist("engine/retention-sweep.js")
 );
@@ -40,7 +40,7 @@ const log = (text) => process.stdout.write(`${text}\n`);
 const home = tempHome("retention");
 copyFileSync(join(args.from, "keel.db"), join(home, "keel.db"));
 const silent = pino({ level: "silent" });
-const PIPELINE = "retention-bench";
+const PIPELINE = "noop";
 const k = keel({
   home,
   pipelines: [pipeline(PIPELINE, [step("a", async () => ({}))])],
@@ -54,23 +54,7 @@ try {
   /** one no-op run through the store as a node takes it: submit, claim, finish */
   async function oneRun(worker) {
     const now = Date.now();
-    const id = newRunId();
-    await store.submitRuns([
-      {
-        id,
-        pipeline: PIPELINE,
-        pipelineVersion: "v1",
-        input: {},
-        priority: 0,
-        idempotencyKey: null,
-        source: "bench",
-        traceId: newTraceId(),
-        seed: 1,
-        scheduledFor: now,
-        createdAt: now,
-        actor: "bench",
-      },
-    ]);
+    await queueNoopRuns(store, 1, now);
     const [claimed] = await store.claimRuns({
       nodeId: `bench-${worker}`,
       limit: 1,
