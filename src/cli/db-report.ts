@@ -4,6 +4,7 @@ import type { CopyResult } from "../store/store-copy.js";
 import type { RebuildResult } from "../ops/db-rebuild.js";
 import type { RestoredTokens } from "../ops/db-restore-tokens.js";
 import type { RestoreResult } from "../ops/db-restore.js";
+import type { VacuumResult } from "../ops/db-vacuum.js";
 import { printFields, printJson, printTable, type Format } from "./output.js";
 
 /** What the `keel db` commands print: JSON documented in docs/cli.md, tables for people. */
@@ -174,4 +175,26 @@ export function printCopy(format: Format, r: CopyResult): void {
   process.stdout.write(
     `\nevery table read back with the source's row count and content hash.\nnext: start nodes on it with KEEL_STORE='${r.to}' keel start (or store.url in keel.yaml)\n`,
   );
+}
+
+export function printVacuum(format: Format, r: VacuumResult): void {
+  if (format === "json") {
+    printJson({
+      backend: r.backend,
+      bytes_before: r.bytesBefore,
+      bytes_after: r.bytesAfter,
+      bytes_freed: Math.max(0, r.bytesBefore - r.bytesAfter),
+      tables: r.tables,
+      ms: r.ms,
+    });
+    return;
+  }
+  printFields([
+    ["backend", r.backend],
+    ["bytes before", r.bytesBefore],
+    ["bytes after", r.bytesAfter],
+    ["freed", Math.max(0, r.bytesBefore - r.bytesAfter)],
+    ["tables", r.tables.join(", ")],
+    ["took", `${r.ms} ms`],
+  ]);
 }

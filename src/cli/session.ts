@@ -7,7 +7,7 @@ import { loadConfig, type ResolvedConfig } from "../ops/config.js";
 import { preflightStore } from "../ops/db-preflight.js";
 import { resolveHome } from "../store/open-store.js";
 import { checkSourcePipelines, loadPipelineModules } from "../ops/pipeline-modules.js";
-import { diskGuardSettings, workerSettings } from "../ops/guard-settings.js";
+import { diskGuardSettings, retentionSettings, workerSettings } from "../ops/guard-settings.js";
 import type { Pipeline } from "../core/pipeline.js";
 import { loadDemo } from "./demo-pipeline.js";
 import { attachAlerts } from "../ops/alerts/service.js";
@@ -110,6 +110,7 @@ export async function openSession(
       killGraceMs: config.isolation.kill_grace_ms,
     },
     disk: diskGuardSettings(config),
+    retention: retentionSettings(config),
     storeCheckIntervalMs: config.store.check_interval_ms,
     retry: {
       maxAttempts: config.retry.max_attempts,

@@ -2,6 +2,7 @@ import type { ClusterHold } from "./cluster-state.js";
 import type { DiskGuardState } from "./disk-guard.js";
 import type { WorkerDeath, WorkerProcess } from "./isolation/pool.js";
 import type { DeadNode } from "./liveness.js";
+import type { RetentionState } from "./retention-sweep.js";
 import type { SourceProblem } from "./scheduler.js";
 import type { StoreReachState } from "./store-reach.js";
 import type { StoreWatchState } from "./store-watch.js";
@@ -46,4 +47,6 @@ export interface NodeSnapshot {
     goneAfterMs: number;
     stuckAfterMs: number;
   };
+  /** the retention sweep's settings and figures; undefined when retention is off */
+  retention: RetentionState | undefined;
 }

@@ -21,6 +21,7 @@ import type { NodeSnapshot } from "./node-snapshot.js";
 import type { Logger } from "./logger.js";
 import type { ResolvedNodeOptions } from "./options.js";
 import type { PipelineRegistry } from "./registry.js";
+import { RetentionSweep } from "./retention-sweep.js";
 import { StoreWatch, type StoreRepairRecord, type StoreWatchState } from "./store-watch.js";
 import { AuditAction } from "../store/audit.js";
 import { WorkerLimit } from "./worker-limit.js";
@@ -55,6 +56,8 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   private readonly storeWatch: StoreWatch;
   /** whether the store answers, and the step writes held in memory while it does not */
   private readonly reach = new StoreReach();
+  /** deletes old ended runs; undefined when retention is off */
+  private readonly retention: RetentionSweep | undefined;
   /** the disk guard's retention tasks; more can be added until the node stops */
   private readonly cleanupTasks: CleanupTask[] = [];
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
@@ -157,6 +160,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
         onCleanup: (report) => this.emit("diskCleanup", report),
       });
     }
+    if (options.retention) this.retention = new RetentionSweep(store, options.retention, log);
     this.storeWatch = new StoreWatch({
       store,
       log,
@@ -225,6 +229,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
         goneAfterMs: this.options.cluster.goneAfterMs,
         stuckAfterMs: this.options.cluster.stuckAfterMs,
       },
+      retention: this.retention?.state,
     };
   }
 
@@ -266,6 +271,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     this.workers.start();
     this.claimer.start();
     this.slots.startStaleCheck();
+    this.retention?.start();
     this.log.info(
       {
         node: this.id,
@@ -298,6 +304,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     await this.tracing.shutdown().catch((error: unknown) => {
       this.log.warn({ err: error }, "could not export the last spans");
     });
+    await this.retention?.stop();
     this.liveness.stop();
     this.emergency.stop();
     this.probes?.stop();

@@ -18,6 +18,11 @@ import {
   type ResolvedDiskGuardSettings,
 } from "./disk-guard-options.js";
 import {
+  resolveRetentionSettings,
+  type ResolvedRetentionSettings,
+  type RetentionSettings,
+} from "./retention-sweep.js";
+import {
   resolveWorkerSettings,
   type ResolvedWorkerSettings,
   type WorkerSettings,
@@ -60,6 +65,11 @@ export interface NodeOptions extends WorkerSettings {
   storeCheckIntervalMs?: number;
   /** spans of runs and steps exported over OTLP/HTTP (docs/tracing.md); unset: none */
   tracing?: TracingOptions;
+  /**
+   * deletes succeeded and cancelled runs older than their age, in small batches
+   * (docs/operations.md#retention-of-ended-runs); unset or false: ended runs are kept
+   */
+  retention?: RetentionSettings | false;
 }
 
 export interface ResolvedNodeOptions {
@@ -82,6 +92,7 @@ export interface ResolvedNodeOptions {
   readonly disk: ResolvedDiskGuardSettings | null;
   readonly storeCheckIntervalMs: number;
   readonly tracing: TracingOptions | null;
+  readonly retention: ResolvedRetentionSettings | null;
 }
 
 /** A quick pass over a store of a few GB takes seconds of a worker thread: every 5 min is ~1%. */
@@ -115,6 +126,7 @@ export function resolveNodeOptions(
     disk: resolveDiskGuardSettings(options.disk, options.home),
     storeCheckIntervalMs: options.storeCheckIntervalMs ?? defaultStoreCheckIntervalMs,
     tracing: checkTracing(options.tracing),
+    retention: resolveRetentionSettings(options.retention),
   };
   positiveInteger("leaseMs", resolved.leaseMs, 86_400_000);
   positiveInteger("heartbeatMs", resolved.heartbeatMs, 3_600_000);

@@ -194,6 +194,26 @@ export const configSchema = z
             ctx.addIssue({ code: "custom", path: ["every"], message: (error as Error).message });
           }
       }),
+    /**
+     * ended runs deleted by the node after this many days (0: kept for ever); quarantined runs keep
+     * their own purge (disk.purge_quarantine_older_than_days, keel quarantine purge)
+     */
+    retention: z
+      .object({
+        succeeded_days: z.number().min(0).max(36_500).default(30),
+        cancelled_days: z.number().min(0).max(36_500).default(30),
+        batch_size: z.number().int().min(1).max(100_000).default(500),
+        pause_ms: z.number().int().min(0).max(60_000).default(50),
+        interval_ms: z.number().int().min(1000).max(86_400_000).default(60_000),
+      })
+      .strict()
+      .default({
+        succeeded_days: 30,
+        cancelled_days: 30,
+        batch_size: 500,
+        pause_ms: 50,
+        interval_ms: 60_000,
+      }),
     /** the disk guard: free space of the data folder (docs/concepts.md#the-disk-guard) */
     disk: z
       .object({

@@ -1,5 +1,6 @@
 import type { DiskGuardSettings } from "../engine/disk-guard-options.js";
 import type { DiskThresholds } from "../engine/disk-usage.js";
+import type { RetentionSettings } from "../engine/retention-sweep.js";
 import type { WorkerSettings } from "../engine/worker-options.js";
 import type { KeelConfig } from "./config-schema.js";
 
@@ -35,5 +36,17 @@ export function workerSettings(config: Pick<KeelConfig, "workers">): WorkerSetti
     deferBelowPriority: w.defer_below_priority,
     claimAhead: w.claim_ahead,
     claimAheadWaitMs: w.claim_ahead_wait_ms,
+  };
+}
+
+/** keel.yaml's `retention:` as the node's retention settings. */
+export function retentionSettings(config: Pick<KeelConfig, "retention">): RetentionSettings {
+  const r = config.retention;
+  return {
+    succeededDays: r.succeeded_days,
+    cancelledDays: r.cancelled_days,
+    batchSize: r.batch_size,
+    pauseMs: r.pause_ms,
+    intervalMs: r.interval_ms,
   };
 }

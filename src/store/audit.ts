@@ -30,6 +30,8 @@ export const AuditAction = {
   nodeDrain: "node.drain",
   nodeUndrain: "node.undrain",
   nodeForget: "node.forget",
+  /** one retention sweep that deleted ended runs (actor keel:retention, details: the counts) */
+  runsRetention: "runs.retention",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

@@ -17,6 +17,7 @@ import {
   type MaintenanceHandle,
   type StoreTamper,
 } from "./store-case/maintenance.case.test.js";
+import { retentionCases, vacuumCases } from "./store-case/retention.case.test.js";
 import { registryCases } from "./store-case/registry.case.test.js";
 import { submitCases } from "./store-case/runs.case.test.js";
 import { sourceCases } from "./store-case/sources.case.test.js";
@@ -89,6 +90,8 @@ export function storeConformance(
     retryCases(handle);
     bulkOperatorCases(handle);
     purgeCases(handle);
+    retentionCases(handle);
+    vacuumCases(handle);
     auditCases(handle);
     sourceCases(handle);
     tokenCases(handle);

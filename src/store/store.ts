@@ -6,6 +6,7 @@ import type { LeaseStore } from "./lease-store.js";
 import type { MaintenanceStore } from "./maintenance-store.js";
 import type { OperatorStore } from "./operator-store.js";
 import type { ProgressStore } from "./progress-store.js";
+import type { RetentionStore } from "./retention-store.js";
 import type { RunStore } from "./run-store.js";
 import type { SourceStore } from "./source-store.js";
 import type { TelemetryStore } from "./telemetry-store.js";
@@ -44,6 +45,7 @@ export type {
   MaintenanceStore,
   OperatorStore,
   ProgressStore,
+  RetentionStore,
   RunStore,
   SourceStore,
   TelemetryStore,
@@ -53,6 +55,7 @@ export type { ProgressQuery, StepProgress } from "./progress.js";
 /**
  * The store, in domain words, composed of its roles (one file each): runs, leases, operator
  * changes, sources, breakers, telemetry, step progress, maintenance, alerts. Every state change writes its transition in
+ * changes, sources, breakers, telemetry, maintenance, retention. Every state change writes its transition in
  * the same transaction. No connection, transaction or SQL type crosses this interface: a backend
  * is a folder under src/store/ that implements it (sqlite/ today), chosen in open-store.ts.
  */
@@ -68,7 +71,8 @@ export interface Store
     MaintenanceStore,
     AlertStore,
     ClusterStore,
-    GoldenStore {
+    GoldenStore,
+    RetentionStore {
   readonly backend: "sqlite" | "postgres";
   /**
    * Set when the schema is ahead of this code by non-breaking migrations only (a newer node

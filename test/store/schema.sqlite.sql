@@ -11,6 +11,7 @@
 -- 10 alerts
 -- 11 cluster
 -- 12 determinism
+-- 13 runs_ended
 
 CREATE TABLE alert_events (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -192,6 +193,9 @@ CREATE INDEX runs_deferred ON runs (deferred_by, priority DESC, created_at, id)
   WHERE status = 'pending' AND deferred_by IS NOT NULL;
 
 CREATE INDEX runs_due ON runs (scheduled_for) WHERE status = 'pending';
+
+CREATE INDEX runs_ended ON runs (status, finished_at, id)
+  WHERE status IN ('succeeded', 'cancelled');
 
 CREATE UNIQUE INDEX runs_idempotency ON runs (pipeline, idempotency_key) WHERE idempotency_key IS NOT NULL;
 

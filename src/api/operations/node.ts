@@ -5,7 +5,7 @@ import { none, noBody, operation, type OperationContext } from "../operation.js"
 import { flag } from "../schemas.js";
 import { healthJson, healthSchema } from "../wire/health.js";
 import { sourceJson } from "../wire/sources.js";
-import { adaptiveJson, diskJson, statusJson, statusSchema } from "../wire/status.js";
+import { adaptiveJson, diskJson, retentionJson, statusJson, statusSchema } from "../wire/status.js";
 
 /** The node and its store at a glance: status and health. */
 export const status = operation({
@@ -26,6 +26,7 @@ export const status = operation({
       ...statusJson(report, query.verbose, now),
       workers: workers(ctx, now),
       disk: ctx.node?.disk ? diskJson(ctx.node.disk) : null,
+      retention: ctx.node?.retention ? retentionJson(ctx.node.retention) : null,
       sources: sources.map((s) => ({
         name: s.name,
         kind: s.kind,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { DiskGuardState } from "../../engine/disk-guard.js";
+import type { RetentionState } from "../../engine/retention-sweep.js";
 import type { WorkerLimitState } from "../../engine/worker-limit.js";
 import type { StatusReport } from "../../ops/status.js";
 import { sourceSchema } from "./sources.js";
@@ -85,7 +86,28 @@ export function diskJson(d: DiskGuardState) {
   };
 }
 
+/** The node's retention of ended runs: its settings and what it deleted. */
+export function retentionJson(r: RetentionState) {
+  return {
+    succeeded_days: r.succeededDays,
+    cancelled_days: r.cancelledDays,
+    last_sweep_at: isoTime(r.lastSweepAt),
+    last_sweep_deleted: r.lastSweepDeleted,
+    deleted_total: r.deletedTotal,
+    last_error: r.lastError,
+  };
+}
+
 const n = z.number();
+
+const retentionSchema = z.strictObject({
+  succeeded_days: n,
+  cancelled_days: n,
+  last_sweep_at: maybeTimeSchema,
+  last_sweep_deleted: n,
+  deleted_total: n,
+  last_error: z.string().nullable(),
+});
 
 const workersSchema = z.strictObject({
   node_id: z.string().nullable(),
@@ -166,6 +188,8 @@ export const statusSchema = z.strictObject({
   oldest_pending: z.strictObject({ due_at: maybeTimeSchema, age_ms: n }).nullable().optional(),
   workers: workersSchema.nullable(),
   disk: diskSchema.nullable(),
+  // from a node that answers: its retention of ended runs (null: no node answers)
+  retention: retentionSchema.nullable(),
   sources: z.array(
     sourceSchema.pick({
       name: true,

@@ -7,25 +7,33 @@ import { copyStore } from "../../ops/db-copy.js";
 import { keelCommand } from "../../ops/db-files.js";
 import { rebuildState } from "../../ops/db-rebuild.js";
 import { restoreStore } from "../../ops/db-restore.js";
+import { vacuumStore } from "../../ops/db-vacuum.js";
 import { restoredTokens, type RestoredTokens } from "../../ops/db-restore-tokens.js";
 import { cliActor } from "../actor.js";
 import { resolveHome } from "../../store/open-store.js";
-import { printBackup, printCheck, printCopy, printRebuild, printRestore } from "../db-report.js";
+import {
+  printBackup,
+  printCheck,
+  printCopy,
+  printRebuild,
+  printRestore,
+  printVacuum,
+} from "../db-report.js";
 import { intFlag } from "../flags.js";
 import { UsageError } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 import type { GlobalOptions } from "../session.js";
 
 /**
- * `keel db check|backup|restore|rebuild-state|copy`: the store itself. These work straight on the
- * file or the server, never through a session, so they still run when the store is corrupt or a
- * node holds it. On a PostgreSQL store (KEEL_STORE / --store) backup and restore run pg_dump and
- * pg_restore.
+ * `keel db check|backup|restore|rebuild-state|copy|vacuum`: the store itself. These work straight
+ * on the file or the server, never through a session, so they still run when the store is corrupt
+ * or a node holds it. On a PostgreSQL store (KEEL_STORE / --store) backup and restore run pg_dump
+ * and pg_restore.
  */
 export function registerDb(program: Command, global: () => GlobalOptions): void {
   const db = program
     .command("db")
-    .description("check, back up, restore and repair the store")
+    .description("check, back up, restore, repair and vacuum the store")
     .addHelpText(
       "after",
       `
@@ -36,6 +44,7 @@ Examples:
   keel db rebuild-state --apply          run statuses recomputed from their transitions
   keel stop && keel db copy --to postgres://keel@db1:5432/keel    this SQLite store into PostgreSQL
   KEEL_STORE=postgres://keel@db1/keel keel db backup              pg_dump to backups/keel-<time>.pgdump
+  keel stop && keel db vacuum            give the space of deleted runs back to the disk
 
 Exit codes: 0 ok, 1 failed (or problems found), 2 bad usage, 3 pg_dump/pg_restore not on PATH
 (the message has the exact command to run instead).
@@ -166,6 +175,22 @@ KEEL_CONFIG (config file), PGPASSWORD (read by pg_dump and pg_restore)`,
           replace: Boolean(opts.replace),
         });
         printCopy(g.format, result);
+        return ExitCode.ok;
+      }),
+    );
+
+  db.command("vacuum")
+    .description(
+      "give the space of deleted runs back: SQLite VACUUM and WAL truncate (refused while a node runs), PostgreSQL VACUUM (ANALYZE)",
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  keel stop && keel db vacuum            SQLite: rewrite the file without its free pages\n  keel db vacuum --format json           size before and after, tables, time taken\n\nSQLite needs free disk space for a copy of the file; PostgreSQL runs beside nodes.",
+    )
+    .action(
+      action(async () => {
+        const g = global();
+        printVacuum(g.format, await vacuumStore(homeOf(g)));
         return ExitCode.ok;
       }),
     );

@@ -183,6 +183,12 @@ function printStatus(report: StatusShown, verbose: boolean): void {
       ? `workers: ${w.busy} busy, ${w.idle} idle of ${w.limit}${w.claimed_ahead ? `, ${w.claimed_ahead} runs claimed ahead` : ""} (up ${seconds(w.uptime_ms)})\n`
       : "workers: - (no node answers)\n",
   );
+  const r = report.retention;
+  process.stdout.write(
+    r
+      ? `retention: succeeded ${days(r.succeeded_days)}, cancelled ${days(r.cancelled_days)}; last sweep ${r.last_sweep_at ?? "not yet"}, ${r.deleted_total} runs deleted by this node${r.last_error ? ` (last sweep stopped: ${r.last_error})` : ""}\n`
+      : "retention: - (no node answers)\n",
+  );
   process.stdout.write("\nnodes\n");
   printTable(
     report.nodes.map((n) => ({ ...n, heartbeat: `${seconds(n.heartbeat_age_ms)} ago` })),
@@ -219,6 +225,11 @@ function printStatus(report: StatusShown, verbose: boolean): void {
     ]);
     if (report.workers) printWorkerProcesses(report.workers);
   }
+}
+
+/** a retention age: `kept` for 0 (ended runs are never deleted) */
+function days(n: number): string {
+  return n === 0 ? "kept" : `${n} days`;
 }
 
 /** the child processes of isolated steps (docs/pipelines.md#process-isolation) */

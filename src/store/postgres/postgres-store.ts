@@ -11,6 +11,11 @@ import type {
   NewAlertDelivery,
 } from "../alerts.js";
 import * as alerts from "./alerts.js";
+import {
+  checkEndedRunsDeletion,
+  type EndedRunsDeletion,
+  type VacuumReport,
+} from "../retention-store.js";
 import type { JsonValue } from "../../core/canonical-json.js";
 import type { RunStatus } from "../../core/status.js";
 import type { AuditNote, AuditPage, AuditQuery, AuditRecord, NewAuditEntry } from "../audit.js";
@@ -84,6 +89,7 @@ import * as nodes from "./nodes.js";
 import { openPool, parsePostgresUrl } from "./open.js";
 import * as operatorRuns from "./operator-runs.js";
 import * as purge from "./purge.js";
+import * as retention from "./retention.js";
 import * as runs from "./runs.js";
 import * as sources from "./sources.js";
 import * as steps from "./steps.js";
@@ -329,6 +335,13 @@ export class PostgresStore implements Store {
       (c) => operatorRuns.retryRun(c, runId, request),
       () => true,
     );
+  }
+  async deleteEndedRuns(request: EndedRunsDeletion): Promise<number> {
+    checkEndedRunsDeletion(request);
+    return this.write((c) => retention.deleteEndedRuns(c, request));
+  }
+  vacuum(): Promise<VacuumReport> {
+    return this.ctx.read((c) => retention.vacuum(c, this.ctx.schema));
   }
   async purgeRuns(request: PurgeRequest): Promise<PurgeResult> {
     checkPurge(request);

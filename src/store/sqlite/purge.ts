@@ -22,22 +22,29 @@ export function purgeRuns(ctx: SqliteContext, req: PurgeRequest): PurgeResult {
     );
     if (req.dryRun) return { ids, count: ids.length, dryRun: true };
     const list = JSON.stringify(ids);
-    // the ids of the transitions deleted here are never handed out again (context.ts)
-    ctx
-      .sql(
-        "UPDATE transition_ids SET high_water = max(high_water, coalesce((SELECT max(id) FROM transitions), 0))",
-      )
-      .run();
-    ctx.sql("DELETE FROM step_results WHERE run_id IN (SELECT value FROM json_each(?))").run(list);
-    ctx.sql("DELETE FROM transitions WHERE run_id IN (SELECT value FROM json_each(?))").run(list);
-    ctx.sql("DELETE FROM step_progress WHERE run_id IN (SELECT value FROM json_each(?))").run(list);
     // the status test again: a purge can never take anything but a quarantined run with it
-    ctx
-      .sql(
-        "DELETE FROM runs WHERE status = 'quarantined' AND id IN (SELECT value FROM json_each(?))",
-      )
-      .run(list);
+    deleteRunRows(ctx, list, "quarantined");
     insertAudit(ctx, purgeAudit(req, ids));
     return { ids, count: ids.length, dryRun: false };
   });
+}
+
+/**
+ * Deletes the runs of `list` (a JSON array of ids) that are in `status`, with their checkpoints and
+ * transitions; returns how many runs went. The status test is repeated here so a run that moved on
+ * since it was selected is never taken. Call inside a write transaction.
+ */
+export function deleteRunRows(ctx: SqliteContext, list: string, status: string): number {
+  // the ids of the transitions deleted here are never handed out again (context.ts)
+  ctx
+    .sql(
+      "UPDATE transition_ids SET high_water = max(high_water, coalesce((SELECT max(id) FROM transitions), 0))",
+    )
+    .run();
+  ctx.sql("DELETE FROM step_results WHERE run_id IN (SELECT value FROM json_each(?))").run(list);
+  ctx.sql("DELETE FROM transitions WHERE run_id IN (SELECT value FROM json_each(?))").run(list);
+  ctx.sql("DELETE FROM step_progress WHERE run_id IN (SELECT value FROM json_each(?))").run(list);
+  return ctx
+    .sql("DELETE FROM runs WHERE status = ? AND id IN (SELECT value FROM json_each(?))")
+    .run(status, list).changes;
 }

@@ -11,6 +11,7 @@ import type {
   NewAlertDelivery,
 } from "../alerts.js";
 import * as alerts from "./alerts.js";
+import type { EndedRunsDeletion, VacuumReport } from "../retention-store.js";
 import { EventEmitter } from "node:events";
 import type { JsonValue } from "../../core/canonical-json.js";
 import type { RunStatus } from "../../core/status.js";
@@ -86,6 +87,7 @@ import { migrateSqlite } from "./migrate.js";
 import * as nodes from "./nodes.js";
 import * as operatorRuns from "./operator-runs.js";
 import * as purge from "./purge.js";
+import * as retention from "./retention.js";
 import { openSqlite, type SqliteDurability } from "./open.js";
 import * as runs from "./runs.js";
 import { listRuns } from "./run-list.js";
@@ -336,6 +338,17 @@ export class SqliteStore implements Store {
   }
   async retryRun(runId: string, request: RetryRequest): Promise<RetryResult> {
     return this.write(() => operatorRuns.retryRun(this.ctx, runId, request), wakesAlways);
+  }
+  async deleteEndedRuns(request: EndedRunsDeletion): Promise<number> {
+    return this.write(() => retention.deleteEndedRuns(this.ctx, request));
+  }
+  async vacuum(): Promise<VacuumReport> {
+    if (this.options.path === ":memory:") return { bytesBefore: 0, bytesAfter: 0, tables: [] };
+    // VACUUM cannot run inside a transaction: alone, and not wrapped in one
+    return this.write(() => retention.vacuum(this.ctx, this.options.path), {
+      alone: true,
+      atomic: true,
+    });
   }
   async purgeRuns(request: PurgeRequest): Promise<PurgeResult> {
     return this.write(() => purge.purgeRuns(this.ctx, request));
