@@ -49,9 +49,47 @@ export interface TransitionJson {
   details: unknown;
 }
 
+export interface ProgressJson {
+  step: string;
+  attempt: number;
+  done: number | null;
+  total: number | null;
+  message: string | null;
+  updated_at: string | null;
+}
+
+export interface RunningStepJson {
+  step: string;
+  attempt: number;
+  started_at: string | null;
+  elapsed_ms: number;
+  progress: ProgressJson | null;
+}
+
 export interface RunDetailsJson extends RunJson {
   steps: StepJson[];
   transitions: TransitionJson[];
+  running_steps: RunningStepJson[];
+  progress: ProgressJson[];
+}
+
+export interface NodeJson {
+  id: string;
+  host: string;
+  status: "online" | "draining" | "offline" | "gone";
+  capabilities: string[];
+  heartbeat_age_ms: number;
+  late: boolean;
+  blocked: string | null;
+}
+
+export interface AlertJson {
+  rule: string;
+  severity: string;
+  state: "inactive" | "pending" | "firing" | "resolved";
+  since: string | null;
+  summary: string | null;
+  silence: { until: string | null; reason: string } | null;
 }
 
 export interface RunPage {

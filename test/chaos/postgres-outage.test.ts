@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keelCli, keelJson } from "../integration/keel-cli.js";
+import { joinToken, keelCli, keelJson } from "../integration/keel-cli.js";
 import { writeConfig } from "../integration/node-process.js";
 import {
   dropSchema,
@@ -74,7 +74,8 @@ function startLoad(storeUrl: string): Load {
   const home = mkdtempSync(join(tmpdir(), "keel-pg-outage-"));
   const effects = join(home, "effects.log");
   writeConfig(home, [fixture], "workers:\n  concurrency: 4\nnode:\n  lease_ms: 30000\n");
-  const env = { KEEL_STORE: storeUrl, KEEL_TEST_EFFECTS: effects };
+  const store = { KEEL_STORE: storeUrl, KEEL_TEST_EFFECTS: effects };
+  const env = { ...store, KEEL_JOIN_TOKEN: joinToken(home, store) };
   const started = keelCli(home, ["start"], env);
   expect(started.code, started.stderr).toBe(0);
   for (let i = 0; i < RUNS; i++) keelJson(home, ["submit", "paced", "--input", `{"n":${i}}`], env);

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { keelCli } from "../integration/keel-cli.js";
+import { keelCli, joinToken } from "../integration/keel-cli.js";
 import { writeConfig } from "../integration/node-process.js";
 import { dropSchema, freshSchema, onSchema, useTestPostgres } from "../store/postgres-server.js";
 
@@ -53,13 +53,15 @@ describe("postgres: a rolling upgrade", () => {
   it("an older node keeps running beside a newer one after a non-breaking migration; a breaking one stops it", async () => {
     const schema = freshSchema("keel_upgrade");
     const effects = join(mkdtempSync(join(tmpdir(), "keel-upgrade-fx-")), "effects.log");
-    const env = { KEEL_STORE: `${server().url}?schema=${schema}`, KEEL_TEST_EFFECTS: effects };
+    const store = { KEEL_STORE: `${server().url}?schema=${schema}`, KEEL_TEST_EFFECTS: effects };
     const newer = newerKeel();
     const oldHome = home(effects);
     const newHome = home(effects);
+    let env: Record<string, string> = store;
     try {
-      // the schema exists at this build's version; the newer keel brings one more, non-breaking
       expect(keelCli(oldHome, ["db", "check"], env).code).not.toBe(0); // nothing there yet
+      // the token makes the schema at this build's version; the newer keel brings one more
+      env = { ...store, KEEL_JOIN_TOKEN: joinToken(oldHome, store) };
       newer.addMigration(
         "upgrade_probe",
         "-- keel: non-breaking\nCREATE TABLE upgrade_probe (id integer PRIMARY KEY);\n",

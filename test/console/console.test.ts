@@ -113,6 +113,9 @@ describe("the console in a real browser", () => {
     const link = await loginLink();
     await page.goto(link);
     await page.getByRole("heading", { name: "Overview" }).waitFor();
+    // the cluster's nodes and the alerts keel evaluates, on the overview
+    await page.locator("[data-node] .badge-online").first().waitFor();
+    await page.getByRole("heading", { name: "Alerts" }).waitFor();
     // the code left the address bar
     expect(page.url()).not.toContain("code=");
     await page.getByRole("status", { name: "live updates: live" }).waitFor();
@@ -128,6 +131,10 @@ describe("the console in a real browser", () => {
     const run = await submit({ order: "o-live", ms: 1500 });
     await page.goto(`${url}/#/runs/${run.id}`);
     await page.locator('[data-step="fetch"].state-running').waitFor({ timeout: 10_000 });
+    // the running step's row, with its progress report
+    await expect
+      .poll(() => page.locator("[data-running] [data-progress]").textContent(), { timeout: 10_000 })
+      .toContain("1 of 4 reading the order");
     await page.locator('[data-step="ship"].state-succeeded').waitFor({ timeout: 15_000 });
     await expect.poll(() => page.locator("h1 .badge").textContent()).toBe("succeeded");
     await shot("run");

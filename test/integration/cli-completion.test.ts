@@ -32,6 +32,7 @@ describe("keel completion", () => {
     expect(complete(bash.stdout, ["keel", "jobs", ""])).toEqual([
       "list",
       "show",
+      "logs",
       "cancel",
       "retry",
     ]);
@@ -46,7 +47,7 @@ describe("keel completion", () => {
     expect(keelCli(home, ["completion", "zsh"]).stdout).toMatch(/bashcompinit/);
     const fish = keelCli(home, ["completion", "fish"]).stdout;
     expect(fish).toMatch(
-      /complete -c keel -n '__fish_seen_subcommand_from jobs; and not __fish_seen_subcommand_from list show cancel retry' -a 'list'/,
+      /complete -c keel -n '__fish_seen_subcommand_from jobs; and not __fish_seen_subcommand_from list show logs cancel retry' -a 'list'/,
     );
     const other = keelCli(home, ["completion", "tcsh"]);
     expect(other.code).toBe(2);

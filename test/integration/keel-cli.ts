@@ -37,6 +37,20 @@ export function keelJson(home: string, args: string[], env: Record<string, strin
   return JSON.parse(result.stdout);
 }
 
+let joinTokens = 0;
+/**
+ * A join token, which a node needs to join a PostgreSQL store (docs/cluster.md), made through the
+ * CLI on the store `env` names; it migrates the schema first when it is new.
+ */
+export function joinToken(home: string, env: Record<string, string>): string {
+  const created = keelJson(
+    home,
+    ["nodes", "token", "create", "--name", `test-${process.pid}-${++joinTokens}`],
+    env,
+  ) as { token: string };
+  return created.token;
+}
+
 /** A CLI command that keeps running (`events tail --follow`), with its output so far. */
 export interface RunningCli {
   child: ChildProcess;

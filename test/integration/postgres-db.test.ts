@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { copiedTables } from "../../src/store/store-copy.js";
 import { dropSchema, freshSchema, onSchema, useTestPostgres } from "../store/postgres-server.js";
-import { keelCli, type CliResult } from "./keel-cli.js";
+import { keelCli, type CliResult, joinToken } from "./keel-cli.js";
 import { writeConfig } from "./node-process.js";
 
 /**
@@ -182,7 +182,10 @@ describe("keel db on a PostgreSQL store", () => {
     expect(target.tables.nodes).toBe(0);
 
     // a node on the copy: the history is there, quarantine and audit included, and new work runs
-    ok(keelCli(home, ["start"], pgEnv), "start on PostgreSQL");
+    ok(
+      keelCli(home, ["start"], { ...pgEnv, KEEL_JOIN_TOKEN: joinToken(home, pgEnv) }),
+      "start on PostgreSQL",
+    );
     try {
       const before = json(home, ["jobs", "list", "--limit", "100"], pgEnv).runs.length;
       expect(before).toBe(source.runs);

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dropSchema, freshSchema, onSchema, useTestPostgres } from "../store/postgres-server.js";
-import { keelCli } from "./keel-cli.js";
+import { keelCli, joinToken } from "./keel-cli.js";
 
 /** keel on PostgreSQL as a user runs it: KEEL_STORE names the server, the CLI does the rest. */
 const server = useTestPostgres();
@@ -14,7 +14,8 @@ describe("keel on a PostgreSQL store", () => {
   it("a started node runs a submitted run to success, and jobs list shows it", async () => {
     const home = mkdtempSync(join(tmpdir(), "keel-pg-cli-"));
     const schema = freshSchema("keel_cli");
-    const env = { KEEL_STORE: `${server().url}?schema=${schema}` };
+    const store = { KEEL_STORE: `${server().url}?schema=${schema}` };
+    const env = { ...store, KEEL_JOIN_TOKEN: joinToken(home, store) };
     const started = keelCli(home, ["start", "--format", "json"], env);
     expect(started.code, started.stderr).toBe(0);
     try {

@@ -4,7 +4,15 @@ import { useConsole, useData } from "../context.js";
 import { ago, duration } from "../format.js";
 import { href } from "../router.js";
 import { ActionButton, ActionDialog, Badge, ErrorNote, Section, Head } from "../ui.js";
-import type { AuditEntry, BreakerJson, EmergencyJson, HealthJson, StatusJson } from "../wire.js";
+import type {
+  AlertJson,
+  AuditEntry,
+  BreakerJson,
+  EmergencyJson,
+  HealthJson,
+  NodeJson,
+  StatusJson,
+} from "../wire.js";
 
 interface Throughput {
   series: { start: string; runs: Record<string, number>; finished: number; bytes_per_s: number }[];
@@ -57,7 +65,8 @@ export function Overview() {
         </Section>
         <Emergency />
         <Queue status={status.data} error={status.error} />
-        <Nodes status={status.data} />
+        <Alerts />
+        <Nodes />
       </div>
       <Charts />
       <div class="grid">
@@ -92,25 +101,57 @@ function Queue({ status, error }: { status: StatusJson | null; error: string | n
   );
 }
 
-function Nodes({ status }: { status: StatusJson | null }) {
-  if (!status) return null;
+function Nodes() {
+  const nodes = useData<{ nodes: NodeJson[] }>("/v1/nodes");
   return (
     <Section title="Nodes">
+      <ErrorNote error={nodes.error} />
       <table>
-        <Head cols={["Node", "Host", "State", "Heartbeat"]} />
+        <Head cols={["Node", "Host", "State", "Offers", "Heartbeat"]} />
         <tbody>
-          {status.nodes.map((n) => (
-            <tr key={n.id}>
+          {(nodes.data?.nodes ?? []).map((n) => (
+            <tr key={n.id} data-node={n.id}>
               <th scope="row">{n.id}</th>
               <td>{n.host}</td>
               <td>
-                <Badge value={n.state} />
+                <Badge value={n.status} />
+                {n.blocked ? ` blocked: ${n.blocked}` : ""}
               </td>
-              <td>{duration(n.heartbeat_age_ms)} ago</td>
+              <td>{n.capabilities.join(", ") || "-"}</td>
+              <td>
+                {duration(n.heartbeat_age_ms)} ago{n.late ? " (late)" : ""}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
+    </Section>
+  );
+}
+
+function Alerts() {
+  const alerts = useData<{ alerts: AlertJson[] }>("/v1/alerts");
+  const active = (alerts.data?.alerts ?? []).filter(
+    (a) => a.state === "firing" || a.state === "pending",
+  );
+  return (
+    <Section title="Alerts">
+      <ErrorNote error={alerts.error} />
+      {alerts.data && active.length === 0 && <p>No alert is firing or pending.</p>}
+      <ul>
+        {active.map((a) => (
+          <li key={a.rule} data-alert={a.rule} data-state={a.state}>
+            <Badge value={a.state === "firing" ? "unhealthy" : "degraded"} />{" "}
+            <strong>{a.rule}</strong> ({a.severity}, {a.state} since {ago(a.since)}):{" "}
+            {a.summary ?? ""}
+            {a.silence ? ` — silenced: ${a.silence.reason}` : ""}
+          </li>
+        ))}
+      </ul>
+      <p>
+        Silence or test a rule with <code>keel alerts</code> (
+        <a href="#/audit?action=alert.silence">silences in the audit log</a>).
+      </p>
     </Section>
   );
 }

@@ -3,7 +3,7 @@ import { useConsole, useData } from "../context.js";
 import { Dag, downstreamOf, type DagStep } from "../dag.js";
 import { ago, duration, isElided, showJson, time } from "../format.js";
 import { ActionButton, ActionDialog, Badge, ErrorNote, Json, Section, Head } from "../ui.js";
-import type { PipelineJson, RunDetailsJson, TransitionJson } from "../wire.js";
+import type { PipelineJson, ProgressJson, RunDetailsJson, TransitionJson } from "../wire.js";
 
 type Dialog = "cancel" | "retry" | "from" | "degraded" | null;
 
@@ -206,21 +206,22 @@ function stepState(step: string, run: RunDetailsJson): string {
 }
 
 function StepTable({ run }: { run: RunDetailsJson }) {
-  const started = new Map<string, TransitionJson>();
-  for (const t of run.transitions) if (t.step && t.to === "running") started.set(t.step, t);
-  const running = [...started.entries()].filter(([step]) => stepState(step, run) === "running");
   return (
     <table>
       <caption class="sr-only">steps and attempts</caption>
       <Head cols={["Step", "Attempt", "Started", "Took", "Output"]} />
       <tbody>
-        {running.map(([step, t]) => (
-          <tr key={`running-${step}`} data-step-row={step}>
-            <th scope="row">{step}</th>
-            <td>{run.step_attempts[step] ?? 1}</td>
-            <td>{time(t.at)}</td>
-            <td>running for {t.at ? duration(Date.now() - Date.parse(t.at)) : "-"}</td>
-            <td>-</td>
+        {run.running_steps.map((r) => (
+          <tr key={`running-${r.step}`} data-step-row={r.step} data-running>
+            <th scope="row">
+              {r.step} <Badge value="running" />
+            </th>
+            <td>{r.attempt}</td>
+            <td>{time(r.started_at)}</td>
+            <td>running for {duration(r.elapsed_ms)}</td>
+            <td>
+              <Progress report={r.progress} />
+            </td>
           </tr>
         ))}
         {run.steps.map((s) => (
@@ -277,5 +278,23 @@ export function Transitions({ transitions }: { transitions: TransitionJson[] }) 
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** a running step's last `ctx.progress({ done, total, message })` report */
+function Progress({ report }: { report: ProgressJson | null }) {
+  if (!report) return <>-</>;
+  const { done, total, message } = report;
+  const known = done !== null && total !== null && total > 0;
+  return (
+    <span data-progress>
+      {known && (
+        <progress value={done} max={total} aria-label={`${done} of ${total}`}>
+          {done} of {total}
+        </progress>
+      )}{" "}
+      {known ? `${done} of ${total}` : done !== null ? `${done} done` : ""}
+      {message ? ` ${message}` : ""}
+    </span>
   );
 }
