@@ -46,3 +46,16 @@ export const status = z.enum(runStatuses);
 export const flag = z
   .union([z.boolean(), z.enum(["true", "false", "1", "0"])])
   .transform((v) => v === true || v === "true" || v === "1");
+
+/** a body that may be left out: nothing, null, or an object of exactly these optional fields */
+export const optionalBody = <Shape extends z.ZodRawShape>(shape: Shape) =>
+  z.union([z.undefined(), z.null(), z.object(shape).strict()]);
+
+/** a token's name, API or join token alike */
+export const tokenName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, "1-64 letters, digits, . _ @ -");
+
+/** the `:id` of a token route; `what` names the kind in the message */
+export const tokenIdParams = (what: string) =>
+  z.object({ id: z.string().regex(/^[0-9a-f]{12}$/, `${what} id: 12 hex digits`) }).strict();

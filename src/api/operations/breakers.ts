@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { resetBreaker, tripBreaker } from "../../ops/breakers.js";
 import { none, noBody, operation } from "../operation.js";
-import { text } from "../schemas.js";
+import { optionalBody, text } from "../schemas.js";
 import {
   breakerChangeJson,
   breakerChangeSchema,
@@ -57,7 +57,7 @@ export const reset = operation({
   summary: "close a breaker: the runs it deferred are due at once",
   params: nameParams,
   query: none,
-  body: z.union([z.undefined(), z.null(), z.object({ note: text.optional() }).strict()]),
+  body: optionalBody({ note: text.optional() }),
   response: breakerChangeSchema,
   async run({ keel, actor }, { params, body }) {
     return breakerChangeJson(await resetBreaker(keel, params.name, { note: body?.note, actor }));

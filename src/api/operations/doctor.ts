@@ -5,6 +5,7 @@ import { applyFixes } from "../../ops/doctor/fixes.js";
 import { defaultDoctorSettings } from "../../ops/doctor/types.js";
 import { none, noBody, operation, type OperationContext } from "../operation.js";
 import { doctorFixSchema, doctorJson, doctorSchema, fixesJson } from "../wire/doctor.js";
+import { optionalBody } from "../schemas.js";
 
 /** `keel doctor`: every check (or some), and the safe fixes the findings name. */
 const onlyChecks = z
@@ -52,7 +53,7 @@ export const doctorFix = operation({
   summary: "run the checks and apply their safe, reversible fixes, each audited",
   params: none,
   query: none,
-  body: z.union([z.undefined(), z.null(), z.object({ only: onlyChecks.optional() }).strict()]),
+  body: optionalBody({ only: onlyChecks.optional() }),
   response: doctorFixSchema,
   async run(ctx, { body }) {
     const report = await examine(ctx, body?.only);

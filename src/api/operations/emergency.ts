@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { none, noBody, operation } from "../operation.js";
-import { flag, text } from "../schemas.js";
+import { flag, optionalBody, text } from "../schemas.js";
 import { emergencyJson, emergencySchema } from "../wire/emergency.js";
 
 /** The store-wide emergency stop. */
@@ -42,7 +42,7 @@ export const emergencyOff = operation({
   summary: "turn the emergency stop off: nodes resume at once",
   params: none,
   query: none,
-  body: z.union([z.undefined(), z.null(), z.object({ reason: text.optional() }).strict()]),
+  body: optionalBody({ reason: text.optional() }),
   response: emergencySchema,
   async run({ keel, actor }, { body }) {
     return emergencyJson(await keel.emergencyOff({ reason: body?.reason, actor }));

@@ -10,7 +10,7 @@ import {
 } from "../../ops/cluster.js";
 import { createJoinToken, revokeJoinToken } from "../../ops/join-tokens.js";
 import { none, noBody, operation, type OperationContext } from "../operation.js";
-import { text } from "../schemas.js";
+import { optionalBody, text, tokenIdParams, tokenName } from "../schemas.js";
 import { isoTime } from "../wire/time.js";
 import {
   createdJoinTokenSchema,
@@ -115,7 +115,7 @@ export const undrainNode = operation({
   summary: "the node claims work again",
   params: nodeId,
   query: none,
-  body: z.union([z.undefined(), z.null(), z.object({}).strict()]),
+  body: optionalBody({}),
   response: nodeSchema,
   async run(ctx, { params }) {
     await undrainClusterNode(ctx.keel.store, params.id, ctx.actor);
@@ -131,7 +131,7 @@ export const forgetNode = operation({
   summary: "remove an offline node's record; its runs go back to pending",
   params: nodeId,
   query: none,
-  body: z.union([z.undefined(), z.null(), z.object({}).strict()]),
+  body: optionalBody({}),
   response: forgottenNodeSchema,
   async run(ctx, { params }) {
     const { node, released } = await forgetClusterNode(
@@ -170,7 +170,7 @@ export const createJoinTokenOp = operation({
   query: none,
   body: z
     .object({
-      name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, "1-64 letters, digits, . _ @ -"),
+      name: tokenName,
       capabilities: names.optional(),
       pools: names.optional(),
     })
@@ -188,11 +188,9 @@ export const revokeJoinTokenOp = operation({
   path: "/v1/join-tokens/:id/revoke",
   role: "admin",
   summary: "revoke a join token: nodes that joined with it stop claiming at their next heartbeat",
-  params: z
-    .object({ id: z.string().regex(/^[0-9a-f]{12}$/, "a join token id: 12 hex digits") })
-    .strict(),
+  params: tokenIdParams("a join token"),
   query: none,
-  body: z.union([z.undefined(), z.null(), z.object({ reason: text.optional() }).strict()]),
+  body: optionalBody({ reason: text.optional() }),
   response: joinTokenSchema,
   async run({ keel, actor }, { params, body }) {
     return joinTokenJson(await revokeJoinToken(keel.store, params.id, actor, body?.reason));

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { createApiToken, revokeApiToken } from "../../ops/tokens.js";
 import { tokenRoles } from "../../store/tokens.js";
 import { none, noBody, operation } from "../operation.js";
-import { text } from "../schemas.js";
+import { optionalBody, text, tokenIdParams, tokenName } from "../schemas.js";
 import { createdTokenSchema, tokenJson, tokenListSchema, tokenSchema } from "../wire/tokens.js";
 
 /** API tokens: admins only. A token's secret is returned once, at creation. */
@@ -32,7 +32,7 @@ export const createToken = operation({
   query: none,
   body: z
     .object({
-      name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, "1-64 letters, digits, . _ @ -"),
+      name: tokenName,
       role: z.enum(tokenRoles),
     })
     .strict(),
@@ -49,11 +49,9 @@ export const revokeToken = operation({
   path: "/v1/tokens/:id/revoke",
   role: "admin",
   summary: "revoke a token: it never authenticates again",
-  params: z
-    .object({ id: z.string().regex(/^[0-9a-f]{12}$/, "a token id: 12 hex digits") })
-    .strict(),
+  params: tokenIdParams("a token"),
   query: none,
-  body: z.union([z.undefined(), z.null(), z.object({ reason: text.optional() }).strict()]),
+  body: optionalBody({ reason: text.optional() }),
   response: tokenSchema,
   async run({ keel, actor }, { params, body }) {
     return tokenJson(await revokeApiToken(keel.store, params.id, actor, body?.reason));
