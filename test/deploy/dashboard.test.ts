@@ -224,7 +224,8 @@ describe("deploy/grafana/keel-dashboard.json", () => {
       await call("POST", "/v1/emergency/on", { reason: "dashboard drill" });
       const alerts = queries.filter((q) => afterAlert(q.expr));
       expect(alerts.length).toBeGreaterThan(0);
-      const deadline = Date.now() + 30_000;
+      // the store's gauges are reused up to 30 s after a slow read (a loaded machine's)
+      const deadline = Date.now() + 45_000;
       for (;;) {
         const answers = await Promise.all(alerts.map((q) => p.query(expand(q.expr))));
         if (answers.every((a) => a.ok && a.result.length > 0)) break;
@@ -233,6 +234,6 @@ describe("deploy/grafana/keel-dashboard.json", () => {
       }
       const firing = await p.query('ALERTS{alertname="KeelEmergencyStop",alertstate="firing"}');
       expect(firing.result).toHaveLength(1);
-    }, 60_000);
+    }, 75_000);
   });
 });
