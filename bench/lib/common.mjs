@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const benchDir = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -97,6 +97,29 @@ export function chunks(list, size) {
 export function medianBy(tries, key) {
   const sorted = [...tries].sort((a, b) => a[key] - b[key]);
   return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** the middle of a list of numbers; the mean of the two middle ones for an even count */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const m = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+}
+
+/**
+ * The built dist/ folders a tool compares, from its arguments (the repository's own by default),
+ * as absolute paths; exits naming the first that holds no build.
+ */
+export function builtDists(args) {
+  const dists = (args.length > 0 ? args : [join(rootDir, "dist")]).map((d) => resolve(d));
+  const missing = dists.find((d) => !existsSync(join(d, "src", "index.js")));
+  if (missing) {
+    process.stderr.write(
+      `no build in ${missing}: run \`npm run build\` (usage: [dist-a dist-b ...])\n`,
+    );
+    process.exit(64);
+  }
+  return dists;
 }
 
 /** The machine a run measured, for the report: cores, memory, CPU, Node, OS, load average. */

@@ -99,9 +99,11 @@ export function nodeBeatFromRow(row: Row, now: number): NodeBeat {
 export const drainNodeSql = `UPDATE nodes SET state = 'draining', drain_deadline = ? WHERE id = ? RETURNING *`;
 export const undrainNodeSql = `UPDATE nodes SET state = 'active', drain_deadline = NULL WHERE id = ? RETURNING *`;
 
-export const placedWaitingSql = `SELECT requires, pool, count(*) AS runs FROM runs
-  WHERE status = 'pending' AND (requires <> '[]' OR pool <> '') AND scheduled_for <= ?
+/** due pending runs by placement, read from `runs` or a backend's spelling of it */
+export const placedWaitingSqlFrom = (runs: string) => `SELECT requires, pool, count(*) AS runs
+  FROM ${runs} WHERE status = 'pending' AND (requires <> '[]' OR pool <> '') AND scheduled_for <= ?
   GROUP BY requires, pool ORDER BY count(*) DESC, requires, pool`;
+export const placedWaitingSql = placedWaitingSqlFrom("runs");
 
 export function placedWaitingFromRow(row: Row): PlacedWaiting {
   return {

@@ -254,6 +254,24 @@ describe("GET /metrics", () => {
     }
   });
 
+  it("reads the store once for both formats: the cluster's and the alerts' figures too", async () => {
+    const now = Date.now();
+    const metrics = createMetrics(k, { storeCacheMs: 1000, clock: () => now });
+    const reads = [
+      vi.spyOn(k.store, "countRunsByStatus"),
+      vi.spyOn(k.store, "placedWaiting"),
+      vi.spyOn(k.store, "listAlertStates"),
+    ];
+    try {
+      await metrics.scrape(undefined);
+      await metrics.scrape("application/openmetrics-text; version=1.0.0");
+      for (const read of reads) expect(read).toHaveBeenCalledTimes(1);
+    } finally {
+      for (const read of reads) read.mockRestore();
+      metrics.close();
+    }
+  });
+
   it("reuses the store figures longer after a slow read", async () => {
     let now = Date.now();
     const metrics = createMetrics(k, { storeCacheMs: 1000, clock: () => now });

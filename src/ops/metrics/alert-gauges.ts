@@ -1,46 +1,53 @@
-import { Counter, Gauge, type Registry, type RegistryContentType } from "prom-client";
+import { Counter, type Registry, type RegistryContentType } from "prom-client";
 import type { Keel } from "../../engine/keel.js";
 import { alertsOf } from "../alerts/service.js";
 import { resolveRules } from "../alerts/rules.js";
+import { ReusedRead } from "./reused-read.js";
 
 type Registers = Registry<RegistryContentType>[];
+
+interface Figures {
+  rules: { id: string; severity: string }[];
+  firing: Set<string>;
+  depth: number;
+}
 
 /**
  * The alerts' metrics: which rules fire and the outbox's depth (the store's, for the whole
  * cluster), and the deliveries this node made by receiver and outcome (delivered, failed: one
- * failed attempt, dropped). Read at scrape time, each store read reused for `cacheMs`.
+ * failed attempt, dropped). The store's part is read at scrape time and reused (`ReusedRead`), by
+ * the gauges of both formats.
  */
 export class AlertGauges {
-  private cached: { at: number; read: Promise<Figures> } | undefined;
+  private readonly figures: ReusedRead<Figures>;
 
   constructor(
     private readonly keel: Keel,
-    registers: Registers,
-    private readonly cacheMs: number,
-    private readonly clock: () => number = Date.now,
+    cacheMs: number,
+    clock: () => number = Date.now,
   ) {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- collect() gets the metric as this
-    const self = this;
-    new Gauge({
-      name: "keel_alerts_firing",
-      help: "1 for each alert rule firing now, 0 for the others (docs/alerts.md)",
-      labelNames: ["rule", "severity"],
-      registers,
-      async collect() {
-        const f = await self.read();
-        this.reset();
+    this.figures = new ReusedRead(() => this.load(), cacheMs, clock);
+  }
+
+  /** the metrics, in these registries; every set registered reads the same figures */
+  register(registers: Registers): void {
+    const gauge = this.figures.gaugesIn(registers);
+    gauge(
+      "keel_alerts_firing",
+      "1 for each alert rule firing now, 0 for the others (docs/alerts.md)",
+      ["rule", "severity"],
+      (g, f) => {
         for (const rule of f.rules)
-          this.set({ rule: rule.id, severity: rule.severity }, f.firing.has(rule.id) ? 1 : 0);
+          g.set({ rule: rule.id, severity: rule.severity }, f.firing.has(rule.id) ? 1 : 0);
       },
-    });
-    new Gauge({
-      name: "keel_alert_outbox_depth",
-      help: "Alert deliveries queued in the outbox, every receiver's",
-      registers,
-      async collect() {
-        this.set((await self.read()).depth);
-      },
-    });
+    );
+    gauge(
+      "keel_alert_outbox_depth",
+      "Alert deliveries queued in the outbox, every receiver's",
+      [],
+      (g, f) => g.set(f.depth),
+    );
+    const keel = this.keel;
     new Counter({
       name: "keel_alert_deliveries_total",
       help: "Alert delivery attempts by this node, by receiver and outcome (delivered, failed, dropped)",
@@ -56,16 +63,6 @@ export class AlertGauges {
     });
   }
 
-  private read(): Promise<Figures> {
-    const now = this.clock();
-    if (!this.cached || now - this.cached.at >= this.cacheMs) {
-      const read = this.load();
-      this.cached = { at: now, read };
-      read.catch(() => (this.cached = undefined));
-    }
-    return this.cached.read;
-  }
-
   private async load(): Promise<Figures> {
     const states = await this.keel.store.listAlertStates();
     const queues = await this.keel.store.alertQueues();
@@ -75,10 +72,4 @@ export class AlertGauges {
       depth: queues.reduce((n, q) => n + q.queued, 0),
     };
   }
-}
-
-interface Figures {
-  rules: { id: string; severity: string }[];
-  firing: Set<string>;
-  depth: number;
 }

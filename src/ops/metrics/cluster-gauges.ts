@@ -1,8 +1,9 @@
-import { Gauge, type Registry, type RegistryContentType } from "prom-client";
+import type { Registry, RegistryContentType } from "prom-client";
 import type { Keel } from "../../engine/keel.js";
 import { defaultWindows, listClusterNodes, type ClusterNode } from "../cluster.js";
 import { capacity } from "../health/cluster.js";
 import type { PlacedWaiting } from "../../store/store.js";
+import { ReusedRead } from "./reused-read.js";
 
 type Registers = Registry<RegistryContentType>[];
 
@@ -16,36 +17,23 @@ const nodeStates = ["online", "offline", "draining", "gone"] as const;
 /**
  * The cluster as the store knows it, for every node (any node's /metrics serves the whole
  * cluster): nodes by state, slots per capability, each node's heartbeat age, runs waiting for a
- * capability. Read at scrape time and reused for `cacheMs`, like the store's other gauges.
+ * capability. Read at scrape time and reused like the store's other gauges (`ReusedRead`), by the
+ * gauges of both formats.
  */
 export class ClusterGauges {
-  private figures: { at: number; value: ClusterFigures } | undefined;
-  private reading: Promise<ClusterFigures> | undefined;
+  private readonly figures: ReusedRead<ClusterFigures>;
 
   constructor(
     private readonly keel: Keel,
-    registers: Registers,
-    private readonly cacheMs: number,
+    cacheMs: number,
+    clock: () => number = Date.now,
   ) {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- collect() gets the gauge as this
-    const self = this;
-    const gauge = (
-      name: string,
-      help: string,
-      labelNames: string[],
-      set: (g: Gauge, f: ClusterFigures) => void,
-    ) =>
-      new Gauge({
-        name,
-        help,
-        labelNames,
-        registers,
-        async collect() {
-          const figures = await self.read();
-          this.reset();
-          set(this, figures);
-        },
-      });
+    this.figures = new ReusedRead(() => this.load(), cacheMs, clock);
+  }
+
+  /** the gauges, in these registries; every set registered reads the same figures */
+  register(registers: Registers): void {
+    const gauge = this.figures.gaugesIn(registers);
     gauge("keel_nodes", "Nodes of the cluster by state", ["state"], (g, f) => {
       for (const state of nodeStates)
         g.set({ state }, f.nodes.filter((n) => n.status === state).length);
@@ -84,20 +72,9 @@ export class ClusterGauges {
     );
   }
 
-  private async read(): Promise<ClusterFigures> {
-    const now = Date.now();
-    if (this.figures && now - this.figures.at < this.cacheMs) return this.figures.value;
-    this.reading ??= (async () => {
-      try {
-        const windows = this.keel.snapshot()?.cluster ?? defaultWindows;
-        const { nodes } = await listClusterNodes(this.keel.store, windows);
-        const value = { nodes, placed: await this.keel.store.placedWaiting(now) };
-        this.figures = { at: now, value };
-        return value;
-      } finally {
-        this.reading = undefined;
-      }
-    })();
-    return this.reading;
+  private async load(): Promise<ClusterFigures> {
+    const windows = this.keel.snapshot()?.cluster ?? defaultWindows;
+    const { nodes } = await listClusterNodes(this.keel.store, windows);
+    return { nodes, placed: await this.keel.store.placedWaiting(Date.now()) };
   }
 }

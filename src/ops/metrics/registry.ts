@@ -35,7 +35,11 @@ export function createMetrics(keel: Keel, options: MetricsOptions = {}): KeelMet
   const prometheus = new Registry();
   const openMetrics = new Registry<OpenMetricsContentType>();
   openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-  const store = new StoreGauges(keel.store, options.storeCacheMs ?? 1000, options.clock);
+  const cacheMs = options.storeCacheMs ?? 1000;
+  // the store's figures are read once for both formats
+  const store = new StoreGauges(keel.store, cacheMs, options.clock);
+  const alerts = new AlertGauges(keel, cacheMs, options.clock);
+  const cluster = new ClusterGauges(keel, cacheMs, options.clock);
   // one set of metric objects per registry: prom-client renames a counter in place when an
   // OpenMetrics registry formats it (no `_total`), which a shared object would carry into the
   // text format's next scrape
@@ -43,8 +47,8 @@ export function createMetrics(keel: Keel, options: MetricsOptions = {}): KeelMet
     const registers = [registry] as Registry<RegistryContentType>[];
     store.register(registers);
     if (options.healthLatency) registerHealthGauges(options.healthLatency, registers);
-    new AlertGauges(keel, registers, options.storeCacheMs ?? 1000, options.clock);
-    new ClusterGauges(keel, registers, options.storeCacheMs ?? 1000);
+    alerts.register(registers);
+    cluster.register(registers);
     return [
       new RunMetrics(keel, registers),
       new NodeGauges(keel, registers),

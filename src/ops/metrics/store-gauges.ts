@@ -1,8 +1,9 @@
-import { Gauge, type Registry, type RegistryContentType } from "prom-client";
+import type { Registry, RegistryContentType } from "prom-client";
 import { BreakerState } from "../../core/breaker.js";
 import type { RunStatus } from "../../core/status.js";
 import { readEmergency } from "../../engine/emergency.js";
 import type { Store, WaitingCounts } from "../../store/store.js";
+import { ReusedRead } from "./reused-read.js";
 
 type Registers = Registry<RegistryContentType>[];
 
@@ -18,50 +19,23 @@ interface StoreFigures {
 
 /**
  * Gauges the store knows for the whole cluster, read when Prometheus scrapes, not kept current
- * by the node: a handful of indexed reads, reused for `cacheMs` (by the gauges of both formats) so
- * that a scrape every second (or two Prometheus servers scraping) costs the store one read of each
- * per second at most. The counts walk every pending and quarantined run, so on a deep queue the
- * reuse stretches to 500 times the last read's duration (at most 30 s): the reads then take at most
- * 0.2 % of the node's time however often it is scraped (the scrape budget is 2 % in all).
+ * by the node: a handful of indexed reads, reused as `ReusedRead` says (by the gauges of both
+ * formats).
  */
-const readShare = 500;
-const longestReuseMs = 30_000;
-
 export class StoreGauges {
-  private figures: StoreFigures | undefined;
-  private reading: Promise<StoreFigures> | undefined;
-  /** how long the figures of the last read are reused: cacheMs, or longer after a slow read */
-  private reuseMs: number;
+  private readonly figures: ReusedRead<StoreFigures>;
 
   constructor(
     private readonly store: Store,
-    private readonly cacheMs: number,
-    private readonly clock: () => number = Date.now,
+    cacheMs: number,
+    clock: () => number = Date.now,
   ) {
-    this.reuseMs = cacheMs;
+    this.figures = new ReusedRead((at) => this.load(at), cacheMs, clock);
   }
 
   /** the gauges, in these registries; every set registered reads the same cached figures */
   register(registers: Registers): void {
-    const gauge = (
-      name: string,
-      help: string,
-      labelNames: string[],
-      set: (g: Gauge, f: StoreFigures) => void,
-    ) =>
-      new Gauge({
-        name,
-        help,
-        labelNames,
-        registers,
-        async collect() {
-          const figures = await self.read();
-          this.reset();
-          set(this, figures);
-        },
-      });
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- collect() gets the gauge as this
-    const self = this;
+    const gauge = this.figures.gaugesIn(registers);
     gauge("keel_runs", "Runs in the store by status (every node's)", ["status"], (g, f) => {
       for (const [status, count] of Object.entries(f.runs)) g.set({ status }, count);
     });
@@ -106,20 +80,11 @@ export class StoreGauges {
     );
   }
 
-  /** the figures of the last read while they are fresh; one read at a time otherwise */
-  private read(): Promise<StoreFigures> {
-    const now = this.clock();
-    if (this.figures && now - this.figures.at < this.reuseMs) return Promise.resolve(this.figures);
-    this.reading ??= this.load(now).finally(() => (this.reading = undefined));
-    return this.reading;
-  }
-
   private async load(at: number): Promise<StoreFigures> {
-    const started = performance.now();
     const pipelines = [...new Set((await this.store.listPipelines()).map((p) => p.name))];
     const dueAt = new Map<string, number | null>();
     for (const pipeline of pipelines) dueAt.set(pipeline, await this.store.nextDueAt([pipeline]));
-    const figures: StoreFigures = {
+    return {
       at,
       runs: await this.store.countRunsByStatus(),
       waiting: await this.store.countWaiting(),
@@ -127,9 +92,5 @@ export class StoreGauges {
       breakers: (await this.store.listBreakers()).map((b) => ({ name: b.name, state: b.state })),
       emergency: (await readEmergency(this.store)).on,
     };
-    this.figures = figures;
-    const took = performance.now() - started;
-    this.reuseMs = Math.max(this.cacheMs, Math.min(longestReuseMs, took * readShare));
-    return figures;
   }
 }
