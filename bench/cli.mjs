@@ -11,7 +11,9 @@
 // node_modules links to the repository's). The store of the commands: a fresh home with 300 runs
 // of a no-op pipeline (200 succeeded, 100 pending), no node running; then `keel status` once more
 // with a node running for the home (started from the first folder, stopped by its pid at the end).
-// Each command's stdout must be the same in every build (the node's uptime aside).
+// Each command's stdout must be the same in every build (the node's uptime aside). Columns: median
+// and p90 wall ms, the median's ratio to node -e 0's, and the median CPU ms (user + system, from
+// /usr/bin/time when installed), which a loaded machine moves far less than wall time.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
@@ -73,14 +75,26 @@ async function seed() {
   await idle.stop();
 }
 
-/** one whole process: its wall time from spawn to exit, and its stdout */
+// GNU time, when installed, adds each process's CPU time (user + system): the cost of a command
+// apart from the time it waited for a core, which a loaded machine inflates
+const gnuTime = existsSync("/usr/bin/time") ? "/usr/bin/time" : null;
+
+/** one whole process: its wall time from spawn to exit, its CPU time (or null), and its stdout */
 function timed(argv) {
+  const [command, args] = gnuTime
+    ? [gnuTime, ["-f", "cpu-seconds %U %S", process.execPath, ...argv]]
+    : [process.execPath, argv];
   const t0 = performance.now();
-  const result = spawnSync(process.execPath, argv, { env, cwd: home, encoding: "utf8" });
+  const result = spawnSync(command, args, { env, cwd: home, encoding: "utf8" });
   const ms = performance.now() - t0;
   if (result.status !== 0)
     throw new Error(`${argv.join(" ")} exited ${result.status}: ${result.stderr}`);
-  return { ms, stdout: result.stdout };
+  const cpu = /cpu-seconds ([\d.]+) ([\d.]+)\s*$/.exec(result.stderr);
+  return {
+    ms,
+    cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : null,
+    stdout: result.stdout,
+  };
 }
 
 const keelArgv = (folder, command) => [join(folder, "bin", "keel.js"), ...command];
@@ -91,15 +105,17 @@ const keelArgv = (folder, command) => [join(folder, "bin", "keel.js"), ...comman
  */
 function measure(cases, { sameOutput }) {
   const samples = new Map();
+  const cpu = new Map();
   const outputs = new Map();
   for (let round = 0; round < args.rounds; round++)
     for (const c of cases) {
       const variants = c.keel ? args.folders : [null];
       for (const folder of variants) {
         const key = `${c.name}\t${folder ?? ""}`;
-        const { ms, stdout } = timed(c.keel ? keelArgv(folder, c.keel) : c.argv);
+        const { ms, cpuMs, stdout } = timed(c.keel ? keelArgv(folder, c.keel) : c.argv);
         if (!samples.has(key)) samples.set(key, []);
         samples.get(key).push(ms);
+        if (cpuMs !== null) cpu.set(key, [...(cpu.get(key) ?? []), cpuMs]);
         if (c.keel && round === 0) outputs.set(key, stdout);
       }
     }
@@ -124,6 +140,7 @@ function measure(cases, { sameOutput }) {
         median_ms: round(median, 1),
         p90_ms: round(p90, 1),
         x_node: round(median / baseline, 2),
+        cpu_ms: cpu.has(key) ? round(percentiles(cpu.get(key)).p50_ms, 0) : "-",
         same_output: folder === null ? "-" : same ? "yes" : "NO",
       });
     }
@@ -145,7 +162,7 @@ function print(title, rows) {
       .map((l) => l.toFixed(2))
       .join(" ")})\n`,
   );
-  const cols = ["case", "build", "median_ms", "p90_ms", "x_node", "same_output"];
+  const cols = ["case", "build", "median_ms", "p90_ms", "x_node", "cpu_ms", "same_output"];
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
   const line = (cells) => cells.map((v, i) => String(v).padEnd(width[i])).join("  ");
   process.stdout.write(`${line(cols)}\n`);
