@@ -1,56 +1,21 @@
-import { pino } from "pino";
 import { loadConfig } from "../ops/config.js";
 import { diskThresholds } from "../ops/guard-settings.js";
-import type { DiskThresholds } from "../engine/disk-usage.js";
 import { readLivePid } from "../ops/pidfile.js";
 import { doctorSettings } from "../ops/doctor/settings.js";
-import type { DoctorSettings } from "../ops/doctor/types.js";
 import { readAdminToken } from "../ops/tokens.js";
-import { openStore, resolveHome, sqlitePathFor } from "../store/open-store.js";
-import { inspectStoreFile } from "../store/files.js";
+import { resolveHome } from "../store/home.js";
 import { KeelError } from "../core/errors/keel-error.js";
 import { KeelErrorCode } from "../core/errors/codes.js";
-import { keel, type Keel } from "../engine/keel.js";
 import { readApiAddress } from "../api/address.js";
-import { parseInput, type Operation } from "../api/operation.js";
+import type { Operation } from "../api/operation.js";
 import type { ErrorBody } from "../api/errors.js";
 import { cliActor } from "./actor.js";
-import { openSession, type GlobalOptions } from "./session.js";
+import type { GlobalOptions } from "./session.js";
 import { isTimeout, unansweredError, unansweredWarning, type Unanswered } from "./api-timeout.js";
+import type { ApiEndpoint, Client, RawInput } from "./client-interface.js";
+import type { StoreClient } from "./store-client.js";
 
-/**
- * How a command reaches keel: over the HTTP API of the node running for this home (with the token
- * from --token, KEEL_TOKEN or $KEEL_HOME/admin.token), or, when no node runs, in-process on the
- * store. Either way the same operation runs with the same input checks and returns the same JSON.
- */
-export interface RawInput {
-  params?: Record<string, unknown>;
-  query?: Record<string, unknown>;
-  body?: unknown;
-  /** the W3C traceparent of the call: a header over HTTP, the context in-process */
-  traceparent?: string;
-}
-
-/** The API of the node running for a home, and the token the CLI presents to it. */
-export interface ApiEndpoint {
-  url: string;
-  token: string | null;
-  /** the node's pid, from the pidfile */
-  pid: number;
-  /** how long a call waits for the node's answer (--api-timeout, cli.api_timeout_ms) */
-  timeoutMs: number;
-}
-
-export interface Client {
-  /** "api" when a node answers over HTTP, "store" when the command works on the store itself */
-  readonly via: "api" | "store";
-  /** the node's API when `via` is "api" (for its event stream), else null */
-  readonly api: ApiEndpoint | null;
-  /** set once the node did not answer in time and read-only calls went to the store instead */
-  readonly unanswered: Unanswered | null;
-  call<P, Q, B, R>(op: Operation<P, Q, B, R>, input?: RawInput): Promise<R>;
-  close(): Promise<void>;
-}
+export type { ApiEndpoint, Client, RawInput } from "./client-interface.js";
 
 export interface ConnectOptions {
   /**
@@ -78,6 +43,8 @@ export async function connect(g: GlobalOptions, options: ConnectOptions = {}): P
   const config = loadConfig(g.config);
   const home = resolveHome(g.home ?? config.home);
   const local = async (readOnly = options.readOnly): Promise<StoreClient> => {
+    // the store, the engine and the operations' code: loaded only when no node answers
+    const { StoreClient } = await import("./store-client.js");
     const client = readOnly ? StoreClient.readOnly(home) : StoreClient.open(g, home);
     client.diskThresholds = diskThresholds(config);
     client.doctor = doctorSettings(config);
@@ -123,83 +90,6 @@ export function apiError(response: Response, text: string, what: string): KeelEr
       details: { ...error?.details, status: response.status },
     },
   );
-}
-
-class StoreClient implements Client {
-  readonly via = "store";
-  readonly api = null;
-  readonly unanswered = null;
-  /** keel.yaml's, for a look at the disk with no node to ask */
-  diskThresholds: DiskThresholds | undefined;
-  /** keel.yaml's `doctor:` limits */
-  doctor: DoctorSettings | undefined;
-  private opened: { keel: Keel; pipelines: boolean } | undefined;
-
-  private constructor(
-    private readonly open: ((pipelines: boolean) => Promise<Keel>) | null,
-    private readonly home: string,
-    private readonly release: () => Promise<void> = () => Promise.resolve(),
-    fixed?: Keel,
-  ) {
-    if (fixed) this.opened = { keel: fixed, pipelines: false };
-  }
-
-  /**
-   * Opened at the first call, and with the configured pipeline modules imported only for a call
-   * that changes something (submit checks names, versions and input schemas): a read never runs
-   * pipeline code, so a module that fails to import cannot break `jobs list` or `audit`.
-   */
-  static open(g: GlobalOptions, home: string): StoreClient {
-    return new StoreClient(
-      async (pipelines) => (await openSession({ ...g, home }, { pipelines })).keel,
-      home,
-    );
-  }
-
-  static readOnly(home: string): StoreClient {
-    const file = sqlitePathFor({ home });
-    const store =
-      file === null || inspectStoreFile(file).kind === "ok"
-        ? openStore({ home, readonly: true })
-        : openStore({ memory: true });
-    const instance = keel({ store, logger: pino({ level: "silent" }) });
-    // close() stops the instance; the store handed to it is closed after
-    return new StoreClient(null, home, () => store.close(), instance);
-  }
-
-  async call<P, Q, B, R>(op: Operation<P, Q, B, R>, input: RawInput = {}): Promise<R> {
-    // over HTTP an undefined query value is simply not sent; in-process it must not be a key either
-    const query = Object.fromEntries(
-      Object.entries(input.query ?? {}).filter(([, value]) => value !== undefined),
-    );
-    const parsed = parseInput(op, { ...input, query });
-    return op.run(
-      {
-        keel: await this.keelFor(op.method !== "GET"),
-        home: this.home,
-        actor: cliActor(),
-        diskThresholds: this.diskThresholds,
-        doctor: this.doctor,
-        ...(input.traceparent === undefined ? {} : { traceparent: input.traceparent }),
-      },
-      parsed,
-    );
-  }
-
-  private async keelFor(pipelines: boolean): Promise<Keel> {
-    if (this.opened && (this.opened.pipelines || !pipelines || !this.open)) return this.opened.keel;
-    const open = this.open as (pipelines: boolean) => Promise<Keel>;
-    // a write after reads: the instance without pipelines makes way for one with them
-    await this.opened?.keel.stop();
-    this.opened = { keel: await open(pipelines), pipelines };
-    return this.opened.keel;
-  }
-
-  async close(): Promise<void> {
-    await this.opened?.keel.stop();
-    this.opened = undefined;
-    await this.release();
-  }
 }
 
 class HttpClient implements Client {

@@ -1,40 +1,19 @@
 import { Command, CommanderError, Option } from "commander";
 import { keelVersion } from "../core/version.js";
-import { registerDb } from "./commands/db.js";
-import { registerEmergency } from "./commands/emergency.js";
-import { registerEvents } from "./commands/events.js";
-import { registerAudit } from "./commands/audit.js";
-import { registerBreakers } from "./commands/breakers.js";
-import { registerAlerts } from "./commands/alerts.js";
-import { registerCompletion } from "./commands/completion.js";
-import { registerConfig } from "./commands/config.js";
-import { registerConsole } from "./commands/console.js";
-import { registerDemo } from "./commands/demo.js";
-import { registerDoctor } from "./commands/doctor.js";
-import { registerJobs } from "./commands/jobs.js";
-import { registerQuarantine } from "./commands/quarantine.js";
-import { registerSources } from "./commands/sources.js";
-import { registerStart } from "./commands/start.js";
-import { registerStatus } from "./commands/status.js";
-import { registerStop } from "./commands/stop.js";
-import { registerSubmit } from "./commands/submit.js";
-import { registerTokens } from "./commands/tokens.js";
-import { registerNodes } from "./commands/nodes.js";
-import { registerTelemetry } from "./commands/telemetry.js";
-import { registerVerify } from "./commands/verify.js";
-import { registerGolden } from "./commands/golden.js";
-import { registerIncident } from "./commands/incident.js";
 import { intFlag } from "./flags.js";
-import { UsageError, parseFormat, type Format } from "./output.js";
-import { ExitCode, reportError } from "./run-command.js";
-import { applyStoreOption } from "./store-option.js";
+import { parseFormat, type Format } from "./output.js";
+import { ExitCode } from "./exit-code.js";
+import { entriesFor } from "./command-word.js";
+import { commandEntries } from "./commands/index.js";
 import type { GlobalOptions } from "./session.js";
 
 /**
- * The `keel` command. Each command group lives in commands/<group>.ts and registers itself here.
- * Exit codes: 0 ok, 1 failed, 2 bad usage (see run-command.ts).
+ * The `keel` command. Each command group lives in commands/<group>.ts and is listed in
+ * commands/index.ts; given the command line, only the group it runs is imported (see
+ * command-word.ts), without it every group. Exit codes: 0 ok, 1 failed, 2 bad usage (see
+ * run-command.ts).
  */
-export function buildProgram(): Command {
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command("keel")
     .description("keel: a durable, self-healing job and pipeline orchestrator")
     .version(keelVersion, "-V, --version")
@@ -75,7 +54,10 @@ that change something fail and name \`keel stop --force\`.
 Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEEL_CLI_API_TIMEOUT_MS,
   KEEL_<SECTION>_<KEY> (overrides keel.yaml)`,
     );
-  program.hook("preAction", () => applyStoreOption(program.opts()));
+  // the config file is read only for a command that runs (not for --help or --version)
+  program.hook("preAction", async () =>
+    (await import("./store-option.js")).applyStoreOption(program.opts()),
+  );
   const global = (): GlobalOptions => {
     const opts = program.opts<{
       format: string;
@@ -92,27 +74,9 @@ Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEE
       apiTimeoutMs: opts.apiTimeout,
     };
   };
-  for (const register of [registerDemo, registerStart, registerStop, registerSubmit, registerJobs])
-    register(program, global);
-  registerDb(program, global);
-  registerQuarantine(program, global);
-  registerAudit(program, global);
-  registerSources(program, global);
-  registerEmergency(program, global);
-  registerEvents(program, global);
-  registerTokens(program, global);
-  registerNodes(program, global);
-  registerBreakers(program, global);
-  registerAlerts(program, global);
-  registerStatus(program, global);
-  registerConfig(program, global);
-  registerTelemetry(program, global);
-  registerConsole(program, global);
-  registerDoctor(program, global);
-  registerCompletion(program);
-  registerVerify(program, global);
-  registerGolden(program, global);
-  registerIncident(program, global);
+  const entries = argv ? entriesFor(program, argv.slice(2), commandEntries) : commandEntries;
+  const registers = await Promise.all(entries.map((entry) => entry.load()));
+  for (const register of registers) register(program, global);
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError("(run with --help for usage)");
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
@@ -125,7 +89,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     if (error.code === "EPIPE") process.exit(ExitCode.ok);
     throw error;
   });
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (error) {
@@ -133,10 +97,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
       process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
       return;
     }
-    if (error instanceof UsageError) {
-      process.exitCode = reportError(error);
-      return;
-    }
+    // loaded only on the way out: it knows the store's errors, which --version never meets
+    const { reportError } = await import("./run-command.js");
     process.exitCode = reportError(error);
   }
 }

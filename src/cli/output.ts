@@ -45,7 +45,7 @@ function cell(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export { isoTime } from "../api/wire/time.js";
+export { isoTime } from "../api/wire/iso-time.js";
 
 /** A bad flag or argument: exit code 2 with the usage hint. */
 export class UsageError extends Error {}

@@ -5,7 +5,7 @@ import { createLogger } from "../engine/logger.js";
 import type { BreakerOptions } from "../engine/breaker-options.js";
 import { loadConfig, type ResolvedConfig } from "../ops/config.js";
 import { preflightStore } from "../ops/db-preflight.js";
-import { resolveHome } from "../store/open-store.js";
+import { resolveHome } from "../store/home.js";
 import { checkSourcePipelines, loadPipelineModules } from "../ops/pipeline-modules.js";
 import { diskGuardSettings, retentionSettings, workerSettings } from "../ops/guard-settings.js";
 import type { Pipeline } from "../core/pipeline.js";

@@ -1,6 +1,6 @@
 import { InvalidInputError } from "../core/errors/definition-errors.js";
 import { dirname } from "node:path";
-import { resolveHome, sqlitePathFor } from "../store/open-store.js";
+import { resolveHome, sqlitePathFor } from "../store/home.js";
 import type { CleanupTask } from "./disk-cleanup.js";
 import { checkNumber, withDefaults } from "./option-checks.js";
 import { defaultDiskThresholds, type DiskThresholds, type StatfsFn } from "./disk-usage.js";

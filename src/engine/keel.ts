@@ -8,11 +8,8 @@ import type { WorkerDeath, WorkerProcess } from "./isolation/pool.js";
 import type { KeelOptions } from "./keel-options.js";
 import { KeelOperator } from "./keel-operator.js";
 import type { DeadNode } from "./liveness.js";
-import { relayNodeEvents } from "./node-events.js";
 import type { NodeSnapshot } from "./node-snapshot.js";
-import { KeelNode } from "./node.js";
-import { resolveNodeOptions } from "./options.js";
-import { Scheduler } from "./scheduler.js";
+import type { Scheduler } from "./scheduler.js";
 import type { StoreWatchState } from "./store-watch.js";
 import type { WorkerLimitState } from "./worker-limit.js";
 
@@ -116,8 +113,10 @@ export class Keel extends KeelOperator {
   }
 
   async start(): Promise<this> {
-    if (this.node)
-      throw new KeelError("already_started", "this keel instance already started its node");
+    if (this.node) throw alreadyStarted();
+    const { KeelNode, Scheduler, relayNodeEvents, resolveNodeOptions } = await loadNodeRuntime();
+    // a second start() may have begun while the modules loaded
+    if (this.node) throw alreadyStarted();
     const node = new KeelNode({
       store: this.store,
       registry: this.registry,
@@ -175,6 +174,29 @@ export class Keel extends KeelOperator {
     await this.telemetry?.stop();
     if (this.ownsStore) await this.store.close();
   }
+}
+
+function alreadyStarted(): KeelError {
+  return new KeelError("already_started", "this keel instance already started its node");
+}
+
+/**
+ * The node's runtime (workers, child processes, sweeps, schedules), loaded by start(): an instance
+ * that only reads and changes the store, as a CLI command without a node does, never loads it.
+ */
+async function loadNodeRuntime() {
+  const [node, scheduler, events, options] = await Promise.all([
+    import("./node.js"),
+    import("./scheduler.js"),
+    import("./node-events.js"),
+    import("./options.js"),
+  ]);
+  return {
+    KeelNode: node.KeelNode,
+    Scheduler: scheduler.Scheduler,
+    relayNodeEvents: events.relayNodeEvents,
+    resolveNodeOptions: options.resolveNodeOptions,
+  };
 }
 
 export function keel(options: KeelOptions = {}): Keel {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
-import { parseDocument, LineCounter } from "yaml";
+import type { LineCounter, parseDocument } from "yaml";
 import type { ZodError } from "zod";
 import { InvalidInputError } from "../core/errors/definition-errors.js";
 import { configSchema, type KeelConfig } from "./config-schema.js";
@@ -31,11 +32,16 @@ export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedConfig {
   const file = findConfigFile(explicit);
-  const lines = new LineCounter();
+  let lines: LineCounter | undefined;
   let raw: Record<string, unknown> = {};
   let doc: ReturnType<typeof parseDocument> | undefined;
   if (file) {
-    doc = parseDocument(readFileSync(file, "utf8"), { lineCounter: lines, prettyErrors: true });
+    const yaml = loadYaml();
+    lines = new yaml.LineCounter();
+    doc = yaml.parseDocument(readFileSync(file, "utf8"), {
+      lineCounter: lines,
+      prettyErrors: true,
+    });
     if (doc.errors.length > 0) {
       const first = doc.errors[0];
       throw new InvalidInputError(`${file}: not valid YAML: ${first?.message ?? "parse error"}`, {
@@ -64,6 +70,14 @@ export function loadConfig(
     file,
     pipelineModules: parsed.data.pipelines.map((p) => resolve(base, p)),
   });
+}
+
+/**
+ * The YAML parser, loaded when there is a file to read: a command run where no keel.yaml is (most
+ * CLI calls) does without its 70 modules. A CommonJS package, so a synchronous require loads it.
+ */
+function loadYaml(): typeof import("yaml") {
+  return createRequire(import.meta.url)("yaml") as typeof import("yaml");
 }
 
 /** KEEL_WORKERS_CONCURRENCY=4 -> workers.concurrency = 4; KEEL_PIPELINES=a.js,b.js -> pipelines. */
@@ -120,7 +134,7 @@ function configError(
   error: ZodError,
   file: string | null,
   doc: ReturnType<typeof parseDocument> | undefined,
-  lines: LineCounter,
+  lines: LineCounter | undefined,
 ): InvalidInputError {
   const issue = error.issues[0];
   const path = (issue?.path ?? []).map(String);
@@ -133,7 +147,7 @@ function configError(
     const suggestion = nearest(unknown, valid);
     message = `unknown key "${unknown}"${suggestion ? `; did you mean "${suggestion}"?` : ""} (valid keys here: ${valid.join(", ")})`;
   }
-  const line = doc && key ? lineOf(doc, lines, key.split(".")) : undefined;
+  const line = doc && lines && key ? lineOf(doc, lines, key.split(".")) : undefined;
   const where = file ? `${file}${line ? `:${line}` : ""}` : "config";
   return new InvalidInputError(`${where}: ${key || "(top level)"}: ${message}`, {
     key,

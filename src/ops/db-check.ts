@@ -1,7 +1,8 @@
 import { isKeelError } from "../core/errors/keel-error.js";
 import { IntegrityCode, type IntegrityReport } from "../store/integrity.js";
 import type { AppliedMigrationInfo, StoreInventory } from "../store/inventory.js";
-import { openStore, storeLocation } from "../store/open-store.js";
+import { openStore } from "../store/open-store.js";
+import { storeLocation } from "../store/home.js";
 import { inspectStoreFile } from "../store/files.js";
 import { keelCommand, newestBackup, restoreHint, serverStoreUrl, storeFile } from "./db-files.js";
 import { readLivePid } from "./pidfile.js";

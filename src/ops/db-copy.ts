@@ -1,5 +1,6 @@
 import { InvalidInputError } from "../core/errors/definition-errors.js";
-import { isPostgresUrl, openStore } from "../store/open-store.js";
+import { openStore } from "../store/open-store.js";
+import { isPostgresUrl } from "../store/home.js";
 import { copySqliteToPostgres } from "../store/copy-store.js";
 import type { CopyResult } from "../store/store-copy.js";
 import { assertNoNodeRunning, storeFile } from "./db-files.js";

@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { KeelError } from "../core/errors/keel-error.js";
-import { resolveHome, sqlitePathFor, storeLocation } from "../store/open-store.js";
+import { resolveHome, sqlitePathFor, storeLocation } from "../store/home.js";
 import { readLivePid } from "./pidfile.js";
 
 /**

@@ -1,7 +1,8 @@
 import { statSync, statfsSync } from "node:fs";
 import { dirname } from "node:path";
 import { StoreError } from "../core/errors/store-errors.js";
-import { openStore, sqlitePathFor } from "../store/open-store.js";
+import { openStore } from "../store/open-store.js";
+import { sqlitePathFor } from "../store/home.js";
 import type { VacuumReport } from "../store/retention-store.js";
 import { assertNoNodeRunning } from "./db-files.js";
 import { requireStoreFile } from "./db-preflight.js";

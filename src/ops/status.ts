@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import type { RunStatus } from "../core/status.js";
 import type { NodeRecord } from "../store/records.js";
-import { openStore, storeLocation } from "../store/open-store.js";
+import { storeLocation } from "../store/home.js";
 import { inspectStoreFile } from "../store/files.js";
 import { nodeOfHome } from "./health/node.js";
 import { oldestDueAt } from "./health/queue.js";
@@ -68,6 +68,8 @@ export async function readStatus(home: string, now: number = Date.now()): Promis
     oldestDueAt: null,
   };
   if (state.kind !== "ok") return report;
+  // loaded here, not with the module: a CLI asking a running node for its status never opens it
+  const { openStore } = await import("../store/open-store.js");
   const store = openStore({ home, readonly: true });
   try {
     const nodes = await store.listNodes();

@@ -142,9 +142,9 @@ describe("the code blocks of README.md and docs/", () => {
 
   it("sh blocks are valid shell and name only commands and flags keel has", async () => {
     const { buildProgram } = (await import(join(root, "dist/src/cli/main.js"))) as {
-      buildProgram: () => Command;
+      buildProgram: () => Promise<Command>;
     };
-    const program = buildProgram();
+    const program = await buildProgram();
     // the check itself: a typo in a flag or a command is caught, a flag's value is not a command
     expect(checkKeelCommand(program, ["jobs", "list", "--stauts", "x"])).toMatch(/--stauts/);
     expect(checkKeelCommand(program, ["job", "list"])).toMatch(/unknown command job/);

@@ -1,18 +1,6 @@
 import { z } from "zod";
 
-/** Times on the wire are ISO 8601 strings in UTC, or null. */
-export function isoTime(ms: number | null | undefined): string | null {
-  if (ms === null || ms === undefined) return null;
-  const date = new Date(ms);
-  // a time no calendar holds (a row edited by hand, or stored before inputs were range-checked)
-  // is shown as such, so one bad row never takes a listing down; `keel db check` reports it
-  return Number.isNaN(date.getTime()) ? `invalid time (${String(ms)})` : date.toISOString();
-}
-
-/** two decimals: figures for people, not for arithmetic */
-export function round2(n: number | null): number | null {
-  return n === null ? null : Math.round(n * 100) / 100;
-}
+export { isoTime, round2 } from "./iso-time.js";
 
 /** an ISO time, or the marker isoTime gives a time no calendar holds */
 export const timeSchema = z.string();

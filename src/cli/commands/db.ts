@@ -10,7 +10,7 @@ import { restoreStore } from "../../ops/db-restore.js";
 import { vacuumStore } from "../../ops/db-vacuum.js";
 import { restoredTokens, type RestoredTokens } from "../../ops/db-restore-tokens.js";
 import { cliActor } from "../actor.js";
-import { resolveHome } from "../../store/open-store.js";
+import { resolveHome } from "../../store/home.js";
 import {
   printBackup,
   printCheck,

@@ -3,7 +3,7 @@ import { createLogger } from "../../engine/logger.js";
 import { keel } from "../../engine/keel.js";
 import { loadConfig } from "../../ops/config.js";
 import type { StepEvent } from "../../engine/run-execution.js";
-import { resolveHome } from "../../store/open-store.js";
+import { resolveHome } from "../../store/home.js";
 import { intFlag } from "../flags.js";
 import { printJson } from "../output.js";
 import { ExitCode, action } from "../run-command.js";

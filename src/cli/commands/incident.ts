@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadConfig } from "../../ops/config.js";
 import { tarGz } from "../../ops/incident/tar.js";
-import { resolveHome } from "../../store/open-store.js";
+import { resolveHome } from "../../store/home.js";
 import { withClient } from "../client.js";
 import { sinceFlag } from "../flags.js";
 import { captureIncident, incidentFiles } from "../incident-capture.js";

@@ -10,7 +10,7 @@ import { withClient } from "../client.js";
 import { emergencyStatus } from "../../api/operations/emergency.js";
 import { worst, type HealthStatus } from "../../ops/health/index.js";
 import { loadConfig } from "../../ops/config.js";
-import { resolveHome, sqlitePathFor } from "../../store/open-store.js";
+import { resolveHome, sqlitePathFor } from "../../store/home.js";
 import { inspectStoreFile } from "../../store/files.js";
 import { unansweredNodeReason, type Unanswered } from "../api-timeout.js";
 

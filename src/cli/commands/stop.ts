@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { loadConfig } from "../../ops/config.js";
 import { readLivePid } from "../../ops/pidfile.js";
 import { processRuns } from "../../engine/process-identity.js";
-import { resolveHome } from "../../store/open-store.js";
+import { resolveHome } from "../../store/home.js";
 import { intFlag } from "../flags.js";
 import { printJson } from "../output.js";
 import { ExitCode, action } from "../run-command.js";

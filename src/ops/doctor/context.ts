@@ -1,6 +1,6 @@
 import type { Store } from "../../store/store.js";
 import { inspectStoreFile } from "../../store/files.js";
-import { sqlitePathFor } from "../../store/open-store.js";
+import { sqlitePathFor } from "../../store/home.js";
 import type { LiveNodeState } from "../health/index.js";
 import { readLivePid } from "../pidfile.js";
 import { defaultDoctorSettings, type DoctorContext, type DoctorSettings } from "./types.js";

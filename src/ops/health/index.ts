@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
-import { openStore, storeLocation } from "../../store/open-store.js";
+import { storeLocation } from "../../store/home.js";
 import { inspectStoreFile } from "../../store/files.js";
 import type { Store } from "../../store/store.js";
 import { readLivePid } from "../pidfile.js";
@@ -68,6 +68,8 @@ export async function checkHealth(
   const wanted = options.components ?? healthComponents;
   // KEEL_STORE, when set, names the file the node uses: the one to look at
   const file = storeLocation(home);
+  // loaded here, not with the module: a CLI asking a running node for its health never opens it
+  const { openStore } = await import("../../store/open-store.js");
   const open = (): Store => openStore({ home, readonly: true });
   // read once: every component that cares judges the same pidfile
   const pid = readLivePid(home);
