@@ -99,13 +99,26 @@ export function nodeBeatFromRow(row: Row, now: number): NodeBeat {
 export const drainNodeSql = `UPDATE nodes SET state = 'draining', drain_deadline = ? WHERE id = ? RETURNING *`;
 export const undrainNodeSql = `UPDATE nodes SET state = 'active', drain_deadline = NULL WHERE id = ? RETURNING *`;
 
-export const placedWaitingSql = `SELECT requires, pool, count(*) AS runs FROM runs
-  WHERE status = 'pending' AND (requires <> '[]' OR pool <> '') AND scheduled_for <= ?
+export const placedWaitingSql = `SELECT requires, pool, count(*) AS runs, min(scheduled_for) AS oldest_due_at
+  FROM runs WHERE status = 'pending' AND (requires <> '[]' OR pool <> '') AND scheduled_for <= ?
   GROUP BY requires, pool ORDER BY count(*) DESC, requires, pool`;
+
+/** the longest waiting of one placement's due runs: parameters requires (as stored), pool, now, limit */
+export const placedWaitingIdsSql = `SELECT id FROM runs
+  WHERE status = 'pending' AND (requires <> '[]' OR pool <> '') AND requires = ? AND pool = ?
+    AND scheduled_for <= ?
+  ORDER BY scheduled_for, id LIMIT ?`;
 
 export function placedWaitingFromRow(row: Row): PlacedWaiting {
   return {
     placement: { requires: json<string[]>(row.requires), pool: row.pool as string },
     runs: num(row.runs),
+    oldestDueAt: num(row.oldest_due_at),
+    runIds: [],
   };
+}
+
+/** placedWaitingIdsSql's parameters for one placement, as its row stored it */
+export function placedWaitingIdsParams(row: Row, now: number, sample: number): unknown[] {
+  return [row.requires, row.pool, now, sample];
 }

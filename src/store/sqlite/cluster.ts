@@ -11,6 +11,8 @@ import {
   nodeBeatFromRow,
   nodeBeatSql,
   placedWaitingFromRow,
+  placedWaitingIdsParams,
+  placedWaitingIdsSql,
   placedWaitingSql,
   revokeJoinTokenSql,
   tokenAudit,
@@ -162,6 +164,14 @@ export function handOffRun(
   leaveRunning(ctx, lease, handOffChange(placement, now));
 }
 
-export function placedWaiting(ctx: SqliteContext, now: number): PlacedWaiting[] {
-  return (ctx.sql(placedWaitingSql).all(now) as Row[]).map(placedWaitingFromRow);
+export function placedWaiting(ctx: SqliteContext, now: number, sample = 0): PlacedWaiting[] {
+  return (ctx.sql(placedWaitingSql).all(now) as Row[]).map((row) => ({
+    ...placedWaitingFromRow(row),
+    runIds:
+      sample > 0
+        ? (
+            ctx.sql(placedWaitingIdsSql).all(...placedWaitingIdsParams(row, now, sample)) as Row[]
+          ).map((r) => r.id as string)
+        : [],
+  }));
 }
