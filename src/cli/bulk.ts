@@ -14,7 +14,16 @@ import type { GlobalOptions } from "./session.js";
  * runs by id, so it applies to what was listed and nothing that matched since.
  */
 export const confirmAbove = 10;
-export const filterKeys = ["status", "pipeline", "reason", "since", "step", "code"] as const;
+export const filterKeys = [
+  "status",
+  "pipeline",
+  "reason",
+  "since",
+  "step",
+  "code",
+  "requires",
+  "pool",
+] as const;
 
 type BulkJson = ReturnType<typeof bulkJson>;
 

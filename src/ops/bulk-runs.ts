@@ -9,7 +9,8 @@ import { NotQuarantinedError } from "./run-operations.js";
 
 /**
  * `keel jobs cancel --filter` and `keel quarantine retry --filter`: the runs a filter selects
- * (status, pipeline, quarantine reason, created since, the failed step, the error code), listed
+ * (status, pipeline, quarantine reason, created since, the failed step, the error code, what the
+ * next step requires and its pool), listed
  * exactly by a dry run; then changed one by one with one audit entry for all. A change names the
  * runs it applies to (`ids`, from the dry run the operator saw) or the filter again.
  */
@@ -23,6 +24,10 @@ export interface RunFilter {
   step?: string;
   /** the run's last error code */
   code?: string;
+  /** the capabilities the run's next step requires, exactly (a pending run waits for them) */
+  requires?: string[];
+  /** the pool the run's next step takes its slot from */
+  pool?: string;
 }
 
 /** the most runs one bulk change selects; narrow the filter for more */
@@ -66,6 +71,8 @@ export async function selectRuns(
         pipeline: filter.pipeline,
         since: filter.since,
         quarantineReason: filter.reason,
+        requires: filter.requires,
+        pool: filter.pool,
         limit: pageSize,
         cursor,
       });

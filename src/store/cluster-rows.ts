@@ -100,14 +100,28 @@ export const drainNodeSql = `UPDATE nodes SET state = 'draining', drain_deadline
 export const undrainNodeSql = `UPDATE nodes SET state = 'active', drain_deadline = NULL WHERE id = ? RETURNING *`;
 
 /** due pending runs by placement, read from `runs` or a backend's spelling of it */
-export const placedWaitingSqlFrom = (runs: string) => `SELECT requires, pool, count(*) AS runs
+export const placedWaitingSqlFrom = (runs: string) => `SELECT requires, pool, count(*) AS runs,
+    min(scheduled_for) AS oldest_due_at
   FROM ${runs} WHERE status = 'pending' AND (requires <> '[]' OR pool <> '') AND scheduled_for <= ?
   GROUP BY requires, pool ORDER BY count(*) DESC, requires, pool`;
 export const placedWaitingSql = placedWaitingSqlFrom("runs");
+
+/** the longest waiting of one placement's due runs: parameters requires (as stored), pool, now, limit */
+export const placedWaitingIdsSql = `SELECT id FROM runs
+  WHERE status = 'pending' AND (requires <> '[]' OR pool <> '') AND requires = ? AND pool = ?
+    AND scheduled_for <= ?
+  ORDER BY scheduled_for, id LIMIT ?`;
 
 export function placedWaitingFromRow(row: Row): PlacedWaiting {
   return {
     placement: { requires: json<string[]>(row.requires), pool: row.pool as string },
     runs: num(row.runs),
+    oldestDueAt: num(row.oldest_due_at),
+    runIds: [],
   };
+}
+
+/** placedWaitingIdsSql's parameters for one placement, as its row stored it */
+export function placedWaitingIdsParams(row: Row, now: number, sample: number): unknown[] {
+  return [row.requires, row.pool, now, sample];
 }

@@ -47,6 +47,10 @@ export interface NodeBeat {
 export interface PlacedWaiting {
   placement: Placement;
   runs: number;
+  /** when the one waiting longest became due */
+  oldestDueAt: number;
+  /** the ids of up to `sample` of them, the longest waiting first; empty unless asked */
+  runIds: string[];
 }
 
 export interface ClusterStore {
@@ -75,6 +79,9 @@ export interface ClusterStore {
   ): Promise<{ node: NodeRecord; released: string[] }>;
   /** running -> pending with the placement of its next step, due at once (fenced) */
   handOffRun(lease: Lease, placement: Placement, now: number): Promise<void>;
-  /** due pending runs whose placement is not the default, counted by placement */
-  placedWaiting(now: number): Promise<PlacedWaiting[]>;
+  /**
+   * due pending runs whose placement is not the default, counted by placement, with the ids of
+   * up to `sample` of each (0 by default: a metrics scrape needs only the counts)
+   */
+  placedWaiting(now: number, sample?: number): Promise<PlacedWaiting[]>;
 }

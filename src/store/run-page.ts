@@ -39,6 +39,9 @@ export function runListFilter(query: RunQuery): { where: string; params: unknown
     // a reason is only set on quarantined runs; the literal lets the partial index serve it
     (where.push("status = 'quarantined' AND quarantine_reason = ?"),
       params.push(query.quarantineReason));
+  if (query.requires)
+    (where.push("requires = ?"), params.push(JSON.stringify([...new Set(query.requires)].sort())));
+  if (query.pool !== undefined) (where.push("pool = ?"), params.push(query.pool));
   if (query.since !== undefined) (where.push("id >= ?"), params.push(runIdFloor(query.since)));
   if (query.cursor) (where.push("id < ?"), params.push(query.cursor));
   return { where: where.join(" AND "), params };

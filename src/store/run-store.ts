@@ -36,6 +36,10 @@ export interface RunQuery {
   /** epoch ms: runs created at or after */
   since?: number;
   quarantineReason?: string;
+  /** runs whose next step requires exactly these capabilities (sorted, as a placement keeps them) */
+  requires?: readonly string[];
+  /** runs whose next step takes this pool's slots ("" the default) */
+  pool?: string;
   limit: number;
   /** id of the last run of the previous page (newest first) */
   cursor?: string;

@@ -40,7 +40,12 @@ describe("placement", () => {
     await new Promise((r) => setTimeout(r, 500));
     expect((await cpu.get(run.id))?.status).toBe("pending");
     expect(await cpu.store.placedWaiting(Date.now())).toEqual([
-      { placement: { requires: ["gpu"], pool: "" }, runs: 1 },
+      {
+        placement: { requires: ["gpu"], pool: "" },
+        runs: 1,
+        oldestDueAt: expect.any(Number),
+        runIds: [],
+      },
     ]);
     const gpu = await h.start({ pipelines: [only], ...fast, capabilities: ["gpu"] });
     expect((await gpu.wait(run.id, { timeoutMs: 10_000 })).status).toBe("succeeded");

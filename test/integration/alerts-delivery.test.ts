@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { cliEnv, keelCli } from "./keel-cli.js";
 import { keelBin, startNode, useNodes, writeConfig, type NodeProcess } from "./node-process.js";
-import { WebhookReceiver } from "./webhook-receiver.js";
+import { WebhookReceiver, fastAlertsConfig } from "./webhook-receiver.js";
 
 /**
  * Alerts end to end, with two real `keel start` nodes on one store and a real HTTP receiver that
@@ -31,22 +31,6 @@ function newHome(): string {
   const home = mkdtempSync(join(tmpdir(), "keel-alerts-"));
   homes.push(home);
   return home;
-}
-
-function alertsConfig(url: string): string {
-  return `alerts:
-  interval_ms: 200
-  lease_ms: 2500
-  delivery:
-    base_delay_ms: 100
-    max_delay_ms: 400
-    drain_ms: 100
-  receivers:
-    ops:
-      url: ${url}
-      secret_env: HOOK_SECRET
-      timeout_ms: 1000
-`;
 }
 
 async function waitFor<T>(
@@ -78,7 +62,11 @@ describe("alerts delivered through the outbox", () => {
     const store = join(homeA, "keel.db");
     const env = { KEEL_SERVER_PORT: "0", KEEL_STORE: store, HOOK_SECRET: secret };
     const start = async (home: string) => {
-      const node = startNode(home, writeConfig(home, [fixture], alertsConfig(receiver.url)), env);
+      const node = startNode(
+        home,
+        writeConfig(home, [fixture], fastAlertsConfig(receiver.url)),
+        env,
+      );
       nodes.push(node);
       await node.ready;
       return node;

@@ -75,3 +75,23 @@ export class WebhookReceiver {
     return status;
   }
 }
+
+/**
+ * keel.yaml's `alerts:` for tests: evaluated every 200 ms, retried fast, one receiver "ops" at
+ * `url` signing with $HOOK_SECRET; `rules` is the YAML of a `rules:` section's entries, if any.
+ */
+export function fastAlertsConfig(url: string, rules = ""): string {
+  return `alerts:
+  interval_ms: 200
+  lease_ms: 2500
+  delivery:
+    base_delay_ms: 100
+    max_delay_ms: 400
+    drain_ms: 100
+${rules ? `  rules:\n${rules}` : ""}  receivers:
+    ops:
+      url: ${url}
+      secret_env: HOOK_SECRET
+      timeout_ms: 1000
+`;
+}

@@ -345,7 +345,14 @@ describe("config show origins", () => {
     };
     const health = clusterHealth({
       nodes: judgeNodes(view, defaultWindows),
-      placed: [{ placement: { requires: ["gpu"], pool: "" }, runs: 12 }],
+      placed: [
+        {
+          placement: { requires: ["gpu"], pool: "" },
+          runs: 12,
+          oldestDueAt: NOW - 200_000,
+          runIds: [],
+        },
+      ],
       dueAt: NOW - 200_000,
       now: NOW,
       windows: defaultWindows,

@@ -1,10 +1,20 @@
 import { z } from "zod";
 import { bulkLimit, cancelRuns, retryQuarantinedRuns } from "../../ops/bulk-runs.js";
+import { namePattern } from "../../core/dag.js";
 import { none, operation } from "../operation.js";
 import { flag, runId, since, status, stepName, text } from "../schemas.js";
 import { bulkJson, bulkSchema } from "../wire/bulk.js";
 
 /** Bulk operator changes: cancel runs, retry quarantined runs, chosen by a filter or by ids. */
+/** "embed+gpu": the capabilities a run's next step requires, all of them */
+const capabilitySet = z
+  .string()
+  .transform((v) => v.split("+"))
+  .pipe(
+    z
+      .array(z.string().regex(namePattern, "requires: capabilities joined by +, like gpu+embed"))
+      .max(64),
+  );
 const filter = z
   .object({
     status: status.optional(),
@@ -13,6 +23,8 @@ const filter = z
     since: since.optional(),
     step: stepName.optional(),
     code: z.string().min(1).max(256).optional(),
+    requires: capabilitySet.optional(),
+    pool: z.string().regex(namePattern, "a pool name: 1-64 letters, digits, _ . -").optional(),
   })
   .strict();
 

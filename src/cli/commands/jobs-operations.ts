@@ -42,9 +42,11 @@ Examples:
   keel jobs cancel run_01JD5V1Q8N3X0Q5V8M2C4B6A9Z --reason "bad input" --format json
   keel jobs cancel --filter status=pending,pipeline=ingest --reason "bad deploy" --dry-run
   keel jobs cancel --filter pipeline=ingest --filter since=2h --reason "bad deploy" --yes
+  keel jobs cancel --filter status=pending,requires=gpu --reason "no GPU node" --dry-run
 
 A filter selects pending and running runs (status= narrows it): pipeline, reason (quarantine
-reason), since (30m, 24h, an ISO time: created after), step and code (of the run's last error).
+reason), since (30m, 24h, an ISO time: created after), step and code (of the run's last error),
+requires (what the run's next step requires, all of it: gpu, or embed+gpu) and pool.
 One audit entry names every run a bulk cancel changed.
 
 Exit codes: 0 cancelled; 1 unknown run, or it already ended (succeeded, quarantined, cancelled),

@@ -21,6 +21,7 @@ import { writeStartedConfig } from "../../ops/started-config.js";
 import { redactPaths } from "../../engine/redact-paths.js";
 import { reopenLogFiles } from "../../engine/logger.js";
 import { alertsOf } from "../../ops/alerts/service.js";
+import { nodeCapabilityDemand } from "../../ops/capability-demand.js";
 
 /**
  * `keel start`: a node on this machine's store. In the background by default (pidfile, log file
@@ -118,7 +119,10 @@ async function runForeground(
   session.keel.addDiskCleanup(...diskCleanupTasks(home, session.config));
   await session.keel.start();
   const alerts = alertsOf(session.keel);
-  alerts?.start({ nodeOfflineMs: session.config.node.lease_ms });
+  alerts?.start({
+    nodeOfflineMs: session.config.node.lease_ms,
+    capabilities: nodeCapabilityDemand(session.keel),
+  });
   const server = session.config.server;
   let api: RunningApi | undefined;
   if (server.enabled) {

@@ -1,6 +1,6 @@
 import type { Keel } from "../../engine/keel.js";
 import type { AlertsConfig } from "./alert-config.js";
-import { AlertFigures, type CapabilityDemand } from "./conditions/index.js";
+import { AlertFigures, type CapabilityDemandReader } from "./conditions/index.js";
 import { evaluateRules } from "./evaluator.js";
 import { OutboxSender, type DeliveryCounts } from "./outbox.js";
 import { resolveReceivers, type Receiver } from "./receivers.js";
@@ -22,7 +22,8 @@ export interface AlertSettings {
 export interface AlertServiceOptions {
   /** a node without a heartbeat for this long is not online (node.lease_ms) */
   nodeOfflineMs: number;
-  capabilities?: CapabilityDemand;
+  /** what runs wait for that no live node offers (capability_unserved reads it) */
+  capabilities?: CapabilityDemandReader;
   clock?: () => number;
 }
 

@@ -1,7 +1,9 @@
 import { backupsCheck } from "./backups.js";
 import { breakersCheck } from "./breakers.js";
+import { capabilitiesCheck } from "./capabilities.js";
 import { configDriftCheck } from "./config-drift.js";
 import { cpuCheck } from "./cpu.js";
+import { deliveriesCheck } from "./deliveries.js";
 import { diskCheck } from "./disk.js";
 import { emergencyCheck } from "./emergency.js";
 import { nodesCheck } from "./nodes.js";
@@ -11,6 +13,7 @@ import { quarantineCheck } from "./quarantine.js";
 import { retriesCheck } from "./retries.js";
 import { schemaDriftCheck } from "./schema-drift.js";
 import { sourcesCheck } from "./sources.js";
+import { stalledNodesCheck } from "./stalled-nodes.js";
 import { storeCheck } from "./store.js";
 import { stuckPendingCheck } from "./stuck-pending.js";
 import { tokensCheck } from "./tokens.js";
@@ -24,13 +27,16 @@ export const doctorChecks: readonly DoctorCheck[] = [
   emergencyCheck,
   diskCheck,
   nodesCheck,
+  stalledNodesCheck,
   stuckPendingCheck,
+  capabilitiesCheck,
   breakersCheck,
   cpuCheck,
   overdueRunningCheck,
   quarantineCheck,
   retriesCheck,
   sourcesCheck,
+  deliveriesCheck,
   backupsCheck,
   schemaDriftCheck,
   configDriftCheck,

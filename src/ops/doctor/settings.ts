@@ -2,9 +2,12 @@ import type { KeelConfig } from "../config-schema.js";
 import { diskThresholds } from "../guard-settings.js";
 import type { DoctorSettings } from "./types.js";
 
-/** keel.yaml's `doctor:` section (and the disk thresholds, backup.keep) as the checks' settings. */
+/**
+ * keel.yaml's `doctor:` section (and the disk thresholds, backup.keep, the cluster's windows) as
+ * the checks' settings.
+ */
 export function doctorSettings(
-  config: Pick<KeelConfig, "doctor" | "disk" | "backup">,
+  config: Pick<KeelConfig, "doctor" | "disk" | "backup" | "cluster" | "node">,
 ): DoctorSettings {
   const d = config.doctor;
   return {
@@ -18,5 +21,10 @@ export function doctorSettings(
     retryBurst: d.retry_burst,
     tickLateMs: d.tick_late_ms,
     backupKeep: config.backup.keep,
+    cluster: {
+      offlineAfterMs: config.cluster.offline_after_ms ?? config.node.lease_ms,
+      goneAfterMs: config.cluster.gone_after_ms,
+      stuckAfterMs: config.cluster.stuck_after_ms,
+    },
   };
 }

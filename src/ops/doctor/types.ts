@@ -2,6 +2,7 @@ import type { LiveNodeState } from "../health/index.js";
 import type { Store } from "../../store/store.js";
 import type { StoreFileState } from "../../store/files.js";
 import { defaultDiskThresholds, type DiskThresholds } from "../../engine/disk-usage.js";
+import { defaultWindows, type ClusterWindows } from "../cluster.js";
 
 /**
  * `keel doctor`: every check is a small module that reads the store, the home folder and what
@@ -69,6 +70,11 @@ export interface DoctorSettings {
   tickLateMs: number;
   /** backups to keep when `--fix` takes one (backup.keep) */
   backupKeep: number;
+  /**
+   * how the cluster judges its nodes (cluster.offline_after_ms, gone_after_ms, stuck_after_ms):
+   * a node that finished no step for stuck_after_ms while work waits is stalled
+   */
+  cluster: ClusterWindows;
 }
 
 export const defaultDoctorSettings: DoctorSettings = Object.freeze({
@@ -82,6 +88,7 @@ export const defaultDoctorSettings: DoctorSettings = Object.freeze({
   retryBurst: 20,
   tickLateMs: 60_000,
   backupKeep: 7,
+  cluster: defaultWindows,
 });
 
 export interface DoctorCheck {

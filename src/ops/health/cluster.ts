@@ -1,5 +1,6 @@
 import { describePlacement, placementServed } from "../../core/placement.js";
 import type { PlacedWaiting, Store } from "../../store/store.js";
+import { startServingArgs, unservedPlacements } from "../capability-demand.js";
 import { judgeNodes, type ClusterNode, type ClusterWindows } from "../cluster.js";
 import { oldestDueAt } from "./queue.js";
 import type { ComponentHealth } from "./types.js";
@@ -53,13 +54,10 @@ export function clusterHealth(f: ClusterFigures): ComponentHealth {
   const count = (s: ClusterNode["status"]) => f.nodes.filter((n) => n.status === s).length;
   const problems: string[] = [];
   const notes: string[] = [];
-  const unserved = f.placed.filter(
-    (w) =>
-      !claiming.some((n) => placementServed(w.placement, n.capabilities, Object.keys(n.pools))),
-  );
+  const unserved = unservedPlacements(f.placed, f.nodes);
   for (const w of unserved)
     problems.push(
-      `no live node offers ${describePlacement(w.placement)}; ${w.runs} run(s) wait: start one with \`keel start --capabilities ${w.placement.requires.join(",") || "..."}${w.placement.pool ? ` --slots ${w.placement.pool}=N` : ""}\``,
+      `no live node offers ${describePlacement(w.placement)}; ${w.runs} run(s) wait: start one with \`keel ${startServingArgs(w.placement)}\``,
     );
   for (const n of f.nodes) {
     if (n.blocked === "token_revoked" && n.status !== "offline" && n.status !== "gone")
@@ -111,7 +109,7 @@ export function clusterHealth(f: ClusterFigures): ComponentHealth {
 }
 
 /** online, claiming, nothing finished for stuck_after_ms, while work it could take waits as long */
-function isStuck(n: ClusterNode, f: ClusterFigures): boolean {
+export function isStuck(n: ClusterNode, f: ClusterFigures): boolean {
   if (n.status !== "online" || n.blocked) return false;
   const quietMs = f.now - (n.progressAt ?? n.startedAt);
   if (quietMs < f.windows.stuckAfterMs) return false;

@@ -11,6 +11,8 @@ import {
   nodeBeatFromRow,
   nodeBeatSql,
   placedWaitingFromRow,
+  placedWaitingIdsParams,
+  placedWaitingIdsSql,
   placedWaitingSql,
   revokeJoinTokenSql,
   tokenAudit,
@@ -163,6 +165,12 @@ export function handOffRun(
   return leaveRunning(c, lease, handOffChange(placement, now));
 }
 
-export async function placedWaiting(c: PgConn, now: number): Promise<PlacedWaiting[]> {
-  return (await c.all(placedWaitingSql, [now])).map(placedWaitingFromRow);
+export async function placedWaiting(c: PgConn, now: number, sample = 0): Promise<PlacedWaiting[]> {
+  const placed: PlacedWaiting[] = [];
+  for (const row of await c.all(placedWaitingSql, [now])) {
+    const ids =
+      sample > 0 ? await c.all(placedWaitingIdsSql, placedWaitingIdsParams(row, now, sample)) : [];
+    placed.push({ ...placedWaitingFromRow(row), runIds: ids.map((r) => r.id as string) });
+  }
+  return placed;
 }

@@ -279,8 +279,8 @@ export class PostgresStore implements Store {
       () => true,
     );
   }
-  placedWaiting(now: number): Promise<PlacedWaiting[]> {
-    return this.read((c) => cluster.placedWaiting(c, now));
+  placedWaiting(now: number, sample?: number): Promise<PlacedWaiting[]> {
+    return this.read((c) => cluster.placedWaiting(c, now, sample));
   }
 
   async claimRuns(request: ClaimRequest): Promise<ClaimedRun[]> {

@@ -11,6 +11,8 @@ import {
   nodeBeatFromRow,
   nodeBeatSql,
   placedWaitingFromRow,
+  placedWaitingIdsParams,
+  placedWaitingIdsSql,
   placedWaitingSqlFrom,
   revokeJoinTokenSql,
   tokenAudit,
@@ -169,6 +171,14 @@ export function handOffRun(
  */
 export const placedWaitingSql = placedWaitingSqlFrom("runs INDEXED BY runs_placed");
 
-export function placedWaiting(ctx: SqliteContext, now: number): PlacedWaiting[] {
-  return (ctx.sql(placedWaitingSql).all(now) as Row[]).map(placedWaitingFromRow);
+export function placedWaiting(ctx: SqliteContext, now: number, sample = 0): PlacedWaiting[] {
+  return (ctx.sql(placedWaitingSql).all(now) as Row[]).map((row) => ({
+    ...placedWaitingFromRow(row),
+    runIds:
+      sample > 0
+        ? (
+            ctx.sql(placedWaitingIdsSql).all(...placedWaitingIdsParams(row, now, sample)) as Row[]
+          ).map((r) => r.id as string)
+        : [],
+  }));
 }

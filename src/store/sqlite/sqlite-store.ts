@@ -285,8 +285,8 @@ export class SqliteStore implements Store {
   async handOffRun(lease: Lease, placement: Placement, now: number): Promise<void> {
     await this.write(() => cluster.handOffRun(this.ctx, lease, placement, now), wakesAlways);
   }
-  async placedWaiting(now: number): Promise<PlacedWaiting[]> {
-    return this.read(() => cluster.placedWaiting(this.ctx, now));
+  async placedWaiting(now: number, sample?: number): Promise<PlacedWaiting[]> {
+    return this.read(() => cluster.placedWaiting(this.ctx, now, sample));
   }
 
   async claimRuns(request: ClaimRequest): Promise<ClaimedRun[]> {

@@ -70,11 +70,54 @@ export function clusterCases(h: StoreHandle): void {
 
     it("counts due placed runs by placement; plain and future runs are not counted", async () => {
       const pipeline = soloPipeline();
-      await submit(h.store, { pipeline, placement: gpu });
+      await submit(h.store, { pipeline, placement: gpu, scheduledFor: NOW - 5000 });
       await submit(h.store, { pipeline, placement: gpu });
       await submit(h.store, { pipeline, placement: gpu, scheduledFor: NOW + 60_000 });
       await submit(h.store, { pipeline });
-      expect(await h.store.placedWaiting(NOW)).toEqual([{ placement: gpu, runs: 2 }]);
+      expect(await h.store.placedWaiting(NOW)).toEqual([
+        { placement: gpu, runs: 2, oldestDueAt: NOW - 5000, runIds: [] },
+      ]);
+    });
+
+    it("names the longest waiting runs of each placement when asked for a sample", async () => {
+      const pipeline = soloPipeline();
+      const embed = { requires: ["embed", "gpu"], pool: "" };
+      const late = await submit(h.store, { pipeline, placement: gpu, scheduledFor: NOW - 100 });
+      const early = await submit(h.store, { pipeline, placement: gpu, scheduledFor: NOW - 900 });
+      await submit(h.store, { pipeline, placement: gpu, scheduledFor: NOW - 50 });
+      const both = await submit(h.store, { pipeline, placement: embed, scheduledFor: NOW - 10 });
+      await submit(h.store, { pipeline, placement: embed, scheduledFor: NOW + 60_000 });
+      const claimed = await claim(h.store, {
+        pipelines: [pipeline],
+        capabilities: ["gpu"],
+        limit: 1,
+      });
+      // a claimed run waits no more: the sample and the count leave it out
+      expect(claimed.map((c) => c.run.id)).toEqual([early.id]);
+      expect(await h.store.placedWaiting(NOW, 1)).toEqual([
+        { placement: gpu, runs: 2, oldestDueAt: NOW - 100, runIds: [late.id] },
+        { placement: embed, runs: 1, oldestDueAt: NOW - 10, runIds: [both.id] },
+      ]);
+    });
+
+    it("lists runs by what their next step requires and its pool, exactly", async () => {
+      const pipeline = soloPipeline();
+      const one = await submit(h.store, { pipeline, placement: gpu });
+      const two = await submit(h.store, {
+        pipeline,
+        placement: { requires: ["embed", "gpu"], pool: "" },
+      });
+      const pooled = await submit(h.store, {
+        pipeline,
+        placement: { requires: ["gpu"], pool: "big" },
+      });
+      await submit(h.store, { pipeline });
+      const ids = async (query: { requires?: string[]; pool?: string }) =>
+        (await h.store.listRuns({ pipeline, limit: 10, ...query })).runs.map((r) => r.id).sort();
+      expect(await ids({ requires: ["gpu"], pool: "" })).toEqual([one.id]);
+      expect(await ids({ requires: ["gpu", "embed"] })).toEqual([two.id]);
+      expect(await ids({ requires: ["gpu"] })).toEqual([one.id, pooled.id].sort());
+      expect(await ids({ pool: "big" })).toEqual([pooled.id]);
     });
 
     it("hands a run on with its next placement, fenced, and a transition saying so", async () => {

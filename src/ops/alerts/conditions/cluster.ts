@@ -1,3 +1,5 @@
+import { describePlacement } from "../../../core/placement.js";
+import { startServingArgs } from "../../capability-demand.js";
 import type { Condition } from "./condition.js";
 import { quiet, seconds, worstOf } from "./condition.js";
 
@@ -32,22 +34,15 @@ export const heartbeatLate: Condition = async (f, rule) => {
 };
 
 export const capabilityUnserved: Condition = async (f) => {
-  if (!f.capabilities)
-    return quiet("inert: this keel does not yet record which capability runs wait for");
-  const waiting = await f.capabilities.waitingByCapability();
-  const nodes = await f.once("nodes", () => f.store.listNodes());
-  const served = new Set(
-    nodes
-      .filter((n) => n.state === "active" && f.now - n.heartbeatAt <= f.nodeOfflineMs)
-      .flatMap((n) => n.capabilities),
-  );
-  const unserved = [...waiting].filter(([cap, runs]) => runs > 0 && !served.has(cap));
-  const worst = worstOf(unserved, ([, runs]) => runs);
-  if (!worst) return quiet("every capability runs wait for has a live node", 0);
+  if (!f.capabilities) return quiet("no node evaluates which capability runs wait for here");
+  const { now, unserved } = await f.once("capability-demand", f.capabilities);
+  const worst = worstOf(unserved, (w) => w.runs);
+  if (!worst) return quiet("every placement due runs wait for has a live node", 0);
+  const needs = describePlacement(worst.placement);
   return {
     holds: true,
-    value: worst[1],
-    summary: `${worst[1]} runs wait for capability ${worst[0]}, which no live node advertises`,
-    labels: { capability: worst[0] },
+    value: worst.runs,
+    summary: `${worst.runs} run(s) wait for ${needs}, which no live node offers (the oldest due ${seconds(now - worst.oldestDueAt)} s ago): start one with \`keel ${startServingArgs(worst.placement)}\`, or cancel them`,
+    labels: { capability: needs },
   };
 };

@@ -1,6 +1,7 @@
 import type { NodeSnapshot } from "../../../engine/node-snapshot.js";
 import type { AlertLabels } from "../../../store/alerts.js";
 import type { Store } from "../../../store/store.js";
+import type { CapabilityDemand } from "../../capability-demand.js";
 import type { ResolvedRule } from "../rules.js";
 
 /**
@@ -15,12 +16,10 @@ export interface Finding {
 }
 
 /**
- * Runs waiting for a capability, by capability: filled in once nodes report what runs wait for
- * (the cluster's `keel_runs_waiting_for_capability`). Until then capability_unserved is inert.
+ * Reads the runs waiting for a placement no live node serves (ops/capability-demand.ts), judged
+ * with the evaluating node's cluster windows; without it capability_unserved never holds.
  */
-export interface CapabilityDemand {
-  waitingByCapability(): Promise<Map<string, number>>;
-}
+export type CapabilityDemandReader = () => Promise<CapabilityDemand>;
 
 /** what conditions read, each read at most once per evaluation */
 export class AlertFigures {
@@ -33,7 +32,7 @@ export class AlertFigures {
     readonly live: NodeSnapshot | undefined,
     /** a node without a heartbeat for this long is not online (node.lease_ms) */
     readonly nodeOfflineMs: number,
-    readonly capabilities: CapabilityDemand | undefined,
+    readonly capabilities: CapabilityDemandReader | undefined,
   ) {}
 
   once<T>(key: string, read: () => Promise<T>): Promise<T> {

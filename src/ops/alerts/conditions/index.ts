@@ -12,7 +12,7 @@ import {
 import { oldestDueAge, queueBacklog, runStuck } from "./queue.js";
 import { quarantineGrowth, stepErrorRate, stepP99, throughputFloor } from "./telemetry.js";
 
-export { AlertFigures, type CapabilityDemand, type Finding } from "./condition.js";
+export { AlertFigures, type CapabilityDemandReader, type Finding } from "./condition.js";
 
 /** each rule's condition (docs/alerts.md says what each one reads) */
 export const conditions: Record<AlertRuleId, Condition> = {
