@@ -9,7 +9,13 @@ import { UsageError } from "./output.js";
 /** 3: a tool keel runs is not installed; the message has the command to run where it is */
 export const ExitCode = { ok: 0, failed: 1, usage: 2, toolMissing: 3 } as const;
 
-const usageCodes = new Set(["invalid_input", "unknown_pipeline", "invalid_pipeline"]);
+const usageCodes = new Set([
+  "invalid_input",
+  "unknown_pipeline",
+  "invalid_pipeline",
+  // a gate decision that cannot apply: nothing changed; `keel gates list` shows what waits
+  "gate_not_open",
+]);
 
 export function action<A extends unknown[]>(
   fn: (...args: A) => Promise<number | void>,
