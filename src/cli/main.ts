@@ -5,6 +5,7 @@ import { registerEmergency } from "./commands/emergency.js";
 import { registerEvents } from "./commands/events.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerBreakers } from "./commands/breakers.js";
+import { registerGates } from "./commands/gates.js";
 import { registerAlerts } from "./commands/alerts.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerConfig } from "./commands/config.js";
@@ -103,6 +104,7 @@ Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEE
   registerTokens(program, global);
   registerNodes(program, global);
   registerBreakers(program, global);
+  registerGates(program, global);
   registerAlerts(program, global);
   registerStatus(program, global);
   registerConfig(program, global);

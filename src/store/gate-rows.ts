@@ -127,10 +127,14 @@ const openGatesFrom = `FROM gates g JOIN runs r ON r.id = g.run_id
   WHERE g.status = 'open' AND r.status = 'pending'`;
 
 export function listOpenGatesQuery(query: OpenGateQuery): { sql: string; params: unknown[] } {
-  const pipeline = query.pipeline === undefined ? "" : " AND g.pipeline = ?";
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (query.pipeline !== undefined)
+    (where.push(" AND g.pipeline = ?"), params.push(query.pipeline));
+  if (query.runId !== undefined) (where.push(" AND g.run_id = ?"), params.push(query.runId));
   return {
-    sql: `SELECT g.* ${openGatesFrom}${pipeline} ORDER BY g.opened_at, g.run_id, g.gate LIMIT ?`,
-    params: [...(query.pipeline === undefined ? [] : [query.pipeline]), query.limit],
+    sql: `SELECT g.* ${openGatesFrom}${where.join("")} ORDER BY g.opened_at, g.run_id, g.gate LIMIT ?`,
+    params: [...params, query.limit],
   };
 }
 

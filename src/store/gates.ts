@@ -44,6 +44,8 @@ export interface GateDecision {
 
 export interface OpenGateQuery {
   pipeline?: string;
+  /** only this run's (a run waits at one gate at a time) */
+  runId?: string;
   limit: number;
 }
 

@@ -30,7 +30,7 @@ describe("approval gates", () => {
     // pending, with no node or lease: it holds no slot while a person decides
     const waiting = await k.get(run.id);
     expect(waiting).toMatchObject({ status: "pending", nodeId: null, leaseExpiresAt: null });
-    expect(waiting.scheduledFor).toBe(open?.timeoutAt);
+    expect(waiting?.scheduledFor).toBe(open?.timeoutAt);
     // not backlog: the queue's depth leaves it out
     expect((await k.store.countWaiting()).pending).toEqual([]);
     expect(publishes()).toBe(0);
