@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { approvalGate, pipeline, step } from "../../src/index.js";
+import { AlertFigures, conditions } from "../../src/ops/alerts/conditions/index.js";
+import { ruleDefaults } from "../../src/ops/alerts/rule-defaults.js";
 import { useHarness, until } from "./helpers.js";
 
 const h = useHarness();
@@ -113,6 +115,27 @@ describe("approval gates", () => {
     });
     await expect(k.gates.approve(run.id, "review", { note: " " })).rejects.toMatchObject({
       code: "invalid_input",
+    });
+  });
+
+  it("the gate_wait alert holds once a run has waited at a gate past 24 h", async () => {
+    const { p } = reviewed("gated-alert");
+    const k = await h.start({ pipelines: [p] });
+    const rule = { id: "gate_wait", enabled: true, labels: {}, ...ruleDefaults.gate_wait } as const;
+    const at = (now: number) =>
+      conditions.gate_wait(new AlertFigures(k.store, now, undefined, 5000, undefined), rule);
+    expect((await at(Date.now())).holds).toBe(false);
+    await k.submit(p, { text: "x" });
+    const [open] = await until(async () => {
+      const list = await k.gates.list();
+      return list.length > 0 ? list : undefined;
+    });
+    const opened = open?.openedAt ?? 0;
+    expect(await at(opened + 23 * 3_600_000)).toMatchObject({ holds: false });
+    expect(await at(opened + 25 * 3_600_000)).toMatchObject({
+      holds: true,
+      value: 25 * 3600,
+      labels: { pipeline: "gated-alert", gate: "review" },
     });
   });
 });
