@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { approvalGate, pipeline, step } from "../../src/index.js";
 import { AlertFigures, conditions } from "../../src/ops/alerts/conditions/index.js";
 import { ruleDefaults } from "../../src/ops/alerts/rule-defaults.js";
+import { gatesCheck } from "../../src/ops/doctor/gates.js";
+import type { DoctorContext } from "../../src/ops/doctor/types.js";
 import { useHarness, until } from "./helpers.js";
 
 const h = useHarness();
@@ -137,5 +139,16 @@ describe("approval gates", () => {
       value: 25 * 3600,
       labels: { pipeline: "gated-alert", gate: "review" },
     });
+    // the doctor says the same, with the commands to decide
+    const doctorAt = (now: number) =>
+      gatesCheck.run({ home: h.home, now, store: k.store } as unknown as DoctorContext);
+    expect(await doctorAt(opened + 23 * 3_600_000)).toEqual([]);
+    const [finding] = await doctorAt(opened + 25 * 3_600_000);
+    expect(finding).toMatchObject({
+      check: "gates",
+      severity: "warning",
+      evidence: { pipeline: "gated-alert", gate: "review", runs: 1 },
+    });
+    expect(finding?.commands.join("\n")).toContain("gates list --pipeline gated-alert");
   });
 });

@@ -4,6 +4,7 @@ import { configDriftCheck } from "./config-drift.js";
 import { cpuCheck } from "./cpu.js";
 import { diskCheck } from "./disk.js";
 import { emergencyCheck } from "./emergency.js";
+import { gatesCheck } from "./gates.js";
 import { nodesCheck } from "./nodes.js";
 import { overdueRunningCheck } from "./overdue-running.js";
 import { pidfileCheck } from "./pidfile.js";
@@ -26,6 +27,7 @@ export const doctorChecks: readonly DoctorCheck[] = [
   nodesCheck,
   stuckPendingCheck,
   breakersCheck,
+  gatesCheck,
   cpuCheck,
   overdueRunningCheck,
   quarantineCheck,
