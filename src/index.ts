@@ -1,6 +1,8 @@
 // The public library API: define pipelines with step() and pipeline(), run them with keel().
 export { step, pipeline, isPipeline } from "./core/pipeline.js";
 export { qualityGate, GateFailedError, type GateVerdict } from "./core/gates.js";
+export { approvalGate, type ApprovalGateOptions } from "./core/approval-gate.js";
+export type { GateApproval, GateTimeoutPolicy } from "./core/approval-policy.js";
 export type {
   Pipeline,
   PipelineInput,

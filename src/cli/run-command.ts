@@ -5,7 +5,13 @@ import { ExitCode } from "./exit-code.js";
 
 export { ExitCode };
 
-const usageCodes = new Set(["invalid_input", "unknown_pipeline", "invalid_pipeline"]);
+const usageCodes = new Set([
+  "invalid_input",
+  "unknown_pipeline",
+  "invalid_pipeline",
+  // a gate decision that cannot apply: nothing changed; `keel gates list` shows what waits
+  "gate_not_open",
+]);
 
 export function action<A extends unknown[]>(
   fn: (...args: A) => Promise<number | void>,

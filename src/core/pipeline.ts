@@ -8,6 +8,7 @@ import type { StandardSchemaV1 } from "./standard-schema.js";
 import type { StepContext } from "./step-context.js";
 import { checkVolatile } from "./determinism/volatile-option.js";
 import type { VolatilePath } from "./determinism/volatile.js";
+import type { ApprovalPolicy } from "./approval-policy.js";
 
 /**
  * Pipeline definition: `step()` makes a step, `pipeline()` checks the graph and fixes a version.
@@ -71,6 +72,8 @@ export interface StepDef<
   readonly input: StandardSchemaV1 | undefined;
   /** the `volatile` option, parsed */
   readonly volatile: readonly VolatilePath[];
+  /** set on an approval gate (approval-gate.ts): the engine runs it, not `run` */
+  readonly approval?: ApprovalPolicy;
   readonly run: StepFn<I, O>;
   /** type-only markers */
   readonly __types?: { input: I; output: O; runInput: RunIn; deps: Deps };
@@ -334,6 +337,7 @@ function versionOf(name: string, steps: readonly AnyStep[], options: PipelineOpt
       hash.update(JSON.stringify(["placement", s.placement.requires, s.placement.pool]));
     if (s.input) hash.update(JSON.stringify(["input", schemaName(s)]));
     if (s.volatile.length > 0) hash.update(JSON.stringify(s.volatile));
+    if (s.approval) hash.update(JSON.stringify(["approval", s.approval]));
   }
   return hash.digest("hex").slice(0, 16);
 }

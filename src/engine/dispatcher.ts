@@ -256,6 +256,7 @@ export class Dispatcher {
         this.deps.events.emit("step", event);
       },
       onWrite: (ms) => this.deps.events.emit("storeWrite", { ms }),
+      onGate: (event) => this.deps.events.emit("gate", event),
       onProgress: (id, bytes) =>
         this.deps.events.emit("progress", { runId: id, pipeline: claimed.run.pipeline, bytes }),
       runStep:

@@ -5,6 +5,7 @@ import type { PurgeResult, RetryResult } from "../store/operator-requests.js";
 import type { RunRecord } from "../store/records.js";
 import type { SourceRecord } from "../store/sources.js";
 import { BreakerControls } from "./breaker-actions.js";
+import { GateControls } from "./gate-actions.js";
 import { resolveBreakers } from "./breaker-options.js";
 import { setEmergencyOff, setEmergencyOn } from "./emergency-actions.js";
 import { readEmergency, type EmergencyState } from "./emergency.js";
@@ -29,6 +30,8 @@ import { TelemetryRecorder, resolveTelemetryOptions } from "./telemetry-recorder
 export class KeelOperator extends KeelClient {
   /** circuit breakers shared through the store: list, trip, reset */
   readonly breakers: BreakerControls;
+  /** approval gates: the runs waiting at one, approve, reject */
+  readonly gates: GateControls;
   /** this process's node, once started */
   protected node: KeelNode | undefined;
   protected readonly telemetry: TelemetryRecorder | undefined;
@@ -52,6 +55,7 @@ export class KeelOperator extends KeelClient {
         throw new InvalidInputError(`source "${d.name}" is declared twice`, { source: d.name });
       names.add(d.name);
     }
+    this.gates = new GateControls(this.store);
     this.breakers = new BreakerControls(
       this.store,
       // the breakers of the pipelines registered by the time of the call

@@ -1,5 +1,6 @@
 import type { EventEmitter } from "node:events";
 import type { BreakerTransitionRecord } from "../store/breakers.js";
+import type { GateEvent } from "./approval-gates.js";
 import type { CleanupReport } from "./disk-cleanup.js";
 import type { DiskGuardState } from "./disk-guard.js";
 import type { RunEnd, StepEvent } from "./run-execution.js";
@@ -32,6 +33,8 @@ export interface NodeEvents {
   concurrency: [WorkerLimitState];
   /** the store watch moved between ok, checking, repairing and damaged */
   storage: [StoreWatchState];
+  /** an approval gate opened (a run waits at it), or its decision was applied here */
+  gate: [GateEvent];
 }
 
 /** The events a Keel instance relays from its node; `started` stays the node's own. */
@@ -47,6 +50,7 @@ const relayed = [
   "diskCleanup",
   "concurrency",
   "storage",
+  "gate",
 ] as const satisfies readonly (keyof NodeEvents)[];
 
 /** Re-emits a node's events on its owner, the one place they are wired. */

@@ -12,6 +12,7 @@ import type { AnyStep, Pipeline } from "../core/pipeline.js";
 import { resolveRetryPolicy, type RetryPolicy } from "../core/retry.js";
 import type { ErrorInfo, Lease, RunRecord } from "../store/records.js";
 import type { ClaimedRun, StepStart, Store } from "../store/store.js";
+import { decidedEvent, gateTurn, type GateEvent } from "./approval-gates.js";
 import type { Admission, BreakerBoard } from "./breakers.js";
 import { decideFailure, retriesExhausted, worseFailure, type Failure } from "./failure-decision.js";
 import { writeHolding } from "./held-write.js";
@@ -36,6 +37,8 @@ interface StepDone {
   start?: StepStart;
   /** what ctx.now() and ctx.fetch returned, for a replay */
   recorded?: StepRecording;
+  /** an approval gate's step: who approved it */
+  approvedBy?: string;
 }
 
 /** Why a fallback serves: an open breaker, or the step's retries ran out. */
@@ -98,6 +101,8 @@ export interface ExecutionDeps {
   poisonAfter?: number;
   /** the run's last write is queued: its slot is free for the next claim */
   onFinishing?: () => void;
+  /** an approval gate opened, or its decision was applied */
+  onGate?: (event: GateEvent) => void;
 }
 
 export class RunExecution {
@@ -111,6 +116,8 @@ export class RunExecution {
   private failure: Failure | undefined;
   /** the first breaker that held a step back: the run waits for it */
   private deferral: Extract<Admission, { ok: false }> | undefined;
+  /** the first approval gate reached with no decision: the run waits there, off the node */
+  private gateWait: AnyStep | undefined;
   private abortReason: AbortReason | undefined;
   private finished = false;
   private finishing = false;
@@ -221,6 +228,8 @@ export class RunExecution {
       if (!this.failure && !this.deferral && !this.abortReason && !this.deps.halted()) {
         for (const name of readySteps(nodes, this.done, inFlight)) {
           const step = nodes.find((s) => s.name === name) as AnyStep;
+          // a gate with no decision stays ready: the run waits there once nothing else runs
+          if (step === this.gateWait) continue;
           // a step placed elsewhere waits: the run is handed on once nothing placed here is left
           if (!samePlacement(step.placement, this.placement)) {
             this.handOff ??= step.placement;
@@ -241,6 +250,19 @@ export class RunExecution {
     const failed = this.stepAttempts[step.name] ?? 0;
     const attempt = failed + 1;
     const from = failed > 0 ? "failed" : "pending";
+    let gateFn: StepRunInput["fn"];
+    let approvedBy: string | undefined;
+    if (step.approval) {
+      const turn = await this.persist(() =>
+        gateTurn(this.deps.store, this.lease, step, Date.now()),
+      );
+      if (turn.kind === "wait") {
+        this.gateWait ??= step;
+        return;
+      }
+      ({ fn: gateFn, approvedBy } = turn);
+      this.deps.onGate?.(decidedEvent(this.run.id, turn.gate));
+    }
     if (step.uses.length > 0) {
       const admission = await this.deps.breakers.admit(step.uses, Date.now());
       if (!admission.ok) {
@@ -270,7 +292,8 @@ export class RunExecution {
     const stepSpan = this.startSpan(step, attempt);
     let outcome: Awaited<ReturnType<typeof runStep>>;
     try {
-      outcome = await (this.deps.runStep ?? runStep)(this.stepRequest(step, attempt, stepSpan));
+      const request = this.stepRequest(step, attempt, stepSpan);
+      outcome = await (this.deps.runStep ?? runStep)(gateFn ? { ...request, fn: gateFn } : request);
     } finally {
       clearImmediate(timer);
     }
@@ -285,7 +308,7 @@ export class RunExecution {
     if (outcome.ok) {
       if (step.uses.length > 0) await this.deps.breakers.report(step.uses, { ok: true });
       const { output, recorded } = outcome;
-      await this.checkpoint({ step, attempt, output, startedAt, ms, start, recorded });
+      await this.checkpoint({ step, attempt, output, startedAt, ms, start, recorded, approvedBy });
       return;
     }
     const cls = classifyError(outcome.error);
@@ -375,7 +398,7 @@ export class RunExecution {
   }
 
   private async checkpoint(done: StepDone): Promise<void> {
-    const { step, attempt, output, startedAt, ms, degraded, start, recorded } = done;
+    const { step, attempt, output, startedAt, ms, degraded, start, recorded, approvedBy } = done;
     // decided synchronously, so two sibling steps finishing together cannot both miss being last
     const last = !this.failure && this.done.size + 1 === this.pipeline.steps.length;
     this.done.set(step.name, output);
@@ -389,6 +412,7 @@ export class RunExecution {
       ...(degraded ? { degraded } : {}),
       ...(start ? { start } : {}),
       ...(recorded ? { recorded } : {}),
+      ...(approvedBy !== undefined ? { approvedBy } : {}),
     };
     if (last) {
       // the run may succeed only after every sibling checkpoint is committed
@@ -514,6 +538,8 @@ export class RunExecution {
       const { breaker, until } = this.deferral;
       this.outcome = `breaker_open:${breaker}`;
       await this.finalWrite(() => store.deferRun(this.lease, breaker, until, now));
+    } else if (this.gateWait?.approval) {
+      await this.waitAtGate(this.gateWait, now);
     } else if (this.handOff && !this.deps.halted()) {
       const placement = this.handOff;
       this.outcome = "handed_off";
@@ -525,11 +551,35 @@ export class RunExecution {
     }
   }
 
+  /** The run leaves the node to wait at the gate, due at its timeout (store.openGate). */
+  private async waitAtGate(step: AnyStep, now: number): Promise<void> {
+    const { timeoutMs, onTimeout } = step.approval as NonNullable<AnyStep["approval"]>;
+    const opening = { gate: step.name, pipeline: this.run.pipeline, timeoutMs, onTimeout };
+    this.outcome = `gate_open:${step.name}`;
+    const gate = await this.finalWrite(() => this.deps.store.openGate(this.lease, opening, now));
+    const first = gate.openedAt === now;
+    this.log.info(
+      { gate: step.name, openedAt: gate.openedAt, timeoutAt: gate.timeoutAt, onTimeout },
+      first
+        ? "approval gate opened: the run waits for a decision"
+        : "the run waits at its approval gate",
+    );
+    if (first)
+      this.deps.onGate?.({
+        runId: this.run.id,
+        pipeline: this.run.pipeline,
+        gate: step.name,
+        status: "open",
+        waitedMs: 0,
+        timedOut: false,
+      });
+  }
+
   /**
    * The run's last write. Once it is queued the run executes nothing more, so the node may claim
    * the next run for its slot at once: that claim then shares the write's commit.
    */
-  private finalWrite(write: () => Promise<void>): Promise<void> {
+  private finalWrite<T>(write: () => Promise<T>): Promise<T> {
     const written = this.persist(write);
     this.finishing = true;
     this.deps.onFinishing?.();

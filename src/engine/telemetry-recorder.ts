@@ -73,6 +73,15 @@ export class TelemetryRecorder {
       this.addActive(this.active.ended(e.pipeline, this.clock()));
     });
     node.on("progress", (e) => this.bytes(e.pipeline, e.bytes, "processed"));
+    node.on("gate", (e) => {
+      if (e.status !== "open")
+        this.gateDecided(e.pipeline, e.gate, e.timedOut ? "timed_out" : e.status, e.waitedMs);
+    });
+  }
+
+  /** an approval gate's decision applied, after `waitedMs` of waiting for it */
+  gateDecided(pipeline: string, gate: string, label: string, waitedMs: number): void {
+    this.add({ pipeline, step: gate, kind: "gate", label, total: waitedMs, max: waitedMs });
   }
 
   stepSucceeded(pipeline: string, step: string, ms: number): void {

@@ -32,6 +32,9 @@ export const AuditAction = {
   nodeForget: "node.forget",
   /** one retention sweep that deleted ended runs (actor keel:retention, details: the counts) */
   runsRetention: "runs.retention",
+  /** a person decided an approval gate (target: the run; details: the gate, the wait) */
+  gateApprove: "gate.approve",
+  gateReject: "gate.reject",
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

@@ -56,6 +56,8 @@ export interface Checkpoint {
   start?: StepStart;
   /** what the step's ctx.now() and ctx.fetch returned, kept for replays */
   recorded?: StepRecording;
+  /** an approval gate's step: who approved it (`timeout` for its policy), in its transition */
+  approvedBy?: string;
 }
 
 /**

@@ -62,14 +62,16 @@ export function checkpointTransitions(
     step: cp.step,
     from: StepStatus.running,
     to: StepStatus.succeeded,
-    reason: cp.degraded ? "fallback" : "checkpoint",
+    reason: cp.degraded ? "fallback" : cp.approvedBy !== undefined ? "gate_approved" : "checkpoint",
     actor: lease.nodeId,
     at: cp.finishedAt,
     traceId,
     // the hash stays in the trail: a retry that clears the checkpoint keeps what it was
     details: cp.degraded
       ? { attempt: cp.attempt, ms, hash: cp.outputHash, degraded: true, cause: cp.degraded.cause }
-      : { attempt: cp.attempt, ms, hash: cp.outputHash },
+      : cp.approvedBy !== undefined
+        ? { attempt: cp.attempt, ms, hash: cp.outputHash, by: cp.approvedBy }
+        : { attempt: cp.attempt, ms, hash: cp.outputHash },
   });
   if (finishing)
     list.push({
@@ -551,5 +553,5 @@ export function checkpointParams(lease: Lease, cp: Checkpoint): unknown[] {
 
 /** The retried run: pending and due now, its outcome and lease cleared, under a new epoch. */
 export const retryRunSql = `UPDATE runs SET status = ?, step_attempts = ?, quarantine_reason = NULL, error = NULL, output = NULL,
-  finished_at = NULL, scheduled_for = ?, node_id = NULL, lease_expires_at = NULL, lease_epoch = lease_epoch + 1,
+  finished_at = NULL, scheduled_for = ?, deferred_by = NULL, node_id = NULL, lease_expires_at = NULL, lease_epoch = lease_epoch + 1,
   updated_at = ? WHERE id = ? RETURNING *`;

@@ -62,6 +62,7 @@ export interface TransitionFeedQuery {
 
 /** The queue and the quarantine as counts: pending runs by pipeline, quarantined runs by reason. */
 export interface WaitingCounts {
+  /** runs waiting at an approval gate left out: they wait for a person, not a node */
   pending: { pipeline: string; runs: number }[];
   quarantined: { reason: string; runs: number }[];
 }

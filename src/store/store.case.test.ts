@@ -8,6 +8,7 @@ import { clusterCases } from "./store-case/cluster.case.test.js";
 import { fencingCases } from "./store-case/fencing.case.test.js";
 import { inventoryCases } from "./store-case/inventory.case.test.js";
 import { goldenCases } from "./store-case/goldens.case.test.js";
+import { gateCases } from "./store-case/gates.case.test.js";
 import { leaseCases } from "./store-case/leases.case.test.js";
 import { retryCases } from "./store-case/operator-runs.case.test.js";
 import { progressCases } from "./store-case/progress.case.test.js";
@@ -105,5 +106,6 @@ export function storeConformance(
     alertCases(handle);
     clusterCases(handle);
     goldenCases(handle);
+    gateCases(handle);
   });
 }

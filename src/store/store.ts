@@ -1,6 +1,7 @@
 import type { AlertStore } from "./alert-store.js";
 import type { BreakerStore } from "./breaker-store.js";
 import type { ClusterStore } from "./cluster-store.js";
+import type { GateStore } from "./gate-store.js";
 import type { GoldenStore } from "./golden-store.js";
 import type { LeaseStore } from "./lease-store.js";
 import type { MaintenanceStore } from "./maintenance-store.js";
@@ -40,6 +41,7 @@ export type {
   AlertStore,
   BreakerStore,
   ClusterStore,
+  GateStore,
   GoldenStore,
   LeaseStore,
   MaintenanceStore,
@@ -72,6 +74,7 @@ export interface Store
     AlertStore,
     ClusterStore,
     GoldenStore,
+    GateStore,
     RetentionStore {
   readonly backend: "sqlite" | "postgres";
   /**

@@ -22,6 +22,11 @@ export const TelemetryKind = {
   bytes: "bytes",
   /** time runs of the pipeline were in flight on a node (summed over nodes); total = ms */
   active: "active",
+  /**
+   * an approval gate was decided: step = the gate, label = approved, rejected or timed_out;
+   * total = the ms runs waited for it, max = the longest wait
+   */
+  gate: "gate",
 } as const;
 export type TelemetryKind = (typeof TelemetryKind)[keyof typeof TelemetryKind];
 

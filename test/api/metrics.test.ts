@@ -5,7 +5,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildApi, type ApiServer } from "../../src/api/server.js";
 import { listenApi } from "../../src/api/listen.js";
-import { keel, pipeline, step, PermanentError, type Keel } from "../../src/index.js";
+import { approvalGate, keel, pipeline, step, PermanentError, type Keel } from "../../src/index.js";
 import { loadConfig } from "../../src/ops/config.js";
 import { createMetrics } from "../../src/ops/metrics/registry.js";
 import { createApiToken } from "../../src/ops/tokens.js";
@@ -42,6 +42,9 @@ const failing = pipeline("failing", [
   }),
 ]);
 
+// waits for a person at gate "ok": one run approved (a wait observed), one left waiting
+const signoff = pipeline("signoff", [approvalGate("ok")]);
+
 let home: string;
 let k: Keel;
 let api: ApiServer;
@@ -51,7 +54,7 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), "keel-metrics-"));
   k = keel({
     home,
-    pipelines: [ingest, failing, flaky, slow],
+    pipelines: [ingest, failing, flaky, slow, signoff],
     logger: pino({ level: "silent" }),
     pollMs: 50,
     breakers: { ext: { failureThreshold: 1, recoveryTimeoutMs: 50, halfOpenRequests: 1 }, ops: {} },
@@ -64,6 +67,14 @@ beforeAll(async () => {
     const run = await k.submit(name, {} as never);
     await k.wait(run.id, { timeoutMs: 10_000 });
   }
+  const approved = await k.submit(signoff, {} as never);
+  await k.submit(signoff, {} as never);
+  for (let i = 0; (await k.gates.list()).length < 2; i++) {
+    if (i > 500) throw new Error("the signoff runs never reached their gate");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await k.gates.approve(approved.id, "ok", { note: "fine", actor: "test" });
+  await k.wait(approved.id, { timeoutMs: 10_000 });
   // due an hour from now: in the queue, not yet waiting
   await k.submit("ingest", {} as never, { at: "1h" });
   await k.breakers.trip("ops", { reason: "drill", actor: "test" });
@@ -171,9 +182,16 @@ describe("GET /metrics", () => {
     expect(value(samples, "keel_active_seconds_total")).toBeGreaterThan(0);
     expect(value(samples, "keel_queue_depth", { pipeline: "ingest" })).toBe(1);
     expect(value(samples, "keel_queue_depth", { pipeline: "failing" })).toBe(0);
+    // a run waiting for a person is not backlog; it is counted at its gate
+    const gate = { pipeline: "signoff", gate: "ok" };
+    expect(value(samples, "keel_queue_depth", { pipeline: "signoff" })).toBe(0);
+    expect(value(samples, "keel_gates_open", gate)).toBe(1);
+    expect(value(samples, "keel_gate_oldest_open_seconds", gate)).toBeGreaterThanOrEqual(0);
+    expect(value(samples, "keel_gate_wait_seconds_count", gate)).toBe(1);
+    expect(value(samples, "keel_gate_wait_seconds_bucket", { ...gate, le: "60" })).toBe(1);
     expect(value(samples, "keel_queue_oldest_due_age_seconds", { pipeline: "ingest" })).toBe(0);
     expect(value(samples, "keel_quarantine_size", { reason: "permanent:parse_error" })).toBe(1);
-    expect(value(samples, "keel_runs", { status: "succeeded" })).toBe(2);
+    expect(value(samples, "keel_runs", { status: "succeeded" })).toBe(3);
     expect(value(samples, "keel_emergency_stop")).toBe(1);
     expect(value(samples, "keel_workers_busy")).toBe(0);
     expect(value(samples, "keel_store_state", { state: "ok" })).toBe(1);

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { PermanentError, keel, pipeline, step, type Keel } from "../../src/index.js";
+import { PermanentError, approvalGate, keel, pipeline, step, type Keel } from "../../src/index.js";
 import { buildApi, type ApiServer, type RouteInfo } from "../../src/api/server.js";
 import { LoginLinks } from "../../src/api/console/login-links.js";
 import { errorSchema } from "../../src/api/wire/errors.js";
@@ -22,6 +22,7 @@ const echo = pipeline("echo", [
     camelCase: { keptAs: 1 },
   })),
 ]);
+const gated = pipeline("gated", [approvalGate("review")]);
 const failing = pipeline("failing", [
   step("load", { uses: ["ext"] }, async () => {
     throw new PermanentError("no such file", "parse_error");
@@ -45,7 +46,7 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), "keel-wire-"));
   k = keel({
     home,
-    pipelines: [echo, failing, replayable],
+    pipelines: [echo, failing, replayable, gated],
     sources: [{ name: "nightly", pipeline: "echo", input: { n: 1 } }],
     logger: pino({ level: "silent" }),
     pollMs: 50,
@@ -87,6 +88,13 @@ beforeAll(async () => {
     { requireSecrets: true, env: { WIRE_HOOK_SECRET: "s3cret" } },
   );
   ids.replayable = await settled("replayable", { n: 1 });
+  // two runs waiting at an approval gate: one to approve, one to reject
+  ids.toApprove = (await k.submit("gated", {} as never)).id;
+  ids.toReject = (await k.submit("gated", {} as never)).id;
+  for (let i = 0; (await k.gates.list()).length < 2; i++) {
+    if (i > 500) throw new Error("the gated runs never reached their gate");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   api = await buildApi({ keel: k, home, auth: true, loginLinks });
 });
 
@@ -120,6 +128,15 @@ const requests: Record<string, () => Request> = {
   "POST /v1/runs/:id/verify": () => ({
     url: `/v1/runs/${ids.replayable}/verify`,
     payload: { replays: 2 },
+  }),
+  "GET /v1/gates": () => ({ url: "/v1/gates?pipeline=gated" }),
+  "POST /v1/runs/:id/gates/:gate/approve": () => ({
+    url: `/v1/runs/${ids.toApprove}/gates/review/approve`,
+    payload: { note: "checked" },
+  }),
+  "POST /v1/runs/:id/gates/:gate/reject": () => ({
+    url: `/v1/runs/${ids.toReject}/gates/review/reject`,
+    payload: { note: "not this one" },
   }),
   "GET /v1/goldens": () => ({ url: "/v1/goldens" }),
   "POST /v1/goldens": () => ({ url: "/v1/goldens", payload: { run: ids.kept, name: "kept" } }),

@@ -30,6 +30,7 @@ const ruleIds = [
   "throughput_floor",
   "webhook_failing",
   "store_damaged",
+  "gate_wait",
 ];
 const twin = (id: string) =>
   `Keel${id.replace(/(^|_)([a-z0-9])/g, (_m, _s, c: string) => c.toUpperCase())}`.replace(
@@ -55,7 +56,7 @@ function promtool(...args: string[]): string {
 
 describe("deploy/prometheus/keel-rules.yml", () => {
   it("passes promtool check rules", () => {
-    expect(promtool("check", "rules", rulesFile)).toMatch(/SUCCESS: 16 rules found/);
+    expect(promtool("check", "rules", rulesFile)).toMatch(/SUCCESS: 17 rules found/);
   });
 
   it("passes its promtool unit tests", () => {

@@ -12,6 +12,7 @@
 -- 11 cluster
 -- 12 determinism
 -- 13 runs_ended
+-- 14 gates
 
 CREATE TABLE alert_events (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -118,6 +119,22 @@ CREATE TABLE breakers (
   updated_at INTEGER NOT NULL,
   updated_by TEXT NOT NULL
 );
+
+CREATE TABLE gates (
+  run_id TEXT NOT NULL,
+  gate TEXT NOT NULL,
+  pipeline TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open', 'approved', 'rejected')),
+  opened_at INTEGER NOT NULL,
+  timeout_at INTEGER NOT NULL,
+  on_timeout TEXT NOT NULL CHECK (on_timeout IN ('approve', 'reject')),
+  decided_at INTEGER,
+  decided_by TEXT,
+  note TEXT,
+  PRIMARY KEY (run_id, gate)
+) WITHOUT ROWID;
+
+CREATE INDEX gates_open ON gates (opened_at) WHERE status = 'open';
 
 CREATE TABLE goldens (
   name TEXT PRIMARY KEY,

@@ -18,6 +18,7 @@ import * as nodes from "./nodes.js";
 import { listTransitions } from "./events.js";
 import * as telemetry from "./telemetry.js";
 import * as breakers from "./breakers.js";
+import { approveGate, listGates, rejectGate } from "./gates.js";
 import { createLoginLink, whoAmI } from "./console.js";
 import { listPipelines } from "./pipelines.js";
 import * as alerts from "./alerts.js";
@@ -34,6 +35,9 @@ export const operations: readonly AnyOperation[] = [
   cancelRun,
   cancelMany,
   retryRun,
+  listGates,
+  approveGate,
+  rejectGate,
   determinism.verify,
   determinism.listGoldens,
   determinism.diffGoldenOp,

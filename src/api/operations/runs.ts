@@ -54,7 +54,10 @@ export const showRun = operation({
   body: noBody,
   response: runDetailsSchema,
   async run({ keel }, { params }) {
-    return runDetailsJson(await keel.inspect(params.id));
+    const details = await keel.inspect(params.id);
+    const [gate] =
+      details.run.status === "pending" ? await keel.gates.list({ runId: params.id, limit: 1 }) : [];
+    return runDetailsJson(details, gate ?? null);
   },
 });
 

@@ -1,3 +1,5 @@
+import type { GateRecord } from "../../store/gates.js";
+import { gateDecisionSchema, gateJson } from "./gates.js";
 import { z } from "zod";
 import { terminalRunStatuses } from "../../core/status.js";
 import type { RunDetails } from "../../engine/keel.js";
@@ -95,13 +97,15 @@ export const runPageSchema = z.strictObject({
 });
 
 /** `jobs show` and `GET /v1/runs/:id`: the run with its checkpoints and transitions */
-export function runDetailsJson(d: RunDetails) {
+export function runDetailsJson(d: RunDetails, gate: GateRecord | null = null, now = Date.now()) {
   return {
     ...runJson(d.run),
     steps: d.steps.map(stepJson),
     running_steps: d.running.map(runningStepJson),
     progress: d.progress.map(progressJson),
     transitions: d.transitions.map(transitionJson),
+    // the approval gate the run waits at for a person, or null
+    waiting_at_gate: gate ? gateJson(gate, now) : null,
   };
 }
 
@@ -111,6 +115,7 @@ const runDetailsShape = {
   running_steps: z.array(runningStepSchema),
   progress: z.array(progressSchema),
   transitions: z.array(transitionSchema),
+  waiting_at_gate: gateDecisionSchema.nullable(),
 };
 export const runDetailsSchema = z.strictObject(runDetailsShape);
 

@@ -33,6 +33,7 @@ export const commandEntries: readonly CommandEntry[] = [
   { names: ["tokens"], load: async () => (await import("./tokens.js")).registerTokens },
   { names: ["nodes"], load: async () => (await import("./nodes.js")).registerNodes },
   { names: ["breakers"], load: async () => (await import("./breakers.js")).registerBreakers },
+  { names: ["gates"], load: async () => (await import("./gates.js")).registerGates },
   { names: ["alerts"], load: async () => (await import("./alerts.js")).registerAlerts },
   { names: ["status", "health"], load: async () => (await import("./status.js")).registerStatus },
   { names: ["config"], load: async () => (await import("./config.js")).registerConfig },

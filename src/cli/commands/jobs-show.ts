@@ -42,6 +42,12 @@ whole. Exit codes: 0 shown; 1 no such run.`,
     );
 }
 
+/** a run waiting for a person: at which gate, since when, and what its timeout will do */
+function gateLine(gate: RunDetailsJson["waiting_at_gate"]): string | null {
+  if (!gate) return null;
+  return `at approval gate "${gate.gate}" since ${gate.opened_at} (${elapsedText(gate.waiting_ms)}); ${gate.on_timeout} at ${gate.timeout_at}: keel gates approve|reject ${gate.run} ${gate.gate} --note ...`;
+}
+
 function printRun(run: RunDetailsJson): void {
   const whole = `keel jobs show ${run.id} --format json`;
   printFields([
@@ -53,6 +59,7 @@ function printRun(run: RunDetailsJson): void {
     ["created", run.created_at],
     ["finished", run.finished_at],
     ["quarantine", run.quarantine_reason],
+    ["waiting", gateLine(run.waiting_at_gate)],
     ["error", run.error ? cut(runErrorLine(run.error)) : null],
     ["output", run.output === null ? null : elideJson(run.output, whole)],
   ]);

@@ -15,6 +15,8 @@ export const KeelErrorCode = {
   waitTimeout: "wait_timeout",
   noAlertReceiver: "no_alert_receiver",
   goldenExists: "golden_exists",
+  /** a decision on an approval gate the run is not waiting at (never opened, decided, moved on) */
+  gateNotOpen: "gate_not_open",
   /** a run that cannot be replayed here: its pipeline is unknown or its module cannot be loaded */
   replayUnavailable: "replay_unavailable",
   // HTTP

@@ -12,3 +12,4 @@ export * from "./worker-errors.js";
 export * from "./serialized-error.js";
 export * from "./cluster-errors.js";
 export * from "./input-schema-error.js";
+export * from "./gate-errors.js";

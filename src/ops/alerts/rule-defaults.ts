@@ -21,6 +21,7 @@ export const alertRuleIds = [
   "throughput_floor",
   "webhook_failing",
   "store_damaged",
+  "gate_wait",
 ] as const;
 export type AlertRuleId = (typeof alertRuleIds)[number];
 
@@ -173,5 +174,14 @@ export const ruleDefaults: Record<AlertRuleId, RuleDefault> = {
     windowMs: 0,
     severity: "critical",
     description: "the store check found damage: writes are fenced until a repair or a restore",
+  },
+  gate_wait: {
+    // the reference runbook's human wait: warning at 24 h (its critical, 48 h, is the gates' default timeout)
+    threshold: 86_400,
+    unit: "seconds a run has waited at an approval gate",
+    forMs: 0,
+    windowMs: 0,
+    severity: "warning",
+    description: "a run has waited at an approval gate for a person longer than the threshold",
   },
 };

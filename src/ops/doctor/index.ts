@@ -6,6 +6,7 @@ import { cpuCheck } from "./cpu.js";
 import { deliveriesCheck } from "./deliveries.js";
 import { diskCheck } from "./disk.js";
 import { emergencyCheck } from "./emergency.js";
+import { gatesCheck } from "./gates.js";
 import { nodesCheck } from "./nodes.js";
 import { overdueRunningCheck } from "./overdue-running.js";
 import { pidfileCheck } from "./pidfile.js";
@@ -31,6 +32,7 @@ export const doctorChecks: readonly DoctorCheck[] = [
   stuckPendingCheck,
   capabilitiesCheck,
   breakersCheck,
+  gatesCheck,
   cpuCheck,
   overdueRunningCheck,
   quarantineCheck,

@@ -8,6 +8,8 @@ const openMetricsType = "application/openmetrics-text";
 
 /** step durations from 5 ms to 10 min: a no-op step and a long ingestion both land in a bucket */
 const stepBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600];
+/** a person's wait at an approval gate, 1 min to 1 week; 24 h and 48 h are the runbook's thresholds */
+const gateBuckets = [60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86_400, 172_800, 604_800];
 
 /**
  * Counters fed by the Keel's own events, as they happen: what this process submitted, the step
@@ -123,6 +125,17 @@ export class RunMetrics {
       ended.inc({ pipeline: e.pipeline, status: e.ended.status });
       if (e.ended.quarantineReason !== null)
         quarantined.inc({ pipeline: e.pipeline, reason: e.ended.quarantineReason });
+    });
+    const gateWait = new Histogram({
+      name: "keel_gate_wait_seconds",
+      help: "How long runs waited at an approval gate for its decision (applied on this node), by pipeline and gate",
+      labelNames: ["pipeline", "gate"],
+      buckets: gateBuckets,
+      registers,
+    });
+    this.on("gate", (e) => {
+      if (e.status !== "open")
+        gateWait.observe({ pipeline: e.pipeline, gate: e.gate }, e.waitedMs / 1000);
     });
     this.on("progress", (e) => {
       if (Number.isFinite(e.bytes) && e.bytes >= 0) bytes.inc({ pipeline: e.pipeline }, e.bytes);

@@ -2,6 +2,7 @@ import type { Registry, RegistryContentType } from "prom-client";
 import { BreakerState } from "../../core/breaker.js";
 import type { RunStatus } from "../../core/status.js";
 import { readEmergency } from "../../engine/emergency.js";
+import type { OpenGateCount } from "../../store/gates.js";
 import type { Store, WaitingCounts } from "../../store/store.js";
 import { ReusedRead } from "./reused-read.js";
 
@@ -15,6 +16,7 @@ interface StoreFigures {
   dueAt: Map<string, number | null>;
   breakers: { name: string; state: BreakerState }[];
   emergency: boolean;
+  gates: OpenGateCount[];
 }
 
 /**
@@ -75,6 +77,23 @@ export class StoreGauges {
             g.set({ breaker: b.name, state }, b.state === state ? 1 : 0);
       },
     );
+    gauge(
+      "keel_gates_open",
+      "Runs waiting at an approval gate for a person's decision, by pipeline and gate",
+      ["pipeline", "gate"],
+      (g, f) => {
+        for (const { pipeline, gate, runs } of f.gates) g.set({ pipeline, gate }, runs);
+      },
+    );
+    gauge(
+      "keel_gate_oldest_open_seconds",
+      "How long the longest-waiting run at each approval gate has waited, by pipeline and gate",
+      ["pipeline", "gate"],
+      (g, f) => {
+        for (const { pipeline, gate, oldestOpenedAt } of f.gates)
+          g.set({ pipeline, gate }, Math.max(0, f.at - oldestOpenedAt) / 1000);
+      },
+    );
     gauge("keel_emergency_stop", "1 while the store-wide emergency stop is on", [], (g, f) =>
       g.set(f.emergency ? 1 : 0),
     );
@@ -91,6 +110,7 @@ export class StoreGauges {
       dueAt,
       breakers: (await this.store.listBreakers()).map((b) => ({ name: b.name, state: b.state })),
       emergency: (await readEmergency(this.store)).on,
+      gates: await this.store.countOpenGates(),
     };
   }
 }

@@ -11,6 +11,7 @@ import {
   retryRunSql,
   retryTransitions,
 } from "../run-changes.js";
+import { clearRetriedGatesSql } from "../gate-rows.js";
 import { insertAudit } from "./audit.js";
 import { insertTransition, type PgConn } from "./context.js";
 import { cancelRun as cancelOnly, getRun } from "./runs.js";
@@ -51,6 +52,7 @@ export async function retryRun(c: PgConn, runId: string, req: RetryRequest): Pro
     runId,
     plan.cleared,
   ]);
+  await c.run(clearRetriedGatesSql, [runId, runId]);
   const row = await c.get(retryRunSql, [
     RunStatus.pending,
     JSON.stringify(plan.stepAttempts),

@@ -70,6 +70,13 @@ import {
 } from "../telemetry.js";
 import type { NewToken, TokenRecord } from "../tokens.js";
 import type { GoldenRecord } from "../goldens.js";
+import type {
+  GateDecision,
+  GateOpening,
+  GateRecord,
+  OpenGateCount,
+  OpenGateQuery,
+} from "../gates.js";
 import * as audit from "./audit.js";
 import * as breakers from "./breakers.js";
 import * as claims from "./claims.js";
@@ -98,6 +105,7 @@ import * as progress from "./progress.js";
 import type { ProgressQuery, StepProgress } from "../progress.js";
 import * as tokens from "./tokens.js";
 import * as goldens from "./goldens.js";
+import * as gates from "./gates.js";
 import { WorkListener } from "./work-listener.js";
 
 export interface PostgresStoreOptions {
@@ -481,6 +489,31 @@ export class PostgresStore implements Store {
       (c) => claims.recoverExpiredLeases(this.ctx, c, now, exceptNodeId),
       (ids) => ids.length > 0,
     );
+  }
+
+  openGate(lease: Lease, opening: GateOpening, now: number): Promise<GateRecord> {
+    return this.wakingWrite(
+      (c) => gates.openGate(c, lease, opening, now),
+      () => true,
+    );
+  }
+  getGate(runId: string, gate: string): Promise<GateRecord | undefined> {
+    return this.read((c) => gates.getGate(c, runId, gate));
+  }
+  timeOutGate(lease: Lease, gate: string, now: number): Promise<GateRecord> {
+    return this.write((c) => gates.timeOutGate(c, lease, gate, now));
+  }
+  decideGate(decision: GateDecision): Promise<GateRecord> {
+    return this.wakingWrite(
+      (c) => gates.decideGate(c, decision),
+      () => true,
+    );
+  }
+  listOpenGates(query: OpenGateQuery): Promise<GateRecord[]> {
+    return this.read((c) => gates.listOpenGates(c, query));
+  }
+  countOpenGates(): Promise<OpenGateCount[]> {
+    return this.read((c) => gates.countOpenGates(c));
   }
 
   getSetting(key: string): Promise<JsonValue | undefined> {

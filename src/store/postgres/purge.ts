@@ -24,6 +24,7 @@ export async function purgeRuns(c: PgConn, req: PurgeRequest): Promise<PurgeResu
   await c.run("DELETE FROM step_results WHERE run_id = ANY(?::text[])", [ids]);
   await c.run("DELETE FROM transitions WHERE run_id = ANY(?::text[])", [ids]);
   await c.run("DELETE FROM step_progress WHERE run_id = ANY(?::text[])", [ids]);
+  await c.run("DELETE FROM gates WHERE run_id = ANY(?::text[])", [ids]);
   // the status test again: a purge can never take anything but a quarantined run with it
   await c.run("DELETE FROM runs WHERE status = 'quarantined' AND id = ANY(?::text[])", [ids]);
   await insertAudit(c, purgeAudit(req, ids));

@@ -19,6 +19,7 @@ export async function deleteEndedRuns(c: PgConn, req: EndedRunsDeletion): Promis
   await c.run("DELETE FROM step_results WHERE run_id = ANY(?::text[])", [ids]);
   await c.run("DELETE FROM transitions WHERE run_id = ANY(?::text[])", [ids]);
   await c.run("DELETE FROM step_progress WHERE run_id = ANY(?::text[])", [ids]);
+  await c.run("DELETE FROM gates WHERE run_id = ANY(?::text[])", [ids]);
   return c.run("DELETE FROM runs WHERE status = ? AND id = ANY(?::text[])", [req.status, ids]);
 }
 

@@ -19,7 +19,12 @@ import type {
   TransitionFeedQuery,
   WaitingCounts,
 } from "../store.js";
-import { pendingByPipelineSql, quarantinedByReasonSql, waitingCounts } from "../waiting-counts.js";
+import {
+  gatedByPipelineSql,
+  pendingByPipelineSql,
+  quarantinedByReasonSql,
+  waitingCounts,
+} from "../waiting-counts.js";
 import { insertTransition, type PgConn } from "./context.js";
 
 const insertRunSql = submitRunSql(true);
@@ -96,6 +101,7 @@ export async function countWaiting(c: PgConn): Promise<WaitingCounts> {
   return waitingCounts(
     await c.all<{ pipeline: string; runs: number }>(pendingByPipelineSql),
     await c.all<{ reason: string; runs: number }>(quarantinedByReasonSql),
+    await c.all<{ pipeline: string; runs: number }>(gatedByPipelineSql),
   );
 }
 

@@ -24,7 +24,12 @@ import { insertTransition, type PgConn } from "./context.js";
  * epoch (the row lock makes a racing claim or cancel wait, and the check is made again once it
  * commits); no row updated means the lease moved on, and the whole transaction is rolled back.
  */
-async function fence(c: PgConn, lease: Lease, set: string, params: unknown[]): Promise<string> {
+export async function fence(
+  c: PgConn,
+  lease: Lease,
+  set: string,
+  params: unknown[],
+): Promise<string> {
   const row = await c.get<{ trace_id: string }>(
     `UPDATE runs SET ${set} WHERE id = ? AND node_id = ? AND lease_epoch = ? AND status = ? RETURNING trace_id`,
     [...params, lease.runId, lease.nodeId, lease.epoch, RunStatus.running],

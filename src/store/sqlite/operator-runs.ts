@@ -11,6 +11,7 @@ import {
   retryRunSql,
   retryTransitions,
 } from "../run-changes.js";
+import { clearRetriedGatesSql } from "../gate-rows.js";
 import { insertAudit } from "./audit.js";
 import { insertTransition, type SqliteContext } from "./context.js";
 import { cancelRun as cancelOnly, getRun } from "./runs.js";
@@ -52,6 +53,7 @@ export function retryRun(ctx: SqliteContext, runId: string, req: RetryRequest): 
     ctx
       .sql("DELETE FROM step_results WHERE run_id = ? AND step IN (SELECT value FROM json_each(?))")
       .run(runId, JSON.stringify(plan.cleared));
+    ctx.sql(clearRetriedGatesSql).run(runId, runId);
     const row = ctx
       .sql(retryRunSql)
       .get(RunStatus.pending, JSON.stringify(plan.stepAttempts), req.now, req.now, runId) as Row;

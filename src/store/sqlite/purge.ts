@@ -44,6 +44,7 @@ export function deleteRunRows(ctx: SqliteContext, list: string, status: string):
   ctx.sql("DELETE FROM step_results WHERE run_id IN (SELECT value FROM json_each(?))").run(list);
   ctx.sql("DELETE FROM transitions WHERE run_id IN (SELECT value FROM json_each(?))").run(list);
   ctx.sql("DELETE FROM step_progress WHERE run_id IN (SELECT value FROM json_each(?))").run(list);
+  ctx.sql("DELETE FROM gates WHERE run_id IN (SELECT value FROM json_each(?))").run(list);
   return ctx
     .sql("DELETE FROM runs WHERE status = ? AND id IN (SELECT value FROM json_each(?))")
     .run(status, list).changes;

@@ -10,7 +10,12 @@ import {
   submittedTransition,
 } from "../run-changes.js";
 import type { NewRun, SubmitResult, TransitionFeedQuery, WaitingCounts } from "../store.js";
-import { pendingByPipelineSql, quarantinedByReasonSql, waitingCounts } from "../waiting-counts.js";
+import {
+  gatedByPipelineSql,
+  pendingByPipelineSql,
+  quarantinedByReasonSql,
+  waitingCounts,
+} from "../waiting-counts.js";
 import { insertTransition, type SqliteContext } from "./context.js";
 
 const insertRunSql = submitRunSql(false);
@@ -56,6 +61,7 @@ export function countWaiting(ctx: SqliteContext): WaitingCounts {
   return waitingCounts(
     ctx.sql(pendingByPipelineSql).all() as { pipeline: string; runs: number }[],
     ctx.sql(quarantinedByReasonSql).all() as { reason: string; runs: number }[],
+    ctx.sql(gatedByPipelineSql).all() as { pipeline: string; runs: number }[],
   );
 }
 

@@ -33,6 +33,13 @@ import type { SourceDefinition, SourceRecord } from "../sources.js";
 import type { NewToken, TokenRecord } from "../tokens.js";
 import type { GoldenRecord } from "../goldens.js";
 import type {
+  GateDecision,
+  GateOpening,
+  GateRecord,
+  OpenGateCount,
+  OpenGateQuery,
+} from "../gates.js";
+import type {
   TelemetryDeleteOptions,
   TelemetryDeleteResult,
   TelemetryIncrement,
@@ -99,6 +106,7 @@ import type { WorkerConnection } from "./worker-connection.js";
 import * as tokens from "./tokens.js";
 import type { ProgressQuery, StepProgress } from "../progress.js";
 import * as goldens from "./goldens.js";
+import * as gates from "./gates.js";
 import * as telemetry from "./telemetry.js";
 import * as progress from "./progress.js";
 
@@ -410,6 +418,25 @@ export class SqliteStore implements Store {
   }
   async listGoldens(): Promise<GoldenRecord[]> {
     return this.read(() => goldens.listGoldens(this.ctx));
+  }
+
+  async openGate(lease: Lease, opening: GateOpening, now: number): Promise<GateRecord> {
+    return this.write(() => gates.openGate(this.ctx, lease, opening, now), wakesAlways);
+  }
+  async getGate(runId: string, gate: string): Promise<GateRecord | undefined> {
+    return this.read(() => gates.getGate(this.ctx, runId, gate));
+  }
+  async timeOutGate(lease: Lease, gate: string, now: number): Promise<GateRecord> {
+    return this.write(() => gates.timeOutGate(this.ctx, lease, gate, now));
+  }
+  async decideGate(decision: GateDecision): Promise<GateRecord> {
+    return this.write(() => gates.decideGate(this.ctx, decision), wakesAlways);
+  }
+  async listOpenGates(query: OpenGateQuery): Promise<GateRecord[]> {
+    return this.read(() => gates.listOpenGates(this.ctx, query));
+  }
+  async countOpenGates(): Promise<OpenGateCount[]> {
+    return this.read(() => gates.countOpenGates(this.ctx));
   }
 
   async addTelemetry(increments: readonly TelemetryIncrement[]): Promise<void> {

@@ -9,7 +9,7 @@ import {
   storeDamaged,
   webhookFailing,
 } from "./guards.js";
-import { oldestDueAge, queueBacklog, runStuck } from "./queue.js";
+import { gateWait, oldestDueAge, queueBacklog, runStuck } from "./queue.js";
 import { quarantineGrowth, stepErrorRate, stepP99, throughputFloor } from "./telemetry.js";
 
 export { AlertFigures, type CapabilityDemandReader, type Finding } from "./condition.js";
@@ -32,4 +32,5 @@ export const conditions: Record<AlertRuleId, Condition> = {
   throughput_floor: throughputFloor,
   webhook_failing: webhookFailing,
   store_damaged: storeDamaged,
+  gate_wait: gateWait,
 };

@@ -32,6 +32,20 @@ export const oldestDueAge: Condition = async (f, rule) => {
   };
 };
 
+/** The run waiting longest at an approval gate for a person (runs at gates are not backlog). */
+export const gateWait: Condition = async (f, rule) => {
+  const open = await f.store.countOpenGates();
+  const worst = worstOf(open, (g) => f.now - g.oldestOpenedAt);
+  if (!worst) return quiet("no run waits at an approval gate", 0);
+  const ageS = seconds(f.now - worst.oldestOpenedAt);
+  return {
+    holds: ageS > rule.threshold,
+    value: ageS,
+    summary: `a run of pipeline ${worst.pipeline} has waited ${ageS} s at approval gate ${worst.gate} (threshold ${rule.threshold} s); see \`keel gates list --pipeline ${worst.pipeline}\``,
+    labels: { pipeline: worst.pipeline, gate: worst.gate },
+  };
+};
+
 /** the running runs looked at: the newest this many (an older one is older still) */
 const runningPage = 1000;
 
