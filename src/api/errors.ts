@@ -25,6 +25,7 @@ const statusByCode: Record<KeelErrorCode, number> = {
   // a running node's memory is needed (a console login link): start one first
   node_not_running: 409,
   golden_exists: 409,
+  shadow_active: 409,
   replay_unavailable: 422,
   request_timeout: 408,
   payload_too_large: 413,

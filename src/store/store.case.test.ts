@@ -17,6 +17,7 @@ import {
   type MaintenanceHandle,
   type StoreTamper,
 } from "./store-case/maintenance.case.test.js";
+import { shadowCases } from "./store-case/shadows.case.test.js";
 import { retentionCases, vacuumCases } from "./store-case/retention.case.test.js";
 import { registryCases } from "./store-case/registry.case.test.js";
 import { submitCases } from "./store-case/runs.case.test.js";
@@ -105,5 +106,6 @@ export function storeConformance(
     alertCases(handle);
     clusterCases(handle);
     goldenCases(handle);
+    shadowCases(handle);
   });
 }

@@ -8,6 +8,7 @@ import type { OperatorStore } from "./operator-store.js";
 import type { ProgressStore } from "./progress-store.js";
 import type { RetentionStore } from "./retention-store.js";
 import type { RunStore } from "./run-store.js";
+import type { ShadowStore } from "./shadow-store.js";
 import type { SourceStore } from "./source-store.js";
 import type { TelemetryStore } from "./telemetry-store.js";
 
@@ -47,6 +48,7 @@ export type {
   ProgressStore,
   RetentionStore,
   RunStore,
+  ShadowStore,
   SourceStore,
   TelemetryStore,
 };
@@ -72,6 +74,7 @@ export interface Store
     AlertStore,
     ClusterStore,
     GoldenStore,
+    ShadowStore,
     RetentionStore {
   readonly backend: "sqlite" | "postgres";
   /**

@@ -17,6 +17,8 @@ export const KeelErrorCode = {
   goldenExists: "golden_exists",
   /** a run that cannot be replayed here: its pipeline is unknown or its module cannot be loaded */
   replayUnavailable: "replay_unavailable",
+  /** `keel shadow start` on a pipeline that already has an active shadow */
+  shadowActive: "shadow_active",
   // HTTP
   badRequest: "bad_request",
   unauthorized: "unauthorized",
