@@ -23,6 +23,7 @@ import { registerNodes } from "./commands/nodes.js";
 import { registerTelemetry } from "./commands/telemetry.js";
 import { registerVerify } from "./commands/verify.js";
 import { registerGolden } from "./commands/golden.js";
+import { registerShadow } from "./commands/shadow.js";
 import { registerIncident } from "./commands/incident.js";
 import { intFlag } from "./flags.js";
 import { UsageError, parseFormat, type Format } from "./output.js";
@@ -37,7 +38,14 @@ import type { GlobalOptions } from "./session.js";
 export function buildProgram(): Command {
   const program = new Command("keel")
     .description("keel: a durable, self-healing job and pipeline orchestrator")
-    .version(keelVersion, "-V, --version")
+    // an optional value: `keel shadow start P --version MODULE` names a module, since program
+    // options are read after the command words too; alone, it prints keel's version
+    .addOption(
+      new Option(
+        "-V, --version [module]",
+        "print keel's version (after `shadow start`: the new version's module)",
+      ),
+    )
     .addOption(new Option("--format <format>", "output: table | json").default("table"))
     .option("--config <file>", "config file (default ./keel.yaml, or $KEEL_CONFIG)")
     .option("--home <dir>", "data folder (default $KEEL_HOME or ~/.keel)")
@@ -75,6 +83,11 @@ that change something fail and name \`keel stop --force\`.
 Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEEL_CLI_API_TIMEOUT_MS,
   KEEL_<SECTION>_<KEY> (overrides keel.yaml)`,
     );
+  program.on("option:version", (value: string | true) => {
+    if (value !== true) return;
+    process.stdout.write(`${keelVersion}\n`);
+    throw new CommanderError(0, "commander.version", keelVersion);
+  });
   program.hook("preAction", () => applyStoreOption(program.opts()));
   const global = (): GlobalOptions => {
     const opts = program.opts<{
@@ -112,6 +125,7 @@ Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEE
   registerCompletion(program);
   registerVerify(program, global);
   registerGolden(program, global);
+  registerShadow(program, global);
   registerIncident(program, global);
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError("(run with --help for usage)");

@@ -66,7 +66,10 @@ export interface ShadowComparison {
 
 /** counts behind `keel shadow report`: runs by status, steps by (step, status, class) */
 export interface ShadowTally {
-  runs: { status: string; runs: number }[];
+  /** `same` for a compared run: 1 every step the same, 0 a mismatch; null when not compared */
+  runs: { status: string; same: number | null; runs: number }[];
+  /** compared runs with a mismatch of each class (a run may count under several) */
+  classes: { class: string; runs: number }[];
   steps: { step: string; status: string; class: string | null; runs: number }[];
   /** the newest mismatches, for their run ids and field paths */
   samples: { step: string; class: string | null; runId: string; fields: FieldDiff[] }[];
@@ -196,8 +199,10 @@ export function stepParams(c: ShadowComparison, s: ShadowStepVerdict): unknown[]
 export const releaseRunSql = `UPDATE shadow_runs SET status = 'queued', claimed_by = NULL,
   lease_expires_at = NULL WHERE shadow_id = ? AND run_id = ? AND status = 'running' AND claimed_by = ?`;
 
-export const tallyRunsSql = `SELECT status, count(*) AS runs FROM shadow_runs WHERE shadow_id = ?
-  GROUP BY status ORDER BY status`;
+export const tallyRunsSql = `SELECT status, same, count(*) AS runs FROM shadow_runs
+  WHERE shadow_id = ? GROUP BY status, same ORDER BY status, same`;
+export const tallyClassesSql = `SELECT class, count(DISTINCT run_id) AS runs FROM shadow_steps
+  WHERE shadow_id = ? AND status = 'mismatch' GROUP BY class ORDER BY class`;
 export const tallyStepsSql = `SELECT step, status, class, count(*) AS runs FROM shadow_steps
   WHERE shadow_id = ? GROUP BY step, status, class ORDER BY step, status, class`;
 export const sampleStepsSql = `SELECT t.step, t.class, t.run_id, t.fields FROM shadow_steps t
@@ -208,9 +213,20 @@ export const versionsSql = `SELECT DISTINCT version FROM shadow_runs
   WHERE shadow_id = ? AND version IS NOT NULL ORDER BY version`;
 export const sampleLimit = 200;
 
-export function tallyOf(runs: Row[], steps: Row[], samples: Row[], versions: Row[]): ShadowTally {
+export function tallyOf(
+  runs: Row[],
+  classes: Row[],
+  steps: Row[],
+  samples: Row[],
+  versions: Row[],
+): ShadowTally {
   return {
-    runs: runs.map((r) => ({ status: r.status as string, runs: num(r.runs) })),
+    runs: runs.map((r) => ({
+      status: r.status as string,
+      same: numOrNull(r.same),
+      runs: num(r.runs),
+    })),
+    classes: classes.map((r) => ({ class: r.class as string, runs: num(r.runs) })),
     steps: steps.map((r) => ({
       step: r.step as string,
       status: r.status as string,

@@ -25,6 +25,7 @@ import {
   stepParams,
   stopShadowSql,
   tallyOf,
+  tallyClassesSql,
   tallyRunsSql,
   tallyStepsSql,
   versionsSql,
@@ -148,6 +149,7 @@ export async function releaseShadowRun(
 export async function shadowTally(c: PgConn, shadowId: string): Promise<ShadowTally> {
   return tallyOf(
     await c.all(tallyRunsSql, [shadowId]),
+    await c.all(tallyClassesSql, [shadowId]),
     await c.all(tallyStepsSql, [shadowId]),
     await c.all(sampleStepsSql, [shadowId, sampleLimit]),
     await c.all(versionsSql, [shadowId]),

@@ -26,6 +26,7 @@ import {
   stepParams,
   stopShadowSql,
   tallyOf,
+  tallyClassesSql,
   tallyRunsSql,
   tallyStepsSql,
   versionsSql,
@@ -151,6 +152,7 @@ export function releaseShadowRun(
 export function shadowTally(ctx: SqliteContext, shadowId: string): ShadowTally {
   return tallyOf(
     ctx.sql(tallyRunsSql).all(shadowId) as Row[],
+    ctx.sql(tallyClassesSql).all(shadowId) as Row[],
     ctx.sql(tallyStepsSql).all(shadowId) as Row[],
     ctx.sql(sampleStepsSql).all(shadowId, sampleLimit) as Row[],
     ctx.sql(versionsSql).all(shadowId) as Row[],

@@ -187,9 +187,10 @@ export function shadowCases(h: PeerHandle): void {
       }
       const tally = await h.store.shadowTally(s.id);
       expect(tally.runs).toEqual([
-        { status: "compared", runs: 2 },
-        { status: "failed", runs: 1 },
+        { status: "compared", same: 0, runs: 2 },
+        { status: "failed", same: null, runs: 1 },
       ]);
+      expect(tally.classes).toEqual([{ class: "SEED_MISMATCH", runs: 2 }]);
       expect(tally.steps).toEqual([
         { step: "a", status: "mismatch", class: "SEED_MISMATCH", runs: 2 },
         { step: "b", status: "same", class: null, runs: 2 },
