@@ -83,8 +83,8 @@ that change something fail and name \`keel stop --force\`.
 Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEEL_CLI_API_TIMEOUT_MS,
   KEEL_<SECTION>_<KEY> (overrides keel.yaml)`,
     );
-  program.on("option:version", (value: string | true) => {
-    if (value !== true) return;
+  program.on("option:version", (value: string | boolean | undefined) => {
+    if (typeof value === "string") return;
     process.stdout.write(`${keelVersion}\n`);
     throw new CommanderError(0, "commander.version", keelVersion);
   });

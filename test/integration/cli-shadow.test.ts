@@ -123,7 +123,14 @@ describe("keel shadow", () => {
     expect(startShadow("./renamed.mjs").stderr).toMatch(
       /steps the primary does not have: sum; primary steps it does not have: total/,
     );
+    const bare = keelCli(home, ["shadow", "start", "invoice"]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/needs --version <module>/);
     expect(json(home, ["shadow", "list"]).shadows).toEqual([]);
+    // alone, --version is still keel's own
+    const version = keelCli(home, ["--version"]);
+    expect(version.code).toBe(0);
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it("reports the step a new tax rate changes, with its field path; the others are the same", async () => {
