@@ -26,6 +26,7 @@ const statusByCode: Record<KeelErrorCode, number> = {
   node_not_running: 409,
   golden_exists: 409,
   gate_not_open: 409,
+  shadow_active: 409,
   replay_unavailable: 422,
   request_timeout: 408,
   payload_too_large: 413,

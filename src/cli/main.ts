@@ -16,7 +16,14 @@ import type { GlobalOptions } from "./session.js";
 export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command("keel")
     .description("keel: a durable, self-healing job and pipeline orchestrator")
-    .version(keelVersion, "-V, --version")
+    // an optional value: `keel shadow start P --version MODULE` names a module, since program
+    // options are read after the command words too; alone, it prints keel's version
+    .addOption(
+      new Option(
+        "-V, --version [module]",
+        "print keel's version (after `shadow start`: the new version's module)",
+      ),
+    )
     .addOption(new Option("--format <format>", "output: table | json").default("table"))
     .option("--config <file>", "config file (default ./keel.yaml, or $KEEL_CONFIG)")
     .option("--home <dir>", "data folder (default $KEEL_HOME or ~/.keel)")
@@ -54,6 +61,11 @@ that change something fail and name \`keel stop --force\`.
 Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEEL_CLI_API_TIMEOUT_MS,
   KEEL_<SECTION>_<KEY> (overrides keel.yaml)`,
     );
+  program.on("option:version", (value: string | boolean | undefined) => {
+    if (typeof value === "string") return;
+    process.stdout.write(`${keelVersion}\n`);
+    throw new CommanderError(0, "commander.version", keelVersion);
+  });
   // the config file is read only for a command that runs (not for --help or --version)
   program.hook("preAction", async () =>
     (await import("./store-option.js")).applyStoreOption(program.opts()),

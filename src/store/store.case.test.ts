@@ -18,6 +18,7 @@ import {
   type MaintenanceHandle,
   type StoreTamper,
 } from "./store-case/maintenance.case.test.js";
+import { shadowCases } from "./store-case/shadows.case.test.js";
 import { retentionCases, vacuumCases } from "./store-case/retention.case.test.js";
 import { registryCases } from "./store-case/registry.case.test.js";
 import { submitCases } from "./store-case/runs.case.test.js";
@@ -107,5 +108,6 @@ export function storeConformance(
     clusterCases(handle);
     goldenCases(handle);
     gateCases(handle);
+    shadowCases(handle);
   });
 }

@@ -9,6 +9,7 @@ import type { OperatorStore } from "./operator-store.js";
 import type { ProgressStore } from "./progress-store.js";
 import type { RetentionStore } from "./retention-store.js";
 import type { RunStore } from "./run-store.js";
+import type { ShadowStore } from "./shadow-store.js";
 import type { SourceStore } from "./source-store.js";
 import type { TelemetryStore } from "./telemetry-store.js";
 
@@ -49,6 +50,7 @@ export type {
   ProgressStore,
   RetentionStore,
   RunStore,
+  ShadowStore,
   SourceStore,
   TelemetryStore,
 };
@@ -75,6 +77,7 @@ export interface Store
     ClusterStore,
     GoldenStore,
     GateStore,
+    ShadowStore,
     RetentionStore {
   readonly backend: "sqlite" | "postgres";
   /**

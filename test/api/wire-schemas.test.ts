@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
@@ -29,7 +30,10 @@ const failing = pipeline("failing", [
   }),
 ]);
 
-// a pipeline the replay sandbox can import, for the verify route
+// a pipeline the replay sandbox can import, for the verify and shadow routes
+const replayableModule = fileURLToPath(
+  new URL("../integration/fixtures/determinism-pipelines.mjs", import.meta.url),
+);
 const { replayable } = (await import(
   "../integration/fixtures/determinism-pipelines.mjs" as string
 )) as { replayable: typeof echo };
@@ -141,6 +145,14 @@ const requests: Record<string, () => Request> = {
   "GET /v1/goldens": () => ({ url: "/v1/goldens" }),
   "POST /v1/goldens": () => ({ url: "/v1/goldens", payload: { run: ids.kept, name: "kept" } }),
   "GET /v1/goldens/diff": () => ({ url: `/v1/goldens/diff?a=${ids.done}&b=${ids.kept}` }),
+  "GET /v1/shadows": () => ({ url: "/v1/shadows" }),
+  "GET /v1/shadows/report": () => ({ url: "/v1/shadows/report?pipeline=replayable" }),
+  // the fixture shadows its own pipeline: the same steps, loaded in the sandbox
+  "POST /v1/shadows": () => ({
+    url: "/v1/shadows",
+    payload: { pipeline: "replayable", module: replayableModule, sample_rate: 0.5 },
+  }),
+  "POST /v1/shadows/:name/stop": () => ({ url: "/v1/shadows/replayable/stop" }),
   "GET /v1/quarantine": () => ({ url: "/v1/quarantine" }),
   "POST /v1/runs/cancel": () => ({
     url: "/v1/runs/cancel",

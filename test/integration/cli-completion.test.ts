@@ -29,6 +29,12 @@ describe("keel completion", () => {
     const bash = keelCli(home, ["completion", "bash"]);
     expect(bash.code, bash.stderr).toBe(0);
     expect(complete(bash.stdout, ["keel", "qua"])).toEqual(["quarantine"]);
+    expect(complete(bash.stdout, ["keel", "shadow", ""])).toEqual([
+      "start",
+      "stop",
+      "list",
+      "report",
+    ]);
     expect(complete(bash.stdout, ["keel", "jobs", ""])).toEqual([
       "list",
       "show",

@@ -1,9 +1,9 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { spawn, type ChildProcess } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { countingServer } from "./counting-server.js";
 import { keelCli, keelJson as json } from "./keel-cli.js";
 import { writeConfig } from "./node-process.js";
 
@@ -26,25 +26,8 @@ function copyExample(home: string): string {
   return dir;
 }
 
-/**
- * A dependency in its own process (the CLI runs synchronously here, which would stall a server in
- * this one): GET /rate answers, GET /hits says how many /rate calls it served.
- */
-async function rateServer(): Promise<{
-  base: string;
-  hits(): Promise<number>;
-  child: ChildProcess;
-}> {
-  const script = `let n = 0;
-const s = require("node:http").createServer((req, res) => res.end(req.url === "/hits" ? String(n) : (n++, "rate=2")));
-s.listen(0, "127.0.0.1", () => console.log(s.address().port));`;
-  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
-  const port = await new Promise<string>((resolve) =>
-    child.stdout?.once("data", (chunk: Buffer) => resolve(chunk.toString().trim())),
-  );
-  const base = `http://127.0.0.1:${port}`;
-  return { base, child, hits: async () => Number(await (await fetch(`${base}/hits`)).text()) };
-}
+/** GET /rate answers "rate=2"; GET /hits says how many /rate calls it served */
+const rateServer = () => countingServer("rate=2");
 
 type StepReport = {
   step: string;

@@ -13,6 +13,7 @@
 -- 12 determinism
 -- 13 runs_ended
 -- 14 gates
+-- 15 shadow
 
 CREATE TABLE alert_events (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -234,6 +235,61 @@ CREATE TABLE settings (
   updated_at INTEGER NOT NULL,
   updated_by TEXT NOT NULL
 );
+
+CREATE TABLE shadow_runs (
+  shadow_id TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  -- queued, running, compared, failed
+  status TEXT NOT NULL,
+  queued_at INTEGER NOT NULL,
+  claimed_by TEXT,
+  lease_expires_at INTEGER,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  compared_at INTEGER,
+  same INTEGER,
+  version TEXT,
+  error TEXT,
+  PRIMARY KEY (shadow_id, run_id)
+) WITHOUT ROWID;
+
+CREATE INDEX shadow_runs_compared ON shadow_runs (shadow_id, compared_at);
+
+CREATE INDEX shadow_runs_queue ON shadow_runs (status, queued_at) WHERE status IN ('queued', 'running');
+
+CREATE TABLE shadow_steps (
+  shadow_id TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  step TEXT NOT NULL,
+  -- same, mismatch, not_checkpointed
+  status TEXT NOT NULL,
+  class TEXT,
+  fields TEXT NOT NULL,
+  calls TEXT NOT NULL,
+  note TEXT,
+  PRIMARY KEY (shadow_id, run_id, step)
+) WITHOUT ROWID;
+
+CREATE TABLE shadows (
+  id TEXT PRIMARY KEY,
+  pipeline TEXT NOT NULL,
+  -- the module as the operator gave it, and the absolute path the sandbox imports
+  module TEXT NOT NULL,
+  module_resolved TEXT NOT NULL,
+  version TEXT NOT NULL,
+  -- the shadow version's steps: [{ step, after }]
+  steps TEXT NOT NULL,
+  sample_rate REAL NOT NULL,
+  max_per_minute INTEGER,
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  stopped_at INTEGER,
+  stopped_by TEXT,
+  -- the last primary run looked at (finished_at, id): the next scan starts after it
+  cursor_at INTEGER NOT NULL,
+  cursor_id TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+
+CREATE UNIQUE INDEX shadows_active ON shadows (pipeline) WHERE stopped_at IS NULL;
 
 CREATE TABLE sources (
   name TEXT PRIMARY KEY,

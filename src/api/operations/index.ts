@@ -23,6 +23,7 @@ import { createLoginLink, whoAmI } from "./console.js";
 import { listPipelines } from "./pipelines.js";
 import * as alerts from "./alerts.js";
 import * as determinism from "./determinism.js";
+import * as shadows from "./shadows.js";
 
 /** Every operation of the API, in the order docs/api.md lists them. */
 export const operations: readonly AnyOperation[] = [
@@ -42,6 +43,10 @@ export const operations: readonly AnyOperation[] = [
   determinism.listGoldens,
   determinism.diffGoldenOp,
   determinism.saveGoldenOp,
+  shadows.listShadows,
+  shadows.startShadowOp,
+  shadows.shadowReport,
+  shadows.stopShadowOp,
   listQuarantined,
   // a fixed path before its parametric sibling, for readers; the router does not care
   purgeQuarantined,

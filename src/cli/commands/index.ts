@@ -47,5 +47,6 @@ export const commandEntries: readonly CommandEntry[] = [
   },
   { names: ["verify"], load: async () => (await import("./verify.js")).registerVerify },
   { names: ["golden"], load: async () => (await import("./golden.js")).registerGolden },
+  { names: ["shadow"], load: async () => (await import("./shadow.js")).registerShadow },
   { names: ["incident"], load: async () => (await import("./incident.js")).registerIncident },
 ];

@@ -22,6 +22,7 @@ import { redactPaths } from "../../engine/redact-paths.js";
 import { reopenLogFiles } from "../../engine/logger.js";
 import { alertsOf } from "../../ops/alerts/service.js";
 import { nodeCapabilityDemand } from "../../ops/capability-demand.js";
+import { ShadowWorker } from "../../ops/shadow/shadow-worker.js";
 
 /**
  * `keel start`: a node on this machine's store. In the background by default (pidfile, log file
@@ -123,6 +124,9 @@ async function runForeground(
     nodeOfflineMs: session.config.node.lease_ms,
     capabilities: nodeCapabilityDemand(session.keel),
   });
+  // compares sampled runs with the pipelines' active shadows, in the background (docs/determinism.md)
+  const shadows = new ShadowWorker(session.keel);
+  shadows.start();
   const server = session.config.server;
   let api: RunningApi | undefined;
   if (server.enabled) {
@@ -149,6 +153,7 @@ async function runForeground(
       });
     } catch (error) {
       await alerts?.stop();
+      await shadows.stop();
       await session.keel.stop();
       removePidfile(home);
       throw error;
@@ -172,9 +177,14 @@ async function runForeground(
           .catch(() => undefined)
           // the lease is handed back while the store is open: another node takes over at once
           .then(() => alerts?.stop())
+          .then(() => shadows.stop())
           .then(() => session.keel.stop({ force }))
           .then(resolve, resolve);
-      else if (force) void session.keel.stop({ force }).then(resolve, resolve);
+      else if (force)
+        void shadows
+          .stop()
+          .then(() => session.keel.stop({ force }))
+          .then(resolve, resolve);
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);

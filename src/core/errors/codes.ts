@@ -19,6 +19,8 @@ export const KeelErrorCode = {
   gateNotOpen: "gate_not_open",
   /** a run that cannot be replayed here: its pipeline is unknown or its module cannot be loaded */
   replayUnavailable: "replay_unavailable",
+  /** `keel shadow start` on a pipeline that already has an active shadow */
+  shadowActive: "shadow_active",
   // HTTP
   badRequest: "bad_request",
   unauthorized: "unauthorized",

@@ -51,7 +51,12 @@ async function replay(job: SandboxJob) {
     }
     steps.push({ step: s.step, replays });
   }
-  return { version: pipeline.version, steps };
+  const shape = pipeline.steps.map((d) => ({
+    step: d.name,
+    after: [...d.after],
+    volatile: d.volatile.map((path) => [...path]),
+  }));
+  return { version: pipeline.version, shape, steps };
 }
 
 async function replayOnce(

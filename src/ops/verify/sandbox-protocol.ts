@@ -29,6 +29,8 @@ export interface SandboxStep {
 export interface SandboxAnswer {
   /** the version of the pipeline the child loaded: not the run's when the code changed */
   version: string;
+  /** the loaded pipeline's steps and what each runs after (a shadow checks them at start) */
+  shape: { step: string; after: string[]; volatile: string[][] }[];
   steps: { step: string; replays: ReplayOutcome[] }[];
 }
 

@@ -1,17 +1,13 @@
-import type { JsonValue } from "../../core/canonical-json.js";
 import { downstreamOf } from "../../core/dag.js";
-import {
-  classifyReplays,
-  type MismatchClass,
-  type StepVerdict,
-} from "../../core/determinism/mismatch.js";
-import { maskVolatile } from "../../core/determinism/volatile.js";
+import type { MismatchClass } from "../../core/determinism/mismatch.js";
 import { InvalidInputError, NotFoundError } from "../../core/errors/definition-errors.js";
 import { ReplayUnavailableError } from "../../core/errors/golden-errors.js";
 import type { Keel } from "../../engine/keel.js";
 import type { RunRecord } from "../../store/records.js";
 import { runSandbox } from "./sandbox.js";
-import type { SandboxStep } from "./sandbox-protocol.js";
+import { judgeStep, sandboxSteps, type StepReport } from "./replay-steps.js";
+
+export type { StepReport };
 
 /**
  * `keel verify`: replays a run's checkpointed steps from their recorded inputs in a sandbox child
@@ -23,12 +19,6 @@ import type { SandboxStep } from "./sandbox-protocol.js";
 export interface VerifyOptions {
   replays: number;
   fromStep?: string;
-}
-
-export interface StepReport extends StepVerdict {
-  step: string;
-  recordedHash: string | null;
-  status: "same" | "mismatch" | "not_checkpointed";
 }
 
 export interface VerifyReport {
@@ -71,20 +61,11 @@ export async function verifyRun(
     names = downstreamOf(pipeline.shape, options.fromStep);
   }
   const results = new Map((await keel.store.listStepResults(run.id)).map((r) => [r.step, r]));
-  const replayed: SandboxStep[] = [];
-  for (const name of names) {
-    const result = results.get(name);
-    const def = pipeline.steps.find((s) => s.name === name);
-    if (!result || !def) continue;
-    const input: JsonValue =
-      def.after.length === 0
-        ? run.input
-        : Object.fromEntries(def.after.map((d) => [d, results.get(d)?.output ?? null]));
-    replayed.push({ step: name, attempt: result.attempt, input, recorded: result.recorded });
-  }
+  const defs = names.flatMap((n) => pipeline.steps.filter((s) => s.name === n));
+  const replayed = sandboxSteps(run, defs, results);
   const answer =
     replayed.length === 0
-      ? { version: pipeline.version, steps: [] }
+      ? { version: pipeline.version, shape: [], steps: [] }
       : await runSandbox(
           {
             module,
@@ -101,29 +82,10 @@ export async function verifyRun(
   const byStep = new Map(answer.steps.map((s) => [s.step, s.replays]));
   const classes: Partial<Record<MismatchClass, number>> = {};
   const steps: StepReport[] = names.map((name) => {
-    const result = results.get(name);
-    const replays = byStep.get(name);
-    if (!result || !replays)
-      return {
-        step: name,
-        recordedHash: null,
-        status: "not_checkpointed",
-        hashes: [],
-        class: null,
-        fields: [],
-        note: null,
-        calls: [],
-      };
-    const def = pipeline.steps.find((s) => s.name === name);
-    const recorded = maskVolatile(result.output, def?.volatile ?? []);
-    const verdict = classifyReplays(result.outputHash, recorded, replays);
-    if (verdict.class) classes[verdict.class] = (classes[verdict.class] ?? 0) + 1;
-    return {
-      step: name,
-      recordedHash: result.outputHash,
-      status: verdict.class ? "mismatch" : "same",
-      ...verdict,
-    };
+    const volatile = pipeline.steps.find((s) => s.name === name)?.volatile ?? [];
+    const report = judgeStep(name, results.get(name), byStep.get(name), volatile);
+    if (report.class) classes[report.class] = (classes[report.class] ?? 0) + 1;
+    return report;
   });
   return { run, replays: options.replays, replayedVersion: answer.version, steps, classes };
 }

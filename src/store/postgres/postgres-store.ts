@@ -77,6 +77,13 @@ import type {
   OpenGateCount,
   OpenGateQuery,
 } from "../gates.js";
+import type {
+  ShadowClaim,
+  ShadowComparison,
+  ShadowCursor,
+  ShadowRecord,
+  ShadowTally,
+} from "../shadow-rows.js";
 import * as audit from "./audit.js";
 import * as breakers from "./breakers.js";
 import * as claims from "./claims.js";
@@ -106,6 +113,7 @@ import type { ProgressQuery, StepProgress } from "../progress.js";
 import * as tokens from "./tokens.js";
 import * as goldens from "./goldens.js";
 import * as gates from "./gates.js";
+import * as shadows from "./shadows.js";
 import { WorkListener } from "./work-listener.js";
 
 export interface PostgresStoreOptions {
@@ -409,6 +417,46 @@ export class PostgresStore implements Store {
   }
   listGoldens(): Promise<GoldenRecord[]> {
     return this.read((c) => goldens.listGoldens(c));
+  }
+
+  startShadow(shadow: ShadowRecord, change: OperatorChange): Promise<void> {
+    return this.write((c) => shadows.startShadow(c, shadow, change));
+  }
+  stopShadow(pipeline: string, change: OperatorChange): Promise<ShadowRecord | undefined> {
+    return this.write((c) => shadows.stopShadow(c, pipeline, change));
+  }
+  listShadows(): Promise<ShadowRecord[]> {
+    return this.read((c) => shadows.listShadows(c));
+  }
+  getShadow(id: string): Promise<ShadowRecord | undefined> {
+    return this.read((c) => shadows.getShadow(c, id));
+  }
+  scanShadowRuns(
+    shadowId: string,
+    until: number,
+    limit: number,
+  ): Promise<{ after: ShadowCursor; runs: { id: string; finishedAt: number }[] }> {
+    return this.read((c) => shadows.scanShadowRuns(c, shadowId, until, limit));
+  }
+  queueShadowRuns(
+    shadowId: string,
+    runIds: string[],
+    to: ShadowCursor,
+    now: number,
+  ): Promise<number> {
+    return this.write((c) => shadows.queueShadowRuns(c, shadowId, runIds, to, now));
+  }
+  claimShadowRun(nodeId: string, now: number, leaseMs: number): Promise<ShadowClaim | undefined> {
+    return this.write((c) => shadows.claimShadowRun(c, nodeId, now, leaseMs));
+  }
+  finishShadowRun(comparison: ShadowComparison, nodeId: string): Promise<boolean> {
+    return this.write((c) => shadows.finishShadowRun(c, comparison, nodeId));
+  }
+  async releaseShadowRun(shadowId: string, runId: string, nodeId: string): Promise<void> {
+    await this.write((c) => shadows.releaseShadowRun(c, shadowId, runId, nodeId));
+  }
+  shadowTally(shadowId: string): Promise<ShadowTally> {
+    return this.read((c) => shadows.shadowTally(c, shadowId));
   }
   async touchToken(id: string, at: number): Promise<void> {
     await this.write((c) => c.run("UPDATE tokens SET last_used_at = ? WHERE id = ?", [at, id]));

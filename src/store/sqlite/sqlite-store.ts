@@ -40,6 +40,13 @@ import type {
   OpenGateQuery,
 } from "../gates.js";
 import type {
+  ShadowClaim,
+  ShadowComparison,
+  ShadowCursor,
+  ShadowRecord,
+  ShadowTally,
+} from "../shadow-rows.js";
+import type {
   TelemetryDeleteOptions,
   TelemetryDeleteResult,
   TelemetryIncrement,
@@ -107,6 +114,7 @@ import * as tokens from "./tokens.js";
 import type { ProgressQuery, StepProgress } from "../progress.js";
 import * as goldens from "./goldens.js";
 import * as gates from "./gates.js";
+import * as shadows from "./shadows.js";
 import * as telemetry from "./telemetry.js";
 import * as progress from "./progress.js";
 
@@ -437,6 +445,49 @@ export class SqliteStore implements Store {
   }
   async countOpenGates(): Promise<OpenGateCount[]> {
     return this.read(() => gates.countOpenGates(this.ctx));
+  }
+  async startShadow(shadow: ShadowRecord, change: OperatorChange): Promise<void> {
+    await this.write(() => shadows.startShadow(this.ctx, shadow, change), atOnce);
+  }
+  async stopShadow(pipeline: string, change: OperatorChange): Promise<ShadowRecord | undefined> {
+    return this.write(() => shadows.stopShadow(this.ctx, pipeline, change), atOnce);
+  }
+  async listShadows(): Promise<ShadowRecord[]> {
+    return this.read(() => shadows.listShadows(this.ctx));
+  }
+  async getShadow(id: string): Promise<ShadowRecord | undefined> {
+    return this.read(() => shadows.getShadow(this.ctx, id));
+  }
+  async scanShadowRuns(
+    shadowId: string,
+    until: number,
+    limit: number,
+  ): Promise<{ after: ShadowCursor; runs: { id: string; finishedAt: number }[] }> {
+    return this.read(() => shadows.scanShadowRuns(this.ctx, shadowId, until, limit));
+  }
+  async queueShadowRuns(
+    shadowId: string,
+    runIds: string[],
+    to: ShadowCursor,
+    now: number,
+  ): Promise<number> {
+    return this.write(() => shadows.queueShadowRuns(this.ctx, shadowId, runIds, to, now), atOnce);
+  }
+  async claimShadowRun(
+    nodeId: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<ShadowClaim | undefined> {
+    return this.write(() => shadows.claimShadowRun(this.ctx, nodeId, now, leaseMs), atOnce);
+  }
+  async finishShadowRun(comparison: ShadowComparison, nodeId: string): Promise<boolean> {
+    return this.write(() => shadows.finishShadowRun(this.ctx, comparison, nodeId), atOnce);
+  }
+  async releaseShadowRun(shadowId: string, runId: string, nodeId: string): Promise<void> {
+    await this.write(() => shadows.releaseShadowRun(this.ctx, shadowId, runId, nodeId), atOnce);
+  }
+  async shadowTally(shadowId: string): Promise<ShadowTally> {
+    return this.read(() => shadows.shadowTally(this.ctx, shadowId));
   }
 
   async addTelemetry(increments: readonly TelemetryIncrement[]): Promise<void> {
