@@ -190,10 +190,24 @@ export async function fixturePipelines(): Promise<{ work: never; placed: never }
  */
 export async function loadedCluster(
   c: Cluster,
-  options: { stepMs: number; count: number; hosts?: string[]; busy?: string; busySteps?: number },
+  options: {
+    stepMs: number;
+    count: number;
+    hosts?: string[];
+    busy?: string;
+    busySteps?: number;
+    /** how to start a host's node, where it differs (its store URL, a command prefix) */
+    on?: Record<string, { env?: Record<string, string>; prefix?: string[] }>;
+  },
 ): Promise<{ nodes: NodeProcess[]; runs: RunRecord[] }> {
   const hosts = options.hosts ?? ["h1", "h2", "h3"];
-  const nodes = hosts.map((h) => c.start(h, { KEEL_TEST_STEP_MS: String(options.stepMs) }));
+  const nodes = hosts.map((h) =>
+    c.start(
+      h,
+      { KEEL_TEST_STEP_MS: String(options.stepMs), ...options.on?.[h]?.env },
+      { prefix: options.on?.[h]?.prefix },
+    ),
+  );
   await Promise.all(nodes.map((n) => n.ready));
   const runs = await submitWork(c, options.count);
   const busy = options.busy ?? "h2";
@@ -224,10 +238,39 @@ export async function allSucceeded(c: Cluster, runs: RunRecord[], timeoutMs = 40
   );
 }
 
+/**
+ * The chaos cases' end: every run of the three-step pipeline succeeded, each checkpoint recorded
+ * once, and `keel db check` finds nothing.
+ */
+export async function endedOnce(c: Cluster, runs: RunRecord[], timeoutMs = 40_000) {
+  await allSucceeded(c, runs, timeoutMs);
+  await expectAllDoneOnce(c, runs, ["a", "b", "c"]);
+  expectDbCheckClean(c);
+}
+
 /** every transition of these runs, in id order */
 export async function transitionsOf(c: Cluster, runs: RunRecord[]): Promise<TransitionRecord[]> {
   const all = (await Promise.all(runs.map((r) => c.store.listTransitions(r.id)))).flat();
   return all.sort((a, b) => a.id - b.id);
+}
+
+/** the runs of `runs` a node holds now (running under its lease) */
+export async function heldBy(c: Cluster, runs: RunRecord[], nodeId: string): Promise<string[]> {
+  return (await Promise.all(runs.map((r) => c.store.getRun(r.id))))
+    .filter((r) => r?.status === "running" && r.nodeId === nodeId)
+    .map((r) => r!.id);
+}
+
+/** the claims a node made among these runs' transitions, after a transition id */
+export async function claimsBy(
+  c: Cluster,
+  runs: RunRecord[],
+  nodeId: string,
+  afterId = 0,
+): Promise<TransitionRecord[]> {
+  return (await transitionsOf(c, runs)).filter(
+    (t) => t.reason === "claimed" && t.actor === nodeId && t.id > afterId,
+  );
 }
 
 /** the id of the node of a host identity, once it registered */

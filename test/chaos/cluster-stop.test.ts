@@ -2,14 +2,7 @@
 // (fenced by a new lease epoch), so what it writes when it wakes is refused. Nothing lost, each
 // checkpoint once, and the woken node goes on claiming work.
 import { describe, expect, it } from "vitest";
-import {
-  allSucceeded,
-  expectAllDoneOnce,
-  loadedCluster,
-  transitionsOf,
-  useCluster,
-  waitFor,
-} from "./cluster-helpers.js";
+import { endedOnce, loadedCluster, transitionsOf, useCluster, waitFor } from "./cluster-helpers.js";
 
 const cluster = useCluster();
 
@@ -26,8 +19,7 @@ describe("cluster: a node stopped past offline_after_ms", () => {
     );
     expect(taken.length).toBeGreaterThan(0);
     sleeper.child.kill("SIGCONT");
-    await allSucceeded(c, runs);
-    await expectAllDoneOnce(c, runs, ["a", "b", "c"]);
+    await endedOnce(c, runs);
     // its writes for the runs taken from it were refused, not recorded
     await waitFor(async () => sleeper.output().includes("lease lost"), 10_000, "h2 fenced");
     expect(sleeper.child.exitCode).toBeNull();
