@@ -265,5 +265,6 @@ describe("keel db on a PostgreSQL store", () => {
     expect(replaced.cleared).toContain("runs");
     expect(replaced.tables).toEqual(copy.tables);
     await dropSchema(server().url, schema);
+    rmSync(home, { recursive: true, force: true });
   }, 300_000);
 });
