@@ -40,6 +40,14 @@ export const inventoryTables = [
   "telemetry",
   "settings",
   "pipelines",
+  "step_progress",
+  "goldens",
+  "alert_states",
+  "alert_events",
+  "alert_silences",
+  "alert_outbox",
+  "alert_lease",
+  "join_tokens",
   "nodes",
 ] as const;
 

@@ -6,28 +6,51 @@ import { createHash } from "node:crypto";
  * table back, and commits only when each table's row count and content hash match the source's.
  * A failed or refused copy leaves the target as it was, so running it again is always safe.
  *
- * `nodes` is not copied: its rows are the processes of the old host, not members of the new
- * cluster. Each backend keeps its own migration ledger.
+ * Every table of the SQLite store is either copied or named in `uncopiedTables` with why, so a
+ * table a migration adds must be decided on (test/store/copy-tables.test.ts).
  */
 export const copiedTables = [
   "pipelines",
   "runs",
   "step_results",
+  "step_progress",
   "transitions",
   "settings",
   "audit_log",
   "sources",
   "tokens",
+  "join_tokens",
   "telemetry",
   "breakers",
   "breaker_transitions",
+  "goldens",
+  "alert_states",
+  "alert_events",
+  "alert_silences",
+  "alert_outbox",
 ] as const;
+
+/** the SQLite store's tables that stay behind, and why (docs/cluster.md says the same) */
+export const uncopiedTables: Readonly<Record<string, string>> = {
+  nodes: "the processes of the old host, not members of the new cluster: nodes register themselves",
+  alert_lease:
+    "which node evaluates alerts: held by a process of the old host; a node of the new cluster takes it",
+  transition_ids:
+    "SQLite's high-water mark of transition ids: PostgreSQL's sequence is set past it instead",
+  schema_migrations: "each backend keeps its own migration ledger",
+};
 
 /** tables whose rows a node writes when it starts: a target with only these counts as empty */
 export const startupTables: readonly string[] = ["pipelines", "settings"];
 
 /** tables whose ids come from a sequence on PostgreSQL, set past the copied ids */
-export const sequencedTables = ["transitions", "audit_log", "breaker_transitions"] as const;
+export const sequencedTables = [
+  "transitions",
+  "audit_log",
+  "breaker_transitions",
+  "alert_events",
+  "alert_outbox",
+] as const;
 
 export interface TableCopy {
   table: string;
@@ -54,8 +77,8 @@ export interface CopySource {
   columns(table: string): string[] | null;
   /** the rows' values in `columns` order, a batch at a time */
   batches(table: string, columns: readonly string[], size: number): Iterable<unknown[][]>;
-  /** the highest transition id ever handed out (purged ones included) */
-  transitionHighWater(): number;
+  /** the highest id the table ever handed out, deleted rows included (0 when unknown) */
+  highWater(table: string): number;
   close(): void;
 }
 

@@ -4,16 +4,19 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, expect } from "vitest";
 import { keel, type Keel } from "../../src/index.js";
+import { listClusterNodes } from "../../src/ops/cluster.js";
 import { createJoinToken } from "../../src/ops/join-tokens.js";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
-import type { RunRecord } from "../../src/store/records.js";
+import type { RunRecord, TransitionRecord } from "../../src/store/records.js";
+import { keelCli, type CliResult } from "../integration/keel-cli.js";
 import { startNode, useNodes, type NodeProcess } from "../integration/node-process.js";
 import { dropSchema, freshSchema, useTestPostgres } from "../store/postgres-server.js";
 
 /**
  * A cluster of real `keel start` processes on one PostgreSQL schema of its own, each with its own
  * host identity (KEEL_HOST_ID) and a join token, so nodes judge each other by heartbeats only.
- * Short windows: heartbeat 200 ms, offline after 1.5 s, leases 2 s.
+ * Short windows: heartbeat 200 ms, offline after 1.5 s, leases 2 s (a case may widen the last two
+ * where a node must not be taken for silent under the machine's load).
  */
 export const fixture = fileURLToPath(new URL("./fixtures/cluster-pipelines.mjs", import.meta.url));
 
@@ -24,11 +27,20 @@ export interface Cluster {
   effects: string;
   client: Keel;
   store: PostgresStore;
+  /** the KEEL_STORE the nodes and the CLI use */
+  storeUrl: string;
   token: string;
   start(hostId: string, env?: Record<string, string>, options?: { prefix?: string[] }): NodeProcess;
+  /** the keel CLI on this cluster's store, as an operator runs it */
+  cli(args: string[]): CliResult;
 }
 
-export function useCluster(): () => Promise<Cluster> {
+export interface ClusterWindows {
+  offlineAfterMs?: number;
+  leaseMs?: number;
+}
+
+export function useCluster(): (windows?: ClusterWindows) => Promise<Cluster> {
   const server = useTestPostgres();
   const nodes = useNodes();
   const made: Cluster[] = [];
@@ -44,7 +56,7 @@ export function useCluster(): () => Promise<Cluster> {
       rmSync(c.home, { recursive: true, force: true });
     }
   }, 30_000);
-  return async () => {
+  return async (windows = {}) => {
     const { url } = server();
     const schema = freshSchema("keel_cluster");
     const store = PostgresStore.open({ url, schema, poolSize: 4 });
@@ -61,12 +73,14 @@ export function useCluster(): () => Promise<Cluster> {
       effects,
       client,
       store,
+      storeUrl,
       token,
+      cli: (args) => keelCli(home, args, { KEEL_STORE: storeUrl }),
       start(hostId, env = {}, options = {}) {
         const nodeHome = join(home, hostId);
         mkdirSync(nodeHome, { recursive: true, mode: 0o700 });
         const config = join(home, "keel.yaml");
-        writeConfigOnce(config);
+        writeConfigOnce(config, windows);
         const node = startNode(
           nodeHome,
           config,
@@ -88,7 +102,7 @@ export function useCluster(): () => Promise<Cluster> {
   };
 }
 
-function writeConfigOnce(file: string): void {
+function writeConfigOnce(file: string, windows: ClusterWindows): void {
   writeFileSync(
     file,
     [
@@ -99,11 +113,11 @@ function writeConfigOnce(file: string): void {
       "workers:",
       "  concurrency: 4",
       "node:",
-      "  lease_ms: 2000",
+      `  lease_ms: ${windows.leaseMs ?? 2000}`,
       "  heartbeat_ms: 200",
       "  poll_ms: 200",
       "cluster:",
-      "  offline_after_ms: 1500",
+      `  offline_after_ms: ${windows.offlineAfterMs ?? 1500}`,
       "disk:",
       "  enabled: false",
       "",
@@ -167,4 +181,110 @@ export function effects(c: Cluster): { run: string; step: string; host: string }
 /** the fixture's pipelines, as the nodes load them (from dist/) */
 export async function fixturePipelines(): Promise<{ work: never; placed: never }> {
   return (await import(fixture)) as { work: never; placed: never };
+}
+
+/**
+ * The load every chaos case starts from: nodes of the given host identities, ready, and `count`
+ * runs of the three-step pipeline, once `busy` (a node in the middle) has run `busySteps` steps
+ * of them, so a fault meets runs in flight there.
+ */
+export async function loadedCluster(
+  c: Cluster,
+  options: {
+    stepMs: number;
+    count: number;
+    hosts?: string[];
+    busy?: string;
+    busySteps?: number;
+    /** how to start a host's node, where it differs (its store URL, a command prefix) */
+    on?: Record<string, { env?: Record<string, string>; prefix?: string[] }>;
+  },
+): Promise<{ nodes: NodeProcess[]; runs: RunRecord[] }> {
+  const hosts = options.hosts ?? ["h1", "h2", "h3"];
+  const nodes = hosts.map((h) =>
+    c.start(
+      h,
+      { KEEL_TEST_STEP_MS: String(options.stepMs), ...options.on?.[h]?.env },
+      { prefix: options.on?.[h]?.prefix },
+    ),
+  );
+  await Promise.all(nodes.map((n) => n.ready));
+  const runs = await submitWork(c, options.count);
+  const busy = options.busy ?? "h2";
+  await waitFor(
+    async () => effects(c).filter((e) => e.host === busy).length >= (options.busySteps ?? 2),
+    20_000,
+    `${busy} ran steps`,
+  );
+  return { nodes, runs };
+}
+
+/** `count` runs of the three-step pipeline (steps a, b, c) */
+export async function submitWork(c: Cluster, count: number): Promise<RunRecord[]> {
+  const { work } = await fixturePipelines();
+  return c.client.submitMany(work, Array.from({ length: count }, (_, n) => ({ n })) as never[]);
+}
+
+export async function allSucceeded(c: Cluster, runs: RunRecord[], timeoutMs = 40_000) {
+  await waitFor(
+    async () =>
+      // the count first: one query a look until it can be true, then each run
+      ((await c.store.countRunsByStatus()).succeeded ?? 0) >= runs.length &&
+      (await Promise.all(runs.map((r) => c.store.getRun(r.id)))).every(
+        (r) => r?.status === "succeeded",
+      ),
+    timeoutMs,
+    `all ${runs.length} runs succeeded`,
+  );
+}
+
+/**
+ * The chaos cases' end: every run of the three-step pipeline succeeded, each checkpoint recorded
+ * once, and `keel db check` finds nothing.
+ */
+export async function endedOnce(c: Cluster, runs: RunRecord[], timeoutMs = 40_000) {
+  await allSucceeded(c, runs, timeoutMs);
+  await expectAllDoneOnce(c, runs, ["a", "b", "c"]);
+  expectDbCheckClean(c);
+}
+
+/** every transition of these runs, in id order */
+export async function transitionsOf(c: Cluster, runs: RunRecord[]): Promise<TransitionRecord[]> {
+  const all = (await Promise.all(runs.map((r) => c.store.listTransitions(r.id)))).flat();
+  return all.sort((a, b) => a.id - b.id);
+}
+
+/** the runs of `runs` a node holds now (running under its lease) */
+export async function heldBy(c: Cluster, runs: RunRecord[], nodeId: string): Promise<string[]> {
+  return (await Promise.all(runs.map((r) => c.store.getRun(r.id))))
+    .filter((r) => r?.status === "running" && r.nodeId === nodeId)
+    .map((r) => r!.id);
+}
+
+/** the claims a node made among these runs' transitions, after a transition id */
+export async function claimsBy(
+  c: Cluster,
+  runs: RunRecord[],
+  nodeId: string,
+  afterId = 0,
+): Promise<TransitionRecord[]> {
+  return (await transitionsOf(c, runs)).filter(
+    (t) => t.reason === "claimed" && t.actor === nodeId && t.id > afterId,
+  );
+}
+
+/** the id of the node of a host identity, once it registered */
+export async function nodeIdOf(c: Cluster, host: string): Promise<string> {
+  return waitFor(
+    async () => (await listClusterNodes(c.store)).nodes.find((n) => n.host === host)?.id,
+    10_000,
+    `node ${host} registered`,
+  );
+}
+
+/** `keel db check` on the cluster's store: exit 0, no finding */
+export function expectDbCheckClean(c: Cluster): void {
+  const check = c.cli(["db", "check", "--format", "json"]);
+  expect(check.code, check.stderr).toBe(0);
+  expect(JSON.parse(check.stdout)).toMatchObject({ ok: true, problems: [] });
 }

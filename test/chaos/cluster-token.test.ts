@@ -1,26 +1,18 @@
-// A revoked join token stops a node claiming at its next heartbeat, audited (drain's semantics are
-// proven in-process in test/engine/drain.test.ts).
+// A revoked join token stops a node claiming at its next heartbeat, audited (a drain, which holds a
+// node the same way, is in cluster-drain.test.ts).
 import { describe, expect, it } from "vitest";
 import { listClusterNodes } from "../../src/ops/cluster.js";
 import { revokeJoinToken } from "../../src/ops/join-tokens.js";
-import { useCluster, waitFor, fixturePipelines } from "./cluster-helpers.js";
+import { nodeIdOf, submitWork, useCluster, waitFor } from "./cluster-helpers.js";
 
 const cluster = useCluster();
-
-async function nodeId(c: Awaited<ReturnType<typeof cluster>>, host: string): Promise<string> {
-  return waitFor(
-    async () => (await listClusterNodes(c.store)).nodes.find((n) => n.host === host)?.id,
-    10_000,
-    `node ${host} registered`,
-  );
-}
 
 describe("cluster: join tokens", () => {
   it("a node whose join token is revoked stops claiming at its next heartbeat", async () => {
     const c = await cluster();
     const node = c.start("h1", { KEEL_TEST_STEP_MS: "20" });
     await node.ready;
-    const h1 = await nodeId(c, "h1");
+    const h1 = await nodeIdOf(c, "h1");
     const [token] = await c.store.listJoinTokens();
     await revokeJoinToken(c.store, token!.id, "test", "host retired");
     await waitFor(
@@ -30,10 +22,9 @@ describe("cluster: join tokens", () => {
       5000,
       "h1 blocked",
     );
-    const { work } = await fixturePipelines();
-    const run = await c.client.submit(work, { n: 1 } as never);
+    const [run] = await submitWork(c, 1);
     await new Promise((r) => setTimeout(r, 1500));
-    expect((await c.store.getRun(run.id))?.status).toBe("pending");
+    expect((await c.store.getRun(run!.id))?.status).toBe("pending");
     const audit = (await c.store.listAudit({ limit: 20 })).entries.map((e) => e.action);
     expect(audit).toEqual(
       expect.arrayContaining(["join_token.revoke", "node.blocked", "node.join"]),

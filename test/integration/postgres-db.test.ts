@@ -1,12 +1,15 @@
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { copiedTables } from "../../src/store/store-copy.js";
 import { dropSchema, freshSchema, onSchema, useTestPostgres } from "../store/postgres-server.js";
-import { keelCli, type CliResult, joinToken } from "./keel-cli.js";
-import { writeConfig } from "./node-process.js";
+import { cliEnv, keelCli, type CliResult } from "./keel-cli.js";
+import { keelBin, writeConfig } from "./node-process.js";
+import { WebhookReceiver } from "./webhook-receiver.js";
 
 /**
  * `keel db` on a PostgreSQL store, as an operator runs it: check, backup and restore through
@@ -18,6 +21,11 @@ const operatorFixture = fileURLToPath(
   new URL("./fixtures/operator-pipelines.mjs", import.meta.url),
 );
 const breakerFixture = fileURLToPath(new URL("./fixtures/breaker-pipelines.mjs", import.meta.url));
+const progressFixture = fileURLToPath(
+  new URL("./fixtures/progress-pipelines.mjs", import.meta.url),
+);
+const run = promisify(execFile);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function storeUrl(schema: string, password?: string): string {
   const url = new URL(server().url);
@@ -122,17 +130,33 @@ describe("keel db on a PostgreSQL store", () => {
   it("copies a SQLite store with every kind of row; a node on the copy has its history and runs new work", async () => {
     const home = mkdtempSync(join(tmpdir(), "keel-pgcopy-"));
     const effects = join(home, "effects.log");
-    const env = { KEEL_TEST_EFFECTS: effects };
+    const env = { KEEL_TEST_EFFECTS: effects, HOOK_SECRET: "copy-secret" };
+    // a receiver that is down while the SQLite node queues notifications for it
+    const receiver = new WebhookReceiver(env.HOOK_SECRET);
+    await receiver.up();
+    await receiver.down();
     writeConfig(
       home,
-      [operatorFixture, breakerFixture],
-      `sources:\n  by-hand:\n    pipeline: ingest\n    input: {"text": "from a source"}\nbreakers:\n  embedding-api:\n    failure_threshold: 3\n`,
+      [operatorFixture, breakerFixture, progressFixture],
+      `sources:\n  by-hand:\n    pipeline: ingest\n    input: {"text": "from a source"}\nbreakers:\n  embedding-api:\n    failure_threshold: 3\n` +
+        `alerts:\n  interval_ms: 200\n  delivery: { base_delay_ms: 100, max_delay_ms: 400, drain_ms: 100 }\n` +
+        `  receivers:\n    ops: { url: "${receiver.url}", secret_env: HOOK_SECRET, timeout_ms: 1000 }\n`,
     );
     const ingest = JSON.stringify({ text: "one two three" });
     ok(keelCli(home, ["start"], env), "start");
     let quarantined: string;
+    let joinToken: string;
+    let queuedDelivery: string;
     try {
-      json(home, ["submit", "ingest", "--input", ingest, "--wait"], env);
+      const first = json(home, ["submit", "ingest", "--input", ingest, "--wait"], env);
+      ok(keelCli(home, ["golden", "save", first.id, "--name", "reference"], env), "golden");
+      writeFileSync(`${effects}.release`, "");
+      json(home, ["submit", "paged", "--input", "{}", "--wait"], env); // its progress reports
+      joinToken = json(home, ["nodes", "token", "create", "--name", "moved"], env).token;
+      ok(
+        keelCli(home, ["alerts", "silence", "disk_warn", "--for", "1h", "--reason", "moving"], env),
+        "silence",
+      );
       writeFileSync(`${effects}.broken`, "");
       const bad = keelCli(
         home,
@@ -151,6 +175,14 @@ describe("keel db on a PostgreSQL store", () => {
         "token",
       );
       ok(keelCli(home, ["emergency", "on", "--reason", "drill"], env), "emergency on");
+      // the alert fires; its notification waits in the outbox for the receiver that is down
+      for (let tries = 0; ; tries++) {
+        const shown = json(home, ["alerts", "show", "emergency_stop"], env);
+        queuedDelivery = shown.queues[0]?.oldest.delivery_id;
+        if (shown.state === "firing" && queuedDelivery) break;
+        if (tries > 100) throw new Error(`emergency_stop never queued: ${JSON.stringify(shown)}`);
+        await sleep(200);
+      }
       ok(keelCli(home, ["emergency", "off", "--reason", "drill over"], env), "emergency off");
     } finally {
       ok(keelCli(home, ["stop"], env), "stop");
@@ -179,14 +211,35 @@ describe("keel db on a PostgreSQL store", () => {
     const target = json(home, ["db", "check"], pgEnv);
     expect(target.ok).toBe(true);
     for (const table of Object.keys(copied)) expect(target.tables[table]).toBe(copied[table]);
-    expect(target.tables.nodes).toBe(0);
+    // node-local: the old host's processes and its hold on alert evaluation stay behind
+    expect(source.tables.nodes).toBeGreaterThan(0);
+    expect(target.tables).toMatchObject({ nodes: 0, alert_lease: 0 });
 
-    // a node on the copy: the history is there, quarantine and audit included, and new work runs
-    ok(
-      keelCli(home, ["start"], { ...pgEnv, KEEL_JOIN_TOKEN: joinToken(home, pgEnv) }),
-      "start on PostgreSQL",
-    );
+    // a node on the copy joins with the join token made on SQLite; the history is there,
+    // quarantine, audit, goldens and silences included; the queued notification is delivered
+    await receiver.up();
+    ok(keelCli(home, ["start"], { ...pgEnv, KEEL_JOIN_TOKEN: joinToken }), "start on PostgreSQL");
     try {
+      for (let tries = 0; !receiver.received.some((r) => r.delivery === queuedDelivery); tries++) {
+        if (tries > 200) throw new Error(`${queuedDelivery} never delivered`);
+        await sleep(100);
+      }
+      expect(receiver.received.every((r) => r.signed)).toBe(true);
+      // read without blocking this process, whose event loop answers the receiver's requests
+      const read = async (args: string[]) =>
+        JSON.parse(
+          (
+            await run(process.execPath, [keelBin, "--home", home, ...args, "--format", "json"], {
+              env: cliEnv(pgEnv),
+              cwd: home,
+            })
+          ).stdout,
+        );
+      const goldens = (await read(["golden", "list"])).goldens;
+      expect(goldens.map((g: { name: string }) => g.name)).toEqual(["reference"]);
+      expect((await read(["alerts", "show", "disk_warn"])).silence).toMatchObject({
+        reason: "moving",
+      });
       const before = json(home, ["jobs", "list", "--limit", "100"], pgEnv).runs.length;
       expect(before).toBe(source.runs);
       const q = json(home, ["jobs", "list", "--status", "quarantined"], pgEnv).runs;
@@ -201,6 +254,7 @@ describe("keel db on a PostgreSQL store", () => {
       expect(rebuild.stderr).toMatch(/node_running.*stop every node/);
     } finally {
       ok(keelCli(home, ["stop"], pgEnv), "stop on PostgreSQL");
+      await receiver.down();
     }
 
     // the target now holds a store: a second copy is refused and changes nothing, --replace redoes it
@@ -211,5 +265,6 @@ describe("keel db on a PostgreSQL store", () => {
     expect(replaced.cleared).toContain("runs");
     expect(replaced.tables).toEqual(copy.tables);
     await dropSchema(server().url, schema);
+    rmSync(home, { recursive: true, force: true });
   }, 300_000);
 });

@@ -164,7 +164,7 @@ KEEL_CONFIG (config file), PGPASSWORD (read by pg_dump and pg_restore)`,
     .option("--replace", "delete the rows of a target schema that already holds a store first")
     .addHelpText(
       "after",
-      "\nThe copy is one transaction: it commits only when every table reads back with the source's row count\nand content hash, so a failed copy leaves the target as it was and running it again is safe.\nNode processes (the nodes table) are not copied.\n\nExamples:\n  keel stop && keel db copy --to postgres://keel@db1:5432/keel\n  keel db copy --to 'postgres://keel@db1/keel?schema=keel_prod' --format json\n  keel db copy --to postgres://keel@db1/keel --replace     the schema's old rows are deleted first",
+      "\nThe copy is one transaction: it commits only when every table reads back with the source's row count\nand content hash, so a failed copy leaves the target as it was and running it again is safe.\nThe old host's node processes and its alert evaluator's lease are not copied.\n\nExamples:\n  keel stop && keel db copy --to postgres://keel@db1:5432/keel\n  keel db copy --to 'postgres://keel@db1/keel?schema=keel_prod' --format json\n  keel db copy --to postgres://keel@db1/keel --replace     the schema's old rows are deleted first",
     )
     .action(
       action(async (opts: { to: string; replace?: boolean }) => {

@@ -44,7 +44,7 @@ export async function postgresCopyTarget(
     const tables: TableCopy[] = [];
     for (const table of copiedTables)
       tables.push(await copyTable(client, target.schema, source, table));
-    await advanceSequences(client, target.schema, source.transitionHighWater());
+    await advanceSequences(client, target.schema, source);
     await client.query("COMMIT");
     return { to: redact(url), schema: target.schema, tables, cleared };
   } catch (error) {
@@ -149,17 +149,17 @@ async function readBack(client: PoolClient, table: string, list: string): Promis
   return digest;
 }
 
-/** sequences past every copied id, and past every transition id SQLite ever handed out */
+/** sequences past every copied id, and past every id SQLite ever handed out (purged ones too) */
 async function advanceSequences(
   client: PoolClient,
   schema: string,
-  highWater: number,
+  source: CopySource,
 ): Promise<void> {
   for (const table of sequencedTables) {
     const max = Number(
       (await client.query(`SELECT coalesce(max(id), 0) AS n FROM ${table}`)).rows[0].n,
     );
-    const next = table === "transitions" ? Math.max(max, highWater) : max;
+    const next = Math.max(max, source.highWater(table));
     if (next > 0)
       await client.query("SELECT setval(pg_get_serial_sequence($1, 'id'), $2)", [
         `${quoteIdent(schema)}.${table}`,

@@ -35,11 +35,16 @@ export function sqliteCopySource(path: string): CopySource {
       }
       if (batch.length > 0) yield batch;
     },
-    transitionHighWater() {
-      if (!tables.has("transition_ids")) return 0;
-      const row = db.prepare("SELECT max(high_water) AS n FROM transition_ids").get() as {
-        n: number | null;
-      };
+    highWater(table) {
+      // transitions keep their own high-water mark (008_transition_ids.sql); AUTOINCREMENT
+      // tables keep theirs in sqlite_sequence
+      const [sql, holder] =
+        table === "transitions"
+          ? ["SELECT max(high_water) AS n FROM transition_ids", "transition_ids"]
+          : ["SELECT max(seq) AS n FROM sqlite_sequence WHERE name = ?", "sqlite_sequence"];
+      if (!tables.has(holder)) return 0;
+      const stmt = db.prepare(sql);
+      const row = (table === "transitions" ? stmt.get() : stmt.get(table)) as { n: number | null };
       return row.n ?? 0;
     },
     close() {
