@@ -1,9 +1,14 @@
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keelCli } from "./keel-cli.js";
-import { completeInBash, completeInFish, completeInZsh } from "./shell-complete.js";
+import {
+  completeInBash,
+  completeInFish,
+  completeInZsh,
+  removeZshDotdir,
+} from "./shell-complete.js";
 
 /** `keel completion`: each script, loaded in its real shell, completes commands and flags. */
 const scripts: Record<string, string> = {};
@@ -14,7 +19,9 @@ beforeAll(() => {
     expect(result.code, result.stderr).toBe(0);
     scripts[shell] = result.stdout;
   }
+  rmSync(home, { recursive: true, force: true });
 });
+afterAll(removeZshDotdir);
 const sorted = (words: string[]) => [...words].sort();
 const jobsCommands = ["cancel", "list", "logs", "retry", "show"];
 
@@ -65,6 +72,7 @@ describe("keel completion", () => {
     const dir = mkdtempSync(join(tmpdir(), "keel-completion-files-"));
     mkdirSync(join(dir, "data"));
     expect(completeInFish(fish, `keel --home ${dir}/da`)).toEqual([`${dir}/data/`]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("refuses another shell with exit 2", () => {
@@ -72,5 +80,6 @@ describe("keel completion", () => {
     const other = keelCli(home, ["completion", "tcsh"]);
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/unknown shell "tcsh"; use one of: bash, zsh, fish/);
+    rmSync(home, { recursive: true, force: true });
   });
 });

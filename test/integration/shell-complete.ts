@@ -1,5 +1,5 @@
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,11 +12,16 @@ import { expect } from "vitest";
  */
 const zshDriver = fileURLToPath(new URL("./fixtures/zsh-complete.zsh", import.meta.url));
 
-function scriptFile(script: string, name: string): { dir: string; file: string } {
+/** runs `use` on the script written to a temp file, removed after */
+function withScriptFile<T>(script: string, name: string, use: (file: string) => T): T {
   const dir = mkdtempSync(join(tmpdir(), "keel-completion-"));
   const file = join(dir, name);
   writeFileSync(file, script);
-  return { dir, file };
+  try {
+    return use(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function lines(result: SpawnSyncReturns<string>): string[] {
@@ -25,17 +30,18 @@ function lines(result: SpawnSyncReturns<string>): string[] {
 }
 
 export function completeInBash(script: string, words: string[]): string[] {
-  const { file } = scriptFile(script, "keel.bash");
   const line = words.map((w) => `'${w}'`).join(" ");
-  return lines(
-    spawnSync(
-      "bash",
-      [
-        "-c",
-        `source "$0"; COMP_WORDS=(${line}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _keel_completion; printf '%s\\n' "\${COMPREPLY[@]}"`,
-        file,
-      ],
-      { encoding: "utf8" },
+  return withScriptFile(script, "keel.bash", (file) =>
+    lines(
+      spawnSync(
+        "bash",
+        [
+          "-c",
+          `source "$0"; COMP_WORDS=(${line}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _keel_completion; printf '%s\\n' "\${COMPREPLY[@]}"`,
+          file,
+        ],
+        { encoding: "utf8" },
+      ),
     ),
   );
 }
@@ -44,25 +50,37 @@ export function completeInBash(script: string, words: string[]): string[] {
 // of one test file, since building it takes a second or two
 let zdotdir: string | undefined;
 
+/** removes the zsh dump folder; for afterAll */
+export function removeZshDotdir(): void {
+  if (zdotdir) rmSync(zdotdir, { recursive: true, force: true });
+  zdotdir = undefined;
+}
+
 /** `prelude`: what ~/.zshrc runs before the script (compinit, or nothing) */
 export function completeInZsh(script: string, line: string, prelude = ""): string[] {
-  const { file } = scriptFile(script, "keel.zsh");
-  zdotdir ??= mkdtempSync(join(tmpdir(), "keel-completion-zdotdir-"));
-  return lines(
-    spawnSync("zsh", ["-f", zshDriver, file, line, prelude], {
-      encoding: "utf8",
-      env: { ...process.env, ZDOTDIR: zdotdir, TERM: "xterm" },
-      timeout: 30_000,
-    }),
+  const dotdir = (zdotdir ??= mkdtempSync(join(tmpdir(), "keel-completion-zdotdir-")));
+  return withScriptFile(script, "keel.zsh", (file) =>
+    lines(
+      spawnSync("zsh", ["-f", zshDriver, file, line, prelude], {
+        encoding: "utf8",
+        env: { ...process.env, ZDOTDIR: dotdir, TERM: "xterm" },
+        timeout: 30_000,
+      }),
+    ),
   );
 }
 
 /** fish's candidates without their descriptions */
 export function completeInFish(script: string, line: string): string[] {
-  const { file } = scriptFile(script, "keel.fish");
-  return lines(
-    spawnSync("fish", ["--no-config", "-c", `source $argv[1]; complete -C $argv[2]`, file, line], {
-      encoding: "utf8",
-    }),
+  return withScriptFile(script, "keel.fish", (file) =>
+    lines(
+      spawnSync(
+        "fish",
+        ["--no-config", "-c", `source $argv[1]; complete -C $argv[2]`, file, line],
+        {
+          encoding: "utf8",
+        },
+      ),
+    ),
   ).map((candidate) => candidate.split("\t")[0] ?? "");
 }
