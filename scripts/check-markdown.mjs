@@ -6,7 +6,8 @@
 //   - no indented code block: a paragraph-level line indented four spaces renders as code;
 //   - every block either runs in the doc test (test/integration/doc-blocks.test.ts: `ts`, `sh`,
 //     `bash`, `yaml`, `json`) or says it does not: `text`, or a language followed by `norun`
-//     (```ts norun, ```sql norun). See docs/README.md "Code blocks".
+//     (```ts norun, ```sql norun); a shell block says why after the marker (```sh norun needs a
+//     PostgreSQL server). See docs/README.md "Code blocks".
 // Part of `npm run lint`. No dependencies; prints `file:line: problem` and exits 1 on any.
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -27,6 +28,8 @@ function markdownFiles(dir) {
 const FENCE = /^( *)(`{3,}|~{3,})(.*)$/;
 /** the languages the doc test runs or checks; any other block must be `text` or say `norun` */
 export const checkedLanguages = ["ts", "sh", "bash", "yaml", "json"];
+/** shell blocks run in the doc test unless marked `norun`, and then they say why */
+const shellLanguages = ["sh", "bash"];
 const LIST_ITEM = /^ *([-*+]|\d+[.)]) /;
 
 /** The problems of one file's text, each `{ line, message }` (lines from 1). */
@@ -60,6 +63,11 @@ export function checkMarkdown(text) {
         problems.push({
           line: i + 1,
           message: `a \`${language}\` block is not run by the doc test: mark it \`${language} norun\` or use one of ${checkedLanguages.join(", ")}`,
+        });
+      else if (shellLanguages.includes(language) && markers.at(-1) === "norun")
+        problems.push({
+          line: i + 1,
+          message: `a \`${language} norun\` block says why it is not run: \`${language} norun <why>\` (a synopsis, needs a PostgreSQL server...)`,
         });
       return;
     }

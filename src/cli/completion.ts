@@ -3,39 +3,67 @@ import type { Command } from "commander";
 /**
  * Shell completion scripts generated from the commander tree, so a new command or flag completes
  * as soon as it is registered. Bash and zsh share one script (zsh through bashcompinit); fish gets
- * its own `complete` lines with each command's description.
+ * its own (fish-completion.ts) with each command's and flag's description.
  */
-interface Level {
+export interface CompletionFlag {
+  long?: string;
+  short?: string;
+  description: string;
+  /** `--home <dir>`: the next word is this flag's value, not a command */
+  takesValue: boolean;
+  /** the values it accepts, when they are a fixed list */
+  choices: readonly string[];
+}
+
+export interface CompletionLevel {
   /** the command words that lead here: "" for `keel` itself, "jobs" for `keel jobs` */
   path: string;
   commands: { name: string; description: string }[];
-  options: string[];
+  flags: CompletionFlag[];
 }
 
-function levels(program: Command): Level[] {
-  const out: Level[] = [];
-  const walk = (command: Command, path: string, inherited: string[]): void => {
-    const own = command.options.flatMap((o) => [o.long, o.short].filter((f): f is string => !!f));
-    const options = [...new Set([...inherited, ...own, "--help"])];
+const help: CompletionFlag = {
+  long: "--help",
+  short: "-h",
+  description: "display help for command",
+  takesValue: false,
+  choices: [],
+};
+
+export function completionLevels(program: Command): CompletionLevel[] {
+  const out: CompletionLevel[] = [];
+  const walk = (command: Command, path: string, inherited: CompletionFlag[]): void => {
+    const own = command.options.map((o): CompletionFlag => ({
+      ...(o.long ? { long: o.long } : {}),
+      ...(o.short ? { short: o.short } : {}),
+      description: o.description,
+      takesValue: o.required || o.optional,
+      choices: o.argChoices ?? [],
+    }));
+    const flags = [...inherited, ...own];
     const commands = command.commands
       .filter((c) => c.name() !== "help")
       .map((c) => ({ name: c.name(), description: c.description() }));
-    out.push({ path, commands, options });
+    out.push({ path, commands, flags: [...flags, help] });
     for (const sub of command.commands)
-      if (sub.name() !== "help") walk(sub, path ? `${path} ${sub.name()}` : sub.name(), options);
+      if (sub.name() !== "help") walk(sub, path ? `${path} ${sub.name()}` : sub.name(), flags);
   };
   // the program's own options (--home, --format...) are accepted after any command word
   walk(program, "", []);
   return out;
 }
 
+function flagWords(flags: CompletionFlag[]): string[] {
+  return [...new Set(flags.flatMap((f) => [f.long, f.short].filter((w): w is string => !!w)))];
+}
+
 export function bashCompletion(program: Command): string {
-  const cases = levels(program)
+  const cases = completionLevels(program)
     .map(
       (l) =>
         `    ${JSON.stringify(l.path)}) words=${JSON.stringify(
           l.commands.map((c) => c.name).join(" "),
-        )}; flags=${JSON.stringify(l.options.join(" "))} ;;`,
+        )}; flags=${JSON.stringify(flagWords(l.flags).join(" "))} ;;`,
     )
     .join("\n");
   return `# keel completion for bash and zsh: source <(keel completion bash)
@@ -62,34 +90,10 @@ ${cases}
   esac
 }
 if [[ -n "\${ZSH_VERSION:-}" ]]; then
+  # bashcompinit needs zsh's completion system: load it when ~/.zshrc has not
+  (( \${+functions[compdef]} )) || { autoload -Uz compinit && compinit; }
   autoload -U +X bashcompinit && bashcompinit
 fi
 complete -o default -F _keel_completion keel
 `;
-}
-
-export function fishCompletion(program: Command): string {
-  const lines = [
-    "# keel completion for fish: keel completion fish | source",
-    "complete -c keel -f",
-  ];
-  const quote = (s: string) => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-  for (const level of levels(program)) {
-    const words = level.path ? level.path.split(" ") : [];
-    // fish sees the words typed so far: this level is where they are exactly `words`
-    const condition =
-      words.length === 0
-        ? "__fish_use_subcommand"
-        : `__fish_seen_subcommand_from ${words.at(-1)}; and not __fish_seen_subcommand_from ${
-            level.commands.map((c) => c.name).join(" ") || words.at(-1)
-          }`;
-    for (const c of level.commands)
-      lines.push(
-        `complete -c keel -n ${quote(condition)} -a ${quote(c.name)} -d ${quote(c.description)}`,
-      );
-  }
-  const flags = new Set(levels(program).flatMap((l) => l.options));
-  for (const flag of flags)
-    if (flag.startsWith("--")) lines.push(`complete -c keel -l ${flag.slice(2)}`);
-  return `${lines.join("\n")}\n`;
 }

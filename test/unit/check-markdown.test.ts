@@ -38,6 +38,17 @@ describe("the markdown check (scripts/check-markdown.mjs)", () => {
     expect(checkMarkdown("```sql norun\nselect 1;\n```\n\n```ts norun\nx;\n```\n")).toEqual([]);
   });
 
+  it("wants a shell block that is not run to say why", () => {
+    expect(checkMarkdown("```sh norun\nkeel start\n```\n")).toEqual([
+      {
+        line: 1,
+        message:
+          "a `sh norun` block says why it is not run: `sh norun <why>` (a synopsis, needs a PostgreSQL server...)",
+      },
+    ]);
+    expect(checkMarkdown("```bash norun starts a node\nkeel start\n```\n")).toEqual([]);
+  });
+
   it("passes on README.md and docs/ as they are", () => {
     expect(() => execFileSync(process.execPath, [script], { stdio: "pipe" })).not.toThrow();
   });

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { bashCompletion, fishCompletion } from "../completion.js";
+import { bashCompletion } from "../completion.js";
+import { fishCompletion } from "../fish-completion.js";
 import { UsageError } from "../output.js";
 import { ExitCode, action } from "../run-command.js";
 
