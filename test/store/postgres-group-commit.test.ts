@@ -4,6 +4,7 @@ import {
   NOW,
   checkpoint,
   claim,
+  claimOne,
   submitMany,
 } from "../../src/store/store-case/helpers.case.test.js";
 import { dropSchema, freshSchema, onSchema, useTestPostgres } from "./postgres-server.js";
@@ -73,8 +74,7 @@ describe("PostgreSQL group commit", () => {
   it("puts the claim asked for in the same turn into the checkpoints' transaction", async () => {
     const { store, xmins } = await openStore();
     await submitMany(store, 2);
-    const [first] = await claim(store, { limit: 1 });
-    if (!first) throw new Error("nothing claimed");
+    const first = await claimOne(store);
     const [, next] = await Promise.all([
       store.completeStep(first.lease, checkpoint("a"), { done: true }),
       claim(store, { limit: 1, now: NOW + 300 }),
@@ -108,5 +108,20 @@ describe("PostgreSQL group commit", () => {
     });
     const after = await xmins();
     expect(after.get(one.run.id)).toBe(after.get(other.run.id));
+  });
+
+  it("puts a submit of the same turn into the batch: a stream of submits does not queue one by one", async () => {
+    const { store, xmins } = await openStore();
+    await submitMany(store, 1);
+    const held = await claimOne(store);
+    const [, submitted] = await Promise.all([
+      store.completeStep(held.lease, checkpoint("a"), { done: true }),
+      submitMany(store, 2),
+    ]);
+    const after = await xmins();
+    for (const run of submitted) expect(after.get(run.id)).toBe(after.get(held.run.id));
+    expect((await store.listTransitions(submitted[0]?.id ?? "")).map((t) => t.reason)).toEqual([
+      "submitted",
+    ]);
   });
 });

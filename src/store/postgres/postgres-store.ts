@@ -177,7 +177,7 @@ export class PostgresStore implements Store {
   private write<T>(fn: (c: PgConn) => Promise<T>): Promise<T> {
     return this.ctx.write(fn);
   }
-  /** a fenced write of a held run, or a claim: committed with the others of its batch */
+  /** a fenced write of a held run, a claim or a submit: committed with the others of its batch */
   private batched<T>(fn: (c: PgConn) => Promise<T>): Promise<T> {
     return this.batch.write(fn);
   }
@@ -207,9 +207,12 @@ export class PostgresStore implements Store {
   }
 
   submitRuns(list: NewRun[]): Promise<SubmitResult[]> {
+    // submits share the batches too: one at a time, each would hold the transition lock to its own
+    // COMMIT, and a steady stream of them would queue behind it
     return this.wakingWrite(
       (c) => runs.submitRuns(c, list),
       (results) => results.some((r) => r.created),
+      (f) => this.batched(f),
     );
   }
   getRun(id: string): Promise<RunRecord | undefined> {
