@@ -15,11 +15,12 @@ const HELD = 5;
 const HOLD_MS = 2000;
 const CONCURRENCY = 10;
 
-export async function run({ modules, quick }) {
+/** `variantsOf`: the settings tried per adapter (its crashVariants unless said otherwise) */
+export async function run({ modules, quick, variantsOf = (adapter) => adapter.crashVariants }) {
   const capMs = quick ? 10_000 : 60_000;
   for (const module of modules) {
     const adapter = await loadAdapter(module);
-    for (const cv of adapter.crashVariants) {
+    for (const cv of variantsOf(adapter)) {
       const meta = await adapter.info(cv.variant);
       const base = {
         system: adapter.name,
@@ -88,7 +89,10 @@ async function crashOnce(adapter, ctx, capMs, keepChild) {
         ],
         ready: "ready",
       };
-  const child = spawn(spec.command, spec.args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(spec.command, spec.args, {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...spec.env },
+  });
   keepChild(child);
   const ready = signal();
   const exited = new Promise((resolve) => child.on("exit", resolve));

@@ -12,7 +12,7 @@ import { describe, entriesFor, prefill, waitDrained, withQueue } from "./shared.
 export const number = 2;
 export const title = "processing";
 
-export async function run({ entries, quick }) {
+export async function run({ entries, quick, concurrencies = [1, 10, 50] }) {
   const n = quick ? 1000 : 5000;
   const repeats = quick ? 1 : 5;
   const systems = [];
@@ -22,7 +22,7 @@ export async function run({ entries, quick }) {
     const capMs = adapter.pollBound ? (quick ? 5_000 : 10_000) : quick ? 20_000 : 60_000;
     systems.push({ entry, adapter, base, capMs });
   }
-  for (const concurrency of [1, 10, 50]) {
+  for (const concurrency of concurrencies) {
     const fields = { case: "2-processing", n, concurrency };
     const runs = systems.map((system) => ({ ...system, tries: [], done: false }));
     for (let i = 0; i < repeats; i++)

@@ -7,6 +7,12 @@ export const resultsDir = join(benchDir, "results");
 const collected = [];
 let mode = "full";
 let runFields = {};
+/** a file of its own for a bench that is not run.mjs's (postgres.mjs), else the day's file */
+let fileOverride = null;
+
+export function setResultsFile(file) {
+  fileOverride = file;
+}
 
 /** quick or full, and the fields every line of this run carries (its id: the start time) */
 export function setMode(value, fields = {}) {
@@ -41,7 +47,7 @@ export function record(fields) {
   line.mode = mode;
   Object.assign(line, runFields);
   line.at = new Date().toISOString();
-  appendLine(resultsFile(), line);
+  appendLine(fileOverride ?? resultsFile(), line);
   collected.push(line);
   return line;
 }

@@ -55,6 +55,9 @@ async function startRunner(ctx, concurrency, taskList) {
     noHandleSignals: true,
     logger,
     taskList,
+    // variant.worker: the batching options of graphile-worker's performance page (localQueue,
+    // completeJobBatchDelay, failJobBatchDelay), given through its preset
+    ...(ctx.config.variant.worker ? { preset: { worker: ctx.config.variant.worker } } : {}),
   });
   ctx.runners.push(runner);
   return runner;

@@ -4,8 +4,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { keel, pipeline, step } from "../../dist/src/index.js";
 import { documentAnalysis } from "../../dist/examples/document-analysis/pipeline.js";
-import { benchDir, removeDir, rootDir, tempHome } from "../lib/common.mjs";
+import { benchDir, pgUrl, removeDir, rootDir, tag, tempHome } from "../lib/common.mjs";
 import { keelStartArgs } from "../lib/keel-node.mjs";
+import { dropSchema, pgDurability } from "../lib/pg.mjs";
+import { benchJoinToken } from "../lib/pg-round-trips.mjs";
 import { sqliteDriver } from "../lib/sqlite.mjs";
 
 export const name = "keel";
@@ -42,6 +44,8 @@ const hold = pipeline("hold", [
 ]);
 
 export async function info(variant = {}) {
+  if (variant.store === "postgres")
+    return { version: `${keelVersion()}${gitDescribe()}`, ...(await pgDurability()) };
   const { sqlite, pkg, version } = await sqliteDriver();
   const full = variant.durability === "full";
   return {
@@ -87,7 +91,19 @@ function describeGit() {
  * concurrency and node settings are fixed at construction; `work` starts its node.
  */
 export async function setup({ variant = {}, concurrency = 10 } = {}) {
-  return attach({ home: tempHome("keel"), variant, concurrency });
+  const config = { home: tempHome("keel"), variant, concurrency };
+  if (variant.store !== "postgres") return attach(config);
+  // variant.store "postgres": a schema of its own on the bench's server, and a join token for
+  // the node (a node joins a PostgreSQL store only with one)
+  const token = await benchJoinToken(join(rootDir, "dist"));
+  const ctx = await attach({ ...config, schema: `bench_keel_${tag()}`, joinToken: token.token });
+  await token.grant(ctx.k.store);
+  return ctx;
+}
+
+/** the KEEL_STORE of a keel on PostgreSQL (config.schema), for this process and its children */
+export function storeUrl(config) {
+  return `${pgUrl}${pgUrl.includes("?") ? "&" : "?"}schema=${config.schema}`;
 }
 
 /** a keel instance on an existing home (also used by the producer child process) */
@@ -102,7 +118,21 @@ export async function attach(config) {
   if (variant.leaseMs) options.leaseMs = variant.leaseMs;
   if (variant.heartbeatMs) options.heartbeatMs = variant.heartbeatMs;
   if (variant.pollMs) options.pollMs = variant.pollMs;
-  return { config, home, variant, concurrency, k: keel(options), listeners: [] };
+  if (config.joinToken) options.cluster = { joinToken: config.joinToken };
+  return { config, home, variant, concurrency, k: openKeel(options, config), listeners: [] };
+}
+
+/** keel() on the home's SQLite file, or on the PostgreSQL schema of config.schema (KEEL_STORE) */
+function openKeel(options, config) {
+  if (!config.schema) return keel(options);
+  const before = process.env.KEEL_STORE;
+  process.env.KEEL_STORE = storeUrl(config);
+  try {
+    return keel(options);
+  } finally {
+    if (before === undefined) delete process.env.KEEL_STORE;
+    else process.env.KEEL_STORE = before;
+  }
 }
 
 export async function detach(ctx) {
@@ -144,6 +174,7 @@ export async function teardown(ctx) {
   active.handler = null;
   active.onStep = null;
   removeDir(ctx.home);
+  if (ctx.config.schema) await dropSchema(ctx.config.schema);
 }
 
 // ---- case 4: the 11-step DAG
@@ -181,6 +212,11 @@ export const crashVariants = [
   },
 ];
 
+/** the same crash on a PostgreSQL store: the dead node on another host, its lease expiring */
+export const postgresCrashVariants = crashVariants
+  .filter((cv) => cv.variant.otherHost)
+  .map((cv) => ({ ...cv, variant: { ...cv.variant, store: "postgres" } }));
+
 export async function enqueueHold(ctx, data) {
   await ctx.k.submit(hold, data);
 }
@@ -196,6 +232,10 @@ export function holdChild(ctx, concurrency) {
     concurrency,
     node,
   });
+  // on PostgreSQL the child is a node of the same cluster: the store's URL and a join token
+  const env = ctx.config.schema
+    ? { KEEL_STORE: storeUrl(ctx.config), KEEL_JOIN_TOKEN: ctx.config.joinToken }
+    : {};
   if (v.otherHost) {
     return {
       command: "unshare",
@@ -214,9 +254,10 @@ export function holdChild(ctx, concurrency) {
         ...keelArgs,
       ],
       ready: " running [",
+      env,
     };
   }
-  return { command: process.execPath, args: keelArgs, ready: " running [" };
+  return { command: process.execPath, args: keelArgs, ready: " running [", env };
 }
 
 export async function workHold(ctx, concurrency, handler) {

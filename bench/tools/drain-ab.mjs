@@ -9,11 +9,14 @@
 // Each drain: N no-op single-step runs submitted, then a node at concurrency C started and timed
 // to the last `settled`. A copied dist/ finds its packages through bench/.work/node_modules, which
 // this links to the repository's node_modules. Prints one JSON line per drain and the medians.
+// STORE=postgres drains a PostgreSQL store instead (BENCH_PG_URL, a new schema per drain, dropped
+// after) and adds the drain's round trips and transactions per run (lib/pg-round-trips.mjs).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { rootDir, workDir } from "../lib/common.mjs";
+import { pgUrl, rootDir, tag, workDir } from "../lib/common.mjs";
+import { benchJoinToken, countRoundTrips } from "../lib/pg-round-trips.mjs";
 
 const N = Number(process.env.N ?? 20000);
 const C = Number(process.env.C ?? 10);
@@ -23,8 +26,11 @@ if (process.argv[2] === "--child") {
   const extra = JSON.parse(process.argv[4] ?? "{}");
   const { keel, pipeline, step } = await import(pathToFileURL(join(dist, "src", "index.js")).href);
   const home = mkdtempSync(join(workDir, "drain-ab-"));
+  const postgres = process.env.STORE === "postgres" ? await pgStore(dist) : undefined;
   const noop = pipeline("noop", [step("noop", async () => null)]);
-  const k = keel({ home, pipelines: [noop], concurrency: C, ...extra });
+  const cluster = postgres ? { cluster: { joinToken: postgres.join.token } } : {};
+  const k = keel({ home, pipelines: [noop], concurrency: C, ...cluster, ...extra });
+  await postgres?.join.grant(k.store);
   for (let i = 0; i < N; i += 1000)
     await k.submitMany(
       noop,
@@ -36,18 +42,45 @@ if (process.argv[2] === "--child") {
   k.on("settled", () => {
     if (++done === N) end();
   });
+  postgres?.trips.reset();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await k.start();
   await finished;
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const trips = postgres?.trips.read();
   await k.stop();
+  await postgres?.drop();
   rmSync(home, { recursive: true, force: true });
-  process.stdout.write(
-    `${JSON.stringify({ runs_per_s: Math.round((N / wall) * 1000), cpu_us_per_run: +((cpu.user + cpu.system) / N).toFixed(1) })}\n`,
-  );
+  const line = {
+    runs_per_s: Math.round((N / wall) * 1000),
+    cpu_us_per_run: +((cpu.user + cpu.system) / N).toFixed(1),
+  };
+  if (trips) {
+    line.round_trips_per_run = +(trips.queries / N).toFixed(2);
+    line.transactions_per_run = +(trips.transactions / N).toFixed(3);
+  }
+  process.stdout.write(`${JSON.stringify(line)}\n`);
   process.exit(0);
+}
+
+/** a schema of its own for this drain, named to keel through KEEL_STORE */
+async function pgStore(dist) {
+  const trips = countRoundTrips(dist);
+  const join = await benchJoinToken(dist);
+  const schema = `bench_drain_${tag()}`;
+  process.env.KEEL_STORE = `${pgUrl}?schema=${schema}`;
+  return {
+    trips,
+    join,
+    async drop() {
+      const client = new trips.pg.Client({ connectionString: pgUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    },
+  };
 }
 
 const dists = process.argv.slice(2);
@@ -90,6 +123,12 @@ for (const [dist, lines] of seen)
       dist,
       median_runs_per_s: median(lines.map((l) => l.runs_per_s)),
       median_cpu_us_per_run: median(lines.map((l) => l.cpu_us_per_run)),
+      ...(lines[0].round_trips_per_run === undefined
+        ? {}
+        : {
+            median_round_trips_per_run: median(lines.map((l) => l.round_trips_per_run)),
+            median_transactions_per_run: median(lines.map((l) => l.transactions_per_run)),
+          }),
       median_ratio_to_first: +median(
         lines.map((l, i) => l.runs_per_s / first[i].runs_per_s),
       ).toFixed(3),

@@ -60,10 +60,11 @@ export async function claimRuns(
         (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     );
   for (const run of runs) await insertTransition(c, claimedTransition(run, req.nodeId, req.now));
-  const checkpoints = await loadCheckpoints(
-    c,
-    runs.map((r) => r.id),
-  );
+  // a run claimed for the first time (epoch 1) has no checkpoint: every checkpoint is written
+  // under a lease, and each claim after that one bumps the epoch again; this saves a batch a round trip
+  const claimedBefore = runs.filter((r) => r.leaseEpoch > 1).map((r) => r.id);
+  const checkpoints =
+    claimedBefore.length > 0 ? await loadCheckpoints(c, claimedBefore) : new Map();
   return claimedRuns(runs, req.nodeId, checkpoints, rows);
 }
 

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from "pg";
 import { assertTransition } from "../../core/status.js";
 import type { Row } from "../rows.js";
 import { transitionParams, type TransitionInput } from "../run-changes.js";
+import { insertTransitionSql, insertTransitionsSql, transitionColumns } from "./transition-rows.js";
 import { asStoreError } from "./errors.js";
 
 /**
@@ -10,12 +11,45 @@ import { asStoreError } from "./errors.js";
  */
 export class PgConn {
   private ordered = false;
+  /** transitions held for one INSERT before the COMMIT (a group commit's transaction), or none */
+  private held: TransitionInput[] | undefined;
 
   constructor(
     private readonly client: Pool | PoolClient,
     /** the advisory lock that puts this store's transition writers in line (see orderTransitions) */
     private readonly transitionLock = 0,
-  ) {}
+    holdTransitions = false,
+  ) {
+    if (holdTransitions) this.held = [];
+  }
+
+  /** how many transitions wait for flushTransitions (0 when they are written at once) */
+  get heldTransitions(): number {
+    return this.held?.length ?? 0;
+  }
+
+  /** records a transition: at once, or held for flushTransitions */
+  async addTransition(t: TransitionInput): Promise<void> {
+    if (this.held) {
+      this.held.push(t);
+      return;
+    }
+    await this.orderTransitions();
+    await this.run(insertTransitionSql, transitionParams(t));
+  }
+
+  /**
+   * Writes the held transitions in one statement, in the order they were added. The transition
+   * lock is taken here, just before the COMMIT, so a batch holds it for one INSERT and the commit
+   * rather than from its first write on.
+   */
+  async flushTransitions(): Promise<void> {
+    if (!this.held || this.held.length === 0) return;
+    const list = this.held;
+    this.held = [];
+    await this.orderTransitions();
+    await this.run(insertTransitionsSql, transitionColumns(list));
+  }
 
   /**
    * Transition ids must become visible in id order: the event feed pages by `id > cursor`, and a
@@ -93,15 +127,19 @@ export class PgContext {
     }
   }
 
-  async write<T>(fn: (c: PgConn) => Promise<T>): Promise<T> {
+  /**
+   * One transaction. `hold`: its transitions go in one INSERT before the COMMIT (the group
+   * commit's batches), not one statement each.
+   */
+  async write<T>(fn: (c: PgConn) => Promise<T>, hold = false): Promise<T> {
     try {
-      return await this.transaction(fn);
+      return await this.transaction(fn, hold);
     } catch (error) {
       throw asStoreError(error, this.url);
     }
   }
 
-  private async transaction<T>(fn: (c: PgConn) => Promise<T>): Promise<T> {
+  private async transaction<T>(fn: (c: PgConn) => Promise<T>, hold: boolean): Promise<T> {
     await this.ready();
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
@@ -116,7 +154,9 @@ export class PgContext {
           rows: { xid: string }[];
         }[];
         xid = begun[1]?.rows[0]?.xid;
-        const result = await fn(new PgConn(client, this.transitionLock));
+        const conn = new PgConn(client, this.transitionLock, hold);
+        const result = await fn(conn);
+        await conn.flushTransitions();
         done = { result };
         await client.query("COMMIT");
         client.release();
@@ -232,11 +272,7 @@ export async function insertTransition(
   restore?: "restore",
 ): Promise<void> {
   if (!restore) assertTransition(t.step === null ? "run" : "step", t.from, t.to, t.runId);
-  await c.orderTransitions();
-  await c.run(
-    "INSERT INTO transitions (run_id, step, from_status, to_status, reason, actor, at, trace_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    transitionParams(t),
-  );
+  await c.addTransition(t);
 }
 
 /** Tables keyed by name (sources, breakers): every record in name order, or one. */

@@ -115,6 +115,7 @@ import * as goldens from "./goldens.js";
 import * as gates from "./gates.js";
 import * as shadows from "./shadows.js";
 import { WorkListener } from "./work-listener.js";
+import { PgGroupCommit } from "./group-commit.js";
 
 export interface PostgresStoreOptions {
   /** postgres://user@host:5432/database, optionally with ?schema=name */
@@ -144,6 +145,8 @@ export class PostgresStore implements Store {
   private readonly ctx: PgContext;
   private readonly work: WorkListener;
   private readonly gate: SchemaGate;
+  /** the fenced writes of a node's runs and its claims (group-commit.ts) */
+  private readonly batch: PgGroupCommit;
   private closed = false;
 
   private constructor(options: PostgresStoreOptions) {
@@ -154,6 +157,7 @@ export class PostgresStore implements Store {
       this.gate.ready(),
     );
     this.work = new WorkListener(target.url, target.schema);
+    this.batch = new PgGroupCommit(this.ctx);
   }
 
   static open(options: PostgresStoreOptions): PostgresStore {
@@ -178,6 +182,7 @@ export class PostgresStore implements Store {
     this.closed = true;
     this.ctx.closing = true;
     await this.gate.settled();
+    await this.batch.settled();
     await this.work.stop();
     await this.ctx.pool.end();
   }
@@ -188,13 +193,18 @@ export class PostgresStore implements Store {
   private write<T>(fn: (c: PgConn) => Promise<T>): Promise<T> {
     return this.ctx.write(fn);
   }
+  /** a fenced write of a held run, a claim or a submit: committed with the others of its batch */
+  private batched<T>(fn: (c: PgConn) => Promise<T>): Promise<T> {
+    return this.batch.write(fn);
+  }
   /** a write after which runs may be due: every node listening hears of it when it commits */
   private async wakingWrite<T>(
     fn: (c: PgConn) => Promise<T>,
     wakes: (r: T) => boolean,
+    write: (fn: (c: PgConn) => Promise<T>) => Promise<T> = (f) => this.write(f),
   ): Promise<T> {
     let woke = false;
-    const result = await this.write(async (c) => {
+    const result = await write(async (c) => {
       const result = await fn(c);
       woke = wakes(result);
       if (woke) await this.ctx.notifyWork(c);
@@ -213,9 +223,12 @@ export class PostgresStore implements Store {
   }
 
   submitRuns(list: NewRun[]): Promise<SubmitResult[]> {
+    // submits share the batches too: one at a time, each would hold the transition lock to its own
+    // COMMIT, and a steady stream of them would queue behind it
     return this.wakingWrite(
       (c) => runs.submitRuns(c, list),
       (results) => results.some((r) => r.created),
+      (f) => this.batched(f),
     );
   }
   getRun(id: string): Promise<RunRecord | undefined> {
@@ -302,7 +315,7 @@ export class PostgresStore implements Store {
   async claimRuns(request: ClaimRequest): Promise<ClaimedRun[]> {
     if (request.pipelines.length === 0) return [];
     // the limit is asked once the transaction has its connection: slots freed meanwhile count
-    return this.write(async (c) => {
+    return this.batched(async (c) => {
       const limit = typeof request.limit === "function" ? request.limit() : request.limit;
       return limit > 0 ? claims.claimRuns(this.ctx, c, request, limit) : [];
     });
@@ -314,33 +327,38 @@ export class PostgresStore implements Store {
     from: "pending" | "failed",
     now: number,
   ): Promise<void> {
-    return this.write((c) => steps.startStep(c, lease, step, attempt, from, now));
+    return this.batched((c) => steps.startStep(c, lease, step, attempt, from, now));
   }
   completeStep(lease: Lease, checkpoint: Checkpoint, runOutput?: JsonValue): Promise<void> {
-    return this.write((c) => steps.completeStep(c, lease, checkpoint, runOutput));
+    return this.batch.complete({ lease, cp: checkpoint, runOutput }, (c) =>
+      steps.completeStep(c, lease, checkpoint, runOutput),
+    );
   }
   recordStepFailure(lease: Lease, failure: StepFailure): Promise<void> {
-    return this.write((c) => steps.recordStepFailure(c, lease, failure));
+    return this.batched((c) => steps.recordStepFailure(c, lease, failure));
   }
   rescheduleRun(lease: Lease, scheduledFor: number, reason: string, now: number): Promise<void> {
     return this.wakingWrite(
       (c) => steps.rescheduleRun(c, lease, scheduledFor, reason, now),
       () => true,
+      (f) => this.batched(f),
     );
   }
   quarantineRun(lease: Lease, reason: string, error: ErrorInfo, now: number): Promise<void> {
-    return this.write((c) => steps.quarantineRun(c, lease, reason, error, now));
+    return this.batched((c) => steps.quarantineRun(c, lease, reason, error, now));
   }
   returnRun(lease: Lease, reason: string, now: number): Promise<void> {
     return this.wakingWrite(
       (c) => steps.returnRun(c, lease, reason, now),
       () => true,
+      (f) => this.batched(f),
     );
   }
   deferRun(lease: Lease, breaker: string, until: number, now: number): Promise<void> {
     return this.wakingWrite(
       (c) => steps.deferRun(c, lease, breaker, until, now),
       () => true,
+      (f) => this.batched(f),
     );
   }
   cancelRun(runId: string, change: ReasonedChange): Promise<RunRecord> {

@@ -8,7 +8,6 @@ import {
   deferChange,
   failureTransitions,
   checkpointParams,
-  insertCheckpointSql,
   leaveRunningSet,
   leftRunningTransition,
   quarantineChange,
@@ -24,19 +23,23 @@ import { insertTransition, type PgConn } from "./context.js";
  * epoch (the row lock makes a racing claim or cancel wait, and the check is made again once it
  * commits); no row updated means the lease moved on, and the whole transaction is rolled back.
  */
-export async function fence(
-  c: PgConn,
-  lease: Lease,
-  set: string,
-  params: unknown[],
-): Promise<string> {
-  const row = await c.get<{ trace_id: string }>(
-    `UPDATE runs SET ${set} WHERE id = ? AND node_id = ? AND lease_epoch = ? AND status = ? RETURNING trace_id`,
-    [...params, lease.runId, lease.nodeId, lease.epoch, RunStatus.running],
-  );
+export async function fence(c: PgConn, lease: Lease, set: string, params: unknown[]): Promise<string> {
+  const row = await c.get<{ trace_id: string }>(fenceSql(set), [...params, ...fenceParams(lease)]);
   if (!row) throw new LeaseLostError(lease.runId, lease.epoch);
   return lease.traceId ?? row.trace_id;
 }
+
+function fenceSql(set: string): string {
+  return `UPDATE runs SET ${set} WHERE id = ? AND node_id = ? AND lease_epoch = ? AND status = ? RETURNING trace_id`;
+}
+
+function fenceParams(lease: Lease): unknown[] {
+  return [lease.runId, lease.nodeId, lease.epoch, RunStatus.running];
+}
+
+/** the checkpoint's INSERT from the fenced row (its parameters: checkpointParams) */
+const insertCheckpointFromSql = `INSERT INTO step_results (run_id, step, output, output_hash, attempt, node_id, started_at, finished_at, degraded, recorded)
+  SELECT ?::text, ?::text, ?::text, ?::text, ?::integer, ?::text, ?::bigint, ?::bigint, ?::integer, ?::text`;
 
 export async function startStep(
   c: PgConn,
@@ -57,15 +60,22 @@ export async function completeStep(
   runOutput?: JsonValue,
 ): Promise<void> {
   const finishing = runOutput !== undefined;
-  const traceId = finishing
-    ? await fence(
-        c,
-        lease,
+  const [set, params] = finishing
+    ? [
         "status = ?, output = ?, error = NULL, node_id = NULL, lease_expires_at = NULL, finished_at = ?, updated_at = ?",
         [RunStatus.succeeded, JSON.stringify(runOutput), cp.finishedAt, cp.finishedAt],
-      )
-    : await fence(c, lease, "updated_at = ?", [cp.finishedAt]);
-  await c.run(insertCheckpointSql, checkpointParams(lease, cp));
+      ]
+    : ["updated_at = ?", [cp.finishedAt]];
+  // the fence and the checkpoint in one statement (one round trip): the checkpoint is inserted
+  // only from the row the fence updated, so a lost lease writes neither
+  const row = await c.get<{ trace_id: string }>(
+    `WITH fenced AS (${fenceSql(set)}),
+       saved AS (${insertCheckpointFromSql} FROM fenced)
+     SELECT trace_id FROM fenced`,
+    [...params, ...fenceParams(lease), ...checkpointParams(lease, cp)],
+  );
+  if (!row) throw new LeaseLostError(lease.runId, lease.epoch);
+  const traceId = lease.traceId ?? row.trace_id;
   for (const t of checkpointTransitions(lease, cp, traceId, finishing))
     await insertTransition(c, t);
 }
