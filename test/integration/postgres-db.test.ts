@@ -21,6 +21,8 @@ const operatorFixture = fileURLToPath(
   new URL("./fixtures/operator-pipelines.mjs", import.meta.url),
 );
 const breakerFixture = fileURLToPath(new URL("./fixtures/breaker-pipelines.mjs", import.meta.url));
+const gateFixture = fileURLToPath(new URL("./fixtures/gate-pipelines.mjs", import.meta.url));
+const shadowFixture = fileURLToPath(new URL("./fixtures/shadow-pipelines.mjs", import.meta.url));
 const progressFixture = fileURLToPath(
   new URL("./fixtures/progress-pipelines.mjs", import.meta.url),
 );
@@ -137,7 +139,7 @@ describe("keel db on a PostgreSQL store", () => {
     await receiver.down();
     writeConfig(
       home,
-      [operatorFixture, breakerFixture, progressFixture],
+      [operatorFixture, breakerFixture, progressFixture, gateFixture, shadowFixture],
       `sources:\n  by-hand:\n    pipeline: ingest\n    input: {"text": "from a source"}\nbreakers:\n  embedding-api:\n    failure_threshold: 3\n` +
         `alerts:\n  interval_ms: 200\n  delivery: { base_delay_ms: 100, max_delay_ms: 400, drain_ms: 100 }\n` +
         `  receivers:\n    ops: { url: "${receiver.url}", secret_env: HOOK_SECRET, timeout_ms: 1000 }\n`,
@@ -151,6 +153,24 @@ describe("keel db on a PostgreSQL store", () => {
       const first = json(home, ["submit", "ingest", "--input", ingest, "--wait"], env);
       ok(keelCli(home, ["golden", "save", first.id, "--name", "reference"], env), "golden");
       writeFileSync(`${effects}.release`, "");
+      // a shadow of the same module, and a run it compares; a run waiting at its approval gate
+      ok(
+        keelCli(
+          home,
+          ["shadow", "start", "priced", "--version", shadowFixture, "--sample", "100%"],
+          env,
+        ),
+        "shadow start",
+      );
+      json(home, ["submit", "priced", "--input", '{"amount": 2}', "--wait"], env);
+      json(home, ["submit", "publish-report", "--input", '{"title": "moved"}'], env);
+      for (let tries = 0; ; tries++) {
+        const compared = json(home, ["shadow", "report", "priced"], env).reports[0]?.runs.compared;
+        const open = json(home, ["gates", "list"], env).gates.length;
+        if (compared >= 1 && open >= 1) break;
+        if (tries > 150) throw new Error(`no shadow comparison or open gate: ${compared}, ${open}`);
+        await sleep(200);
+      }
       json(home, ["submit", "paged", "--input", "{}", "--wait"], env); // its progress reports
       joinToken = json(home, ["nodes", "token", "create", "--name", "moved"], env).token;
       ok(
