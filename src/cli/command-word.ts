@@ -26,10 +26,14 @@ export function entriesFor(
     const option = program.options.find((o) => o.long === flag || o.short === flag);
     const takesValue = option !== undefined && (option.required || option.optional);
     if (!option || option.long === "--help" || (equals > 0 && !takesValue)) return entries;
-    if (option.long === "--version") version = true;
     // a value of its own word: always for <value>, for [value] unless the next word is a flag
     const next = args[i + 1];
-    if (equals < 0 && (option.required || (option.optional && !next?.startsWith("-")))) i += 1;
+    const ownValue =
+      equals < 0 &&
+      (option.required || (option.optional && next !== undefined && !next.startsWith("-")));
+    // `--version` prints keel's; with a value it names `shadow start`'s module, not a version
+    if (option.long === "--version" && equals < 0 && !ownValue) version = true;
+    if (ownValue) i += 1;
   }
   return version ? [] : entries;
 }
