@@ -41,7 +41,7 @@ describe("keel alerts", () => {
     const home = newHome();
     writeConfig(home, [fixture], "alerts:\n  rules:\n    run_stuck: { threshold: 600 }\n");
     const { alerts } = json(home, ["alerts", "list"]);
-    expect(alerts).toHaveLength(16);
+    expect(alerts).toHaveLength(17);
     expect(alerts.find((a: { rule: string }) => a.rule === "run_stuck")).toMatchObject({
       state: "inactive",
       threshold: 600,

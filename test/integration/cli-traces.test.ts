@@ -50,7 +50,8 @@ describe("following a run", () => {
     try {
       await wait.waitFor("stdout", /pages {2}progress 5\/5 \(100%\) page 5 of 5/);
       expect(wait.stdout()).toMatch(/pages {2}running/);
-      expect(wait.stdout()).toMatch(/pages {2}progress [1-4]\/5/);
+      // pages 1-4 come 60 ms apart: a follower that subscribed late sees only the newest report, so
+      // "live" is proven by 5/5 printed while the step still runs (running_steps below)
       const [run] = keelJson(home, ["jobs", "list", "--pipeline", "paged"], env).runs;
       const shown = keelJson(home, ["jobs", "show", run.id], env);
       expect(shown.trace_id).toBe(callerTrace);

@@ -23,7 +23,7 @@ interface GuideCommand {
 
 function guideCommands(): GuideCommand[] {
   const commands: GuideCommand[] = [];
-  for (const block of guide.matchAll(/```(?:sh|bash|shell)?\n([\s\S]*?)```/g))
+  for (const block of guide.matchAll(/```(?:(?:sh|bash|shell)(?: [^\n]*)?)?\n([\s\S]*?)```/g))
     for (const raw of block[1]!.split("\n")) {
       const line = raw
         .replace(/\s+#.*$/, "")

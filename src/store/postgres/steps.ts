@@ -23,7 +23,12 @@ import { insertTransition, type PgConn } from "./context.js";
  * epoch (the row lock makes a racing claim or cancel wait, and the check is made again once it
  * commits); no row updated means the lease moved on, and the whole transaction is rolled back.
  */
-export async function fence(c: PgConn, lease: Lease, set: string, params: unknown[]): Promise<string> {
+export async function fence(
+  c: PgConn,
+  lease: Lease,
+  set: string,
+  params: unknown[],
+): Promise<string> {
   const row = await c.get<{ trace_id: string }>(fenceSql(set), [...params, ...fenceParams(lease)]);
   if (!row) throw new LeaseLostError(lease.runId, lease.epoch);
   return lease.traceId ?? row.trace_id;
