@@ -3,6 +3,8 @@
  * table (a sanity look: an empty runs table under a long audit log says a store was swapped), and
  * runs whose lease ran out with nobody recovering them. The SQL is shared; each backend runs it.
  */
+import { copiedTables } from "./store-copy.js";
+
 export interface AppliedMigrationInfo {
   version: number;
   name: string;
@@ -27,33 +29,12 @@ export interface StoreInventory {
   expiredLeases: ExpiredLease[];
 }
 
-/** the tables keel keeps in both backends, in the order reports list them */
-export const inventoryTables = [
-  "runs",
-  "step_results",
-  "transitions",
-  "audit_log",
-  "tokens",
-  "sources",
-  "breakers",
-  "breaker_transitions",
-  "telemetry",
-  "settings",
-  "pipelines",
-  "step_progress",
-  "goldens",
-  "gates",
-  "shadows",
-  "shadow_runs",
-  "shadow_steps",
-  "alert_states",
-  "alert_events",
-  "alert_silences",
-  "alert_outbox",
-  "alert_lease",
-  "join_tokens",
-  "nodes",
-] as const;
+/**
+ * the tables keel keeps in both backends: every table `db copy` moves, then the two that stay
+ * with their host (store-copy.ts says why); only the ledgers (migrations, id high-water marks)
+ * are left out
+ */
+export const inventoryTables = [...copiedTables, "alert_lease", "nodes"] as const;
 
 export const expiredLeaseLimit = 100;
 

@@ -5,22 +5,7 @@ import type {
   OpenGateCount,
   OpenGateQuery,
 } from "../gates.js";
-import {
-  checkDecision,
-  countOpenGatesSql,
-  decideGateSql,
-  decisionAudit,
-  decisionParams,
-  gateFromRow,
-  gateOpenChange,
-  insertGateParams,
-  insertGateSql,
-  listOpenGatesQuery,
-  openGateCountFromRow,
-  selectGateSql,
-  timeoutParams,
-  wakeGateRunSql,
-} from "../gate-rows.js";
+import * as gateRows from "../gate-rows.js";
 import type { Lease } from "../records.js";
 import { insertAudit } from "./audit.js";
 import type { PgConn } from "./context.js";
@@ -39,9 +24,9 @@ export async function openGate(
   now: number,
 ): Promise<GateRecord> {
   await fence(c, lease, "updated_at = ?", [now]);
-  await c.run(insertGateSql, insertGateParams(lease.runId, opening, now));
+  await c.run(gateRows.insertGateSql, gateRows.insertGateParams(lease.runId, opening, now));
   const gate = (await getGate(c, lease.runId, opening.gate)) as GateRecord;
-  await leaveRunning(c, lease, gateOpenChange(gate, now));
+  await leaveRunning(c, lease, gateRows.gateOpenChange(gate, now));
   return gate;
 }
 
@@ -50,8 +35,8 @@ export async function getGate(
   runId: string,
   gate: string,
 ): Promise<GateRecord | undefined> {
-  const row = await c.get(selectGateSql, [runId, gate]);
-  return row ? gateFromRow(row) : undefined;
+  const row = await c.get(gateRows.selectGateSql, [runId, gate]);
+  return row ? gateRows.gateFromRow(row) : undefined;
 }
 
 export async function timeOutGate(
@@ -63,7 +48,7 @@ export async function timeOutGate(
   await fence(c, lease, "updated_at = ?", [now]);
   const before = await getGate(c, lease.runId, gate);
   if (!before) throw new Error(`run ${lease.runId} has no gate "${gate}" to time out`);
-  await c.run(decideGateSql, timeoutParams(before, now));
+  await c.run(gateRows.decideGateSql, gateRows.timeoutParams(before, now));
   return (await getGate(c, lease.runId, gate)) as GateRecord;
 }
 
@@ -71,19 +56,19 @@ export async function decideGate(c: PgConn, d: GateDecision): Promise<GateRecord
   // FOR UPDATE on the run: a second decider waits here, then finds the gate decided
   const run = await getRun(c, d.runId, true);
   const gate = await getGate(c, d.runId, d.gate);
-  checkDecision(d, run, gate);
-  await c.run(decideGateSql, decisionParams(d));
-  await c.run(wakeGateRunSql, [d.change.at, d.change.at, d.runId]);
-  const audit = decisionAudit(d, gate);
+  gateRows.checkDecision(d, run, gate);
+  await c.run(gateRows.decideGateSql, gateRows.decisionParams(d));
+  await c.run(gateRows.wakeGateRunSql, [d.change.at, d.change.at, d.runId]);
+  const audit = gateRows.decisionAudit(d, gate);
   if (audit) await insertAudit(c, audit);
   return (await getGate(c, d.runId, d.gate)) as GateRecord;
 }
 
 export async function listOpenGates(c: PgConn, query: OpenGateQuery): Promise<GateRecord[]> {
-  const { sql, params } = listOpenGatesQuery(query);
-  return (await c.all(sql, params)).map(gateFromRow);
+  const { sql, params } = gateRows.listOpenGatesQuery(query);
+  return (await c.all(sql, params)).map(gateRows.gateFromRow);
 }
 
 export async function countOpenGates(c: PgConn): Promise<OpenGateCount[]> {
-  return (await c.all(countOpenGatesSql)).map(openGateCountFromRow);
+  return (await c.all(gateRows.countOpenGatesSql)).map(gateRows.openGateCountFromRow);
 }

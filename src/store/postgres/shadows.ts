@@ -1,40 +1,13 @@
 import { ShadowActiveError } from "../../core/errors/shadow-errors.js";
 import type { OperatorChange } from "../operator-change.js";
-import {
-  activeShadowSql,
-  advanceCursorParams,
-  advanceCursorSql,
-  claimFromRow,
-  claimRunSql,
-  cursorSql,
-  finishRunParams,
-  finishRunSql,
-  getShadowSql,
-  insertShadowSql,
-  insertStepSql,
-  listShadowsSql,
-  nextClaimSql,
-  queueRunSql,
-  releaseRunSql,
-  sampleLimit,
-  sampleStepsSql,
-  scanRunsSql,
-  shadowAudit,
-  shadowFromRow,
-  shadowParams,
-  stepParams,
-  stopShadowSql,
-  tallyOf,
-  tallyClassesSql,
-  tallyRunsSql,
-  tallyStepsSql,
-  versionsSql,
-  type ShadowClaim,
-  type ShadowComparison,
-  type ShadowCursor,
-  type ShadowRecord,
-  type ShadowTally,
+import type {
+  ShadowClaim,
+  ShadowComparison,
+  ShadowCursor,
+  ShadowRecord,
+  ShadowTally,
 } from "../shadow-rows.js";
+import * as shadowRows from "../shadow-rows.js";
 import { insertAudit } from "./audit.js";
 import type { PgConn } from "./context.js";
 
@@ -48,10 +21,10 @@ export async function startShadow(
   shadow: ShadowRecord,
   change: OperatorChange,
 ): Promise<void> {
-  const active = await c.get(activeShadowSql, [shadow.pipeline]);
-  if (active) throw new ShadowActiveError(shadow.pipeline, shadowFromRow(active));
-  await c.run(insertShadowSql, shadowParams(shadow));
-  const audit = shadowAudit(shadow, change, "start");
+  const active = await c.get(shadowRows.activeShadowSql, [shadow.pipeline]);
+  if (active) throw new ShadowActiveError(shadow.pipeline, shadowRows.shadowFromRow(active));
+  await c.run(shadowRows.insertShadowSql, shadowRows.shadowParams(shadow));
+  const audit = shadowRows.shadowAudit(shadow, change, "start");
   if (audit) await insertAudit(c, audit);
 }
 
@@ -60,22 +33,26 @@ export async function stopShadow(
   pipeline: string,
   change: OperatorChange,
 ): Promise<ShadowRecord | undefined> {
-  const row = await c.get(`${activeShadowSql} FOR UPDATE`, [pipeline]);
+  const row = await c.get(`${shadowRows.activeShadowSql} FOR UPDATE`, [pipeline]);
   if (!row) return undefined;
-  await c.run(stopShadowSql, [change.at, change.actor, row.id]);
-  const stopped = { ...shadowFromRow(row), stoppedAt: change.at, stoppedBy: change.actor };
-  const audit = shadowAudit(stopped, change, "stop");
+  await c.run(shadowRows.stopShadowSql, [change.at, change.actor, row.id]);
+  const stopped = {
+    ...shadowRows.shadowFromRow(row),
+    stoppedAt: change.at,
+    stoppedBy: change.actor,
+  };
+  const audit = shadowRows.shadowAudit(stopped, change, "stop");
   if (audit) await insertAudit(c, audit);
   return stopped;
 }
 
 export async function listShadows(c: PgConn): Promise<ShadowRecord[]> {
-  return (await c.all(listShadowsSql)).map(shadowFromRow);
+  return (await c.all(shadowRows.listShadowsSql)).map(shadowRows.shadowFromRow);
 }
 
 export async function getShadow(c: PgConn, id: string): Promise<ShadowRecord | undefined> {
-  const row = await c.get(getShadowSql, [id]);
-  return row ? shadowFromRow(row) : undefined;
+  const row = await c.get(shadowRows.getShadowSql, [id]);
+  return row ? shadowRows.shadowFromRow(row) : undefined;
 }
 
 export async function scanShadowRuns(
@@ -84,11 +61,11 @@ export async function scanShadowRuns(
   until: number,
   limit: number,
 ): Promise<{ after: ShadowCursor; runs: { id: string; finishedAt: number }[] }> {
-  const shadow = await c.get(getShadowSql, [shadowId]);
+  const shadow = await c.get(shadowRows.getShadowSql, [shadowId]);
   if (!shadow) return { after: { at: 0, id: "" }, runs: [] };
-  const cursor = await c.get(cursorSql, [shadowId]);
+  const cursor = await c.get(shadowRows.cursorSql, [shadowId]);
   const after = { at: Number(cursor?.cursor_at), id: cursor?.cursor_id as string };
-  const rows = await c.all(scanRunsSql, [
+  const rows = await c.all(shadowRows.scanRunsSql, [
     shadow.pipeline,
     until,
     after.at,
@@ -110,8 +87,8 @@ export async function queueShadowRuns(
   now: number,
 ): Promise<number> {
   let queued = 0;
-  for (const runId of runIds) queued += await c.run(queueRunSql, [shadowId, runId, now]);
-  await c.run(advanceCursorSql, advanceCursorParams(shadowId, to));
+  for (const runId of runIds) queued += await c.run(shadowRows.queueRunSql, [shadowId, runId, now]);
+  await c.run(shadowRows.advanceCursorSql, shadowRows.advanceCursorParams(shadowId, to));
   return queued;
 }
 
@@ -121,10 +98,13 @@ export async function claimShadowRun(
   now: number,
   leaseMs: number,
 ): Promise<ShadowClaim | undefined> {
-  const row = await c.get(`${nextClaimSql} FOR UPDATE OF r SKIP LOCKED`, [now, now - 60_000]);
+  const row = await c.get(`${shadowRows.nextClaimSql} FOR UPDATE OF r SKIP LOCKED`, [
+    now,
+    now - 60_000,
+  ]);
   if (!row) return undefined;
-  await c.run(claimRunSql, [nodeId, now + leaseMs, row.shadow_id, row.run_id]);
-  return claimFromRow(row);
+  await c.run(shadowRows.claimRunSql, [nodeId, now + leaseMs, row.shadow_id, row.run_id]);
+  return shadowRows.claimFromRow(row);
 }
 
 export async function finishShadowRun(
@@ -132,8 +112,10 @@ export async function finishShadowRun(
   comparison: ShadowComparison,
   nodeId: string,
 ): Promise<boolean> {
-  if ((await c.run(finishRunSql, finishRunParams(comparison, nodeId))) === 0) return false;
-  for (const s of comparison.steps) await c.run(insertStepSql, stepParams(comparison, s));
+  if ((await c.run(shadowRows.finishRunSql, shadowRows.finishRunParams(comparison, nodeId))) === 0)
+    return false;
+  for (const s of comparison.steps)
+    await c.run(shadowRows.insertStepSql, shadowRows.stepParams(comparison, s));
   return true;
 }
 
@@ -143,15 +125,15 @@ export async function releaseShadowRun(
   runId: string,
   nodeId: string,
 ): Promise<void> {
-  await c.run(releaseRunSql, [shadowId, runId, nodeId]);
+  await c.run(shadowRows.releaseRunSql, [shadowId, runId, nodeId]);
 }
 
 export async function shadowTally(c: PgConn, shadowId: string): Promise<ShadowTally> {
-  return tallyOf(
-    await c.all(tallyRunsSql, [shadowId]),
-    await c.all(tallyClassesSql, [shadowId]),
-    await c.all(tallyStepsSql, [shadowId]),
-    await c.all(sampleStepsSql, [shadowId, sampleLimit]),
-    await c.all(versionsSql, [shadowId]),
+  return shadowRows.tallyOf(
+    await c.all(shadowRows.tallyRunsSql, [shadowId]),
+    await c.all(shadowRows.tallyClassesSql, [shadowId]),
+    await c.all(shadowRows.tallyStepsSql, [shadowId]),
+    await c.all(shadowRows.sampleStepsSql, [shadowId, shadowRows.sampleLimit]),
+    await c.all(shadowRows.versionsSql, [shadowId]),
   );
 }

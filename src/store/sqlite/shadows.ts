@@ -1,41 +1,14 @@
 import { ShadowActiveError } from "../../core/errors/shadow-errors.js";
 import type { OperatorChange } from "../operator-change.js";
 import type { Row } from "../rows.js";
-import {
-  activeShadowSql,
-  advanceCursorParams,
-  advanceCursorSql,
-  claimFromRow,
-  claimRunSql,
-  cursorSql,
-  finishRunParams,
-  finishRunSql,
-  getShadowSql,
-  insertShadowSql,
-  insertStepSql,
-  listShadowsSql,
-  nextClaimSql,
-  queueRunSql,
-  releaseRunSql,
-  sampleLimit,
-  sampleStepsSql,
-  scanRunsSql,
-  shadowAudit,
-  shadowFromRow,
-  shadowParams,
-  stepParams,
-  stopShadowSql,
-  tallyOf,
-  tallyClassesSql,
-  tallyRunsSql,
-  tallyStepsSql,
-  versionsSql,
-  type ShadowClaim,
-  type ShadowComparison,
-  type ShadowCursor,
-  type ShadowRecord,
-  type ShadowTally,
+import type {
+  ShadowClaim,
+  ShadowComparison,
+  ShadowCursor,
+  ShadowRecord,
+  ShadowTally,
 } from "../shadow-rows.js";
+import * as shadowRows from "../shadow-rows.js";
 import { insertAudit } from "./audit.js";
 import type { SqliteContext } from "./context.js";
 
@@ -46,10 +19,10 @@ export function startShadow(
   change: OperatorChange,
 ): void {
   ctx.write(() => {
-    const active = ctx.sql(activeShadowSql).get(shadow.pipeline) as Row | undefined;
-    if (active) throw new ShadowActiveError(shadow.pipeline, shadowFromRow(active));
-    ctx.sql(insertShadowSql).run(...shadowParams(shadow));
-    const audit = shadowAudit(shadow, change, "start");
+    const active = ctx.sql(shadowRows.activeShadowSql).get(shadow.pipeline) as Row | undefined;
+    if (active) throw new ShadowActiveError(shadow.pipeline, shadowRows.shadowFromRow(active));
+    ctx.sql(shadowRows.insertShadowSql).run(...shadowRows.shadowParams(shadow));
+    const audit = shadowRows.shadowAudit(shadow, change, "start");
     if (audit) insertAudit(ctx, audit);
   });
 }
@@ -60,23 +33,27 @@ export function stopShadow(
   change: OperatorChange,
 ): ShadowRecord | undefined {
   return ctx.write(() => {
-    const row = ctx.sql(activeShadowSql).get(pipeline) as Row | undefined;
+    const row = ctx.sql(shadowRows.activeShadowSql).get(pipeline) as Row | undefined;
     if (!row) return undefined;
-    ctx.sql(stopShadowSql).run(change.at, change.actor, row.id);
-    const stopped = { ...shadowFromRow(row), stoppedAt: change.at, stoppedBy: change.actor };
-    const audit = shadowAudit(stopped, change, "stop");
+    ctx.sql(shadowRows.stopShadowSql).run(change.at, change.actor, row.id);
+    const stopped = {
+      ...shadowRows.shadowFromRow(row),
+      stoppedAt: change.at,
+      stoppedBy: change.actor,
+    };
+    const audit = shadowRows.shadowAudit(stopped, change, "stop");
     if (audit) insertAudit(ctx, audit);
     return stopped;
   });
 }
 
 export function listShadows(ctx: SqliteContext): ShadowRecord[] {
-  return (ctx.sql(listShadowsSql).all() as Row[]).map(shadowFromRow);
+  return (ctx.sql(shadowRows.listShadowsSql).all() as Row[]).map(shadowRows.shadowFromRow);
 }
 
 export function getShadow(ctx: SqliteContext, id: string): ShadowRecord | undefined {
-  const row = ctx.sql(getShadowSql).get(id) as Row | undefined;
-  return row ? shadowFromRow(row) : undefined;
+  const row = ctx.sql(shadowRows.getShadowSql).get(id) as Row | undefined;
+  return row ? shadowRows.shadowFromRow(row) : undefined;
 }
 
 export function scanShadowRuns(
@@ -85,12 +62,12 @@ export function scanShadowRuns(
   until: number,
   limit: number,
 ): { after: ShadowCursor; runs: { id: string; finishedAt: number }[] } {
-  const shadow = ctx.sql(getShadowSql).get(shadowId) as Row | undefined;
+  const shadow = ctx.sql(shadowRows.getShadowSql).get(shadowId) as Row | undefined;
   if (!shadow) return { after: { at: 0, id: "" }, runs: [] };
-  const cursor = ctx.sql(cursorSql).get(shadowId) as Row;
+  const cursor = ctx.sql(shadowRows.cursorSql).get(shadowId) as Row;
   const after = { at: Number(cursor.cursor_at), id: cursor.cursor_id as string };
   const rows = ctx
-    .sql(scanRunsSql)
+    .sql(shadowRows.scanRunsSql)
     .all(shadow.pipeline, until, after.at, after.at, after.id, limit) as Row[];
   return {
     after,
@@ -107,8 +84,9 @@ export function queueShadowRuns(
 ): number {
   return ctx.write(() => {
     let queued = 0;
-    for (const runId of runIds) queued += ctx.sql(queueRunSql).run(shadowId, runId, now).changes;
-    ctx.sql(advanceCursorSql).run(...advanceCursorParams(shadowId, to));
+    for (const runId of runIds)
+      queued += ctx.sql(shadowRows.queueRunSql).run(shadowId, runId, now).changes;
+    ctx.sql(shadowRows.advanceCursorSql).run(...shadowRows.advanceCursorParams(shadowId, to));
     return queued;
   });
 }
@@ -120,10 +98,10 @@ export function claimShadowRun(
   leaseMs: number,
 ): ShadowClaim | undefined {
   return ctx.write(() => {
-    const row = ctx.sql(nextClaimSql).get(now, now - 60_000) as Row | undefined;
+    const row = ctx.sql(shadowRows.nextClaimSql).get(now, now - 60_000) as Row | undefined;
     if (!row) return undefined;
-    ctx.sql(claimRunSql).run(nodeId, now + leaseMs, row.shadow_id, row.run_id);
-    return claimFromRow(row);
+    ctx.sql(shadowRows.claimRunSql).run(nodeId, now + leaseMs, row.shadow_id, row.run_id);
+    return shadowRows.claimFromRow(row);
   });
 }
 
@@ -133,9 +111,13 @@ export function finishShadowRun(
   nodeId: string,
 ): boolean {
   return ctx.write(() => {
-    if (ctx.sql(finishRunSql).run(...finishRunParams(comparison, nodeId)).changes === 0)
+    if (
+      ctx.sql(shadowRows.finishRunSql).run(...shadowRows.finishRunParams(comparison, nodeId))
+        .changes === 0
+    )
       return false;
-    for (const s of comparison.steps) ctx.sql(insertStepSql).run(...stepParams(comparison, s));
+    for (const s of comparison.steps)
+      ctx.sql(shadowRows.insertStepSql).run(...shadowRows.stepParams(comparison, s));
     return true;
   });
 }
@@ -146,15 +128,15 @@ export function releaseShadowRun(
   runId: string,
   nodeId: string,
 ): void {
-  ctx.write(() => ctx.sql(releaseRunSql).run(shadowId, runId, nodeId));
+  ctx.write(() => ctx.sql(shadowRows.releaseRunSql).run(shadowId, runId, nodeId));
 }
 
 export function shadowTally(ctx: SqliteContext, shadowId: string): ShadowTally {
-  return tallyOf(
-    ctx.sql(tallyRunsSql).all(shadowId) as Row[],
-    ctx.sql(tallyClassesSql).all(shadowId) as Row[],
-    ctx.sql(tallyStepsSql).all(shadowId) as Row[],
-    ctx.sql(sampleStepsSql).all(shadowId, sampleLimit) as Row[],
-    ctx.sql(versionsSql).all(shadowId) as Row[],
+  return shadowRows.tallyOf(
+    ctx.sql(shadowRows.tallyRunsSql).all(shadowId) as Row[],
+    ctx.sql(shadowRows.tallyClassesSql).all(shadowId) as Row[],
+    ctx.sql(shadowRows.tallyStepsSql).all(shadowId) as Row[],
+    ctx.sql(shadowRows.sampleStepsSql).all(shadowId, shadowRows.sampleLimit) as Row[],
+    ctx.sql(shadowRows.versionsSql).all(shadowId) as Row[],
   );
 }
