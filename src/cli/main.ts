@@ -4,7 +4,7 @@ import { intFlag } from "./flags.js";
 import { parseFormat, type Format } from "./output.js";
 import { ExitCode } from "./exit-code.js";
 import { entriesFor } from "./command-word.js";
-import { commandEntries } from "./commands/index.js";
+import { commandEntries, type CommandEntry } from "./commands/index.js";
 import type { GlobalOptions } from "./session.js";
 
 /**
@@ -14,6 +14,13 @@ import type { GlobalOptions } from "./session.js";
  * run-command.ts).
  */
 export async function buildProgram(argv?: readonly string[]): Promise<Command> {
+  const program = createProgram();
+  const entries = argv ? entriesFor(program, argv.slice(2), commandEntries) : commandEntries;
+  return registerEntries(program, entries);
+}
+
+/** The program with its own options, help and hooks, before any command group is added. */
+function createProgram(): Command {
   const program = new Command("keel")
     .description("keel: a durable, self-healing job and pipeline orchestrator")
     // an optional value: `keel shadow start P --version MODULE` names a module, since program
@@ -70,6 +77,13 @@ Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEE
   program.hook("preAction", async () =>
     (await import("./store-option.js")).applyStoreOption(program.opts()),
   );
+  return program;
+}
+
+async function registerEntries(
+  program: Command,
+  entries: readonly CommandEntry[],
+): Promise<Command> {
   const global = (): GlobalOptions => {
     const opts = program.opts<{
       format: string;
@@ -86,7 +100,6 @@ Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEE
       apiTimeoutMs: opts.apiTimeout,
     };
   };
-  const entries = argv ? entriesFor(program, argv.slice(2), commandEntries) : commandEntries;
   const registers = await Promise.all(entries.map((entry) => entry.load()));
   for (const register of registers) register(program, global);
   for (const command of program.commands)
@@ -95,13 +108,30 @@ Environment: KEEL_HOME, KEEL_STORE, KEEL_CONFIG, KEEL_TOKEN, KEEL_LOG_LEVEL, KEE
   return program;
 }
 
-export async function main(argv: string[] = process.argv): Promise<void> {
+export interface MainOptions {
+  /**
+   * Set when this is the bundled CLI (dist/cli): the URL of keel's own cli/main.js, which a command
+   * that runs pipeline code runs on instead (see CommandEntry.pipelineCode).
+   */
+  unbundledMain?: string;
+}
+
+export async function main(
+  argv: string[] = process.argv,
+  options: MainOptions = {},
+): Promise<void> {
+  const program = createProgram();
+  const entries = entriesFor(program, argv.slice(2), commandEntries);
+  if (options.unbundledMain && entries.some((entry) => entry.pipelineCode)) {
+    const unbundled = (await import(options.unbundledMain)) as { main: typeof main };
+    return unbundled.main(argv);
+  }
   // `keel ... | head`: a reader that has seen enough closes the pipe; stop quietly, as cat does
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(ExitCode.ok);
     throw error;
   });
-  const program = await buildProgram(argv);
+  await registerEntries(program, entries);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -11,6 +11,11 @@ export interface CommandEntry {
   load: () => Promise<Register>;
   /** the command reads the whole tree (completion walks every command) */
   wholeTree?: true;
+  /**
+   * the command runs pipeline code in this process (a node, the demo, replays): it runs on keel's
+   * own modules, which the pipeline modules import too, never on the CLI's bundle (main.ts)
+   */
+  pipelineCode?: true;
 }
 
 /**
@@ -19,8 +24,16 @@ export interface CommandEntry {
  * server or the pipeline runner. A new command group is one entry here.
  */
 export const commandEntries: readonly CommandEntry[] = [
-  { names: ["demo"], load: async () => (await import("./demo.js")).registerDemo },
-  { names: ["start"], load: async () => (await import("./start.js")).registerStart },
+  {
+    names: ["demo"],
+    load: async () => (await import("./demo.js")).registerDemo,
+    pipelineCode: true,
+  },
+  {
+    names: ["start"],
+    load: async () => (await import("./start.js")).registerStart,
+    pipelineCode: true,
+  },
   { names: ["stop"], load: async () => (await import("./stop.js")).registerStop },
   { names: ["submit"], load: async () => (await import("./submit.js")).registerSubmit },
   { names: ["jobs"], load: async () => (await import("./jobs.js")).registerJobs },
@@ -45,8 +58,20 @@ export const commandEntries: readonly CommandEntry[] = [
     load: async () => (await import("./completion.js")).registerCompletion,
     wholeTree: true,
   },
-  { names: ["verify"], load: async () => (await import("./verify.js")).registerVerify },
-  { names: ["golden"], load: async () => (await import("./golden.js")).registerGolden },
-  { names: ["shadow"], load: async () => (await import("./shadow.js")).registerShadow },
+  {
+    names: ["verify"],
+    load: async () => (await import("./verify.js")).registerVerify,
+    pipelineCode: true,
+  },
+  {
+    names: ["golden"],
+    load: async () => (await import("./golden.js")).registerGolden,
+    pipelineCode: true,
+  },
+  {
+    names: ["shadow"],
+    load: async () => (await import("./shadow.js")).registerShadow,
+    pipelineCode: true,
+  },
   { names: ["incident"], load: async () => (await import("./incident.js")).registerIncident },
 ];
