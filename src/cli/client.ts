@@ -11,6 +11,7 @@ import type { Operation } from "../api/operation.js";
 import type { ErrorBody } from "../api/errors.js";
 import { cliActor } from "./actor.js";
 import type { GlobalOptions } from "./session.js";
+import { requestText, type HttpAnswer } from "./http-request.js";
 import { isTimeout, unansweredError, unansweredWarning, type Unanswered } from "./api-timeout.js";
 import type { ApiEndpoint, Client, RawInput } from "./client-interface.js";
 import type { StoreClient } from "./store-client.js";
@@ -75,7 +76,7 @@ export function apiHeaders(api: ApiEndpoint): Record<string, string> {
 }
 
 /** A refused request as the error the node named (`{ error: { code, message, details } }`). */
-export function apiError(response: Response, text: string, what: string): KeelError {
+export function apiError(status: number, text: string, what: string): KeelError {
   let error: ErrorBody["error"] | undefined;
   try {
     error = (JSON.parse(text) as ErrorBody | null)?.error;
@@ -85,9 +86,9 @@ export function apiError(response: Response, text: string, what: string): KeelEr
   return new KeelError(
     // the node's code, relayed as it named it (a newer node may know codes this one does not)
     (error?.code ?? KeelErrorCode.apiError) as KeelErrorCode,
-    error?.message ?? `${what} answered ${response.status}`,
+    error?.message ?? `${what} answered ${status}`,
     {
-      details: { ...error?.details, status: response.status },
+      details: { ...error?.details, status },
     },
   );
 }
@@ -121,16 +122,14 @@ class HttpClient implements Client {
     // a long poll (timeout_ms) may rightly hold the answer back that long, and no longer
     const pollMs = Number(input.query?.timeout_ms ?? 0);
     const waitedMs = this.api.timeoutMs + (Number.isFinite(pollMs) ? pollMs : 0);
-    let response: Response;
-    let text: string;
+    let answer: HttpAnswer;
     try {
-      response = await fetch(url, {
+      answer = await requestText(url, {
         method: op.method,
         headers,
-        body: hasBody ? JSON.stringify(input.body) : undefined,
-        signal: AbortSignal.timeout(waitedMs),
+        ...(hasBody ? { body: JSON.stringify(input.body) } : {}),
+        timeoutMs: waitedMs,
       });
-      text = await response.text();
     } catch (error) {
       // the node went away between the pidfile check and the call: work on the store instead
       if (isConnectionRefused(error)) {
@@ -150,7 +149,8 @@ class HttpClient implements Client {
         `the node's API at ${this.api.url} did not answer: ${String(error)}`,
       );
     }
-    if (!response.ok) throw apiError(response, text, `${op.method} ${url.pathname}`);
+    const { status, text } = answer;
+    if (status < 200 || status > 299) throw apiError(status, text, `${op.method} ${url.pathname}`);
     return (text ? JSON.parse(text) : null) as R;
   }
 
@@ -160,8 +160,7 @@ class HttpClient implements Client {
 }
 
 function isConnectionRefused(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } }).cause;
   // only a refused connection proves the request was never sent; after a reset it may have been
   // applied, and sending it again to the store could apply it twice
-  return cause?.code === "ECONNREFUSED";
+  return (error as { code?: string }).code === "ECONNREFUSED";
 }

@@ -71,7 +71,7 @@ export async function readEventStream(
     signal,
   });
   if (!response.ok || !response.body)
-    throw apiError(response, await response.text(), `GET ${url.pathname}`);
+    throw apiError(response.status, await response.text(), `GET ${url.pathname}`);
   const parser = new EventStreamParser(onEvent);
   const decoder = new TextDecoder();
   const reader = response.body.getReader();
