@@ -1,6 +1,3 @@
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
-
 export interface HttpAnswer {
   status: number;
   text: string;
@@ -17,7 +14,12 @@ export function requestText(
   url: URL,
   options: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number },
 ): Promise<HttpAnswer> {
-  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+  // taken when a request is made, not imported: Node 22+ builds an ES module view of node:http by
+  // reading every export, which loads fetch's implementation after all, and node:https loads TLS
+  const send =
+    url.protocol === "https:"
+      ? process.getBuiltinModule("node:https").request
+      : process.getBuiltinModule("node:http").request;
   const headers = { ...options.headers };
   if (options.body !== undefined)
     headers["content-length"] = String(Buffer.byteLength(options.body));
