@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { KeelError } from "../core/errors/keel-error.js";
 import { depthMessage, nestsDeeperThan } from "../core/json-depth.js";
 import type { DiskThresholds } from "../engine/disk-usage.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { namePattern } from "../core/dag.js";
 import { parseSince } from "../core/duration.js";
 import { runStatuses } from "../core/status.js";

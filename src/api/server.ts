@@ -3,7 +3,7 @@ import type { Socket } from "node:net";
 import type { DoctorSettings } from "../ops/doctor/types.js";
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
-import type { z } from "zod";
+import type * as z from "zod";
 import { KeelError } from "../core/errors/keel-error.js";
 import type { Keel } from "../engine/keel.js";
 import { checkHealth } from "../ops/health/index.js";

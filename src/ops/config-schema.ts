@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { checkCron } from "../engine/sources.js";
 import { maxDurationMs, parseDurationMs } from "../core/duration.js";
 import { defaultClaimAheadWaitMs } from "../engine/worker-options.js";

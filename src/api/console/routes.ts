@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { z } from "zod";
+import * as z from "zod";
 import { KeelError } from "../../core/errors/keel-error.js";
 import type { Keel } from "../../engine/keel.js";
 import { createApiToken } from "../../ops/tokens.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { parseDurationMs } from "../../core/duration.js";
 import {
   listAlerts,

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { none, noBody, operation } from "../operation.js";
 import { limit, since } from "../schemas.js";
 import { auditPageJson, auditPageSchema } from "../wire/audit.js";

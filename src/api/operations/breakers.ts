@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { resetBreaker, tripBreaker } from "../../ops/breakers.js";
 import { none, noBody, operation } from "../operation.js";
 import { optionalBody, text } from "../schemas.js";

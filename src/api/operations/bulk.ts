@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { bulkLimit, cancelRuns, retryQuarantinedRuns } from "../../ops/bulk-runs.js";
 import { namePattern } from "../../core/dag.js";
 import { none, operation } from "../operation.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { KeelError } from "../../core/errors/keel-error.js";
 import { tokenRoles } from "../../store/tokens.js";
 import { loginUrl } from "../console/login-links.js";

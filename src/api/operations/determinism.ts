@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { diffGoldens, goldenName, saveGolden } from "../../ops/verify/golden.js";
 import { verifyRun } from "../../ops/verify/verify-run.js";
 import { none, noBody, operation } from "../operation.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { doctorCheckNames, runDoctor, type DoctorReport } from "../../ops/doctor/index.js";
 import { doctorContext } from "../../ops/doctor/context.js";
 import { applyFixes } from "../../ops/doctor/fixes.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { none, noBody, operation } from "../operation.js";
 import { flag, optionalBody, text } from "../schemas.js";
 import { emergencyJson, emergencySchema } from "../wire/emergency.js";

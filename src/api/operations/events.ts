@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { none, noBody, operation } from "../operation.js";
 import { flag, limit, runId } from "../schemas.js";
 import { streamEventSchema, transitionPageJson, transitionPageSchema } from "../wire/events.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { none, noBody, operation } from "../operation.js";
 import { limit, runId, stepName, text } from "../schemas.js";
 import { gateDecisionSchema, gateJson, gateListSchema } from "../wire/gates.js";

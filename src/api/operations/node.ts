@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { checkHealth, healthComponents, type HealthComponent } from "../../ops/health/index.js";
 import { readStatus } from "../../ops/status.js";
 import { none, noBody, operation, type OperationContext } from "../operation.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { NotFoundError } from "../../core/errors/definition-errors.js";
 import {
   defaultWindows,

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { none, noBody, operation } from "../operation.js";
 
 /** The pipelines the store knows, with their steps' graph (the console draws a run's DAG). */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { NotFoundError } from "../../core/errors/definition-errors.js";
 import { readRunLogs } from "../../ops/run-logs.js";
 import { none, noBody, operation } from "../operation.js";

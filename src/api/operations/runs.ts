@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { KeelErrorCode } from "../../core/errors/codes.js";
 import { NotFoundError } from "../../core/errors/definition-errors.js";
 import { hasKeelCode } from "../../core/errors/keel-error.js";

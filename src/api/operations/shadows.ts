@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { shadowReports } from "../../ops/shadow/shadow-report.js";
 import { startShadow, stopShadow } from "../../ops/shadow/shadow-start.js";
 import { none, noBody, operation } from "../operation.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { none, noBody, operation } from "../operation.js";
 import { sourceName, text } from "../schemas.js";
 import { runJson, submittedSchema } from "../wire/runs.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { createApiToken, revokeApiToken } from "../../ops/tokens.js";
 import { tokenRoles } from "../../store/tokens.js";
 import { none, noBody, operation } from "../operation.js";

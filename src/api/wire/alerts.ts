@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { AlertDetails, AlertView, TestResult } from "../../ops/alerts/actions.js";
 import type { AlertEventRecord, AlertSilenceRecord } from "../../store/alerts.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { BreakerView } from "../../engine/breaker-actions.js";
 import type { BreakerTransitionRecord } from "../../store/breakers.js";
 import type { ChangedBreaker } from "../../ops/breakers.js";

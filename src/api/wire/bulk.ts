@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { BulkOutcome } from "../../ops/bulk-runs.js";
 
 /** A bulk cancel or retry: the runs selected, and (unless a dry run) which changed, which not. */

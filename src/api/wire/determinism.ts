@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { GoldenRecord } from "../../store/goldens.js";
 import type { GoldenDiff } from "../../ops/verify/golden.js";
 import type { VerifyReport } from "../../ops/verify/verify-run.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { DoctorReport } from "../../ops/doctor/index.js";
 import type { AppliedFix } from "../../ops/doctor/fixes.js";
 import { isoTime, timeSchema } from "./time.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { EmergencyState } from "../../engine/emergency.js";
 import { isoTime, maybeTimeSchema } from "./time.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Every error the API returns: `{ "error": { "code", "message", "details" } }`. `details` is the

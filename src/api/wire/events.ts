@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { TransitionRecord } from "../../store/records.js";
 import type { StepProgress } from "../../store/store.js";
 import { progressJson, progressSchema, transitionJson, transitionSchema } from "./steps.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { GateRecord } from "../../store/gates.js";
 import { isoTime, maybeTimeSchema, timeSchema } from "./time.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The schemas of each health component's `details` (docs/cli.md#keel-health). A component that

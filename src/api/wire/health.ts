@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { DeadNode } from "../../engine/liveness.js";
 import type { ComponentHealth, HealthReport } from "../../ops/health/index.js";
 import type { HealthLatencySummary } from "../../ops/health/latency.js";

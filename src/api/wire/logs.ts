@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** `keel jobs logs` and `GET /v1/runs/:id/logs`: a run's log lines, each as the node wrote it. */
 export const runLogsSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { ClusterNode } from "../../ops/cluster.js";
 import type { JoinTokenRecord } from "../../store/store.js";
 import { isoTime, maybeTimeSchema, timeSchema } from "./time.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { QuarantinePurge, QuarantinedRun } from "../../ops/run-operations.js";
 import { runJson, runShape } from "./runs.js";
 import { stepJson, stepSchema } from "./steps.js";

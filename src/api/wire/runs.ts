@@ -1,6 +1,6 @@
 import type { GateRecord } from "../../store/gates.js";
 import { gateDecisionSchema, gateJson } from "./gates.js";
-import { z } from "zod";
+import * as z from "zod";
 import { terminalRunStatuses } from "../../core/status.js";
 import type { RunDetails } from "../../engine/keel.js";
 import type { RetryResult } from "../../store/operator-requests.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { ShadowRecord } from "../../store/shadow-rows.js";
 import type { ClassCount, ShadowReport } from "../../ops/shadow/shadow-report.js";
 import { isoTime, maybeTimeSchema } from "./time.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { SourceRecord } from "../../store/sources.js";
 import { freeJsonSchema, isoTime, maybeTimeSchema } from "./time.js";
 

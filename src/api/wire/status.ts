@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { DiskGuardState } from "../../engine/disk-guard.js";
 import type { RetentionState } from "../../engine/retention-sweep.js";
 import type { WorkerLimitState } from "../../engine/worker-limit.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { RunningStep } from "../../engine/running-steps.js";
 import type { StepResultRecord, TransitionRecord } from "../../store/records.js";
 import type { StepProgress } from "../../store/store.js";

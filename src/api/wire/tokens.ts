@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { tokenRoles, type TokenRecord } from "../../store/tokens.js";
 import { isoTime, maybeTimeSchema } from "./time.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { maxDurationMs, parseDurationMs } from "../../core/duration.js";
 import { alertRuleIds, alertSeverities, type AlertRuleId } from "./rule-defaults.js";
 
