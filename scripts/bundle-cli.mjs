@@ -30,7 +30,8 @@ const ownUrl = {
     build.onLoad({ filter: /\.js$/ }, async (args) => {
       if (!args.path.includes(distSrc)) return undefined;
       const text = await readFile(args.path, "utf8");
-      if (!text.includes("import.meta.url")) return { contents: text, loader: "js" };
+      const resolveDir = path.dirname(args.path);
+      if (!text.includes("import.meta.url")) return { contents: text, loader: "js", resolveDir };
       // the expression only, not the words in a message that tells a user to pass import.meta.url
       const { code } = await transform(text, {
         format: "esm",
@@ -38,7 +39,7 @@ const ownUrl = {
       });
       const relative = path.relative(outdir, args.path).split(path.sep).join("/");
       const declaration = `const keelModuleUrl = new URL(${JSON.stringify(relative)}, import.meta.url).href;`;
-      return { contents: `${declaration}\n${code}`, loader: "js" };
+      return { contents: `${declaration}\n${code}`, loader: "js", resolveDir };
     });
   },
 };
@@ -59,6 +60,9 @@ try {
       js: 'import { createRequire as keelCreateRequire } from "node:module"; const require = keelCreateRequire(import.meta.url);',
     },
     plugins: [ownUrl],
+    minifyWhitespace: true,
+    minifySyntax: true,
+    sourcemap: "linked",
     logLevel: "warning",
   });
 } catch (err) {
