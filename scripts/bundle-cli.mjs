@@ -63,6 +63,8 @@ try {
     minifyWhitespace: true,
     minifySyntax: true,
     sourcemap: "linked",
+    // the maps name the sources, which the package ships, rather than carry them
+    sourcesContent: false,
     logLevel: "warning",
   });
 } catch (err) {
