@@ -11,7 +11,7 @@
 // A module that resolves a file from `import.meta.url` (migrations, the console's assets, worker
 // and child entry files, the bin) gets its own original URL in place of the chunk's, so every
 // such path is the one the unbundled tree resolves.
-import { readFile, rm } from "node:fs/promises";
+import { readFile, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, transform } from "esbuild";
@@ -44,6 +44,28 @@ const ownUrl = {
   },
 };
 
+/**
+ * A map carries the text of the dependencies' sources and only names keel's own, which the package
+ * ships (src/): where an installed keel's dependencies sit depends on how the project's
+ * node_modules is laid out, so no path from dist/cli names them there.
+ */
+async function leaveOwnSourcesOut() {
+  for (const name of await readdir(outdir)) {
+    if (!name.endsWith(".map")) continue;
+    const file = path.join(outdir, name);
+    const map = JSON.parse(await readFile(file, "utf8"));
+    const dependency = map.sources.map((source) => source.includes("node_modules/"));
+    // a dependency's map may name a source its package does not ship: said in place of its text
+    map.sourcesContent = map.sourcesContent.map((text, i) =>
+      dependency[i] ? (text ?? `// ${map.sources[i]}: not in its package`) : null,
+    );
+    map.sources = map.sources.map((source, i) =>
+      dependency[i] ? source.slice(source.lastIndexOf("node_modules/")) : source,
+    );
+    await writeFile(file, JSON.stringify(map));
+  }
+}
+
 try {
   await rm(outdir, { recursive: true, force: true });
   await build({
@@ -63,10 +85,9 @@ try {
     minifyWhitespace: true,
     minifySyntax: true,
     sourcemap: "linked",
-    // the maps name the sources, which the package ships, rather than carry them
-    sourcesContent: false,
     logLevel: "warning",
   });
+  await leaveOwnSourcesOut();
 } catch (err) {
   console.error(`bundle-cli: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
