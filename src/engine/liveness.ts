@@ -4,6 +4,7 @@ import type { HeldRun, NodeBeat, Store } from "../store/store.js";
 import type { Logger } from "./logger.js";
 import { PeerWatch } from "./peer-watch.js";
 import { judgeNode, type OwnProcess } from "./process-identity.js";
+import type { StoreReach } from "./store-reach.js";
 
 /**
  * Heartbeats and recovery. The heartbeat extends this node's leases and tells which runs it still
@@ -36,6 +37,11 @@ export interface LivenessDeps {
   onRecovered: (runIds: string[]) => void;
   /** true while nothing may be written to the store (its file is being checked or is damaged) */
   paused?: () => boolean;
+  /**
+   * whether the store answers: a heartbeat is the one call an idle node makes every beat, so an
+   * outage is known (and `health` names it) even when no claim or write of this node meets it
+   */
+  reach?: StoreReach;
 }
 
 /** A node this one declared dead: why, when, and how many of its runs it returned to pending. */
@@ -99,6 +105,7 @@ export class Liveness {
     this.noteLateness(startedAt);
     try {
       const held = await this.deps.store.heartbeat(this.deps.nodeId, startedAt, this.deps.leaseMs);
+      this.deps.reach?.reached();
       const stillMine = new Set(held.map((h) => `${h.runId}:${h.epoch}`));
       const local = this.deps.held();
       for (const run of local) {
@@ -114,7 +121,14 @@ export class Liveness {
         );
       }
     } catch (error) {
-      this.deps.log.error({ err: error }, "heartbeat failed");
+      // a server out of reach: said once per outage, not every beat; health names it meanwhile
+      const outage = this.deps.reach?.state.reachable === false;
+      if (!this.deps.reach?.failed(error)) this.deps.log.error({ err: error }, "heartbeat failed");
+      else if (!outage)
+        this.deps.log.error(
+          { err: error },
+          "heartbeat failed: the store is unreachable; nothing is claimed and finished steps' results are held until it answers",
+        );
     } finally {
       this.beating = false;
     }
@@ -234,7 +248,12 @@ export class Liveness {
         log.warn({ runs: expired.length }, "leases expired; runs are pending again");
       recovered.push(...expired);
     } catch (error) {
-      log.error({ err: error }, "recovery sweep failed; retrying on the next poll");
+      // a server out of reach: said once per outage, by whichever call meets it first
+      const outage = this.deps.reach?.state.reachable === false;
+      if (!this.deps.reach?.failed(error))
+        log.error({ err: error }, "recovery sweep failed; retrying on the next poll");
+      else if (!outage)
+        log.error({ err: error }, "recovery sweep failed: the store is unreachable; retrying");
     }
     if (recovered.length > 0) this.deps.onRecovered(recovered);
     return recovered;

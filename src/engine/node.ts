@@ -55,7 +55,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   /** checks the store file; while it is not ok the node claims nothing */
   private readonly storeWatch: StoreWatch;
   /** whether the store answers, and the step writes held in memory while it does not */
-  private readonly reach = new StoreReach();
+  private readonly reach: StoreReach;
   /** deletes old ended runs; undefined when retention is off */
   private readonly retention: RetentionSweep | undefined;
   /** the disk guard's retention tasks; more can be added until the node stops */
@@ -88,6 +88,9 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     this.registry = registry;
     this.options = options;
     this.log = log;
+    this.reach = new StoreReach(Date.now, (outageMs) =>
+      log.warn({ outageMs }, "the store answers again after an outage"),
+    );
     this.version = parts.version;
     this.breakerOptions = parts.breakerOptions ?? {};
     const { nodeId, leaseMs, pollMs, heartbeatMs, host, pidCheckMs } = options;
@@ -199,6 +202,7 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       // nothing is written to a store file while it is checked, repaired, or found damaged
       paused: () => this.storeWatch.blocked,
       onRecovered: () => this.claimer.wake(),
+      reach: this.reach,
     });
   }
 

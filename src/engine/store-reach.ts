@@ -26,7 +26,11 @@ export class StoreReach {
   private heldWrites = 0;
   private lastError: string | null = null;
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  constructor(
+    private readonly clock: () => number = Date.now,
+    /** told once when an outage ends, whichever call finds the store first */
+    private readonly onBack?: (outageMs: number) => void,
+  ) {}
 
   /** a call failed: an outage starts (or goes on) when the store could not be reached */
   failed(error: unknown): boolean {
@@ -38,8 +42,10 @@ export class StoreReach {
 
   /** a call reached the store */
   reached(): void {
+    const since = this.since;
     this.since = null;
     this.lastError = null;
+    if (since !== null) this.onBack?.(this.clock() - since);
   }
 
   /** a write is held from now on; the function returned says it is written (or given up) */

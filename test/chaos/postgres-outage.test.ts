@@ -163,6 +163,44 @@ describe("postgres: the server away mid-load", () => {
     }
     await assertOnce(pg.url, schema);
   }, 240_000);
+
+  it("an idle node names the outage too: its heartbeat meets it", async () => {
+    const pg = server as RestartableServer;
+    const schema = freshSchema("keel_outage_idle");
+    const home = mkdtempSync(join(tmpdir(), "keel-pg-outage-idle-"));
+    writeConfig(home, [fixture], "node:\n  lease_ms: 30000\n");
+    const store = { KEEL_STORE: `${pg.url}?schema=${schema}` };
+    const env = { ...store, KEEL_JOIN_TOKEN: joinToken(home, store) };
+    const started = keelCli(home, ["start"], env);
+    expect(started.code, started.stderr).toBe(0);
+    const storeHealth = () =>
+      JSON.parse(keelCli(home, ["health", "check", "store", "--format", "json"], env).stdout)
+        .components[0] as { status: string; reason: string };
+    try {
+      expect(storeHealth().status).toBe("healthy");
+      // no run to claim and no step to write: only the heartbeat, every second, meets the outage
+      await pg.down();
+      let seen: { status: string; reason: string } | undefined;
+      const deadline = Date.now() + 20_000;
+      while (!/unreachable since/.test(seen?.reason ?? "") && Date.now() < deadline) {
+        await sleep(250);
+        seen = storeHealth();
+      }
+      expect(seen?.reason).toMatch(/^PostgreSQL unreachable since \S+Z; 0 results held in memory/);
+      await pg.up();
+      const back = Date.now() + 20_000;
+      while (storeHealth().status !== "healthy" && Date.now() < back) await sleep(250);
+      expect(storeHealth().status).toBe("healthy");
+      // said once for the outage (by the heartbeat or a claim, whichever met it first), not a beat
+      const log = readFileSync(join(home, "logs", "keel.log"), "utf8");
+      expect(log.match(/"msg":"[^"]*the store is unreachable/g)).toHaveLength(1);
+      expect(log.match(/"msg":"heartbeat failed/g)?.length ?? 0).toBeLessThanOrEqual(1);
+      expect(log).toContain("the store answers again after an outage");
+    } finally {
+      keelCli(home, ["stop"], env);
+      await dropSchema(pg.url, schema).catch(() => undefined);
+    }
+  }, 120_000);
 });
 
 describe("postgres: connections cut by the fault proxy mid-load", () => {
