@@ -3,6 +3,7 @@ import { loadTracing } from "./load-tracing.js";
 import { untraced, type Tracing } from "./tracing.js";
 import { EventEmitter } from "node:events";
 import { StoreReach } from "./store-reach.js";
+import { settledUnless } from "./settled-unless.js";
 import type { Store } from "../store/store.js";
 import { resolveBreakers, type BreakerOptions } from "./breaker-options.js";
 import { BreakerProbes } from "./breaker-probes.js";
@@ -294,14 +295,17 @@ export class KeelNode extends EventEmitter<NodeEvents> {
     }
     this.state = "stopping";
     if (options.force) this.forced = true;
-    await this.claimer.stop();
+    // a forced stop waits for no store call: a claim or write whose commit is in doubt waits for
+    // a server out of reach, and the runs it touched come back when their leases run out
+    const forced = (): boolean => this.forced;
+    await settledUnless(this.claimer.stop(), forced);
     // runs claimed ahead are not in flight: graceful or forced, they go back at once
-    await this.slots.stopHolding("node_stopping");
+    await settledUnless(this.slots.stopHolding("node_stopping"), forced);
     this.workers.stop();
     this.unsubscribe?.();
     // a damaged store commits nothing more: waiting for runs in flight would wait for ever
     if (this.forced || this.storeWatch.state.state === "damaged") this.abortInFlight();
-    await this.slots.drained();
+    await settledUnless(this.slots.drained(), forced);
     // no child outlives its node: forced, they are killed; graceful, idle ones are let go
     await this.pool.close({ force: this.forced });
     this.progress.flushAll();
