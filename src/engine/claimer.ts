@@ -84,9 +84,9 @@ export class Claimer {
       // wakes the claimer as soon as space returns, sooner than the poll
       if (isStoreFull(error)) this.deps.onStoreFull?.();
       // a server out of reach: nothing is claimed until it answers; said once per outage
-      const outage = this.deps.reach?.state.reachable === false;
-      if (this.deps.reach?.failed(error)) {
-        if (!outage)
+      const outage = this.deps.reach?.failed(error);
+      if (outage) {
+        if (outage === "started")
           log.error({ err: error }, "the store is unreachable: claiming nothing until it is back");
         return;
       }

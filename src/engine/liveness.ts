@@ -122,9 +122,9 @@ export class Liveness {
       }
     } catch (error) {
       // a server out of reach: said once per outage, not every beat; health names it meanwhile
-      const outage = this.deps.reach?.state.reachable === false;
-      if (!this.deps.reach?.failed(error)) this.deps.log.error({ err: error }, "heartbeat failed");
-      else if (!outage)
+      const outage = this.deps.reach?.failed(error);
+      if (!outage) this.deps.log.error({ err: error }, "heartbeat failed");
+      else if (outage === "started")
         this.deps.log.error(
           { err: error },
           "heartbeat failed: the store is unreachable; nothing is claimed and finished steps' results are held until it answers",
@@ -249,10 +249,9 @@ export class Liveness {
       recovered.push(...expired);
     } catch (error) {
       // a server out of reach: said once per outage, by whichever call meets it first
-      const outage = this.deps.reach?.state.reachable === false;
-      if (!this.deps.reach?.failed(error))
-        log.error({ err: error }, "recovery sweep failed; retrying on the next poll");
-      else if (!outage)
+      const outage = this.deps.reach?.failed(error);
+      if (!outage) log.error({ err: error }, "recovery sweep failed; retrying on the next poll");
+      else if (outage === "started")
         log.error({ err: error }, "recovery sweep failed: the store is unreachable; retrying");
     }
     if (recovered.length > 0) this.deps.onRecovered(recovered);

@@ -3,7 +3,6 @@ import { loadTracing } from "./load-tracing.js";
 import { untraced, type Tracing } from "./tracing.js";
 import { EventEmitter } from "node:events";
 import { StoreReach } from "./store-reach.js";
-import { settledUnless } from "./settled-unless.js";
 import type { Store } from "../store/store.js";
 import { resolveBreakers, type BreakerOptions } from "./breaker-options.js";
 import { BreakerProbes } from "./breaker-probes.js";
@@ -64,6 +63,9 @@ export class KeelNode extends EventEmitter<NodeEvents> {
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
   /** set by a forced stop, or by hurryStop() during a graceful one */
   private forced = false;
+  private settleForced!: () => void;
+  /** settles once the stop is forced: what the stop waits for, it then waits for no longer */
+  private readonly whenForced = new Promise<void>((resolve) => (this.settleForced = resolve));
   private unsubscribe: (() => void) | undefined;
   /** when start() began claiming (epoch ms) */
   private startedAt = 0;
@@ -294,18 +296,18 @@ export class KeelNode extends EventEmitter<NodeEvents> {
       return;
     }
     this.state = "stopping";
-    if (options.force) this.forced = true;
+    if (options.force) this.force();
     // a forced stop waits for no store call: a claim or write whose commit is in doubt waits for
     // a server out of reach, and the runs it touched come back when their leases run out
-    const forced = (): boolean => this.forced;
-    await settledUnless(this.claimer.stop(), forced);
+    const unlessForced = (work: Promise<unknown>) => Promise.race([work, this.whenForced]);
+    await unlessForced(this.claimer.stop());
     // runs claimed ahead are not in flight: graceful or forced, they go back at once
-    await settledUnless(this.slots.stopHolding("node_stopping"), forced);
+    await unlessForced(this.slots.stopHolding("node_stopping"));
     this.workers.stop();
     this.unsubscribe?.();
     // a damaged store commits nothing more: waiting for runs in flight would wait for ever
     if (this.forced || this.storeWatch.state.state === "damaged") this.abortInFlight();
-    await settledUnless(this.slots.drained(), forced);
+    await unlessForced(this.slots.drained());
     // no child outlives its node: forced, they are killed; graceful, idle ones are let go
     await this.pool.close({ force: this.forced });
     this.progress.flushAll();
@@ -336,12 +338,17 @@ export class KeelNode extends EventEmitter<NodeEvents> {
    */
   hurryStop(): void {
     if (this.state !== "stopping" || this.forced) return;
-    this.forced = true;
+    this.force();
     this.log.info(
       { node: this.id, inFlight: this.slots.busy },
       "stop forced: aborting steps in flight",
     );
     this.abortInFlight();
+  }
+
+  private force(): void {
+    this.forced = true;
+    this.settleForced();
   }
 
   private abortInFlight(): void {

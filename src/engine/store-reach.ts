@@ -32,12 +32,16 @@ export class StoreReach {
     private readonly onBack?: (outageMs: number) => void,
   ) {}
 
-  /** a call failed: an outage starts (or goes on) when the store could not be reached */
-  failed(error: unknown): boolean {
+  /**
+   * A call failed. When the store could not be reached, an outage starts ("started": the caller
+   * says so, once per outage) or goes on ("ongoing"); any other failure is not one (false).
+   */
+  failed(error: unknown): "started" | "ongoing" | false {
     if (!isStoreUnreachable(error)) return false;
+    const started = this.since === null;
     this.since ??= this.clock();
     this.lastError = (error as Error).message;
-    return true;
+    return started ? "started" : "ongoing";
   }
 
   /** a call reached the store */
